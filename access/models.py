@@ -1,0 +1,409 @@
+"""The access model of DESIGN §3: who is who in an enterprise, and what they may use.
+
+Every rule that the data must keep whatever the code does is a database constraint here; the
+rules about who may change what live in access/policy.py.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import CharField, Q
+from django.db.models.functions import Length
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from access.identifiers import format_enterprise_number, format_niss, mask_niss, validate_enterprise_number, validate_niss
+
+# The identifiers' length checks below are database constraints: `number__length=10`.
+CharField.register_lookup(Length)
+
+
+class Language(models.TextChoices):
+    FR = "fr", _("French")
+    NL = "nl", _("Dutch")
+    DE = "de", _("German")
+    EN = "en", _("English")
+
+
+class Person(models.Model):
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="person"
+    )
+    niss = models.CharField(
+        _("national register number"), max_length=11, null=True, blank=True, unique=True, validators=[validate_niss]
+    )
+    given_name = models.CharField(_("given name"), max_length=100)
+    surname = models.CharField(_("surname"), max_length=100)
+    email = models.EmailField(_("e-mail"), blank=True)
+    mobile_phone = models.CharField(_("mobile phone"), max_length=16, blank=True, help_text=_("E.164, e.g. +32470123456"))
+    preferred_language = models.CharField(
+        _("preferred language"), max_length=2, choices=Language.choices, default=Language.FR
+    )
+
+    class Meta:
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
+        ordering = ["surname", "given_name", "pk"]
+        indexes = [models.Index(fields=["surname", "given_name"], name="person_name_idx")]
+        constraints = [
+            models.CheckConstraint(condition=Q(niss__isnull=True) | Q(niss__length=11), name="person_niss_11_digits"),
+            models.CheckConstraint(
+                condition=Q(mobile_phone="") | Q(mobile_phone__startswith="+"), name="person_mobile_e164"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_name} {self.surname}"
+
+    @property
+    def niss_display(self) -> str:
+        return format_niss(self.niss) if self.niss else ""
+
+    @property
+    def niss_masked(self) -> str:
+        return mask_niss(self.niss)
+
+
+class FormerNiss(models.Model):
+    """A number the person used to have: a BIS number replaced by a national number, say."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="former_numbers")
+    niss = models.CharField(_("national register number"), max_length=11)
+    replaced_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("former national register number")
+        verbose_name_plural = _("former national register numbers")
+        constraints = [models.UniqueConstraint(fields=["person", "niss"], name="former_niss_once_per_person")]
+
+
+
+
+class Enterprise(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("pending activation")
+        ACTIVE = "active", _("active")
+        CLOSED = "closed", _("closed")
+
+    number = models.CharField(
+        _("enterprise number"), max_length=10, unique=True, validators=[validate_enterprise_number]
+    )
+    name = models.CharField(_("name"), max_length=200)
+    preferred_language = models.CharField(
+        _("preferred language"), max_length=2, choices=Language.choices, default=Language.FR
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    activated_at = models.DateTimeField(_("activated at"), null=True, blank=True)
+    activated_by = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("activated by")
+    )
+
+    class Meta:
+        verbose_name = _("enterprise")
+        verbose_name_plural = _("enterprises")
+        ordering = ["name", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(number__length=10), name="enterprise_number_10_digits"),
+            models.CheckConstraint(
+                condition=~Q(status="active") | Q(activated_at__isnull=False), name="enterprise_active_has_date"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.number_display})"
+
+    @property
+    def number_display(self) -> str:
+        return format_enterprise_number(self.number)
+
+
+class LegalRepresentative(models.Model):
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="representations")
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="legal_representatives")
+    valid_from = models.DateField(_("valid from"), default=timezone.localdate)
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("legal representative")
+        verbose_name_plural = _("legal representatives")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_until__isnull=True) | Q(valid_until__gte=models.F("valid_from")),
+                name="legal_representative_period",
+            ),
+            models.UniqueConstraint(
+                fields=["person", "enterprise", "valid_from"], name="legal_representative_once_per_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} – {self.enterprise}"
+
+
+class CatalogueEntry(models.Model):
+    """Catalogue rows carry their names in the four languages, as the catalogue file gives them."""
+
+    code = models.SlugField(_("code"), max_length=50, unique=True)
+    names = models.JSONField(_("names"), default=dict)
+
+    class Meta:
+        abstract = True
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return self.names.get(get_language() or "en") or self.names.get("en") or self.code
+
+
+class Domain(CatalogueEntry):
+    class Meta(CatalogueEntry.Meta):
+        verbose_name = _("domain")
+        verbose_name_plural = _("domains")
+
+
+class OnlineService(CatalogueEntry):
+    delegatable = models.BooleanField(_("may be granted by a manager"), default=True)
+    automatic_for = models.JSONField(
+        _("standings that receive it automatically"), default=list, blank=True
+    )
+
+    class Meta(CatalogueEntry.Meta):
+        verbose_name = _("online service")
+        verbose_name_plural = _("online services")
+
+
+class RoleType(CatalogueEntry):
+    domain = models.ForeignKey(Domain, on_delete=models.PROTECT, related_name="role_types")
+    services = models.ManyToManyField(OnlineService, related_name="role_types", blank=True)
+
+    class Meta(CatalogueEntry.Meta):
+        verbose_name = _("role of an enterprise")
+        verbose_name_plural = _("roles of enterprises")
+
+
+class Group(models.Model):
+    """One activated role of one enterprise: the permission group its users belong to."""
+
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="groups")
+    role_type = models.ForeignKey(RoleType, on_delete=models.PROTECT, related_name="groups")
+    activated_at = models.DateTimeField(_("activated at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("group")
+        verbose_name_plural = _("groups")
+        ordering = ["enterprise_id", "role_type__code"]
+        constraints = [models.UniqueConstraint(fields=["enterprise", "role_type"], name="group_one_per_role")]
+
+    def __str__(self) -> str:
+        return str(self.role_type)
+
+    @property
+    def name(self) -> str:
+        return self.role_type.name
+
+
+class Designation(models.Model):
+    class Kind(models.TextChoices):
+        MAIN = "main", _("Main Access Manager")
+        CO_MAIN = "co_main", _("co-Main Access Manager")
+        ACCESS_MANAGER = "access_manager", _("Access Manager")
+        GROUP_MANAGER = "group_manager", _("Group Manager")
+
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="designations")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="designations")
+    kind = models.CharField(_("role"), max_length=20, choices=Kind.choices)
+    domain = models.ForeignKey(Domain, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    group = models.ForeignKey(Group, null=True, blank=True, on_delete=models.PROTECT, related_name="designations")
+    designated_by = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    designated_at = models.DateTimeField(default=timezone.now)
+    valid_from = models.DateTimeField(default=timezone.now)
+    valid_until = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("designation")
+        verbose_name_plural = _("designations")
+        ordering = ["enterprise_id", "kind", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(kind="access_manager", domain__isnull=False, group__isnull=True)
+                    | Q(kind="group_manager", domain__isnull=True, group__isnull=False)
+                    | Q(kind__in=["main", "co_main"], domain__isnull=True, group__isnull=True)
+                ),
+                name="designation_scope_matches_kind",
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_until__isnull=True) | Q(valid_until__gt=models.F("valid_from")),
+                name="designation_period",
+            ),
+            models.UniqueConstraint(
+                fields=["enterprise"], condition=Q(kind="main", revoked_at__isnull=True), name="designation_one_main"
+            ),
+            models.UniqueConstraint(
+                fields=["enterprise", "domain"],
+                condition=Q(kind="access_manager", revoked_at__isnull=True),
+                name="designation_one_access_manager_per_domain",
+            ),
+            models.UniqueConstraint(
+                fields=["group"],
+                condition=Q(kind="group_manager", revoked_at__isnull=True),
+                name="designation_one_group_manager_per_group",
+            ),
+            models.UniqueConstraint(
+                fields=["enterprise", "person"],
+                condition=Q(kind="co_main", revoked_at__isnull=True),
+                name="designation_co_main_once_per_person",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} – {self.person}"
+
+    @property
+    def scope_label(self) -> str:
+        if self.group_id:
+            return str(self.group)
+        if self.domain_id:
+            return str(self.domain)
+        return ""
+
+
+class Membership(models.Model):
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("active")
+        BLOCKED = "blocked", _("blocked")
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="memberships")
+    group = models.ForeignKey(Group, on_delete=models.PROTECT, related_name="memberships")
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    blocked_by = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    blocked_at = models.DateTimeField(null=True, blank=True)
+    block_reason = models.CharField(_("reason"), max_length=500, blank=True)
+    blocked_until = models.DateField(_("blocked until"), null=True, blank=True)
+    created_by = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    removed_by = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    removed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("user of a group")
+        verbose_name_plural = _("users of groups")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "group"], condition=Q(removed_at__isnull=True), name="membership_once_per_group"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="active")
+                | (Q(status="blocked", blocked_at__isnull=False) & ~Q(block_reason="")),
+                name="membership_blocked_has_reason",
+            ),
+        ]
+        indexes = [models.Index(fields=["group", "removed_at"], name="membership_group_current_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.person} – {self.group}"
+
+
+class Grant(models.Model):
+    membership = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="grants")
+    service = models.ForeignKey(OnlineService, on_delete=models.PROTECT, related_name="grants")
+    granted_by = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    granted_at = models.DateTimeField(default=timezone.now)
+    valid_until = models.DateField(null=True, blank=True)
+    revoked_by = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("granted online service")
+        verbose_name_plural = _("granted online services")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["membership", "service"], condition=Q(revoked_at__isnull=True), name="grant_once_per_service"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.service} – {self.membership}"
+
+
+class EnterpriseBlock(models.Model):
+    """A person blocked for every group of an enterprise, including groups they join later."""
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="enterprise_blocks")
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="blocks")
+    blocked_by = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    blocked_at = models.DateTimeField(default=timezone.now)
+    reason = models.CharField(_("reason"), max_length=500)
+    until = models.DateField(_("blocked until"), null=True, blank=True)
+    lifted_by = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    lifted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("block for all groups")
+        verbose_name_plural = _("blocks for all groups")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "enterprise"], condition=Q(lifted_at__isnull=True), name="enterprise_block_once"
+            ),
+            models.CheckConstraint(condition=~Q(reason=""), name="enterprise_block_has_reason"),
+        ]
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):  # type: ignore[no-untyped-def]
+        raise TypeError("The journal is append-only")
+
+    def delete(self):  # type: ignore[no-untyped-def]
+        raise TypeError("The journal is append-only")
+
+
+class AuditEvent(models.Model):
+    class Action(models.TextChoices):
+        DESIGNATION_CREATED = "designation_created", _("manager designated")
+        DESIGNATION_REVOKED = "designation_revoked", _("designation revoked")
+        USER_CREATED = "user_created", _("user added to the group")
+        SERVICE_GRANTED = "service_granted", _("online service granted")
+        SERVICE_REVOKED = "service_revoked", _("online service revoked")
+        MEMBERSHIP_BLOCKED = "membership_blocked", _("blocked for the group")
+        MEMBERSHIP_UNBLOCKED = "membership_unblocked", _("unblocked for the group")
+        ENTERPRISE_BLOCKED = "enterprise_blocked", _("blocked for all groups")
+        ENTERPRISE_UNBLOCKED = "enterprise_unblocked", _("unblocked for all groups")
+        MEMBERSHIP_DELETED = "membership_deleted", _("deleted from the group")
+
+    enterprise = models.ForeignKey(Enterprise, null=True, on_delete=models.PROTECT, related_name="events")
+    actor = models.ForeignKey(Person, null=True, on_delete=models.PROTECT, related_name="+")
+    action = models.CharField(_("action"), max_length=40, choices=Action.choices)
+    target_person = models.ForeignKey(Person, null=True, on_delete=models.PROTECT, related_name="+")
+    domain = models.ForeignKey(Domain, null=True, on_delete=models.PROTECT, related_name="+")
+    group = models.ForeignKey(Group, null=True, on_delete=models.PROTECT, related_name="+")
+    before = models.JSONField(_("before"), null=True)
+    after = models.JSONField(_("after"), null=True)
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True)
+    created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("journal event")
+        verbose_name_plural = _("journal")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["enterprise", "-created_at"], name="audit_enterprise_time_idx")]
+
+    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if not self._state.adding:
+            raise TypeError("The journal is append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        raise TypeError("The journal is append-only")

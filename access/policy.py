@@ -1,0 +1,308 @@
+"""Who may do what in an enterprise (DESIGN §4). The one place where standings are compared.
+
+Every function is pure: it reads a `Standing` (what a person holds in one enterprise, built by
+`access.selectors.standing_of`) and answers with a `Decision`, which is truthy when allowed and
+otherwise carries the reason shown to the person. Services ask before every write; views ask to
+build forms and to tell templates what to show.
+"""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import IntEnum
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+
+class Level(IntEnum):
+    """Standings from lowest to highest (DESIGN §4.1): LR > MAM > co-MAM > AM > GM > User."""
+
+    NONE = 0
+    USER = 1
+    GROUP_MANAGER = 2
+    ACCESS_MANAGER = 3
+    CO_MAIN = 4
+    MAIN = 5
+    LEGAL_REPRESENTATIVE = 6
+
+
+# Designation kinds, as stored in Designation.kind.
+MAIN = "main"
+CO_MAIN = "co_main"
+ACCESS_MANAGER = "access_manager"
+GROUP_MANAGER = "group_manager"
+DESIGNATION_KINDS = (MAIN, CO_MAIN, ACCESS_MANAGER, GROUP_MANAGER)
+
+
+@dataclass(frozen=True)
+class Standing:
+    """What one person holds in one enterprise now."""
+
+    person_id: int | None
+    enterprise_id: int
+    # Every group of the enterprise, with the domain of its role: the frame for "any group".
+    enterprise_groups: Mapping[int, int] = field(default_factory=dict)
+    legal_representative: bool = False
+    main: bool = False
+    co_main: bool = False
+    managed_domains: frozenset[int] = frozenset()
+    managed_groups: frozenset[int] = frozenset()
+    member_of: frozenset[int] = frozenset()
+
+    @property
+    def level(self) -> Level:
+        if self.legal_representative:
+            return Level.LEGAL_REPRESENTATIVE
+        if self.main:
+            return Level.MAIN
+        if self.co_main:
+            return Level.CO_MAIN
+        if self.managed_domains:
+            return Level.ACCESS_MANAGER
+        if self.managed_groups:
+            return Level.GROUP_MANAGER
+        if self.member_of:
+            return Level.USER
+        return Level.NONE
+
+    @property
+    def levels(self) -> list[Level]:
+        """Every standing held, highest first: a person may hold several."""
+        held = [
+            (self.legal_representative, Level.LEGAL_REPRESENTATIVE),
+            (self.main, Level.MAIN),
+            (self.co_main, Level.CO_MAIN),
+            (bool(self.managed_domains), Level.ACCESS_MANAGER),
+            (bool(self.managed_groups), Level.GROUP_MANAGER),
+            (bool(self.member_of), Level.USER),
+        ]
+        return [level for has, level in held if has]
+
+    @property
+    def enterprise_wide(self) -> bool:
+        """The MAM (Access Manager of every domain) and the co-MAMs act over the whole enterprise."""
+        return self.main or self.co_main
+
+    @property
+    def scope_groups(self) -> frozenset[int]:
+        """The groups whose users this person manages (DESIGN §4.3)."""
+        if self.enterprise_wide:
+            return frozenset(self.enterprise_groups)
+        in_domains = {g for g, d in self.enterprise_groups.items() if d in self.managed_domains}
+        return frozenset(in_domains | (self.managed_groups & set(self.enterprise_groups)))
+
+    @property
+    def scope_domains(self) -> frozenset[int]:
+        """The domains this person manages as Access Manager (all of them for MAM and co-MAM)."""
+        if self.enterprise_wide:
+            return frozenset(self.enterprise_groups.values())
+        return frozenset(self.managed_domains & set(self.enterprise_groups.values()))
+
+
+class Decision:
+    """An answer: truthy when allowed; otherwise `reason` says why, in the reader's language."""
+
+    __slots__ = ("allowed", "reason")
+
+    def __init__(self, allowed: bool, reason: str | Promise = "") -> None:
+        self.allowed = allowed
+        self.reason = reason
+
+    def __bool__(self) -> bool:
+        return self.allowed
+
+    def __repr__(self) -> str:
+        return "Decision(allowed)" if self.allowed else f"Decision(refused: {self.reason})"
+
+
+ALLOWED = Decision(True)
+
+OUTSIDER = _("You have no standing in this enterprise.")
+NO_USER_MANAGEMENT = _("You do not manage users in this enterprise.")
+GROUP_NOT_IN_SCOPE = _("This group is not one of the groups you manage.")
+NOT_ALL_GROUPS_IN_SCOPE = _("This person belongs to groups that you do not manage.")
+SELF = _("You cannot act on your own access.")
+TARGET_NOT_BELOW = _("This person's standing in the enterprise is equal to or above yours.")
+MAIN_PROTECTED = _("The Main Access Manager keeps their access; only a legal representative can replace them.")
+CANNOT_DESIGNATE = _("Your standing does not allow you to designate or revoke this kind of manager.")
+DOMAIN_NOT_IN_SCOPE = _("This domain is not one of the enterprise's domains that you manage.")
+SERVICE_NOT_GRANTABLE = _("This online service cannot be granted in this group.")
+NO_DESIGNATIONS = _("You cannot designate managers in this enterprise.")
+
+
+def refuse(reason: str | Promise) -> Decision:
+    return Decision(False, reason)
+
+
+# --- Seeing ---------------------------------------------------------------------------------
+
+
+def can_view_enterprise(actor: Standing) -> Decision:
+    if actor.level == Level.NONE:
+        return refuse(OUTSIDER)
+    return ALLOWED
+
+
+def can_manage_users(actor: Standing) -> Decision:
+    if not actor.scope_groups:
+        return refuse(NO_USER_MANAGEMENT)
+    return ALLOWED
+
+
+def can_manage_group(actor: Standing, group_id: int) -> Decision:
+    if group_id not in actor.enterprise_groups:
+        return refuse(OUTSIDER)
+    if group_id not in actor.scope_groups:
+        return refuse(GROUP_NOT_IN_SCOPE)
+    return ALLOWED
+
+
+def can_view_managers(actor: Standing) -> Decision:
+    if not designatable_kinds(actor):
+        return refuse(NO_DESIGNATIONS)
+    return ALLOWED
+
+
+def sees_whole_journal(actor: Standing) -> bool:
+    """The MAM and co-MAMs read every event of the enterprise; others, their scope and themselves."""
+    return actor.enterprise_wide
+
+
+# --- Protected targets ----------------------------------------------------------------------
+
+
+def can_act_on(actor: Standing, target: Standing) -> Decision:
+    """Nobody acts on themselves, on an equal or a superior, or on the Main Access Manager."""
+    if actor.person_id is not None and actor.person_id == target.person_id:
+        return refuse(SELF)
+    if target.main:
+        return refuse(MAIN_PROTECTED)
+    if target.level >= actor.level:
+        return refuse(TARGET_NOT_BELOW)
+    return ALLOWED
+
+
+# --- Designations (DESIGN §4.2; revoking follows the same rule) ------------------------------
+
+
+def designatable_kinds(actor: Standing) -> list[str]:
+    kinds = []
+    if actor.legal_representative:
+        kinds.append(MAIN)
+    if actor.main:
+        kinds.append(CO_MAIN)
+    if actor.enterprise_wide:
+        kinds.append(ACCESS_MANAGER)
+    if actor.enterprise_wide or actor.scope_domains:
+        kinds.append(GROUP_MANAGER)
+    return kinds
+
+
+def _may_designate_kind(actor: Standing, kind: str, domain_id: int | None, group_id: int | None) -> Decision:
+    if kind not in DESIGNATION_KINDS:
+        return refuse(CANNOT_DESIGNATE)
+    if kind == MAIN and not actor.legal_representative:
+        return refuse(CANNOT_DESIGNATE)
+    if kind == CO_MAIN and not actor.main:
+        return refuse(CANNOT_DESIGNATE)
+    if kind == ACCESS_MANAGER and not actor.enterprise_wide:
+        return refuse(CANNOT_DESIGNATE)
+    if kind == ACCESS_MANAGER and domain_id not in actor.scope_domains:
+        return refuse(DOMAIN_NOT_IN_SCOPE)
+    if kind == GROUP_MANAGER and group_id not in actor.enterprise_groups:
+        return refuse(OUTSIDER)
+    if kind == GROUP_MANAGER and actor.enterprise_groups[group_id] not in actor.scope_domains:
+        return refuse(CANNOT_DESIGNATE)
+    return ALLOWED
+
+
+def can_designate(
+    actor: Standing, kind: str, target: Standing, *, domain_id: int | None = None, group_id: int | None = None
+) -> Decision:
+    decision = _may_designate_kind(actor, kind, domain_id, group_id)
+    if not decision:
+        return decision
+    # A legal representative may name themselves, or replace the current MAM: that is their role.
+    if kind == MAIN:
+        return ALLOWED
+    return can_act_on(actor, target)
+
+
+def can_revoke(
+    actor: Standing, kind: str, target: Standing, *, domain_id: int | None = None, group_id: int | None = None
+) -> Decision:
+    # The enterprise always keeps its MAM: a legal representative replaces them, nobody removes them.
+    if kind == MAIN:
+        return refuse(MAIN_PROTECTED)
+    decision = _may_designate_kind(actor, kind, domain_id, group_id)
+    if not decision:
+        return decision
+    return can_act_on(actor, target)
+
+
+# --- Users (DESIGN §4.3) --------------------------------------------------------------------
+
+
+def can_create_user(actor: Standing, group_id: int, target: Standing) -> Decision:
+    """Add a person to a group. A person new to the enterprise has no standing and may be added."""
+    decision = can_manage_group(actor, group_id)
+    if not decision:
+        return decision
+    if target.level == Level.NONE:
+        return ALLOWED
+    return can_act_on(actor, target)
+
+
+def can_act_in_group(actor: Standing, target: Standing, group_id: int) -> Decision:
+    """Block, unblock, delete from, grant and revoke services in one group."""
+    decision = can_manage_group(actor, group_id)
+    if not decision:
+        return decision
+    return can_act_on(actor, target)
+
+
+can_block_in_group = can_act_in_group
+can_unblock_in_group = can_act_in_group
+can_delete_from_group = can_act_in_group
+can_revoke_service = can_act_in_group
+
+
+def can_block_everywhere(actor: Standing, target: Standing) -> Decision:
+    """Block (or unblock) for all groups: MAM, co-MAMs, or a manager covering each of the person's groups."""
+    if not actor.scope_groups:
+        return refuse(NO_USER_MANAGEMENT)
+    if not actor.enterprise_wide and not target.member_of <= actor.scope_groups:
+        return refuse(NOT_ALL_GROUPS_IN_SCOPE)
+    return can_act_on(actor, target)
+
+
+can_unblock_everywhere = can_block_everywhere
+
+
+@dataclass(frozen=True)
+class ServiceOffer:
+    """An online service as a group sees it: is it offered by the group's role, may managers grant it."""
+
+    service_id: int
+    offered: bool
+    delegatable: bool
+
+
+def is_grantable(offer: ServiceOffer) -> bool:
+    """The grant ceiling: only what the group offers and what managers may delegate."""
+    return offer.offered and offer.delegatable
+
+
+def grantable(offers: Iterable[ServiceOffer]) -> list[int]:
+    return [offer.service_id for offer in offers if is_grantable(offer)]
+
+
+def can_grant_service(actor: Standing, target: Standing, group_id: int, offer: ServiceOffer) -> Decision:
+    if not is_grantable(offer):
+        return refuse(SERVICE_NOT_GRANTABLE)
+    decision = can_manage_group(actor, group_id)
+    if not decision:
+        return decision
+    if target.level == Level.NONE:
+        return ALLOWED
+    return can_act_on(actor, target)

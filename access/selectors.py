@@ -1,0 +1,270 @@
+"""Reads of the access model, always through the actor's scope (DESIGN §4.3)."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from access import policy
+from access.identifiers import parse_niss
+from access.models import (
+    AuditEvent,
+    Designation,
+    Enterprise,
+    EnterpriseBlock,
+    Grant,
+    Group,
+    LegalRepresentative,
+    Membership,
+    OnlineService,
+    Person,
+)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """A person acting for one enterprise in one request: who, where, with what standing, from where."""
+
+    person: Person
+    enterprise: Enterprise
+    standing: policy.Standing
+    ip: str | None = None
+
+
+def current_designations(at: datetime | None = None) -> QuerySet[Designation]:
+    at = at or timezone.now()
+    return Designation.objects.filter(
+        Q(valid_until__isnull=True) | Q(valid_until__gt=at), revoked_at__isnull=True, valid_from__lte=at
+    )
+
+
+def current_memberships() -> QuerySet[Membership]:
+    return Membership.objects.filter(removed_at__isnull=True)
+
+
+def current_grants() -> QuerySet[Grant]:
+    today = timezone.localdate()
+    return Grant.objects.filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today), revoked_at__isnull=True)
+
+
+def current_enterprise_blocks() -> QuerySet[EnterpriseBlock]:
+    today = timezone.localdate()
+    return EnterpriseBlock.objects.filter(Q(until__isnull=True) | Q(until__gte=today), lifted_at__isnull=True)
+
+
+def current_legal_representatives() -> QuerySet[LegalRepresentative]:
+    today = timezone.localdate()
+    return LegalRepresentative.objects.filter(
+        Q(valid_until__isnull=True) | Q(valid_until__gte=today), valid_from__lte=today
+    )
+
+
+def standing_of(person_id: int | None, enterprise_id: int) -> policy.Standing:
+    """Everything a person holds in one enterprise, read in four small queries."""
+    groups = dict(Group.objects.filter(enterprise_id=enterprise_id).values_list("pk", "role_type__domain_id"))
+    if person_id is None:
+        return policy.Standing(person_id=None, enterprise_id=enterprise_id, enterprise_groups=groups)
+    designations = list(
+        current_designations()
+        .filter(enterprise_id=enterprise_id, person_id=person_id)
+        .values_list("kind", "domain_id", "group_id")
+    )
+    kinds = {kind for kind, _, _ in designations}
+    return policy.Standing(
+        person_id=person_id,
+        enterprise_id=enterprise_id,
+        enterprise_groups=groups,
+        legal_representative=current_legal_representatives()
+        .filter(enterprise_id=enterprise_id, person_id=person_id)
+        .exists(),
+        main=policy.MAIN in kinds,
+        co_main=policy.CO_MAIN in kinds,
+        managed_domains=frozenset(d for k, d, _ in designations if k == policy.ACCESS_MANAGER),
+        managed_groups=frozenset(g for k, _, g in designations if k == policy.GROUP_MANAGER),
+        member_of=frozenset(
+            current_memberships()
+            .filter(group__enterprise_id=enterprise_id, person_id=person_id)
+            .values_list("group_id", flat=True)
+        ),
+    )
+
+
+def enterprises_of(person: Person) -> QuerySet[Enterprise]:
+    """The enterprises in which the person has any standing: the choice after login."""
+    return Enterprise.objects.filter(
+        Q(pk__in=current_legal_representatives().filter(person=person).values("enterprise_id"))
+        | Q(pk__in=current_designations().filter(person=person).values("enterprise_id"))
+        | Q(pk__in=current_memberships().filter(person=person).values("group__enterprise_id"))
+    ).order_by("name")
+
+
+def groups_in_scope(actor: Actor) -> QuerySet[Group]:
+    current = Q(memberships__removed_at__isnull=True)
+    return (
+        Group.objects.filter(pk__in=actor.standing.scope_groups)
+        .select_related("role_type__domain")
+        .annotate(
+            active_count=Count("memberships", filter=current & Q(memberships__status=Membership.Status.ACTIVE)),
+            blocked_count=Count("memberships", filter=current & Q(memberships__status=Membership.Status.BLOCKED)),
+        )
+        .order_by("role_type__domain__code", "role_type__code")
+    )
+
+
+def memberships_in_scope(actor: Actor) -> QuerySet[Membership]:
+    return current_memberships().filter(group_id__in=actor.standing.scope_groups)
+
+
+def _search(queryset: QuerySet, query: str, prefix: str = "") -> QuerySet:
+    """Search by name, or by a whole national register number (never by a part of one)."""
+    query = query.strip()[:100]
+    if not query:
+        return queryset
+    try:
+        niss = parse_niss(query)
+    except ValidationError:
+        niss = None
+    if niss:
+        return queryset.filter(**{f"{prefix}niss": niss})
+    condition = Q()
+    for word in query.split():
+        condition &= Q(**{f"{prefix}given_name__icontains": word}) | Q(**{f"{prefix}surname__icontains": word})
+    return queryset.filter(condition)
+
+
+def _with_enterprise_block(queryset: QuerySet, enterprise_id: int, person_field: str) -> QuerySet:
+    return queryset.annotate(
+        blocked_everywhere=Exists(
+            current_enterprise_blocks().filter(enterprise_id=enterprise_id, person_id=OuterRef(person_field))
+        )
+    )
+
+
+def group_members(actor: Actor, group: Group, query: str = "") -> QuerySet[Membership]:
+    """The users of one group, with their current services, for the group page."""
+    memberships = memberships_in_scope(actor).filter(group=group).select_related("person")
+    memberships = _search(memberships, query, prefix="person__")
+    memberships = _with_enterprise_block(memberships, actor.enterprise.pk, "person_id")
+    return memberships.prefetch_related(
+        Prefetch("grants", queryset=current_grants().select_related("service"), to_attr="current_grants")
+    ).order_by("person__surname", "person__given_name", "pk")
+
+
+def people_in_scope(actor: Actor, query: str = "") -> QuerySet[Person]:
+    """Everyone who is a user of a group that the actor manages, each with those memberships."""
+    in_scope = memberships_in_scope(actor)
+    people = Person.objects.filter(pk__in=in_scope.values("person_id"))
+    people = _search(people, query)
+    people = _with_enterprise_block(people, actor.enterprise.pk, "pk")
+    return people.prefetch_related(
+        Prefetch(
+            "memberships",
+            queryset=in_scope.select_related("group__role_type").order_by("group__role_type__code"),
+            to_attr="scoped_memberships",
+        )
+    ).order_by("surname", "given_name", "pk")
+
+
+def person_memberships(actor: Actor, person: Person) -> list[Membership]:
+    """A person's memberships in the groups the actor manages, with services, for the user's page."""
+    return list(
+        memberships_in_scope(actor)
+        .filter(person=person)
+        .select_related("group__role_type__domain")
+        .prefetch_related(
+            Prefetch("grants", queryset=current_grants().select_related("service"), to_attr="current_grants"),
+            Prefetch("group__role_type__services", to_attr="offered_services"),
+        )
+        .order_by("group__role_type__code")
+    )
+
+
+def enterprise_block_of(enterprise: Enterprise, person: Person) -> EnterpriseBlock | None:
+    return current_enterprise_blocks().filter(enterprise=enterprise, person=person).first()
+
+
+def service_offers(group: Group) -> list[policy.ServiceOffer]:
+    offered = set(group.role_type.services.values_list("pk", flat=True))
+    return [
+        policy.ServiceOffer(service_id=pk, offered=pk in offered, delegatable=delegatable)
+        for pk, delegatable in OnlineService.objects.values_list("pk", "delegatable")
+    ]
+
+
+def grantable_services(group: Group) -> QuerySet[OnlineService]:
+    return OnlineService.objects.filter(pk__in=policy.grantable(service_offers(group))).order_by("code")
+
+
+def designations_in_scope(actor: Actor) -> QuerySet[Designation]:
+    """Current designations the actor may designate or revoke, and their own."""
+    standing = actor.standing
+    kinds = policy.designatable_kinds(standing)
+    condition = Q(person=actor.person)
+    if policy.MAIN in kinds or standing.enterprise_wide:
+        condition |= Q(kind__in=[policy.MAIN, policy.CO_MAIN])
+    if standing.enterprise_wide:
+        condition |= Q(kind=policy.ACCESS_MANAGER)
+    condition |= Q(kind=policy.GROUP_MANAGER, group_id__in=standing.scope_groups)
+    return (
+        current_designations()
+        .filter(condition, enterprise=actor.enterprise)
+        .select_related("person", "domain", "group__role_type")
+        .order_by("kind", "domain__code", "group__role_type__code", "person__surname")
+    )
+
+
+def journal_in_scope(actor: Actor) -> QuerySet[AuditEvent]:
+    """Managers read the events of their scope; everyone reads the events about themselves."""
+    standing = actor.standing
+    events = AuditEvent.objects.filter(enterprise=actor.enterprise)
+    if not policy.sees_whole_journal(standing):
+        events = events.filter(
+            Q(target_person=actor.person)
+            | Q(actor=actor.person)
+            | Q(group_id__in=standing.scope_groups)
+            | Q(group__isnull=True, domain_id__in=standing.scope_domains)
+        )
+    return events.select_related("actor", "target_person", "group__role_type", "domain").order_by(
+        "-created_at", "-pk"
+    )
+
+
+def effective_services(person: Person, enterprise: Enterprise) -> set[str]:
+    """The codes of the online services a person may use for an enterprise now (DESIGN §3).
+
+    Enterprise active, a current unblocked membership of a group offering the service, no block
+    for all groups, and a current grant or an automatic right of one of their standings.
+    """
+    if enterprise.status != Enterprise.Status.ACTIVE:
+        return set()
+    if current_enterprise_blocks().filter(enterprise=enterprise, person=person).exists():
+        return set()
+    standing = standing_of(person.pk, enterprise.pk)
+    held = {_AUTOMATIC_NAMES[level] for level in standing.levels if level in _AUTOMATIC_NAMES}
+    active = current_memberships().filter(person=person, group__enterprise=enterprise, status=Membership.Status.ACTIVE)
+    granted = set(
+        current_grants()
+        .filter(membership__in=active, service__role_types=F("membership__group__role_type"))
+        .values_list("service__code", flat=True)
+    )
+    # Automatic rights come with a standing, in the groups one uses or manages.
+    groups = set(active.values_list("group_id", flat=True)) | standing.scope_groups
+    automatic = {
+        code
+        for code, automatic_for in OnlineService.objects.filter(role_types__groups__in=groups)
+        .values_list("code", "automatic_for")
+        .distinct()
+        if held & set(automatic_for or [])
+    }
+    return granted | automatic
+
+
+_AUTOMATIC_NAMES = {
+    policy.Level.MAIN: "main",
+    policy.Level.CO_MAIN: "co_main",
+    policy.Level.ACCESS_MANAGER: "access_manager",
+    policy.Level.GROUP_MANAGER: "group_manager",
+    policy.Level.USER: "user",
+}

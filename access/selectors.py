@@ -62,33 +62,57 @@ def current_legal_representatives() -> QuerySet[LegalRepresentative]:
 
 
 def standing_of(person_id: int | None, enterprise_id: int) -> policy.Standing:
-    """Everything a person holds in one enterprise, read in four small queries."""
-    groups = dict(Group.objects.filter(enterprise_id=enterprise_id).values_list("pk", "role_type__domain_id"))
+    """Everything a person holds in one enterprise."""
     if person_id is None:
-        return policy.Standing(person_id=None, enterprise_id=enterprise_id, enterprise_groups=groups)
-    designations = list(
+        return standings_of(set(), enterprise_id)[None]
+    return standings_of({person_id}, enterprise_id)[person_id]
+
+
+def standings_of(person_ids: set[int], enterprise_id: int) -> dict[int | None, policy.Standing]:
+    """The standings of several people in one enterprise, in four queries whatever their number.
+
+    The key None holds the standing of nobody: the enterprise's groups and nothing else.
+    """
+    groups = dict(Group.objects.filter(enterprise_id=enterprise_id).values_list("pk", "role_type__domain_id"))
+    result: dict[int | None, policy.Standing] = {
+        None: policy.Standing(person_id=None, enterprise_id=enterprise_id, enterprise_groups=groups)
+    }
+    if not person_ids:
+        return result
+    designations: dict[int, list[tuple[str, int | None, int | None]]] = {pk: [] for pk in person_ids}
+    for person_id, kind, domain_id, group_id in (
         current_designations()
-        .filter(enterprise_id=enterprise_id, person_id=person_id)
-        .values_list("kind", "domain_id", "group_id")
+        .filter(enterprise_id=enterprise_id, person_id__in=person_ids)
+        .values_list("person_id", "kind", "domain_id", "group_id")
+    ):
+        designations[person_id].append((kind, domain_id, group_id))
+    representatives = set(
+        current_legal_representatives()
+        .filter(enterprise_id=enterprise_id, person_id__in=person_ids)
+        .values_list("person_id", flat=True)
     )
-    kinds = {kind for kind, _, _ in designations}
-    return policy.Standing(
-        person_id=person_id,
-        enterprise_id=enterprise_id,
-        enterprise_groups=groups,
-        legal_representative=current_legal_representatives()
-        .filter(enterprise_id=enterprise_id, person_id=person_id)
-        .exists(),
-        main=policy.MAIN in kinds,
-        co_main=policy.CO_MAIN in kinds,
-        managed_domains=frozenset(d for k, d, _ in designations if k == policy.ACCESS_MANAGER),
-        managed_groups=frozenset(g for k, _, g in designations if k == policy.GROUP_MANAGER),
-        member_of=frozenset(
-            current_memberships()
-            .filter(group__enterprise_id=enterprise_id, person_id=person_id)
-            .values_list("group_id", flat=True)
-        ),
-    )
+    member_of: dict[int, set[int]] = {pk: set() for pk in person_ids}
+    for person_id, group_id in (
+        current_memberships()
+        .filter(group__enterprise_id=enterprise_id, person_id__in=person_ids)
+        .values_list("person_id", "group_id")
+    ):
+        member_of[person_id].add(group_id)
+    for pk in person_ids:
+        held = designations[pk]
+        kinds = {kind for kind, _, _ in held}
+        result[pk] = policy.Standing(
+            person_id=pk,
+            enterprise_id=enterprise_id,
+            enterprise_groups=groups,
+            legal_representative=pk in representatives,
+            main=policy.MAIN in kinds,
+            co_main=policy.CO_MAIN in kinds,
+            managed_domains=frozenset(d for k, d, _ in held if k == policy.ACCESS_MANAGER and d is not None),
+            managed_groups=frozenset(g for k, _, g in held if k == policy.GROUP_MANAGER and g is not None),
+            member_of=frozenset(member_of[pk]),
+        )
+    return result
 
 
 def enterprises_of(person: Person) -> QuerySet[Enterprise]:

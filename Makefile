@@ -1,0 +1,43 @@
+# The two commands: `make run` (the portal on http://127.0.0.1:8000/ with demo data) and
+# `make test` (the whole suite on PostgreSQL, Redis and Chromium). Both set themselves up.
+VENV := .venv
+PY := $(VENV)/bin/python
+TEST_ENV := DEBUG=1 SECRET_KEY=test-only DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal \
+	REDIS_URL=redis://127.0.0.1:6379/0 DJANGO_ALLOW_ASYNC_UNSAFE=true
+
+.PHONY: install messages run test lint lock makemessages
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: requirements/base.txt requirements/dev.txt
+	test -x $(PY) || "$$(scripts/find-python)" -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q --require-hashes -r requirements/base.txt -r requirements/dev.txt
+	touch $@
+
+# Compiled translations are built, not committed.
+messages: install
+	@command -v msgfmt >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq gettext >/dev/null)
+	$(PY) manage.py compilemessages -v0 --ignore=.venv
+
+run: messages
+	DEBUG=1 $(PY) manage.py migrate -v0
+	DEBUG=1 $(PY) manage.py load_demo
+	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
+
+test: install
+	scripts/ensure-services
+	$(MAKE) messages
+	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run
+	$(VENV)/bin/ruff check .
+	$(TEST_ENV) $(PY) -m pytest
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+makemessages: install
+	for lang in fr nl de en; do $(PY) manage.py makemessages -l $$lang --ignore=.venv --ignore=tests --no-obsolete; done
+
+lock: install
+	cd requirements && ../$(VENV)/bin/pip install -q uv && ../$(VENV)/bin/uv pip compile -q --generate-hashes --python-version 3.12 base.in -o base.txt && ../$(VENV)/bin/uv pip compile -q --generate-hashes --python-version 3.12 dev.in -o dev.txt

@@ -1,0 +1,107 @@
+"""Demo data for `make run` and for the browser tests: two enterprises, every standing, users."""
+
+from datetime import date
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from access.models import Designation, Domain, Enterprise, Grant, Group, LegalRepresentative, Membership, Person, RoleType
+
+DEMO_PASSWORD = "portal-demo"  # noqa: S105 - printed in the README for newcomers
+
+GIVEN_NAMES = ["Emma", "Lucas", "Olivia", "Noah", "Louise", "Arthur", "Mila", "Jules", "Elena", "Adam", "Lina", "Victor"]
+SURNAMES = ["Peeters", "Janssens", "Maes", "Jacobs", "Mertens", "Willems", "Claes", "Goossens", "Wouters", "Dubois"]
+
+
+def make_niss(birth: date, serial: int) -> str:
+    """A valid national register number for a birth date and a serial (DESIGN §6)."""
+    body = f"{birth:%y%m%d}{serial:03d}"
+    base = int(("2" if birth.year >= 2000 else "") + body)
+    return f"{body}{97 - base % 97:02d}"
+
+
+def _person(username: str | None, given: str, surname: str, niss: str, language: str = "fr") -> Person:
+    user = None
+    if username:
+        user = get_user_model().objects.create_user(username=username, password=DEMO_PASSWORD)
+    return Person.objects.create(
+        user=user,
+        niss=niss,
+        given_name=given,
+        surname=surname,
+        email=f"{(username or given).lower()}@example.be",
+        preferred_language=language,
+    )
+
+
+def _enterprise(number: str, name: str, roles: list[str]) -> tuple[Enterprise, dict[str, Group]]:
+    enterprise = Enterprise.objects.create(
+        number=number, name=name, status=Enterprise.Status.ACTIVE, activated_at=timezone.now()
+    )
+    groups = {code: Group.objects.create(enterprise=enterprise, role_type=RoleType.objects.get(code=code)) for code in roles}
+    return enterprise, groups
+
+
+def _member(person: Person, group: Group, services: list[str], by: Person) -> Membership:
+    membership = Membership.objects.create(person=person, group=group, created_by=by)
+    for service in group.role_type.services.filter(code__in=services):
+        Grant.objects.create(membership=membership, service=service, granted_by=by)
+    return membership
+
+
+@transaction.atomic
+def load_demo(users: int = 50) -> bool:
+    """Create the demo world once; answers False when it is already there."""
+    if Enterprise.objects.filter(number="0403019261").exists():
+        return False
+    bakery, groups = _enterprise("0403019261", "Boulangerie Dupont SA", ["employer", "pension_fund", "taxpayer"])
+    nsso = Domain.objects.get(code="nsso_employer")
+
+    lr = _person("lr", "Louise", "Renard", make_niss(date(1962, 3, 14), 21))
+    mam = _person("mam", "Marc", "Lambert", make_niss(date(1975, 6, 2), 33))
+    comam = _person("comam", "Chloé", "Martin", make_niss(date(1980, 11, 23), 45), "fr")
+    am = _person("am", "Anke", "Peeters", make_niss(date(1984, 1, 9), 57), "nl")
+    gm = _person("gm", "Gilles", "Dubois", make_niss(date(1988, 7, 30), 69))
+    user = _person("user", "Ulla", "Schmidt", make_niss(date(1991, 5, 17), 71), "de")
+
+    LegalRepresentative.objects.create(person=lr, enterprise=bakery, valid_from=date(2020, 1, 1))
+    Designation.objects.create(enterprise=bakery, person=mam, kind=Designation.Kind.MAIN, designated_by=lr)
+    Designation.objects.create(enterprise=bakery, person=comam, kind=Designation.Kind.CO_MAIN, designated_by=mam)
+    Designation.objects.create(
+        enterprise=bakery, person=am, kind=Designation.Kind.ACCESS_MANAGER, domain=nsso, designated_by=mam
+    )
+    Designation.objects.create(
+        enterprise=bakery, person=gm, kind=Designation.Kind.GROUP_MANAGER, group=groups["employer"], designated_by=am
+    )
+    _member(user, groups["employer"], ["dimona", "dmfa"], gm)
+
+    service_sets = {
+        "employer": [["dimona"], ["dimona", "dmfa"], ["drs", "checkinatwork"], []],
+        "pension_fund": [["db2p"], []],
+        "taxpayer": [["myminfin", "intervat"], ["biztax"]],
+    }
+    codes = list(groups)
+    for i in range(users):
+        person = _person(
+            None,
+            GIVEN_NAMES[i % len(GIVEN_NAMES)],
+            SURNAMES[(i * 7) % len(SURNAMES)],
+            make_niss(date(1970 + i % 30, 1 + i % 12, 1 + i % 28), 101 + 2 * i),
+        )
+        code = codes[i % len(codes)]
+        membership = _member(person, groups[code], service_sets[code][i % len(service_sets[code])], mam)
+        if i % 9 == 4:
+            membership.status = Membership.Status.BLOCKED
+            membership.blocked_by = mam
+            membership.blocked_at = timezone.now()
+            membership.block_reason = "Left the payroll team"
+            membership.save()
+
+    transport, transport_groups = _enterprise("0428759497", "Transports Janssens SRL", ["employer"])
+    other = _person("other", "Olivier", "Janssens", make_niss(date(1970, 2, 2), 83), "nl")
+    Designation.objects.create(enterprise=transport, person=other, kind=Designation.Kind.MAIN)
+    for i in range(5):
+        person = _person(None, GIVEN_NAMES[-1 - i], "Janssens", make_niss(date(1990 + i, 4, 4), 301 + 2 * i), "nl")
+        _member(person, transport_groups["employer"], ["dimona"], other)
+    return True

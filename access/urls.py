@@ -1,0 +1,26 @@
+from django.urls import path
+
+from access import views
+
+app_name = "access"
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("groups/<int:group_id>/", views.group_detail, name="group_detail"),
+    path("groups/<int:group_id>/add/", views.user_add, name="user_add"),
+    path("users/", views.user_list, name="user_list"),
+    path("users/<int:person_id>/", views.user_detail, name="user_detail"),
+    path("users/<int:person_id>/block/", views.person_block, name="person_block"),
+    path("users/<int:person_id>/unblock/", views.person_unblock, name="person_unblock"),
+    path("memberships/<int:membership_id>/", views.membership_edit, name="membership_edit"),
+    path("memberships/<int:membership_id>/services/", views.grant_add, name="grant_add"),
+    path(
+        "memberships/<int:membership_id>/services/<int:service_id>/revoke/", views.grant_revoke, name="grant_revoke"
+    ),
+    path("memberships/<int:membership_id>/block/", views.membership_block, name="membership_block"),
+    path("memberships/<int:membership_id>/unblock/", views.membership_unblock, name="membership_unblock"),
+    path("memberships/<int:membership_id>/delete/", views.membership_delete, name="membership_delete"),
+    path("managers/", views.manager_list, name="manager_list"),
+    path("managers/<int:designation_id>/revoke/", views.designation_revoke, name="designation_revoke"),
+    path("journal/", views.journal, name="journal"),
+]

@@ -1,0 +1,376 @@
+"""Pages of Access Management. Each view: find the actor, load through their scope, validate,
+call one service, redirect. Outsiders get 404; insiders without the right get 403 with the reason."""
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from access import policy, selectors, services
+from access.forms import AddUserForm, BlockForm, DesignateForm, GrantForm, ReasonForm, SearchForm
+from access.models import Designation, Enterprise, Group, Membership, OnlineService, Person
+from access.selectors import Actor
+from access.services import ActionRefused
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def get_actor_or_404(request: HttpRequest, enterprise_id: int) -> Actor:
+    """The signed-in person acting for this enterprise; 404 for anyone without standing in it."""
+    person = Person.objects.filter(user=request.user).first()
+    enterprise = get_object_or_404(Enterprise, pk=enterprise_id)
+    if person is None:
+        raise Http404
+    standing = selectors.standing_of(person.pk, enterprise.pk)
+    if not policy.can_view_enterprise(standing):
+        raise Http404
+    return Actor(person=person, enterprise=enterprise, standing=standing, ip=client_ip(request))
+
+
+def require(decision: policy.Decision) -> None:
+    if not decision:
+        raise PermissionDenied(decision.reason)
+
+
+def page_context(actor: Actor, **extra: Any) -> dict[str, Any]:
+    """What every page of an enterprise shows: the left menu and what the actor may open."""
+    standing = actor.standing
+    return {
+        "actor": actor,
+        "enterprise": actor.enterprise,
+        "nav_groups": Group.objects.filter(pk__in=standing.scope_groups)
+        .select_related("role_type")
+        .order_by("role_type__code"),
+        "can_manage_users": bool(policy.can_manage_users(standing)),
+        "can_view_managers": bool(policy.can_view_managers(standing)),
+        **extra,
+    }
+
+
+def paginate(request: HttpRequest, queryset: Any) -> Any:
+    return Paginator(queryset, settings.PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def _refused(request: HttpRequest, exc: ActionRefused) -> None:
+    messages.error(request, str(exc.message))
+
+
+# --- Enterprise, groups, users --------------------------------------------------------------
+
+
+@login_required
+def dashboard(request: HttpRequest, enterprise_id: int) -> HttpResponse:
+    actor = get_actor_or_404(request, enterprise_id)
+    context = page_context(
+        actor,
+        groups=list(selectors.groups_in_scope(actor)),
+        standings=[_standing_label(level) for level in actor.standing.levels],
+        my_memberships=selectors.current_memberships()
+        .filter(person=actor.person, group__enterprise=actor.enterprise)
+        .select_related("group__role_type"),
+        my_services=OnlineService.objects.filter(
+            code__in=selectors.effective_services(actor.person, actor.enterprise)
+        ).order_by("code"),
+    )
+    return render(request, "access/dashboard.html", context)
+
+
+def _standing_label(level: policy.Level) -> str:
+    labels = {
+        policy.Level.LEGAL_REPRESENTATIVE: _("Legal representative"),
+        policy.Level.MAIN: _("Main Access Manager"),
+        policy.Level.CO_MAIN: _("co-Main Access Manager"),
+        policy.Level.ACCESS_MANAGER: _("Access Manager"),
+        policy.Level.GROUP_MANAGER: _("Group Manager"),
+        policy.Level.USER: _("User"),
+    }
+    return labels[level]
+
+
+def _group_or_403(actor: Actor, group_id: int) -> Group:
+    group = get_object_or_404(
+        Group.objects.select_related("role_type__domain"), pk=group_id, enterprise=actor.enterprise
+    )
+    require(policy.can_manage_group(actor.standing, group.pk))
+    return group
+
+
+@login_required
+def group_detail(request: HttpRequest, enterprise_id: int, group_id: int) -> HttpResponse:
+    actor = get_actor_or_404(request, enterprise_id)
+    group = _group_or_403(actor, group_id)
+    search = SearchForm(request.GET)
+    query = search.cleaned_data["q"] if search.is_valid() else ""
+    page = paginate(request, selectors.group_members(actor, group, query))
+    return render(
+        request, "access/group_detail.html", page_context(actor, group=group, page=page, search=search, query=query)
+    )
+
+
+@login_required
+def user_list(request: HttpRequest, enterprise_id: int) -> HttpResponse:
+    actor = get_actor_or_404(request, enterprise_id)
+    require(policy.can_manage_users(actor.standing))
+    search = SearchForm(request.GET)
+    query = search.cleaned_data["q"] if search.is_valid() else ""
+    page = paginate(request, selectors.people_in_scope(actor, query))
+    return render(request, "access/user_list.html", page_context(actor, page=page, search=search, query=query))
+
+
+def _person_in_scope(actor: Actor, person_id: int) -> tuple[Person, list[Membership]]:
+    require(policy.can_manage_users(actor.standing))
+    person = get_object_or_404(Person, pk=person_id)
+    memberships = selectors.person_memberships(actor, person)
+    if not memberships:
+        raise Http404
+    return person, memberships
+
+
+@login_required
+def user_detail(request: HttpRequest, enterprise_id: int, person_id: int) -> HttpResponse:
+    actor = get_actor_or_404(request, enterprise_id)
+    person, memberships = _person_in_scope(actor, person_id)
+    target = selectors.standing_of(person.pk, actor.enterprise.pk)
+    context = page_context(
+        actor,
+        person=person,
+        memberships=[(m, bool(policy.can_act_in_group(actor.standing, target, m.group_id))) for m in memberships],
+        enterprise_block=selectors.enterprise_block_of(actor.enterprise, person),
+        can_block_everywhere=policy.can_block_everywhere(actor.standing, target),
+    )
+    return render(request, "access/user_detail.html", context)
+
+
+@login_required
+def user_add(request: HttpRequest, enterprise_id: int, group_id: int) -> HttpResponse:
+    actor = get_actor_or_404(request, enterprise_id)
+    group = _group_or_403(actor, group_id)
+    form = AddUserForm(request.POST or None, services=selectors.grantable_services(group))
+    if request.method == "POST" and form.is_valid():
+        try:
+            person = services.find_or_create_person(
+                form.cleaned_data["niss"],
+                given_name=form.cleaned_data["given_name"],
+                surname=form.cleaned_data["surname"],
+            )
+            membership = services.create_user(
+                actor, group=group, person=person, services=form.cleaned_data["services"]
+            )
+        except ValidationError as exc:
+            form.add_error("given_name", exc)
+        except ActionRefused as exc:
+            form.add_error(None, str(exc.message))
+        else:
+            messages.success(request, _("%(name)s is now a user of this group.") % {"name": person.full_name})
+            return redirect("access:membership_edit", actor.enterprise.pk, membership.pk)
+    return render(request, "access/user_add.html", page_context(actor, group=group, form=form))
+
+
+# --- One membership -------------------------------------------------------------------------
+
+
+def _membership_in_scope(actor: Actor, membership_id: int) -> Membership:
+    return get_object_or_404(
+        selectors.memberships_in_scope(actor).select_related("person", "group__role_type__domain"), pk=membership_id
+    )
+
+
+@login_required
+def membership_edit(request: HttpRequest, enterprise_id: int, membership_id: int) -> HttpResponse:
+    actor = get_actor_or_404(request, enterprise_id)
+    membership = _membership_in_scope(actor, membership_id)
+    target = selectors.standing_of(membership.person_id, actor.enterprise.pk)
+    granted = list(selectors.current_grants().filter(membership=membership).select_related("service"))
+    grantable = selectors.grantable_services(membership.group).exclude(pk__in=[g.service_id for g in granted])
+    context = page_context(
+        actor,
+        membership=membership,
+        granted=granted,
+        grant_form=GrantForm(services=grantable),
+        can_act=policy.can_act_in_group(actor.standing, target, membership.group_id),
+    )
+    return render(request, "access/membership_edit.html", context)
+
+
+@login_required
+@require_POST
+def grant_add(request: HttpRequest, enterprise_id: int, membership_id: int) -> HttpResponse:
+    actor = get_actor_or_404(request, enterprise_id)
+    membership = _membership_in_scope(actor, membership_id)
+    form = GrantForm(request.POST, services=selectors.grantable_services(membership.group))
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+    else:
+        try:
+            services.grant_service(actor, membership, form.cleaned_data["service"])
+            messages.success(request, _("The online service is granted."))
+        except ActionRefused as exc:
+            _refused(request, exc)
+    return redirect("access:membership_edit", actor.enterprise.pk, membership.pk)
+
+
+@login_required
+@require_POST
+def grant_revoke(request: HttpRequest, enterprise_id: int, membership_id: int, service_id: int) -> HttpResponse:
+    actor = get_actor_or_404(request, enterprise_id)
+    membership = _membership_in_scope(actor, membership_id)
+    service = get_object_or_404(OnlineService, pk=service_id)
+    try:
+        services.revoke_service(actor, membership, service)
+        messages.success(request, _("The online service is revoked."))
+    except ActionRefused as exc:
+        _refused(request, exc)
+    return redirect("access:membership_edit", actor.enterprise.pk, membership.pk)
+
+
+@login_required
+def membership_block(request: HttpRequest, enterprise_id: int, membership_id: int) -> HttpResponse:
+    actor = get_actor_or_404(request, enterprise_id)
+    membership = _membership_in_scope(actor, membership_id)
+    form = BlockForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.block_membership(
+                actor, membership, reason=form.cleaned_data["reason"], until=form.cleaned_data["until"]
+            )
+        except ActionRefused as exc:
+            form.add_error(None, str(exc.message))
+        else:
+            messages.success(request, _("The user is blocked for this group."))
+            return redirect("access:membership_edit", actor.enterprise.pk, membership.pk)
+    return render(request, "access/membership_block.html", page_context(actor, membership=membership, form=form))
+
+
+@login_required
+@require_POST
+def membership_unblock(request: HttpRequest, enterprise_id: int, membership_id: int) -> HttpResponse:
+    actor = get_actor_or_404(request, enterprise_id)
+    membership = _membership_in_scope(actor, membership_id)
+    try:
+        services.unblock_membership(actor, membership)
+        messages.success(request, _("The user is unblocked for this group."))
+    except ActionRefused as exc:
+        _refused(request, exc)
+    return redirect("access:membership_edit", actor.enterprise.pk, membership.pk)
+
+
+@login_required
+def membership_delete(request: HttpRequest, enterprise_id: int, membership_id: int) -> HttpResponse:
+    actor = get_actor_or_404(request, enterprise_id)
+    membership = _membership_in_scope(actor, membership_id)
+    form = ReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.delete_membership(actor, membership, reason=form.cleaned_data["reason"])
+        except ActionRefused as exc:
+            form.add_error(None, str(exc.message))
+        else:
+            messages.success(
+                request, _("%(name)s is no longer a user of this group.") % {"name": membership.person.full_name}
+            )
+            return redirect("access:group_detail", actor.enterprise.pk, membership.group_id)
+    return render(request, "access/membership_delete.html", page_context(actor, membership=membership, form=form))
+
+
+# --- One person, every group ----------------------------------------------------------------
+
+
+@login_required
+def person_block(request: HttpRequest, enterprise_id: int, person_id: int) -> HttpResponse:
+    actor = get_actor_or_404(request, enterprise_id)
+    person, _memberships = _person_in_scope(actor, person_id)
+    form = BlockForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.block_everywhere(actor, person, reason=form.cleaned_data["reason"], until=form.cleaned_data["until"])
+        except ActionRefused as exc:
+            form.add_error(None, str(exc.message))
+        else:
+            messages.success(request, _("The user is blocked for all groups of the enterprise."))
+            return redirect("access:user_detail", actor.enterprise.pk, person.pk)
+    return render(request, "access/person_block.html", page_context(actor, person=person, form=form))
+
+
+@login_required
+@require_POST
+def person_unblock(request: HttpRequest, enterprise_id: int, person_id: int) -> HttpResponse:
+    actor = get_actor_or_404(request, enterprise_id)
+    person, _memberships = _person_in_scope(actor, person_id)
+    try:
+        services.unblock_everywhere(actor, person)
+        messages.success(request, _("The user is unblocked for all groups of the enterprise."))
+    except ActionRefused as exc:
+        _refused(request, exc)
+    return redirect("access:user_detail", actor.enterprise.pk, person.pk)
+
+
+# --- Managers -------------------------------------------------------------------------------
+
+
+@login_required
+def manager_list(request: HttpRequest, enterprise_id: int) -> HttpResponse:
+    actor = get_actor_or_404(request, enterprise_id)
+    require(policy.can_view_managers(actor.standing))
+    form = DesignateForm(request.POST or None, standing=actor.standing)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            person = services.find_or_create_person(data["niss"], given_name=data["given_name"], surname=data["surname"])
+            services.designate(actor, kind=data["kind"], person=person, domain=data["domain"], group=data["group"])
+        except ValidationError as exc:
+            form.add_error("given_name", exc)
+        except ActionRefused as exc:
+            form.add_error(None, str(exc.message))
+        else:
+            messages.success(request, _("%(name)s is designated.") % {"name": person.full_name})
+            return redirect("access:manager_list", actor.enterprise.pk)
+    designations = list(selectors.designations_in_scope(actor))
+    targets = selectors.standings_of({d.person_id for d in designations}, actor.enterprise.pk)
+    designations_with_rights = [(d, bool(_can_revoke(actor, d, targets[d.person_id]))) for d in designations]
+    return render(request, "access/manager_list.html", page_context(actor, designations=designations_with_rights, form=form))
+
+
+def _can_revoke(actor: Actor, designation: Designation, target: policy.Standing) -> policy.Decision:
+    return policy.can_revoke(
+        actor.standing, designation.kind, target, domain_id=designation.domain_id, group_id=designation.group_id
+    )
+
+
+@login_required
+def designation_revoke(request: HttpRequest, enterprise_id: int, designation_id: int) -> HttpResponse:
+    actor = get_actor_or_404(request, enterprise_id)
+    require(policy.can_view_managers(actor.standing))
+    designation = get_object_or_404(selectors.designations_in_scope(actor), pk=designation_id)
+    if request.method == "POST":
+        try:
+            services.revoke_designation(actor, designation, reason=request.POST.get("reason", "")[:500])
+        except ActionRefused as exc:
+            _refused(request, exc)
+        else:
+            messages.success(request, _("The designation is revoked."))
+        return redirect("access:manager_list", actor.enterprise.pk)
+    require(_can_revoke(actor, designation, selectors.standing_of(designation.person_id, actor.enterprise.pk)))
+    return render(request, "access/designation_revoke.html", page_context(actor, designation=designation))
+
+
+# --- Journal --------------------------------------------------------------------------------
+
+
+@login_required
+def journal(request: HttpRequest, enterprise_id: int) -> HttpResponse:
+    actor = get_actor_or_404(request, enterprise_id)
+    page = paginate(request, selectors.journal_in_scope(actor))
+    names = {service.code: service.name for service in OnlineService.objects.all()}
+    for event in page.object_list:
+        code = (event.after or {}).get("service") or (event.before or {}).get("service")
+        event.service_name = names.get(code, code) if code else ""
+    return render(request, "access/journal.html", page_context(actor, page=page))

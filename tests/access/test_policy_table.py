@@ -1,0 +1,383 @@
+"""The policy of DESIGN §4 ("Who may do what"), written out as a table independently of access/policy.py.
+
+The world: enterprise 1 has domains D1 (groups G1, G2) and D2 (group G3). Enterprise 2 owns group G9
+in domain D9; its MAM is the `outsider`, and `user_g9` is one of its users. Standings of enterprise 2
+must never give rights in enterprise 1, and standings of enterprise 1 nothing in enterprise 2.
+
+Each table below lists what is ALLOWED; every other combination of actor x scope x target is expected
+to be refused, with a reason. Rows are generated from the full cross product, so a missing entry is a
+refusal that is tested, not a gap.
+
+Decisions taken where DESIGN is silent, and asserted here:
+- Standing order LR(6) > MAM(5) > co-MAM(4) > AM(3) > GM(2) > User(1) > none(0); a person's level is
+  their highest. Protected targets: nobody acts on themselves, on the MAM, or on anyone at or above
+  their own level. This covers user actions and designating/revoking co-MAM, AM and GM.
+- An LR without a designation manages nothing; the LR alone designates (or replaces) the MAM, with no
+  target protection, and nobody revokes the MAM (it is only replaced).
+- Blocking for all groups: MAM and co-MAM; another manager only when every group the target is a
+  member of lies in their scope (a target who is a member of no group is therefore in every scope).
+- The grant ceiling (offered by the group and delegatable) binds every actor, the MAM included.
+- The policy does not look at whether the target is a member of the group in question: that is the
+  service's business (it loads memberships through the actor's scope).
+"""
+
+from typing import Any, NamedTuple
+
+import pytest
+from django.conf import settings
+from django.utils.functional import Promise
+
+from access import policy
+from access.policy import ACCESS_MANAGER, CO_MAIN, GROUP_MANAGER, MAIN, Level, ServiceOffer, Standing
+
+if not settings.configured:  # run with `-p no:django`: lazy reasons need settings to be read
+    settings.configure(USE_I18N=False)
+
+# --- The world ----------------------------------------------------------------------------------------
+
+ENTERPRISE = 1
+OTHER_ENTERPRISE = 2
+
+GROUPS = {"G1": 1, "G2": 2, "G3": 3, "G9": 9}
+DOMAINS = {"D1": 10, "D2": 20, "D9": 90}
+ENTERPRISE_GROUPS = {GROUPS["G1"]: DOMAINS["D1"], GROUPS["G2"]: DOMAINS["D1"], GROUPS["G3"]: DOMAINS["D2"]}
+OTHER_ENTERPRISE_GROUPS = {GROUPS["G9"]: DOMAINS["D9"]}
+
+
+def _in_enterprise(person_id: int, **held: Any) -> Standing:
+    return Standing(person_id, ENTERPRISE, ENTERPRISE_GROUPS, **held)
+
+
+def _in_other_enterprise(person_id: int, **held: Any) -> Standing:
+    return Standing(person_id, OTHER_ENTERPRISE, OTHER_ENTERPRISE_GROUPS, **held)
+
+
+PERSONAS: dict[str, Standing] = {
+    "lr": _in_enterprise(1, legal_representative=True),
+    "main": _in_enterprise(2, main=True),
+    "co_main": _in_enterprise(3, co_main=True),
+    "am_d1": _in_enterprise(4, managed_domains=frozenset({DOMAINS["D1"]})),
+    "am_d2": _in_enterprise(5, managed_domains=frozenset({DOMAINS["D2"]})),
+    "gm_g1": _in_enterprise(6, managed_groups=frozenset({GROUPS["G1"]})),
+    "gm_g3": _in_enterprise(7, managed_groups=frozenset({GROUPS["G3"]})),
+    "user_g1": _in_enterprise(8, member_of=frozenset({GROUPS["G1"]})),
+    "user_g1_g3": _in_enterprise(9, member_of=frozenset({GROUPS["G1"], GROUPS["G3"]})),
+    "newcomer": _in_enterprise(10),
+    "outsider": _in_other_enterprise(11, main=True),
+    "user_g9": _in_other_enterprise(12, member_of=frozenset({GROUPS["G9"]})),
+}
+# user_g9 is only a target: it shows that the outsider's rights are real in its own enterprise.
+ACTORS = [name for name in PERSONAS if name != "user_g9"]
+TARGETS = list(PERSONAS)
+
+PERSONA_LEVELS = {
+    "lr": Level.LEGAL_REPRESENTATIVE,
+    "main": Level.MAIN,
+    "co_main": Level.CO_MAIN,
+    "am_d1": Level.ACCESS_MANAGER,
+    "am_d2": Level.ACCESS_MANAGER,
+    "gm_g1": Level.GROUP_MANAGER,
+    "gm_g3": Level.GROUP_MANAGER,
+    "user_g1": Level.USER,
+    "user_g1_g3": Level.USER,
+    "newcomer": Level.NONE,
+    "outsider": Level.MAIN,
+    "user_g9": Level.USER,
+}
+
+# --- Who is below whom (never the actor, never the MAM, never another enterprise's person) ---------------
+
+EVERYONE_OF_ENTERPRISE = {
+    "lr", "main", "co_main", "am_d1", "am_d2", "gm_g1", "gm_g3", "user_g1", "user_g1_g3", "newcomer",
+}  # fmt: skip
+BELOW_LR = {"co_main", "am_d1", "am_d2", "gm_g1", "gm_g3", "user_g1", "user_g1_g3", "newcomer"}
+BELOW_MAIN = {"co_main", "am_d1", "am_d2", "gm_g1", "gm_g3", "user_g1", "user_g1_g3", "newcomer"}
+BELOW_CO_MAIN = {"am_d1", "am_d2", "gm_g1", "gm_g3", "user_g1", "user_g1_g3", "newcomer"}
+BELOW_AM = {"gm_g1", "gm_g3", "user_g1", "user_g1_g3", "newcomer"}
+BELOW_GM = {"user_g1", "user_g1_g3", "newcomer"}
+BELOW_USER = {"newcomer"}
+OUTSIDERS_OWN = {"user_g9"}
+
+# --- The tables: what is allowed ------------------------------------------------------------------------
+
+# Actor alone.
+VIEW_ENTERPRISE = {"lr", "main", "co_main", "am_d1", "am_d2", "gm_g1", "gm_g3", "user_g1", "user_g1_g3", "outsider"}
+MANAGE_USERS = {"main", "co_main", "am_d1", "am_d2", "gm_g1", "gm_g3", "outsider"}
+VIEW_MANAGERS = {"lr", "main", "co_main", "am_d1", "am_d2", "outsider"}
+DESIGNATABLE_KINDS = {
+    "lr": [MAIN],
+    "main": [CO_MAIN, ACCESS_MANAGER, GROUP_MANAGER],
+    "co_main": [ACCESS_MANAGER, GROUP_MANAGER],
+    "am_d1": [GROUP_MANAGER],
+    "am_d2": [GROUP_MANAGER],
+    "outsider": [CO_MAIN, ACCESS_MANAGER, GROUP_MANAGER],
+}
+
+# Actor x group.
+MANAGE_GROUP = {
+    "G1": {"main", "co_main", "am_d1", "gm_g1"},
+    "G2": {"main", "co_main", "am_d1"},
+    "G3": {"main", "co_main", "am_d2", "gm_g3"},
+    "G9": {"outsider"},
+}
+
+# Actor x target: protected targets only.
+ACT_ON = {
+    "lr": BELOW_LR,
+    "main": BELOW_MAIN,
+    "co_main": BELOW_CO_MAIN,
+    "am_d1": BELOW_AM,
+    "am_d2": BELOW_AM,
+    "gm_g1": BELOW_GM,
+    "gm_g3": BELOW_GM,
+    "user_g1": BELOW_USER,
+    "user_g1_g3": BELOW_USER,
+    "outsider": OUTSIDERS_OWN,
+}
+
+# Actor x group x target: create a user, block / unblock / delete in one group, revoke a service, and grant
+# a service that the group offers and that is delegatable.
+IN_GROUP = {
+    "main": {"G1": BELOW_MAIN, "G2": BELOW_MAIN, "G3": BELOW_MAIN},
+    "co_main": {"G1": BELOW_CO_MAIN, "G2": BELOW_CO_MAIN, "G3": BELOW_CO_MAIN},
+    "am_d1": {"G1": BELOW_AM, "G2": BELOW_AM},
+    "am_d2": {"G3": BELOW_AM},
+    "gm_g1": {"G1": BELOW_GM},
+    "gm_g3": {"G3": BELOW_GM},
+    "outsider": {"G9": OUTSIDERS_OWN},
+}
+
+# Actor x target: block / unblock for all groups of the enterprise.
+EVERYWHERE = {
+    "main": BELOW_MAIN,
+    "co_main": BELOW_CO_MAIN,
+    # The GMs and the newcomer are members of no group; user_g1_g3 is also in G3 (D2).
+    "am_d1": {"gm_g1", "gm_g3", "user_g1", "newcomer"},
+    # user_g1 and user_g1_g3 are in G1 (D1).
+    "am_d2": {"gm_g1", "gm_g3", "newcomer"},
+    "gm_g1": {"user_g1", "newcomer"},
+    "gm_g3": {"newcomer"},
+    "outsider": OUTSIDERS_OWN,
+}
+
+# Kind x scope x actor x target. "none" is a designation without its domain or group.
+DESIGNATE = {
+    # The LR may designate anyone of the enterprise, themselves and the current MAM included.
+    (MAIN, "-"): {"lr": EVERYONE_OF_ENTERPRISE},
+    (CO_MAIN, "-"): {"main": BELOW_MAIN, "outsider": OUTSIDERS_OWN},
+    (ACCESS_MANAGER, "D1"): {"main": BELOW_MAIN, "co_main": BELOW_CO_MAIN},
+    (ACCESS_MANAGER, "D2"): {"main": BELOW_MAIN, "co_main": BELOW_CO_MAIN},
+    (ACCESS_MANAGER, "D9"): {"outsider": OUTSIDERS_OWN},
+    (ACCESS_MANAGER, "none"): {},
+    (GROUP_MANAGER, "G1"): {"main": BELOW_MAIN, "co_main": BELOW_CO_MAIN, "am_d1": BELOW_AM},
+    (GROUP_MANAGER, "G2"): {"main": BELOW_MAIN, "co_main": BELOW_CO_MAIN, "am_d1": BELOW_AM},
+    (GROUP_MANAGER, "G3"): {"main": BELOW_MAIN, "co_main": BELOW_CO_MAIN, "am_d2": BELOW_AM},
+    (GROUP_MANAGER, "G9"): {"outsider": OUTSIDERS_OWN},
+    (GROUP_MANAGER, "none"): {},
+}
+# Revoking follows the designation matrix (DESIGN §4.2), except that the MAM is never revoked, only replaced.
+REVOKE = {(kind, scope): ({} if kind == MAIN else allowed) for (kind, scope), allowed in DESIGNATE.items()}
+
+OFFERS = {
+    "offered+delegatable": ServiceOffer(service_id=100, offered=True, delegatable=True),
+    "offered-only": ServiceOffer(service_id=101, offered=True, delegatable=False),
+    "delegatable-only": ServiceOffer(service_id=102, offered=False, delegatable=True),
+    "neither": ServiceOffer(service_id=103, offered=False, delegatable=False),
+}
+GRANTABLE_OFFERS = {"offered+delegatable"}
+
+IN_GROUP_FUNCTIONS = [
+    "can_act_in_group",
+    "can_create_user",
+    "can_block_in_group",
+    "can_unblock_in_group",
+    "can_delete_from_group",
+    "can_revoke_service",
+]
+EVERYWHERE_FUNCTIONS = ["can_block_everywhere", "can_unblock_everywhere"]
+
+# --- Rows -------------------------------------------------------------------------------------------------
+
+
+class Row(NamedTuple):
+    function: str
+    actor: str
+    target: str | None
+    expected: bool
+    kind: str | None = None
+    scope: str | None = None  # G1..G9, D1..D9, "-" (none needed) or "none" (missing)
+    offer: str | None = None
+
+    @property
+    def id(self) -> str:
+        parts = [self.function, self.actor, self.kind, self.scope, self.offer, self.target]
+        return "|".join(p for p in parts if p is not None) + ("|allowed" if self.expected else "|refused")
+
+
+def _rows() -> list[Row]:
+    rows = []
+    for actor in ACTORS:
+        rows.append(Row("can_view_enterprise", actor, None, actor in VIEW_ENTERPRISE))
+        rows.append(Row("can_manage_users", actor, None, actor in MANAGE_USERS))
+        rows.append(Row("can_view_managers", actor, None, actor in VIEW_MANAGERS))
+        for group in GROUPS:
+            rows.append(Row("can_manage_group", actor, None, actor in MANAGE_GROUP[group], scope=group))
+        for target in TARGETS:
+            rows.append(Row("can_act_on", actor, target, target in ACT_ON.get(actor, set())))
+            for function in EVERYWHERE_FUNCTIONS:
+                rows.append(Row(function, actor, target, target in EVERYWHERE.get(actor, set())))
+            for group in GROUPS:
+                allowed = target in IN_GROUP.get(actor, {}).get(group, set())
+                for function in IN_GROUP_FUNCTIONS:
+                    rows.append(Row(function, actor, target, allowed, scope=group))
+                for offer in OFFERS:
+                    grantable = allowed and offer in GRANTABLE_OFFERS
+                    rows.append(Row("can_grant_service", actor, target, grantable, scope=group, offer=offer))
+            for function, table in (("can_designate", DESIGNATE), ("can_revoke", REVOKE)):
+                for (kind, scope), allowed_by_actor in table.items():
+                    rows.append(Row(function, actor, target, target in allowed_by_actor.get(actor, set()), kind, scope))
+    return rows
+
+
+ROWS = _rows()
+
+
+def _across_enterprises(row: Row) -> bool:
+    return row.target is not None and PERSONAS[row.actor].enterprise_id != PERSONAS[row.target].enterprise_id
+
+
+SAME_ENTERPRISE_ROWS = [row for row in ROWS if not _across_enterprises(row)]
+# An actor of one enterprise and a target whose standing belongs to another: every table above refuses them.
+CROSS_ENTERPRISE_ROWS = [row for row in ROWS if _across_enterprises(row)]
+
+
+def _scope_kwargs(row: Row) -> dict[str, int | None]:
+    if row.scope is None or row.scope == "-":
+        return {}
+    if row.kind == ACCESS_MANAGER:
+        return {"domain_id": DOMAINS.get(row.scope)}
+    if row.kind == GROUP_MANAGER:
+        return {"group_id": GROUPS.get(row.scope)}
+    raise AssertionError(f"unexpected scope {row.scope!r} for {row.kind!r}")
+
+
+def _ask(row: Row) -> policy.Decision:
+    actor = PERSONAS[row.actor]
+    target = PERSONAS[row.target] if row.target is not None else None
+    group_id = GROUPS.get(row.scope or "")  # None when the row's scope is not a group
+    function = getattr(policy, row.function)
+    if row.function in ("can_view_enterprise", "can_manage_users", "can_view_managers"):
+        return function(actor)
+    if row.function == "can_manage_group":
+        return function(actor, group_id)
+    if row.function in ("can_act_on", *EVERYWHERE_FUNCTIONS):
+        return function(actor, target)
+    if row.function == "can_create_user":
+        return function(actor, group_id, target)
+    if row.function in IN_GROUP_FUNCTIONS:  # can_create_user was handled above: its arguments differ
+        return function(actor, target, group_id)
+    if row.function == "can_grant_service":
+        return function(actor, target, group_id, OFFERS[row.offer or ""])
+    if row.function in ("can_designate", "can_revoke"):
+        return function(actor, row.kind, target, **_scope_kwargs(row))
+    raise AssertionError(f"no way to ask {row.function}")
+
+
+def _has_reason(decision: policy.Decision) -> bool:
+    reason = decision.reason
+    return isinstance(reason, str | Promise) and bool(str(reason).strip())
+
+
+# --- Tests ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("row", [pytest.param(row, id=row.id) for row in SAME_ENTERPRISE_ROWS])
+def test_policy_row(row: Row) -> None:
+    decision = _ask(row)
+
+    assert isinstance(decision, policy.Decision)
+    assert bool(decision) is row.expected
+    if not row.expected:
+        assert _has_reason(decision), "a refusal must say why"
+
+
+@pytest.mark.parametrize("row", [pytest.param(row, id=row.id) for row in CROSS_ENTERPRISE_ROWS])
+def test_cross_enterprise_target_is_refused(row: Row) -> None:
+    # DESIGN §4.3: outsiders get nothing of an enterprise, and protection compares standings "in the
+    # enterprise". A standing of another enterprise is never a target here, whatever its level.
+    decision = _ask(row)
+
+    assert row.expected is False
+    assert not decision
+    assert _has_reason(decision), "a refusal must say why"
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+def test_designatable_kinds(actor: str) -> None:
+    assert policy.designatable_kinds(PERSONAS[actor]) == DESIGNATABLE_KINDS.get(actor, [])
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+def test_view_managers_follows_designatable_kinds(actor: str) -> None:
+    standing = PERSONAS[actor]
+
+    assert bool(policy.can_view_managers(standing)) is bool(policy.designatable_kinds(standing))
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_persona_level(persona: str) -> None:
+    assert PERSONAS[persona].level == PERSONA_LEVELS[persona]
+
+
+@pytest.mark.parametrize(
+    ("offer", "grantable"),
+    [(name, name in GRANTABLE_OFFERS) for name in OFFERS],
+)
+def test_grant_ceiling(offer: str, grantable: bool) -> None:
+    assert policy.is_grantable(OFFERS[offer]) is grantable
+    assert policy.grantable([OFFERS[offer]]) == ([OFFERS[offer].service_id] if grantable else [])
+
+
+# --- Guards: a new standing, designation kind or `can_*` question needs rows here ---------------------------
+
+
+def test_every_can_function_has_rows() -> None:
+    in_policy = {name for name in dir(policy) if name.startswith("can_") and callable(getattr(policy, name))}
+
+    assert in_policy == {row.function for row in ROWS}
+
+
+def test_every_designation_kind_has_rows() -> None:
+    for function in ("can_designate", "can_revoke"):
+        assert {row.kind for row in ROWS if row.function == function} == set(policy.DESIGNATION_KINDS)
+    assert {kind for kinds in DESIGNATABLE_KINDS.values() for kind in kinds} == set(policy.DESIGNATION_KINDS)
+
+
+def test_every_level_has_a_persona() -> None:
+    assert set(PERSONA_LEVELS.values()) == set(Level)
+
+
+def test_every_scope_is_tested_with_every_actor_and_target() -> None:
+    rows_per_function: dict[str, int] = {}
+    for row in ROWS:
+        rows_per_function[row.function] = rows_per_function.get(row.function, 0) + 1
+    people = len(ACTORS) * len(TARGETS)
+
+    assert rows_per_function["can_act_on"] == people
+    assert rows_per_function["can_block_in_group"] == people * len(GROUPS)
+    assert rows_per_function["can_grant_service"] == people * len(GROUPS) * len(OFFERS)
+    assert rows_per_function["can_designate"] == people * len(DESIGNATE)
+
+
+def test_tables_name_only_known_personas_and_scopes() -> None:
+    # A typo in a table would silently turn an allowed row into a refused one.
+    names = set(PERSONAS)
+    target_sets = [VIEW_ENTERPRISE, MANAGE_USERS, VIEW_MANAGERS, set(DESIGNATABLE_KINDS), *MANAGE_GROUP.values()]
+    target_sets += [set(ACT_ON), *ACT_ON.values(), set(IN_GROUP), set(EVERYWHERE), *EVERYWHERE.values()]
+    target_sets += [targets for by_group in IN_GROUP.values() for targets in by_group.values()]
+    target_sets += [set(by_actor) for by_actor in DESIGNATE.values()]
+    target_sets += [targets for by_actor in DESIGNATE.values() for targets in by_actor.values()]
+    for persons in target_sets:
+        assert persons <= names, persons - names
+    assert {group for by_group in IN_GROUP.values() for group in by_group} <= set(GROUPS)
+    assert {scope for _, scope in DESIGNATE} <= set(GROUPS) | set(DOMAINS) | {"-", "none"}

@@ -173,6 +173,8 @@ def sees_whole_journal(actor: Standing) -> bool:
 
 def can_act_on(actor: Standing, target: Standing) -> Decision:
     """Nobody acts on themselves, on an equal or a superior, or on the Main Access Manager."""
+    if target.enterprise_id != actor.enterprise_id:
+        return refuse(OUTSIDER)
     if actor.person_id is not None and actor.person_id == target.person_id:
         return refuse(SELF)
     if target.main:
@@ -211,7 +213,7 @@ def _may_designate_kind(actor: Standing, kind: str, domain_id: int | None, group
         return refuse(DOMAIN_NOT_IN_SCOPE)
     if kind == GROUP_MANAGER and group_id not in actor.enterprise_groups:
         return refuse(OUTSIDER)
-    if kind == GROUP_MANAGER and actor.enterprise_groups[group_id] not in actor.scope_domains:
+    if kind == GROUP_MANAGER and actor.enterprise_groups.get(group_id) not in actor.scope_domains:
         return refuse(CANNOT_DESIGNATE)
     return ALLOWED
 
@@ -223,6 +225,8 @@ def can_designate(
     if not decision:
         return decision
     # A legal representative may name themselves, or replace the current MAM: that is their role.
+    if kind == MAIN and target.enterprise_id != actor.enterprise_id:
+        return refuse(OUTSIDER)
     if kind == MAIN:
         return ALLOWED
     return can_act_on(actor, target)
@@ -248,6 +252,8 @@ def can_create_user(actor: Standing, group_id: int, target: Standing) -> Decisio
     decision = can_manage_group(actor, group_id)
     if not decision:
         return decision
+    if target.enterprise_id != actor.enterprise_id:
+        return refuse(OUTSIDER)
     if target.level == Level.NONE:
         return ALLOWED
     return can_act_on(actor, target)
@@ -303,6 +309,8 @@ def can_grant_service(actor: Standing, target: Standing, group_id: int, offer: S
     decision = can_manage_group(actor, group_id)
     if not decision:
         return decision
+    if target.enterprise_id != actor.enterprise_id:
+        return refuse(OUTSIDER)
     if target.level == Level.NONE:
         return ALLOWED
     return can_act_on(actor, target)

@@ -1,0 +1,110 @@
+"""Personas of one enterprise (DESIGN §1) and of another, shared by the whole suite.
+
+Enterprise "Acme": groups employer and pension_fund (domain nsso_employer) and taxpayer
+(domain finance). main, co_main, access_manager (nsso_employer), group_manager (employer),
+finance_manager (Access Manager of finance), member (user of employer), pension_member (user of
+pension_fund), tax_member (user of taxpayer), legal_representative, outsider (no standing), and
+other_enterprise_manager (MAM of "Other").
+"""
+
+import importlib
+from dataclasses import dataclass
+
+import pytest
+from django.apps import apps
+from django.test import Client
+
+from access.models import Domain, Enterprise, Group, LegalRepresentative, Membership, Person
+from tests import factories
+
+
+@dataclass
+class World:
+    enterprise: Enterprise
+    groups: dict[str, Group]
+    main: Person
+    co_main: Person
+    access_manager: Person
+    finance_manager: Person
+    group_manager: Person
+    member: Person
+    member_membership: Membership
+    pension_member: Person
+    pension_membership: Membership
+    tax_member: Person
+    tax_membership: Membership
+    legal_representative: Person
+    outsider: Person
+    other_enterprise: Enterprise
+    other_groups: dict[str, Group]
+    other_enterprise_manager: Person
+    other_member: Person
+    other_membership: Membership
+
+
+@pytest.fixture
+def catalogue(django_db_setup, db):
+    """The catalogue of the data migration, reloaded when a transactional test flushed it."""
+    if not Domain.objects.exists():
+        importlib.import_module("access.migrations.0002_load_catalogue").load_catalogue(apps, None)
+
+
+@pytest.fixture
+def world(catalogue) -> World:
+    enterprise, groups = factories.enterprise("Acme")
+    nsso = Domain.objects.get(code="nsso_employer")
+    finance = Domain.objects.get(code="finance")
+    main = factories.person("main", "Marie", "Main")
+    co_main = factories.person("co_main", "Colette", "Comain")
+    access_manager = factories.person("access_manager", "Arno", "Access")
+    finance_manager = factories.person("finance_manager", "Fien", "Finance")
+    group_manager = factories.person("group_manager", "Greta", "Group")
+    member = factories.person("member", "Mats", "Member")
+    pension_member = factories.person("pension_member", "Paula", "Pension")
+    tax_member = factories.person("tax_member", "Tom", "Taxman")
+    legal_representative = factories.person("legal_representative", "Lea", "Legal")
+    outsider = factories.person("outsider", "Otto", "Outsider")
+    factories.designate(enterprise, main, "main")
+    factories.designate(enterprise, co_main, "co_main")
+    factories.designate(enterprise, access_manager, "access_manager", domain=nsso)
+    factories.designate(enterprise, finance_manager, "access_manager", domain=finance)
+    factories.designate(enterprise, group_manager, "group_manager", group=groups["employer"])
+    LegalRepresentative.objects.create(person=legal_representative, enterprise=enterprise)
+    other_enterprise, other_groups = factories.enterprise("Other", roles=("employer",))
+    other_manager = factories.person("other_enterprise_manager", "Oscar", "Other")
+    factories.designate(other_enterprise, other_manager, "main")
+    other_member = factories.person(None, "Olga", "Othermember")
+    return World(
+        enterprise=enterprise,
+        groups=groups,
+        main=main,
+        co_main=co_main,
+        access_manager=access_manager,
+        finance_manager=finance_manager,
+        group_manager=group_manager,
+        member=member,
+        member_membership=factories.member(member, groups["employer"], ("dimona",)),
+        pension_member=pension_member,
+        pension_membership=factories.member(pension_member, groups["pension_fund"], ("db2p",)),
+        tax_member=tax_member,
+        tax_membership=factories.member(tax_member, groups["taxpayer"], ("myminfin",)),
+        legal_representative=legal_representative,
+        outsider=outsider,
+        other_enterprise=other_enterprise,
+        other_groups=other_groups,
+        other_enterprise_manager=other_manager,
+        other_member=other_member,
+        other_membership=factories.member(other_member, other_groups["employer"], ("dimona",)),
+    )
+
+
+@pytest.fixture
+def login():
+    """A logged-in test client for a person: login(world.main)."""
+
+    def make(person: Person) -> Client:
+        client = Client(HTTP_ACCEPT_LANGUAGE="en")
+        client.force_login(person.user)
+        return client
+
+    return make

@@ -199,7 +199,7 @@ def _end_designation(actor: Actor, designation: Designation, *, reason: str) -> 
 
 def revoke_designation(actor: Actor, designation: Designation, *, reason: str = "") -> None:
     with _locked(actor, _("This designation has just changed. Reload the page.")) as actor:
-        designation = Designation.objects.select_for_update().select_related("person", "domain", "group").get(
+        designation = Designation.objects.select_for_update(of=("self",)).select_related("person", "domain", "group").get(
             pk=designation.pk, enterprise=actor.enterprise
         )
         if designation.revoked_at is not None:

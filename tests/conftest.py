@@ -42,6 +42,11 @@ class World:
     other_membership: Membership
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def catalogue(django_db_setup, db):
     """The catalogue of the data migration, reloaded when a transactional test flushed it."""

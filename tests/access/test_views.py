@@ -1,0 +1,258 @@
+"""Every page per persona: status codes, what is listed, and what tampering changes (nothing)."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from access.models import AuditEvent, Grant, Membership, OnlineService, Person
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+PERSONAS = [
+    "legal_representative",
+    "main",
+    "co_main",
+    "access_manager",
+    "finance_manager",
+    "group_manager",
+    "member",
+    "outsider",
+    "other_enterprise_manager",
+]
+
+# Page -> the status each persona gets, in the order of PERSONAS. The page is about the
+# employer group (domain nsso_employer) and its user `member`, in enterprise Acme.
+#                   LR   MAM  coM  AM   finAM GM  user out  other
+EXPECTED = {
+    "dashboard": [200, 200, 200, 200, 200, 200, 200, 404, 404],
+    "group_detail": [403, 200, 200, 200, 403, 200, 403, 404, 404],
+    "user_add": [403, 200, 200, 200, 403, 200, 403, 404, 404],
+    "user_list": [403, 200, 200, 200, 200, 200, 403, 404, 404],
+    "user_detail": [403, 200, 200, 200, 404, 200, 403, 404, 404],
+    "person_block": [403, 200, 200, 200, 404, 200, 403, 404, 404],
+    "membership_edit": [404, 200, 200, 200, 404, 200, 404, 404, 404],
+    "membership_block": [404, 200, 200, 200, 404, 200, 404, 404, 404],
+    "membership_delete": [404, 200, 200, 200, 404, 200, 404, 404, 404],
+    "manager_list": [200, 200, 200, 200, 200, 403, 403, 404, 404],
+    "journal": [200, 200, 200, 200, 200, 200, 200, 404, 404],
+}
+
+
+def url(world, name):
+    e = world.enterprise.pk
+    group = world.groups["employer"].pk
+    membership = world.member_membership.pk
+    args = {
+        "dashboard": [e],
+        "group_detail": [e, group],
+        "user_add": [e, group],
+        "user_list": [e],
+        "user_detail": [e, world.member.pk],
+        "person_block": [e, world.member.pk],
+        "membership_edit": [e, membership],
+        "membership_block": [e, membership],
+        "membership_delete": [e, membership],
+        "manager_list": [e],
+        "journal": [e],
+    }[name]
+    return reverse(f"access:{name}", args=args)
+
+
+@pytest.mark.parametrize("page", EXPECTED)
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_page_status_per_persona(world, login, page, persona):
+    response = login(getattr(world, persona)).get(url(world, page))
+    assert response.status_code == EXPECTED[page][PERSONAS.index(persona)]
+
+
+def test_forbidden_page_explains_why(world, login):
+    response = login(world.member).get(url(world, "user_list"))
+    assert response.status_code == 403
+    assert "You do not manage users in this enterprise." in response.content.decode()
+
+
+def test_anonymous_is_sent_to_the_login(client, world):
+    response = client.get(url(world, "dashboard"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))
+
+
+def test_missing_enterprise_is_the_same_404_as_another_enterprise(world, login):
+    client = login(world.outsider)
+    assert client.get(reverse("access:dashboard", args=[999999])).status_code == 404
+    assert client.get(url(world, "dashboard")).status_code == 404
+
+
+def test_home_lists_the_enterprises_one_acts_for(world, login):
+    page = login(world.main).get("/").content.decode()
+    assert "Acme" in page
+    assert "Other" not in page
+
+
+class TestScope:
+    def test_group_manager_sees_only_their_group(self, world, login):
+        client = login(world.group_manager)
+        users = client.get(url(world, "user_list")).content.decode()
+        assert world.member.full_name in users
+        assert world.tax_member.full_name not in users
+        assert world.pension_member.full_name not in users
+        dashboard = client.get(url(world, "dashboard")).content.decode()
+        assert world.groups["employer"].name in dashboard
+        assert world.groups["taxpayer"].name not in dashboard
+
+    def test_access_manager_sees_their_domain_only(self, world, login):
+        users = login(world.access_manager).get(url(world, "user_list")).content.decode()
+        assert world.member.full_name in users
+        assert world.pension_member.full_name in users
+        assert world.tax_member.full_name not in users
+
+    def test_search_by_niss_finds_nothing_out_of_scope(self, world, login):
+        client = login(world.group_manager)
+        found = client.get(url(world, "user_list"), {"q": world.member.niss_display}).content.decode()
+        assert world.member.full_name in found
+        hidden = client.get(url(world, "user_list"), {"q": world.tax_member.niss}).content.decode()
+        assert world.tax_member.full_name not in hidden
+        other = client.get(url(world, "group_detail"), {"q": world.other_member.surname}).content.decode()
+        assert world.other_member.full_name not in other
+
+    def test_search_by_name(self, world, login):
+        page = login(world.main).get(url(world, "user_list"), {"q": "taxm"}).content.decode()
+        assert world.tax_member.full_name in page
+        assert world.member.full_name not in page
+
+    def test_niss_is_masked_in_lists_and_whole_on_the_person_page(self, world, login):
+        client = login(world.group_manager)
+        listing = client.get(url(world, "group_detail")).content.decode()
+        assert world.member.niss_masked in listing
+        assert world.member.niss_display not in listing
+        assert world.member.niss_display in client.get(url(world, "user_detail")).content.decode()
+
+    def test_other_groups_and_enterprises_by_url(self, world, login):
+        client = login(world.group_manager)
+        e = world.enterprise.pk
+        assert client.get(reverse("access:membership_edit", args=[e, world.tax_membership.pk])).status_code == 404
+        assert client.get(reverse("access:group_detail", args=[e, world.groups["taxpayer"].pk])).status_code == 403
+        assert client.get(reverse("access:user_detail", args=[e, world.tax_member.pk])).status_code == 404
+        assert client.get(reverse("access:membership_edit", args=[e, world.other_membership.pk])).status_code == 404
+        other_group = world.other_groups["employer"].pk
+        assert client.get(reverse("access:group_detail", args=[e, other_group])).status_code == 404
+
+    def test_posts_out_of_scope_change_nothing(self, world, login):
+        client = login(world.group_manager)
+        e = world.enterprise.pk
+        events = AuditEvent.objects.count()
+        for membership in (world.tax_membership, world.other_membership):
+            assert client.post(reverse("access:membership_block", args=[e, membership.pk]), {"reason": "x"}).status_code == 404
+            assert client.post(reverse("access:membership_delete", args=[e, membership.pk]), {"reason": "x"}).status_code == 404
+        assert client.post(reverse("access:person_block", args=[e, world.tax_member.pk]), {"reason": "x"}).status_code == 404
+        assert not Membership.objects.filter(status="blocked").exists()
+        assert not Membership.objects.filter(removed_at__isnull=False).exists()
+        assert AuditEvent.objects.count() == events
+
+
+class TestForms:
+    def add(self, client, world, **data):
+        return client.post(url(world, "user_add"), {"confirm": "on", "given_name": "Nora", "surname": "New", **data})
+
+    def test_add_user_with_services(self, world, login):
+        niss = factories.niss()
+        services = OnlineService.objects.filter(code__in=["dimona", "dmfa"])
+        response = self.add(login(world.group_manager), world, niss=niss, services=[s.pk for s in services])
+        membership = Membership.objects.get(person__niss=niss)
+        assert response.status_code == 302
+        assert response["Location"] == reverse("access:membership_edit", args=[world.enterprise.pk, membership.pk])
+        assert set(Grant.objects.filter(membership=membership).values_list("service__code", flat=True)) == {"dimona", "dmfa"}
+
+    def test_invalid_niss_gets_a_field_error_and_creates_nothing(self, world, login):
+        people = Person.objects.count()
+        response = self.add(login(world.group_manager), world, niss="85.07.30-033.29")
+        assert response.status_code == 200
+        assert "its check digits do not match" in response.content.decode()
+        assert 'aria-invalid="true"' in response.content.decode()
+        assert Person.objects.count() == people
+
+    def test_service_beyond_the_ceiling_is_not_offered_and_is_refused(self, world, login):
+        client = login(world.group_manager)
+        form = client.get(url(world, "user_add")).content.decode()
+        assert "Dimona" in form
+        assert "Biztax" not in form
+        assert "e-Box Enterprise" not in form
+        biztax = OnlineService.objects.get(code="biztax")
+        niss = factories.niss()
+        response = self.add(client, world, niss=niss, services=[biztax.pk])
+        assert response.status_code == 200
+        assert "Select a valid choice" in response.content.decode()
+        assert not Person.objects.filter(niss=niss).exists()
+
+    def test_confirmation_is_required(self, world, login):
+        niss = factories.niss()
+        response = login(world.group_manager).post(url(world, "user_add"), {"niss": niss, "given_name": "A", "surname": "B"})
+        assert "Confirm that this person is a staff member" in response.content.decode()
+        assert not Person.objects.filter(niss=niss).exists()
+
+    def test_block_without_reason_changes_nothing(self, world, login):
+        response = login(world.group_manager).post(url(world, "membership_block"), {"reason": "   "})
+        assert response.status_code == 200
+        world.member_membership.refresh_from_db()
+        assert world.member_membership.status == "active"
+
+    def test_block_unblock_delete_through_the_pages(self, world, login):
+        client = login(world.group_manager)
+        e, m = world.enterprise.pk, world.member_membership.pk
+        client.post(url(world, "membership_block"), {"reason": "On leave"})
+        assert Membership.objects.get(pk=m).status == "blocked"
+        client.post(reverse("access:membership_unblock", args=[e, m]))
+        assert Membership.objects.get(pk=m).status == "active"
+        response = client.post(url(world, "membership_delete"), {"reason": "Left"})
+        assert response["Location"] == url(world, "group_detail")
+        assert Membership.objects.get(pk=m).removed_at is not None
+        assert client.get(url(world, "membership_edit")).status_code == 404
+
+    def test_designate_with_a_tampered_group_is_refused(self, world, login):
+        client = login(world.access_manager)
+        niss = factories.niss()
+        response = client.post(
+            url(world, "manager_list"),
+            {"kind": "group_manager", "group": world.groups["taxpayer"].pk, "niss": niss, "given_name": "A", "surname": "B"},
+        )
+        assert response.status_code == 200
+        assert "Select a valid choice" in response.content.decode()
+        assert not Person.objects.filter(niss=niss).exists()
+
+    def test_group_manager_cannot_post_a_designation(self, world, login):
+        response = login(world.group_manager).post(
+            url(world, "manager_list"), {"kind": "co_main", "niss": factories.niss(), "given_name": "A", "surname": "B"}
+        )
+        assert response.status_code == 403
+
+
+class TestQueryCounts:
+    """List pages keep the same number of queries whatever the number of rows."""
+
+    def grow(self, world, count):
+        group = world.groups["employer"]
+        people = Person.objects.bulk_create(
+            Person(niss=factories.niss(), given_name="Bulk", surname=f"User{i:05d}") for i in range(count)
+        )
+        memberships = Membership.objects.bulk_create(Membership(person=p, group=group) for p in people)
+        dimona = OnlineService.objects.get(code="dimona")
+        Grant.objects.bulk_create(Grant(membership=m, service=dimona) for m in memberships)
+        AuditEvent.objects.bulk_create(
+            AuditEvent(enterprise=world.enterprise, actor=world.main, action="user_created", target_person=p, group=group)
+            for p in people
+        )
+
+    def count(self, client, path):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(path).status_code == 200
+        return len(queries)
+
+    @pytest.mark.parametrize("page", ["group_detail", "user_list", "journal", "dashboard", "user_detail"])
+    def test_constant_from_10_to_1000_members(self, world, login, page):
+        client = login(world.group_manager)
+        self.grow(world, 10)
+        small = self.count(client, url(world, page))
+        self.grow(world, 990)
+        assert self.count(client, url(world, page)) == small

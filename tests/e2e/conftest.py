@@ -1,0 +1,109 @@
+"""Browser fixtures: Debian's Chromium driven by Playwright against pytest-django's live server.
+
+The personas come from the shared `world` fixture;
+`live_server` makes the database transactional, so `e2e_world` asks for `transactional_db` first
+and the `catalogue` fixture reloads the catalogue that the previous flush removed.
+"""
+
+import re
+from pathlib import Path
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+
+from tests import factories
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+WCAG_21_AA = {
+    "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
+    "resultTypes": ["violations"],
+}
+RESULTS_DIR = Path(__file__).resolve().parents[2] / "test-results"
+
+expect.set_options(timeout=10_000)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):  # type: ignore[no-untyped-def]
+    """Keep the outcome of the call on the item, so `page` can save a screenshot of a failure."""
+    report = yield
+    if report.when == "call":
+        item.e2e_failed = report.failed  # type: ignore[attr-defined]
+    return report
+
+
+@pytest.fixture(scope="module")
+def browser() -> Browser:
+    # Playwright's sync API keeps an asyncio loop running in this thread; the ORM calls the
+    # tests make meanwhile (fixtures, final checks, the flush) must be allowed.
+    with pytest.MonkeyPatch.context() as env, sync_playwright() as playwright:
+        env.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def context(browser: Browser, live_server) -> BrowserContext:  # type: ignore[no-untyped-def]
+    context = browser.new_context(
+        base_url=live_server.url, locale="en-US", extra_http_headers={"Accept-Language": "en"}
+    )
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def page(context: BrowserContext, request: pytest.FixtureRequest) -> Page:
+    page = context.new_page()
+    yield page
+    if getattr(request.node, "e2e_failed", False):
+        RESULTS_DIR.mkdir(exist_ok=True)
+        page.screenshot(path=RESULTS_DIR / f"{request.node.name}.png", full_page=True)
+    page.close()
+
+
+@pytest.fixture
+def e2e_world(transactional_db, world):  # type: ignore[no-untyped-def]
+    """The personas, committed so that the live server's thread sees them."""
+    return world
+
+
+@pytest.fixture
+def log_in(page: Page):  # type: ignore[no-untyped-def]
+    """Log in through the real allauth form: log_in("group_manager")."""
+
+    def log_in_as(username: str) -> None:
+        page.goto("/accounts/login/")
+        page.get_by_label("Username").fill(username)
+        page.get_by_label("Password").fill(factories.PASSWORD)
+        page.get_by_role("button", name="Sign In").click()
+        expect(page.get_by_role("button", name="Log out")).to_be_visible()
+        expect(page).to_have_url(re.compile(r"/$"))
+
+    return log_in_as
+
+
+@pytest.fixture(scope="session")
+def axe() -> Axe:
+    return Axe()
+
+
+@pytest.fixture
+def assert_accessible(page: Page, axe: Axe):  # type: ignore[no-untyped-def]
+    """Run axe-core (WCAG 2.1 A and AA rules) on the page as it is now; fail with its report."""
+
+    def check(what: str) -> None:
+        results = axe.run(page, options=WCAG_21_AA)
+        assert results.violations_count == 0, f"{what} ({page.url}):\n{results.generate_report()}"
+
+    return check

@@ -133,7 +133,7 @@ class DesignationAdmin(IdentifierSearchMixin, admin.ModelAdmin):
 class GrantInline(admin.TabularInline):
     model = Grant
     extra = 0
-    fields = ["service", "granted_by", "granted_at", "valid_until", "revoked_at"]
+    fields = ("service", "granted_by", "granted_at", "valid_until", "revoked_at")
     readonly_fields = fields
     can_delete = False
 
@@ -190,4 +190,3 @@ class AuditEventAdmin(IdentifierSearchMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
-

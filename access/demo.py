@@ -6,11 +6,34 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from access.models import Designation, Domain, Enterprise, Grant, Group, LegalRepresentative, Membership, Person, RoleType
+from access.models import (
+    Designation,
+    Domain,
+    Enterprise,
+    Grant,
+    Group,
+    LegalRepresentative,
+    Membership,
+    Person,
+    RoleType,
+)
 
 DEMO_PASSWORD = "portal-demo"  # noqa: S105 - printed in the README for newcomers
 
-GIVEN_NAMES = ["Emma", "Lucas", "Olivia", "Noah", "Louise", "Arthur", "Mila", "Jules", "Elena", "Adam", "Lina", "Victor"]
+GIVEN_NAMES = [
+    "Emma",
+    "Lucas",
+    "Olivia",
+    "Noah",
+    "Louise",
+    "Arthur",
+    "Mila",
+    "Jules",
+    "Elena",
+    "Adam",
+    "Lina",
+    "Victor",
+]
 SURNAMES = ["Peeters", "Janssens", "Maes", "Jacobs", "Mertens", "Willems", "Claes", "Goossens", "Wouters", "Dubois"]
 
 
@@ -39,7 +62,9 @@ def _enterprise(number: str, name: str, roles: list[str]) -> tuple[Enterprise, d
     enterprise = Enterprise.objects.create(
         number=number, name=name, status=Enterprise.Status.ACTIVE, activated_at=timezone.now()
     )
-    groups = {code: Group.objects.create(enterprise=enterprise, role_type=RoleType.objects.get(code=code)) for code in roles}
+    groups = {
+        code: Group.objects.create(enterprise=enterprise, role_type=RoleType.objects.get(code=code)) for code in roles
+    }
     return enterprise, groups
 
 

@@ -119,4 +119,3 @@ class DesignateForm(PersonIdentityForm):
 
 class SearchForm(forms.Form):
     q = forms.CharField(label=_("Search by name or national register number"), max_length=100, required=False)
-

@@ -27,7 +27,9 @@ def parse_niss(value: str) -> str:
             raise ValidationError(
                 _("This national register number is not valid: its check digits do not match."), code="checksum"
             ) from exc
-        raise ValidationError(_("Enter a national register number of 11 digits, e.g. 85.07.30-033.28."), code="format") from exc
+        raise ValidationError(
+            _("Enter a national register number of 11 digits, e.g. 85.07.30-033.28."), code="format"
+        ) from exc
 
 
 def format_niss(niss: str) -> str:

@@ -12,7 +12,13 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from access.identifiers import format_enterprise_number, format_niss, mask_niss, validate_enterprise_number, validate_niss
+from access.identifiers import (
+    format_enterprise_number,
+    format_niss,
+    mask_niss,
+    validate_enterprise_number,
+    validate_niss,
+)
 
 # The identifiers' length checks below are database constraints: `number__length=10`.
 CharField.register_lookup(Length)
@@ -35,7 +41,9 @@ class Person(models.Model):
     given_name = models.CharField(_("given name"), max_length=100)
     surname = models.CharField(_("surname"), max_length=100)
     email = models.EmailField(_("e-mail"), blank=True)
-    mobile_phone = models.CharField(_("mobile phone"), max_length=16, blank=True, help_text=_("E.164, e.g. +32470123456"))
+    mobile_phone = models.CharField(
+        _("mobile phone"), max_length=16, blank=True, help_text=_("E.164, e.g. +32470123456")
+    )
     preferred_language = models.CharField(
         _("preferred language"), max_length=2, choices=Language.choices, default=Language.FR
     )
@@ -80,7 +88,8 @@ class FormerNiss(models.Model):
         verbose_name_plural = _("former national register numbers")
         constraints = [models.UniqueConstraint(fields=["person", "niss"], name="former_niss_once_per_person")]
 
-
+    def __str__(self) -> str:
+        return mask_niss(self.niss)
 
 
 class Enterprise(models.Model):
@@ -170,9 +179,7 @@ class Domain(CatalogueEntry):
 
 class OnlineService(CatalogueEntry):
     delegatable = models.BooleanField(_("may be granted by a manager"), default=True)
-    automatic_for = models.JSONField(
-        _("standings that receive it automatically"), default=list, blank=True
-    )
+    automatic_for = models.JSONField(_("standings that receive it automatically"), default=list, blank=True)
 
     class Meta(CatalogueEntry.Meta):
         verbose_name = _("online service")
@@ -303,8 +310,7 @@ class Membership(models.Model):
                 fields=["person", "group"], condition=Q(removed_at__isnull=True), name="membership_once_per_group"
             ),
             models.CheckConstraint(
-                condition=Q(status="active")
-                | (Q(status="blocked", blocked_at__isnull=False) & ~Q(block_reason="")),
+                condition=Q(status="active") | (Q(status="blocked", blocked_at__isnull=False) & ~Q(block_reason="")),
                 name="membership_blocked_has_reason",
             ),
         ]
@@ -358,6 +364,9 @@ class EnterpriseBlock(models.Model):
             models.CheckConstraint(condition=~Q(reason=""), name="enterprise_block_has_reason"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.person} – {self.enterprise}"
+
 
 class AuditEventQuerySet(models.QuerySet):
     def update(self, **kwargs):  # type: ignore[no-untyped-def]
@@ -399,6 +408,9 @@ class AuditEvent(models.Model):
         verbose_name_plural = _("journal")
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["enterprise", "-created_at"], name="audit_enterprise_time_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.get_action_display()}"
 
     def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         if not self._state.adding:

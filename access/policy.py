@@ -211,10 +211,11 @@ def _may_designate_kind(actor: Standing, kind: str, domain_id: int | None, group
         return refuse(CANNOT_DESIGNATE)
     if kind == ACCESS_MANAGER and domain_id not in actor.scope_domains:
         return refuse(DOMAIN_NOT_IN_SCOPE)
-    if kind == GROUP_MANAGER and group_id not in actor.enterprise_groups:
-        return refuse(OUTSIDER)
-    if kind == GROUP_MANAGER and actor.enterprise_groups.get(group_id) not in actor.scope_domains:
-        return refuse(CANNOT_DESIGNATE)
+    if kind == GROUP_MANAGER:
+        if group_id is None or group_id not in actor.enterprise_groups:
+            return refuse(OUTSIDER)
+        if actor.enterprise_groups[group_id] not in actor.scope_domains:
+            return refuse(CANNOT_DESIGNATE)
     return ALLOWED
 
 

@@ -250,9 +250,7 @@ def journal_in_scope(actor: Actor) -> QuerySet[AuditEvent]:
             | Q(group_id__in=standing.scope_groups)
             | Q(group__isnull=True, domain_id__in=standing.scope_domains)
         )
-    return events.select_related("actor", "target_person", "group__role_type", "domain").order_by(
-        "-created_at", "-pk"
-    )
+    return events.select_related("actor", "target_person", "group__role_type", "domain").order_by("-created_at", "-pk")
 
 
 def effective_services(person: Person, enterprise: Enterprise) -> set[str]:

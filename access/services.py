@@ -142,7 +142,11 @@ def designate(
         target = selectors.standing_of(person.pk, actor.enterprise.pk)
         _check(
             policy.can_designate(
-                actor.standing, kind, target, domain_id=domain.pk if domain else None, group_id=group.pk if group else None
+                actor.standing,
+                kind,
+                target,
+                domain_id=domain.pk if domain else None,
+                group_id=group.pk if group else None,
             )
         )
         current = selectors.current_designations().filter(enterprise=actor.enterprise, kind=kind)
@@ -199,8 +203,10 @@ def _end_designation(actor: Actor, designation: Designation, *, reason: str) -> 
 
 def revoke_designation(actor: Actor, designation: Designation, *, reason: str = "") -> None:
     with _locked(actor, _("This designation has just changed. Reload the page.")) as actor:
-        designation = Designation.objects.select_for_update(of=("self",)).select_related("person", "domain", "group").get(
-            pk=designation.pk, enterprise=actor.enterprise
+        designation = (
+            Designation.objects.select_for_update(of=("self",))
+            .select_related("person", "domain", "group")
+            .get(pk=designation.pk, enterprise=actor.enterprise)
         )
         if designation.revoked_at is not None:
             raise ActionRefused(_("This designation has already been revoked."))
@@ -240,9 +246,7 @@ def _grant(actor: Actor, membership: Membership, service: OnlineService, target:
     return grant
 
 
-def create_user(
-    actor: Actor, *, group: Group, person: Person, services: Iterable[OnlineService] = ()
-) -> Membership:
+def create_user(actor: Actor, *, group: Group, person: Person, services: Iterable[OnlineService] = ()) -> Membership:
     """Add a person to a group with a choice of online services, within the grant ceiling."""
     services = list(services)
     with _locked(actor, _("This person has just been added to this group.")) as actor:
@@ -295,7 +299,11 @@ def revoke_service(actor: Actor, membership: Membership, service: OnlineService)
         grant.revoked_by = actor.person
         grant.save(update_fields=["revoked_at", "revoked_by"])
         _record(
-            actor, Action.SERVICE_REVOKED, target=membership.person, group=membership.group, before={"service": service.code}
+            actor,
+            Action.SERVICE_REVOKED,
+            target=membership.person,
+            group=membership.group,
+            before={"service": service.code},
         )
 
 
@@ -353,7 +361,9 @@ def delete_membership(actor: Actor, membership: Membership, *, reason: str) -> N
         membership, target = _locked_membership(actor, membership)
         _check(policy.can_delete_from_group(actor.standing, target, membership.group_id))
         now = timezone.now()
-        services = sorted(selectors.current_grants().filter(membership=membership).values_list("service__code", flat=True))
+        services = sorted(
+            selectors.current_grants().filter(membership=membership).values_list("service__code", flat=True)
+        )
         Grant.objects.filter(membership=membership, revoked_at__isnull=True).update(
             revoked_at=now, revoked_by=actor.person
         )

@@ -14,9 +14,7 @@ urlpatterns = [
     path("users/<int:person_id>/unblock/", views.person_unblock, name="person_unblock"),
     path("memberships/<int:membership_id>/", views.membership_edit, name="membership_edit"),
     path("memberships/<int:membership_id>/services/", views.grant_add, name="grant_add"),
-    path(
-        "memberships/<int:membership_id>/services/<int:service_id>/revoke/", views.grant_revoke, name="grant_revoke"
-    ),
+    path("memberships/<int:membership_id>/services/<int:service_id>/revoke/", views.grant_revoke, name="grant_revoke"),
     path("memberships/<int:membership_id>/block/", views.membership_block, name="membership_block"),
     path("memberships/<int:membership_id>/unblock/", views.membership_unblock, name="membership_unblock"),
     path("memberships/<int:membership_id>/delete/", views.membership_delete, name="membership_delete"),

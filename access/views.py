@@ -3,9 +3,9 @@ call one service, redirect. Outsiders get 404; insiders without the right get 40
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -26,8 +26,8 @@ def client_ip(request: HttpRequest) -> str | None:
 
 def get_actor_or_404(request: HttpRequest, enterprise_id: int) -> Actor:
     """The signed-in person acting for this enterprise; 404 for anyone without standing in it."""
-    person = Person.objects.filter(user=request.user).first()
     enterprise = get_object_or_404(Enterprise, pk=enterprise_id)
+    person = Person.objects.filter(user=request.user).first() if request.user.is_authenticated else None
     if person is None:
         raise Http404
     standing = selectors.standing_of(person.pk, enterprise.pk)
@@ -162,9 +162,7 @@ def user_add(request: HttpRequest, enterprise_id: int, group_id: int) -> HttpRes
                 given_name=form.cleaned_data["given_name"],
                 surname=form.cleaned_data["surname"],
             )
-            membership = services.create_user(
-                actor, group=group, person=person, services=form.cleaned_data["services"]
-            )
+            membership = services.create_user(actor, group=group, person=person, services=form.cleaned_data["services"])
         except ValidationError as exc:
             form.add_error("given_name", exc)
         except ActionRefused as exc:
@@ -291,7 +289,9 @@ def person_block(request: HttpRequest, enterprise_id: int, person_id: int) -> Ht
     form = BlockForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.block_everywhere(actor, person, reason=form.cleaned_data["reason"], until=form.cleaned_data["until"])
+            services.block_everywhere(
+                actor, person, reason=form.cleaned_data["reason"], until=form.cleaned_data["until"]
+            )
         except ActionRefused as exc:
             form.add_error(None, str(exc.message))
         else:
@@ -324,7 +324,9 @@ def manager_list(request: HttpRequest, enterprise_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            person = services.find_or_create_person(data["niss"], given_name=data["given_name"], surname=data["surname"])
+            person = services.find_or_create_person(
+                data["niss"], given_name=data["given_name"], surname=data["surname"]
+            )
             services.designate(actor, kind=data["kind"], person=person, domain=data["domain"], group=data["group"])
         except ValidationError as exc:
             form.add_error("given_name", exc)
@@ -336,7 +338,9 @@ def manager_list(request: HttpRequest, enterprise_id: int) -> HttpResponse:
     designations = list(selectors.designations_in_scope(actor))
     targets = selectors.standings_of({d.person_id for d in designations}, actor.enterprise.pk)
     designations_with_rights = [(d, bool(_can_revoke(actor, d, targets[d.person_id]))) for d in designations]
-    return render(request, "access/manager_list.html", page_context(actor, designations=designations_with_rights, form=form))
+    return render(
+        request, "access/manager_list.html", page_context(actor, designations=designations_with_rights, form=form)
+    )
 
 
 def _can_revoke(actor: Actor, designation: Designation, target: policy.Standing) -> policy.Decision:

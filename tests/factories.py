@@ -27,7 +27,11 @@ def enterprise_number() -> str:
 def person(username: str | None = None, given_name: str = "Test", surname: str | None = None, **kwargs) -> Person:
     user = get_user_model().objects.create_user(username=username, password=PASSWORD) if username else None
     return Person.objects.create(
-        user=user, niss=kwargs.pop("niss", None) or niss(), given_name=given_name, surname=surname or f"Person{next(_serial)}", **kwargs
+        user=user,
+        niss=kwargs.pop("niss", None) or niss(),
+        given_name=given_name,
+        surname=surname or f"Person{next(_serial)}",
+        **kwargs,
     )
 
 

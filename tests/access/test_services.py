@@ -5,6 +5,7 @@ import threading
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.utils import translation
 
 from access import selectors, services
 from access.models import AuditEvent, Designation, Domain, EnterpriseBlock, Grant, Membership, OnlineService, Person
@@ -40,7 +41,9 @@ class TestCreateUser:
             services=[service("dimona"), service("dmfa")],
         )
         assert membership.status == Membership.Status.ACTIVE
-        assert set(selectors.current_grants().filter(membership=membership).values_list("service__code", flat=True)) == {
+        assert set(
+            selectors.current_grants().filter(membership=membership).values_list("service__code", flat=True)
+        ) == {
             "dimona",
             "dmfa",
         }
@@ -68,12 +71,17 @@ class TestCreateUser:
     def test_service_that_is_not_delegatable_is_refused_even_to_the_main_manager(self, world):
         with pytest.raises(PermissionDenied):
             services.create_user(
-                actor(world, world.main), group=world.groups["employer"], person=factories.person(), services=[service("ebox")]
+                actor(world, world.main),
+                group=world.groups["employer"],
+                person=factories.person(),
+                services=[service("ebox")],
             )
 
     def test_group_manager_cannot_add_to_another_group(self, world):
         with pytest.raises(PermissionDenied):
-            services.create_user(actor(world, world.group_manager), group=world.groups["taxpayer"], person=factories.person())
+            services.create_user(
+                actor(world, world.group_manager), group=world.groups["taxpayer"], person=factories.person()
+            )
 
     def test_existing_member_cannot_be_added_twice(self, world):
         with pytest.raises(services.ActionRefused):
@@ -195,9 +203,16 @@ class TestDesignations:
         finance = Domain.objects.get(code="finance")
         services.revoke_designation(actor(world, world.co_main), Designation.objects.get(person=world.finance_manager))
         newcomer = factories.person()
-        designation = services.designate(actor(world, world.co_main), kind="access_manager", person=newcomer, domain=finance)
+        designation = services.designate(
+            actor(world, world.co_main), kind="access_manager", person=newcomer, domain=finance
+        )
         assert selectors.standing_of(newcomer.pk, world.enterprise.pk).managed_domains == {finance.pk}
-        assert last_event().after == {"kind": "access_manager", "person": newcomer.full_name, "domain": "finance", "group": None}
+        assert last_event().after == {
+            "kind": "access_manager",
+            "person": newcomer.full_name,
+            "domain": "finance",
+            "group": None,
+        }
         services.revoke_designation(actor(world, world.co_main), designation, reason="Reorganised")
         assert last_event().action == "designation_revoked"
         assert selectors.standing_of(newcomer.pk, world.enterprise.pk).managed_domains == frozenset()
@@ -205,13 +220,19 @@ class TestDesignations:
     def test_second_group_manager_for_a_group_is_refused(self, world):
         with pytest.raises(services.ActionRefused):
             services.designate(
-                actor(world, world.access_manager), kind="group_manager", person=factories.person(), group=world.groups["employer"]
+                actor(world, world.access_manager),
+                kind="group_manager",
+                person=factories.person(),
+                group=world.groups["employer"],
             )
 
     def test_access_manager_cannot_designate_outside_their_domain(self, world):
         with pytest.raises(PermissionDenied):
             services.designate(
-                actor(world, world.access_manager), kind="group_manager", person=factories.person(), group=world.groups["taxpayer"]
+                actor(world, world.access_manager),
+                kind="group_manager",
+                person=factories.person(),
+                group=world.groups["taxpayer"],
             )
 
     def test_only_the_main_manager_designates_co_mains(self, world):
@@ -227,12 +248,17 @@ class TestDesignations:
 
     def test_the_main_manager_cannot_be_revoked(self, world):
         with pytest.raises(PermissionDenied):
-            services.revoke_designation(actor(world, world.legal_representative), Designation.objects.get(person=world.main))
+            services.revoke_designation(
+                actor(world, world.legal_representative), Designation.objects.get(person=world.main)
+            )
 
     def test_self_designation_is_refused(self, world):
         with pytest.raises(PermissionDenied):
             services.designate(
-                actor(world, world.access_manager), kind="group_manager", person=world.access_manager, group=world.groups["pension_fund"]
+                actor(world, world.access_manager),
+                kind="group_manager",
+                person=world.access_manager,
+                group=world.groups["pension_fund"],
             )
 
 
@@ -287,6 +313,7 @@ class TestConcurrency:
         outcomes = [None] * len(calls)
 
         def run(index, call):
+            translation.activate("en")
             try:
                 barrier.wait()
                 call()

@@ -144,9 +144,18 @@ class TestScope:
         e = world.enterprise.pk
         events = AuditEvent.objects.count()
         for membership in (world.tax_membership, world.other_membership):
-            assert client.post(reverse("access:membership_block", args=[e, membership.pk]), {"reason": "x"}).status_code == 404
-            assert client.post(reverse("access:membership_delete", args=[e, membership.pk]), {"reason": "x"}).status_code == 404
-        assert client.post(reverse("access:person_block", args=[e, world.tax_member.pk]), {"reason": "x"}).status_code == 404
+            assert (
+                client.post(reverse("access:membership_block", args=[e, membership.pk]), {"reason": "x"}).status_code
+                == 404
+            )
+            assert (
+                client.post(reverse("access:membership_delete", args=[e, membership.pk]), {"reason": "x"}).status_code
+                == 404
+            )
+        assert (
+            client.post(reverse("access:person_block", args=[e, world.tax_member.pk]), {"reason": "x"}).status_code
+            == 404
+        )
         assert not Membership.objects.filter(status="blocked").exists()
         assert not Membership.objects.filter(removed_at__isnull=False).exists()
         assert AuditEvent.objects.count() == events
@@ -163,7 +172,10 @@ class TestForms:
         membership = Membership.objects.get(person__niss=niss)
         assert response.status_code == 302
         assert response["Location"] == reverse("access:membership_edit", args=[world.enterprise.pk, membership.pk])
-        assert set(Grant.objects.filter(membership=membership).values_list("service__code", flat=True)) == {"dimona", "dmfa"}
+        assert set(Grant.objects.filter(membership=membership).values_list("service__code", flat=True)) == {
+            "dimona",
+            "dmfa",
+        }
 
     def test_invalid_niss_gets_a_field_error_and_creates_nothing(self, world, login):
         people = Person.objects.count()
@@ -188,7 +200,9 @@ class TestForms:
 
     def test_confirmation_is_required(self, world, login):
         niss = factories.niss()
-        response = login(world.group_manager).post(url(world, "user_add"), {"niss": niss, "given_name": "A", "surname": "B"})
+        response = login(world.group_manager).post(
+            url(world, "user_add"), {"niss": niss, "given_name": "A", "surname": "B"}
+        )
         assert "Confirm that this person is a staff member" in response.content.decode()
         assert not Person.objects.filter(niss=niss).exists()
 
@@ -215,7 +229,13 @@ class TestForms:
         niss = factories.niss()
         response = client.post(
             url(world, "manager_list"),
-            {"kind": "group_manager", "group": world.groups["taxpayer"].pk, "niss": niss, "given_name": "A", "surname": "B"},
+            {
+                "kind": "group_manager",
+                "group": world.groups["taxpayer"].pk,
+                "niss": niss,
+                "given_name": "A",
+                "surname": "B",
+            },
         )
         assert response.status_code == 200
         assert "Select a valid choice" in response.content.decode()
@@ -240,7 +260,9 @@ class TestQueryCounts:
         dimona = OnlineService.objects.get(code="dimona")
         Grant.objects.bulk_create(Grant(membership=m, service=dimona) for m in memberships)
         AuditEvent.objects.bulk_create(
-            AuditEvent(enterprise=world.enterprise, actor=world.main, action="user_created", target_person=p, group=group)
+            AuditEvent(
+                enterprise=world.enterprise, actor=world.main, action="user_created", target_person=p, group=group
+            )
             for p in people
         )
 

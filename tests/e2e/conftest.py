@@ -83,7 +83,8 @@ def log_in(page: Page):  # type: ignore[no-untyped-def]
     """Log in through the real allauth form: log_in("group_manager")."""
 
     def log_in_as(username: str) -> None:
-        page.goto("/accounts/login/")
+        if not page.url.endswith("/accounts/login/"):
+            page.goto("/accounts/login/")
         page.get_by_label("Username").fill(username)
         page.get_by_label("Password").fill(factories.PASSWORD)
         page.get_by_role("button", name="Sign In").click()

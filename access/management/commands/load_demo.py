@@ -8,6 +8,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: object, **options: object) -> None:
         if load_demo():
-            self.stdout.write(f"Demo data loaded. Logins: lr, mam, comam, am, gm, user, other; password {DEMO_PASSWORD}")
+            self.stdout.write(
+                f"Demo data loaded. Logins: lr, mam, comam, am, gm, user, other; password {DEMO_PASSWORD}"
+            )
         else:
             self.stdout.write("Demo data already present.")

@@ -1,11 +1,13 @@
 """Browser fixtures: Debian's Chromium driven by Playwright against pytest-django's live server.
 
-The personas come from the shared `world` fixture;
-`live_server` makes the database transactional, so `e2e_world` asks for `transactional_db` first
-and the `catalogue` fixture reloads the catalogue that the previous flush removed.
+The personas come from the shared `world` fixture. `live_server` makes the database
+transactional (flushed after each test), so `e2e_world` asks for `transactional_db` before
+`world`, and the `catalogue` fixture reloads the catalogue that an earlier flush removed.
+A failing test leaves a screenshot in test-results/.
 """
 
 import re
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -30,6 +32,7 @@ WCAG_21_AA = {
 }
 RESULTS_DIR = Path(__file__).resolve().parents[2] / "test-results"
 
+# Room for a slow CI machine; a passing run never waits this long.
 expect.set_options(timeout=10_000)
 
 
@@ -43,7 +46,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):  # type
 
 
 @pytest.fixture(scope="module")
-def browser() -> Browser:
+def browser() -> Iterator[Browser]:
     # Playwright's sync API keeps an asyncio loop running in this thread; the ORM calls the
     # tests make meanwhile (fixtures, final checks, the flush) must be allowed.
     with pytest.MonkeyPatch.context() as env, sync_playwright() as playwright:
@@ -54,7 +57,7 @@ def browser() -> Browser:
 
 
 @pytest.fixture
-def context(browser: Browser, live_server) -> BrowserContext:  # type: ignore[no-untyped-def]
+def context(browser: Browser, live_server) -> Iterator[BrowserContext]:  # type: ignore[no-untyped-def]
     context = browser.new_context(
         base_url=live_server.url, locale="en-US", extra_http_headers={"Accept-Language": "en"}
     )
@@ -63,7 +66,7 @@ def context(browser: Browser, live_server) -> BrowserContext:  # type: ignore[no
 
 
 @pytest.fixture
-def page(context: BrowserContext, request: pytest.FixtureRequest) -> Page:
+def page(context: BrowserContext, request: pytest.FixtureRequest) -> Iterator[Page]:
     page = context.new_page()
     yield page
     if getattr(request.node, "e2e_failed", False):
@@ -79,7 +82,7 @@ def e2e_world(transactional_db, world):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def log_in(page: Page):  # type: ignore[no-untyped-def]
+def log_in(page: Page) -> Callable[[str], None]:
     """Log in through the real allauth form: log_in("group_manager")."""
 
     def log_in_as(username: str) -> None:
@@ -100,7 +103,7 @@ def axe() -> Axe:
 
 
 @pytest.fixture
-def assert_accessible(page: Page, axe: Axe):  # type: ignore[no-untyped-def]
+def assert_accessible(page: Page, axe: Axe) -> Callable[[str], None]:
     """Run axe-core (WCAG 2.1 A and AA rules) on the page as it is now; fail with its report."""
 
     def check(what: str) -> None:

@@ -18,7 +18,7 @@ $(VENV)/.installed: requirements/base.txt requirements/dev.txt
 # Compiled translations are built, not committed.
 messages: install
 	@command -v msgfmt >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq gettext >/dev/null)
-	$(PY) manage.py compilemessages -v0 --ignore=.venv
+	DEBUG=1 $(PY) manage.py compilemessages -v0 --ignore=.venv
 
 run: messages
 	DEBUG=1 $(PY) manage.py migrate -v0
@@ -39,7 +39,7 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 
 makemessages: install
-	for lang in fr nl de en; do $(PY) manage.py makemessages -l $$lang --ignore=.venv --ignore=tests --no-obsolete; done
+	for lang in fr nl de en; do DEBUG=1 $(PY) manage.py makemessages -l $$lang --ignore=.venv --ignore=tests --no-obsolete; done
 
 lock: install
 	cd requirements && ../$(VENV)/bin/pip install -q uv && ../$(VENV)/bin/uv pip compile -q --generate-hashes --python-version 3.12 base.in -o base.txt && ../$(VENV)/bin/uv pip compile -q --generate-hashes --python-version 3.12 dev.in -o dev.txt

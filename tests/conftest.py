@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import pytest
 from django.apps import apps
 from django.test import Client
+from django.utils import translation
 
 from access.models import Domain, Enterprise, Group, LegalRepresentative, Membership, Person
 from tests import factories
@@ -45,6 +46,13 @@ class World:
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Messages read by the tests are the English ones, unless a test chooses another language."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

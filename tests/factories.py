@@ -20,7 +20,7 @@ def niss() -> str:
 
 def enterprise_number() -> str:
     # 0200.000.000 upwards: valid numbers that no demo enterprise uses.
-    body = 20_000_000 + next(_enterprise_serial)
+    body = 2_000_000 + next(_enterprise_serial)
     return f"{body:08d}{97 - body % 97:02d}"
 
 

@@ -278,3 +278,100 @@ class TestQueryCounts:
         small = self.count(client, url(world, page))
         self.grow(world, 990)
         assert self.count(client, url(world, page)) == small
+
+
+class TestJournal:
+    def test_each_reader_sees_their_scope(self, world, login):
+        from access import selectors, services
+
+        main = selectors.Actor(
+            person=world.main,
+            enterprise=world.enterprise,
+            standing=selectors.standing_of(world.main.pk, world.enterprise.pk),
+        )
+        services.block_membership(main, world.member_membership, reason="employer-event")
+        services.block_membership(main, world.tax_membership, reason="taxpayer-event")
+        services.block_everywhere(main, world.pension_member, reason="enterprise-event")
+        path = url(world, "journal")
+        seen = {
+            persona: {
+                reason
+                for reason in ("employer-event", "taxpayer-event", "enterprise-event")
+                if reason in login(getattr(world, persona)).get(path).content.decode()
+            }
+            for persona in (
+                "main",
+                "co_main",
+                "access_manager",
+                "finance_manager",
+                "group_manager",
+                "member",
+                "tax_member",
+            )
+        }
+        assert seen == {
+            "main": {"employer-event", "taxpayer-event", "enterprise-event"},
+            "co_main": {"employer-event", "taxpayer-event", "enterprise-event"},
+            "access_manager": {"employer-event"},
+            "finance_manager": {"taxpayer-event"},
+            "group_manager": {"employer-event"},
+            "member": {"employer-event"},
+            "tax_member": {"taxpayer-event"},
+        }
+
+
+class TestActionsByPost:
+    def test_grant_and_revoke_by_post(self, world, login):
+        client = login(world.group_manager)
+        e, m = world.enterprise.pk, world.member_membership.pk
+        dmfa = OnlineService.objects.get(code="dmfa")
+        client.post(reverse("access:grant_add", args=[e, m]), {"service": dmfa.pk})
+        assert Grant.objects.filter(membership_id=m, service=dmfa, revoked_at__isnull=True).exists()
+        client.post(reverse("access:grant_revoke", args=[e, m, dmfa.pk]))
+        assert not Grant.objects.filter(membership_id=m, service=dmfa, revoked_at__isnull=True).exists()
+
+    def test_grant_beyond_the_ceiling_by_post_changes_nothing(self, world, login):
+        client = login(world.main)
+        e, m = world.enterprise.pk, world.member_membership.pk
+        biztax = OnlineService.objects.get(code="biztax")
+        response = client.post(reverse("access:grant_add", args=[e, m]), {"service": biztax.pk}, follow=True)
+        assert "Select a valid choice" in response.content.decode()
+        assert not Grant.objects.filter(membership_id=m, service=biztax).exists()
+
+    def test_get_on_a_post_only_action_is_refused(self, world, login):
+        e, m = world.enterprise.pk, world.member_membership.pk
+        assert login(world.main).get(reverse("access:membership_unblock", args=[e, m])).status_code == 405
+
+    def test_block_and_unblock_for_all_groups_by_post(self, world, login):
+        client = login(world.main)
+        e = world.enterprise.pk
+        client.post(reverse("access:person_block", args=[e, world.member.pk]), {"reason": "Inquiry"})
+        page = client.get(url(world, "user_detail")).content.decode()
+        assert "Blocked for all groups (Inquiry)" in page
+        client.post(reverse("access:person_unblock", args=[e, world.member.pk]))
+        assert "Not blocked for all groups" in client.get(url(world, "user_detail")).content.decode()
+
+    def test_designate_and_revoke_through_the_managers_page(self, world, login):
+        from access.models import Designation
+
+        client = login(world.main)
+        niss = factories.niss()
+        response = client.post(
+            url(world, "manager_list"), {"kind": "co_main", "niss": niss, "given_name": "Cora", "surname": "Second"}
+        )
+        assert response.status_code == 302
+        designation = Designation.objects.get(person__niss=niss, revoked_at__isnull=True)
+        assert "Cora Second" in client.get(url(world, "manager_list")).content.decode()
+        revoke = reverse("access:designation_revoke", args=[world.enterprise.pk, designation.pk])
+        assert client.get(revoke).status_code == 200
+        client.post(revoke, {"reason": "Temporary help ended"})
+        designation.refresh_from_db()
+        assert designation.revoked_at is not None
+
+    def test_a_peer_cannot_revoke_a_peer(self, world, login):
+        from access.models import Designation
+
+        designation = Designation.objects.get(person=world.finance_manager)
+        revoke = reverse("access:designation_revoke", args=[world.enterprise.pk, designation.pk])
+        assert login(world.access_manager).get(revoke).status_code == 404
+        assert login(world.co_main).get(revoke).status_code == 200

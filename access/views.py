@@ -78,7 +78,7 @@ def dashboard(request: HttpRequest, enterprise_id: int) -> HttpResponse:
         .filter(person=actor.person, group__enterprise=actor.enterprise)
         .select_related("group__role_type"),
         my_services=OnlineService.objects.filter(
-            code__in=selectors.effective_services(actor.person, actor.enterprise)
+            code__in=selectors.effective_services(actor.person, actor.enterprise, actor.standing)
         ).order_by("code"),
     )
     return render(request, "access/dashboard.html", context)

@@ -380,3 +380,20 @@ class TestConcurrency:
         granted = Grant.objects.filter(membership=world.member_membership, service__code="dmfa").exists()
         # Either the grant came first (and was allowed), or it was refused after the revocation.
         assert granted == (outcomes[1] == "ok")
+
+
+class TestEffectiveAccess:
+    def test_grants_and_automatic_rights_per_standing(self, world):
+        assert selectors.effective_services(world.member, world.enterprise) == {"dimona", "ebox", "contactdata"}
+        assert selectors.effective_services(world.group_manager, world.enterprise) == {"chaman", "ebox", "contactdata"}
+        assert selectors.effective_services(world.outsider, world.enterprise) == set()
+        assert selectors.effective_services(world.member, world.other_enterprise) == set()
+
+    def test_nothing_while_the_enterprise_is_not_active(self, world):
+        world.enterprise.status = "pending"
+        world.enterprise.save(update_fields=["status"])
+        assert selectors.effective_services(world.member, world.enterprise) == set()
+
+    def test_a_grant_of_a_service_the_group_no_longer_offers_gives_nothing(self, world):
+        world.groups["employer"].role_type.services.remove(service("dimona"))
+        assert "dimona" not in selectors.effective_services(world.member, world.enterprise)

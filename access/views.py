@@ -182,6 +182,14 @@ def _membership_in_scope(actor: Actor, membership_id: int) -> Membership:
     )
 
 
+def _membership_to_act_on(actor: Actor, membership_id: int) -> Membership:
+    """A membership in scope whose person the actor may act on (not themselves, not a superior)."""
+    membership = _membership_in_scope(actor, membership_id)
+    target = selectors.standing_of(membership.person_id, actor.enterprise.pk)
+    require(policy.can_act_in_group(actor.standing, target, membership.group_id))
+    return membership
+
+
 @login_required
 def membership_edit(request: HttpRequest, enterprise_id: int, membership_id: int) -> HttpResponse:
     actor = get_actor_or_404(request, enterprise_id)
@@ -233,7 +241,7 @@ def grant_revoke(request: HttpRequest, enterprise_id: int, membership_id: int, s
 @login_required
 def membership_block(request: HttpRequest, enterprise_id: int, membership_id: int) -> HttpResponse:
     actor = get_actor_or_404(request, enterprise_id)
-    membership = _membership_in_scope(actor, membership_id)
+    membership = _membership_to_act_on(actor, membership_id)
     form = BlockForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -264,7 +272,7 @@ def membership_unblock(request: HttpRequest, enterprise_id: int, membership_id: 
 @login_required
 def membership_delete(request: HttpRequest, enterprise_id: int, membership_id: int) -> HttpResponse:
     actor = get_actor_or_404(request, enterprise_id)
-    membership = _membership_in_scope(actor, membership_id)
+    membership = _membership_to_act_on(actor, membership_id)
     form = ReasonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -286,6 +294,7 @@ def membership_delete(request: HttpRequest, enterprise_id: int, membership_id: i
 def person_block(request: HttpRequest, enterprise_id: int, person_id: int) -> HttpResponse:
     actor = get_actor_or_404(request, enterprise_id)
     person, _memberships = _person_in_scope(actor, person_id)
+    require(policy.can_block_everywhere(actor.standing, selectors.standing_of(person.pk, actor.enterprise.pk)))
     form = BlockForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -375,3 +375,15 @@ class TestActionsByPost:
         revoke = reverse("access:designation_revoke", args=[world.enterprise.pk, designation.pk])
         assert login(world.access_manager).get(revoke).status_code == 404
         assert login(world.co_main).get(revoke).status_code == 200
+
+
+def test_confirmation_pages_refuse_a_protected_target(world, login):
+    main_membership = factories.member(world.main, world.groups["employer"])
+    e = world.enterprise.pk
+    client = login(world.co_main)
+    for name in ("membership_block", "membership_delete"):
+        response = client.get(reverse(f"access:{name}", args=[e, main_membership.pk]))
+        assert response.status_code == 403
+        assert "only a legal representative can replace them" in response.content.decode()
+    assert client.get(reverse("access:person_block", args=[e, world.main.pk])).status_code == 403
+    assert login(world.group_manager).get(reverse("access:person_block", args=[e, world.main.pk])).status_code == 403

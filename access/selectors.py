@@ -6,6 +6,7 @@ from datetime import datetime
 from django.core.exceptions import ValidationError
 from django.db.models import BigIntegerField, Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Value
 from django.utils import timezone
+from django.utils.translation import get_language
 
 from access import policy
 from access.identifiers import parse_niss
@@ -225,7 +226,10 @@ def service_offers(group: Group) -> list[policy.ServiceOffer]:
 
 
 def grantable_services(group: Group) -> QuerySet[OnlineService]:
-    return OnlineService.objects.filter(pk__in=policy.grantable(service_offers(group))).order_by("code")
+    """What a manager may grant in this group, by name in the reader's language."""
+    return OnlineService.objects.filter(pk__in=policy.grantable(service_offers(group))).order_by(
+        f"names__{get_language() or 'en'}", "code"
+    )
 
 
 def designations_in_scope(actor: Actor) -> QuerySet[Designation]:

@@ -134,7 +134,7 @@ def designate(
         raise ActionRefused(_("Choose the domain of the Access Manager."))
     if kind == policy.GROUP_MANAGER and group is None:
         raise ActionRefused(_("Choose the group of the Group Manager."))
-    if kind not in (policy.ACCESS_MANAGER,):
+    if kind != policy.ACCESS_MANAGER:
         domain = None
     if kind != policy.GROUP_MANAGER:
         group = None

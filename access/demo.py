@@ -116,7 +116,7 @@ def load_demo(users: int = 50) -> bool:
         )
         code = codes[i % len(codes)]
         membership = _member(person, groups[code], service_sets[code][i % len(service_sets[code])], mam)
-        if i % 9 == 4:
+        if i % 7 == 3:
             membership.status = Membership.Status.BLOCKED
             membership.blocked_by = mam
             membership.blocked_at = timezone.now()

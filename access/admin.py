@@ -2,12 +2,14 @@
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
-from access.identifiers import parse_enterprise_number, parse_niss
+from access.identifiers import MAX_INPUT_LENGTH, parse_enterprise_number, parse_niss
 from access.models import (
     AuditEvent,
     Designation,
@@ -49,6 +51,33 @@ class IdentifierSearchMixin:
         return results, may_have_duplicates
 
 
+class PersonAdminForm(forms.ModelForm):
+    """Staff may type a national register number as it is printed; it is stored as 11 digits."""
+
+    niss = forms.CharField(label=_("national register number"), max_length=MAX_INPUT_LENGTH, required=False)
+
+    class Meta:
+        model = Person
+        fields = ["niss", "given_name", "surname", "email", "mobile_phone", "preferred_language", "user"]
+
+    def clean_niss(self) -> str | None:
+        value = self.cleaned_data.get("niss")
+        return parse_niss(value) if value else None
+
+
+class EnterpriseAdminForm(forms.ModelForm):
+    """Staff may type an enterprise number with BE, dots or spaces; it is stored as 10 digits."""
+
+    number = forms.CharField(label=_("enterprise number"), max_length=MAX_INPUT_LENGTH)
+
+    class Meta:
+        model = Enterprise
+        fields = ["number", "name", "preferred_language", "status"]
+
+    def clean_number(self) -> str:
+        return parse_enterprise_number(self.cleaned_data.get("number", ""))
+
+
 class FormerNissInline(admin.TabularInline):
     model = FormerNiss
     extra = 0
@@ -56,6 +85,7 @@ class FormerNissInline(admin.TabularInline):
 
 @admin.register(Person)
 class PersonAdmin(IdentifierSearchMixin, admin.ModelAdmin):
+    form = PersonAdminForm
     list_display = ["surname", "given_name", "niss_masked", "email", "preferred_language"]
     list_filter = ["preferred_language"]
     search_fields = ["surname", "given_name", "email", "niss"]
@@ -77,6 +107,7 @@ class GroupInline(admin.TabularInline):
 
 @admin.register(Enterprise)
 class EnterpriseAdmin(IdentifierSearchMixin, admin.ModelAdmin):
+    form = EnterpriseAdminForm
     list_display = ["name", "number_display", "status", "activated_at"]
     list_filter = ["status", "preferred_language", "groups__role_type"]
     search_fields = ["name", "number"]

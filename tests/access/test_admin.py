@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from access import selectors, services
-from access.models import AuditEvent
+from access.models import AuditEvent, Enterprise, Person
 
 pytestmark = pytest.mark.django_db
 
@@ -13,6 +13,7 @@ pytestmark = pytest.mark.django_db
 def staff_client(client, world):
     staff = get_user_model().objects.create_superuser("staff", "staff@example.be", "x")
     client.force_login(staff)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     return client
 
 
@@ -53,3 +54,54 @@ def test_the_journal_is_read_only(staff_client, world):
     assert 'name="_save"' not in change.content.decode()
     assert staff_client.post(f"/admin/access/auditevent/{event.pk}/delete/", {"post": "yes"}).status_code == 403
     assert AuditEvent.objects.filter(pk=event.pk, reason="Audit").exists()
+
+
+def enterprise_form(number):
+    return {
+        "number": number,
+        "name": "New Co",
+        "preferred_language": "nl",
+        "status": "pending",
+        **{
+            f"{prefix}-{key}": value
+            for prefix in ("legal_representatives", "groups")
+            for key, value in (
+                ("TOTAL_FORMS", "0"),
+                ("INITIAL_FORMS", "0"),
+                ("MIN_NUM_FORMS", "0"),
+                ("MAX_NUM_FORMS", "1000"),
+            )
+        },
+    }
+
+
+def test_staff_register_an_enterprise_with_a_printed_number(staff_client):
+    response = staff_client.post("/admin/access/enterprise/add/", enterprise_form("BE 0403.019.261"))
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert Enterprise.objects.get(name="New Co").number == "0403019261"
+
+
+@pytest.mark.parametrize("number", ["0431.150.351", "2403.019.261", "0403<b>019261"])
+def test_an_invalid_enterprise_number_gets_a_field_error_and_creates_nothing(staff_client, number):
+    response = staff_client.post("/admin/access/enterprise/add/", enterprise_form(number))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "This enterprise number is not valid" in page or "Enter an enterprise number of 10 digits" in page
+    assert not Enterprise.objects.filter(name="New Co").exists()
+
+
+def test_an_invalid_niss_in_the_admin_creates_nobody(staff_client):
+    response = staff_client.post(
+        "/admin/access/person/add/",
+        {
+            "niss": "85.07.30-033.29",
+            "given_name": "Bad",
+            "surname": "Number",
+            "preferred_language": "fr",
+            "former_numbers-TOTAL_FORMS": "0",
+            "former_numbers-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 200
+    assert "its check digits do not match" in response.content.decode()
+    assert not Person.objects.filter(surname="Number").exists()

@@ -2,7 +2,7 @@
 # `make test` (the whole suite on PostgreSQL, Redis and Chromium). Both set themselves up.
 VENV := .venv
 PY := $(VENV)/bin/python
-TEST_ENV := DEBUG=1 SECRET_KEY=test-only DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal \
+TEST_ENV := DEBUG=1 DEV_IDP_ENABLED=1 SECRET_KEY=test-only DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal \
 	REDIS_URL=redis://127.0.0.1:6379/0 DJANGO_ALLOW_ASYNC_UNSAFE=true
 
 .PHONY: install messages run test lint lock makemessages
@@ -23,7 +23,7 @@ messages: install
 run: messages
 	DEBUG=1 $(PY) manage.py migrate -v0
 	DEBUG=1 $(PY) manage.py load_demo
-	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
+	DEBUG=1 DEV_IDP_ENABLED=1 $(PY) manage.py runserver 127.0.0.1:8000
 
 test: install
 	scripts/ensure-services

@@ -123,6 +123,16 @@ def load_demo(users: int = 50) -> bool:
             membership.block_reason = "Left the payroll team"
             membership.save()
 
+    # A new enterprise whose Main Access Manager has not logged in yet: she activates it by logging
+    # in through the identity provider (she has no password).
+    brewery, _brewery_groups = _enterprise("0441234588", "Brasserie Nieuwland SRL", ["employer", "taxpayer"])
+    brewery.status = Enterprise.Status.PENDING
+    brewery.activated_at = None
+    brewery.save(update_fields=["status", "activated_at"])
+    LegalRepresentative.objects.create(person=lr, enterprise=brewery, valid_from=date(2024, 6, 1))
+    newcomer = _person(None, "Nina", "Nieuwland", make_niss(date(1993, 8, 12), 95), "nl")
+    Designation.objects.create(enterprise=brewery, person=newcomer, kind=Designation.Kind.MAIN, designated_by=lr)
+
     transport, transport_groups = _enterprise("0428759497", "Transports Janssens SRL", ["employer"])
     other = _person("other", "Olivier", "Janssens", make_niss(date(1970, 2, 2), 83), "nl")
     Designation.objects.create(enterprise=transport, person=other, kind=Designation.Kind.MAIN)

@@ -388,6 +388,9 @@ class AuditEvent(models.Model):
         ENTERPRISE_BLOCKED = "enterprise_blocked", _("blocked for all groups")
         ENTERPRISE_UNBLOCKED = "enterprise_unblocked", _("unblocked for all groups")
         MEMBERSHIP_DELETED = "membership_deleted", _("deleted from the group")
+        LOGGED_IN = "logged_in", _("logged in")
+        PROFILE_UPDATED = "profile_updated", _("profile updated from the identity provider")
+        ENTERPRISE_ACTIVATED = "enterprise_activated", _("enterprise account activated")
 
     enterprise = models.ForeignKey(Enterprise, null=True, on_delete=models.PROTECT, related_name="events")
     actor = models.ForeignKey(Person, null=True, on_delete=models.PROTECT, related_name="+")

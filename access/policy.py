@@ -48,6 +48,11 @@ class Standing:
     managed_domains: frozenset[int] = frozenset()
     managed_groups: frozenset[int] = frozenset()
     member_of: frozenset[int] = frozenset()
+    # The enterprise is active once its Main Access Manager has logged in (DESIGN §5.3); until
+    # then nobody manages anything in it, but its legal representatives designate the MAM.
+    enterprise_active: bool = True
+    # Blocked for all groups: the person keeps their standing as a target, but acts on nothing.
+    blocked_everywhere: bool = False
 
     @property
     def level(self) -> Level:
@@ -79,6 +84,11 @@ class Standing:
         return [level for has, level in held if has]
 
     @property
+    def acting(self) -> bool:
+        """May act as a manager at all: the enterprise is active and the person is not blocked."""
+        return self.enterprise_active and not self.blocked_everywhere
+
+    @property
     def enterprise_wide(self) -> bool:
         """The MAM (Access Manager of every domain) and the co-MAMs act over the whole enterprise."""
         return self.main or self.co_main
@@ -86,6 +96,8 @@ class Standing:
     @property
     def scope_groups(self) -> frozenset[int]:
         """The groups whose users this person manages (DESIGN §4.3)."""
+        if not self.acting:
+            return frozenset()
         if self.enterprise_wide:
             return frozenset(self.enterprise_groups)
         in_domains = {g for g, d in self.enterprise_groups.items() if d in self.managed_domains}
@@ -94,6 +106,8 @@ class Standing:
     @property
     def scope_domains(self) -> frozenset[int]:
         """The domains this person manages as Access Manager (all of them for MAM and co-MAM)."""
+        if not self.acting:
+            return frozenset()
         if self.enterprise_wide:
             return frozenset(self.enterprise_groups.values())
         return frozenset(self.managed_domains & set(self.enterprise_groups.values()))
@@ -128,6 +142,11 @@ CANNOT_DESIGNATE = _("Your standing does not allow you to designate or revoke th
 DOMAIN_NOT_IN_SCOPE = _("This domain is not one of the enterprise's domains that you manage.")
 SERVICE_NOT_GRANTABLE = _("This online service cannot be granted in this group.")
 NO_DESIGNATIONS = _("You cannot designate managers in this enterprise.")
+ENTERPRISE_PENDING = _(
+    "The enterprise account is not active yet: "
+    "it becomes active when its Main Access Manager logs in for the first time."
+)
+BLOCKED = _("You are blocked for all groups of this enterprise.")
 
 
 def refuse(reason: str | Promise) -> Decision:
@@ -140,10 +159,16 @@ def refuse(reason: str | Promise) -> Decision:
 def can_view_enterprise(actor: Standing) -> Decision:
     if actor.level == Level.NONE:
         return refuse(OUTSIDER)
+    if actor.blocked_everywhere and not actor.legal_representative:
+        return refuse(BLOCKED)
     return ALLOWED
 
 
 def can_manage_users(actor: Standing) -> Decision:
+    if not actor.enterprise_active:
+        return refuse(ENTERPRISE_PENDING)
+    if actor.blocked_everywhere:
+        return refuse(BLOCKED)
     if not actor.scope_groups:
         return refuse(NO_USER_MANAGEMENT)
     return ALLOWED
@@ -152,6 +177,8 @@ def can_manage_users(actor: Standing) -> Decision:
 def can_manage_group(actor: Standing, group_id: int) -> Decision:
     if group_id not in actor.enterprise_groups:
         return refuse(OUTSIDER)
+    if not actor.enterprise_active:
+        return refuse(ENTERPRISE_PENDING)
     if group_id not in actor.scope_groups:
         return refuse(GROUP_NOT_IN_SCOPE)
     return ALLOWED
@@ -191,11 +218,11 @@ def designatable_kinds(actor: Standing) -> list[str]:
     kinds = []
     if actor.legal_representative:
         kinds.append(MAIN)
-    if actor.main:
+    if actor.main and actor.acting:
         kinds.append(CO_MAIN)
-    if actor.enterprise_wide:
+    if actor.enterprise_wide and actor.acting:
         kinds.append(ACCESS_MANAGER)
-    if actor.enterprise_wide or actor.scope_domains:
+    if actor.scope_domains:
         kinds.append(GROUP_MANAGER)
     return kinds
 
@@ -205,6 +232,10 @@ def _may_designate_kind(actor: Standing, kind: str, domain_id: int | None, group
         return refuse(CANNOT_DESIGNATE)
     if kind == MAIN and not actor.legal_representative:
         return refuse(CANNOT_DESIGNATE)
+    if kind != MAIN and not actor.enterprise_active:
+        return refuse(ENTERPRISE_PENDING)
+    if kind != MAIN and actor.blocked_everywhere:
+        return refuse(BLOCKED)
     if kind == CO_MAIN and not actor.main:
         return refuse(CANNOT_DESIGNATE)
     if kind == ACCESS_MANAGER and not actor.enterprise_wide:

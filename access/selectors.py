@@ -74,9 +74,16 @@ def standings_of(person_ids: set[int], enterprise_id: int) -> dict[int | None, p
 
     The key None holds the standing of nobody: the enterprise's groups and nothing else.
     """
-    groups = dict(Group.objects.filter(enterprise_id=enterprise_id).values_list("pk", "role_type__domain_id"))
+    group_rows = Group.objects.filter(enterprise_id=enterprise_id).values_list(
+        "pk", "role_type__domain_id", "enterprise__status"
+    )
+    groups = {pk: domain_id for pk, domain_id, _status in group_rows}
+    # An enterprise without any group has nothing to manage: counting it inactive changes nothing.
+    active = any(status == Enterprise.Status.ACTIVE for _pk, _domain, status in group_rows)
     result: dict[int | None, policy.Standing] = {
-        None: policy.Standing(person_id=None, enterprise_id=enterprise_id, enterprise_groups=groups)
+        None: policy.Standing(
+            person_id=None, enterprise_id=enterprise_id, enterprise_groups=groups, enterprise_active=active
+        )
     }
     if not person_ids:
         return result
@@ -95,6 +102,10 @@ def standings_of(person_ids: set[int], enterprise_id: int) -> dict[int | None, p
             current_memberships()
             .filter(group__enterprise_id=enterprise_id, person_id__in=person_ids)
             .values_list("person_id", Value(_MEMBER), no_id, "group_id")
+            .order_by(),
+            current_enterprise_blocks()
+            .filter(enterprise_id=enterprise_id, person_id__in=person_ids)
+            .values_list("person_id", Value(_BLOCKED), no_id, no_id)
             .order_by(),
             all=True,
         )
@@ -115,12 +126,15 @@ def standings_of(person_ids: set[int], enterprise_id: int) -> dict[int | None, p
             managed_domains=frozenset(d for k, d, _ in rows if k == policy.ACCESS_MANAGER and d is not None),
             managed_groups=frozenset(g for k, _, g in rows if k == policy.GROUP_MANAGER and g is not None),
             member_of=frozenset(g for k, _, g in rows if k == _MEMBER and g is not None),
+            enterprise_active=active,
+            blocked_everywhere=_BLOCKED in kinds,
         )
     return result
 
 
 _LEGAL_REPRESENTATIVE = "legal_representative"
 _MEMBER = "member"
+_BLOCKED = "blocked_everywhere"
 
 
 def enterprises_of(person: Person) -> QuerySet[Enterprise]:

@@ -16,12 +16,9 @@ from django.views.decorators.http import require_POST
 from access import policy, selectors, services
 from access.forms import AddUserForm, BlockForm, DesignateForm, GrantForm, ReasonForm, SearchForm
 from access.models import Designation, Enterprise, Group, Membership, OnlineService, Person
+from accounts.http import client_ip
 from access.selectors import Actor
 from access.services import ActionRefused
-
-
-def client_ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def get_actor_or_404(request: HttpRequest, enterprise_id: int) -> Actor:
@@ -387,3 +384,15 @@ def journal(request: HttpRequest, enterprise_id: int) -> HttpResponse:
         code = (event.after or {}).get("service") or (event.before or {}).get("service")
         event.service_name = names.get(code, code) if code else ""
     return render(request, "access/journal.html", page_context(actor, page=page))
+
+
+# --- Activation -----------------------------------------------------------------------------
+
+
+@login_required
+def activated(request: HttpRequest) -> HttpResponse:
+    """The confirmation after the first login of a Main Access Manager: the account is active."""
+    ids = request.session.pop("activated_enterprises", [])
+    person = Person.objects.filter(user=request.user).first() if request.user.is_authenticated else None
+    enterprises = selectors.enterprises_of(person).filter(pk__in=ids) if person else Enterprise.objects.none()
+    return render(request, "access/activated.html", {"enterprises": enterprises})

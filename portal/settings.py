@@ -49,12 +49,15 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "allauth",
     "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
     "accounts",
     "access",
     "contactdata",
     "chaman",
     "ebox",
     "portal",
+    "devidp",
 ]
 
 MIDDLEWARE = [
@@ -84,6 +87,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "portal.context_processors.login_options",
             ],
         },
     },
@@ -124,12 +128,43 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
-ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+ACCOUNT_ADAPTER = "access.login.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "access.login.SocialAccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"username"}
 ACCOUNT_SIGNUP_FIELDS = ["username*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_SESSION_REMEMBER = False
+
+# Federated login: the federal authentication service (eID, itsme, MyGov.be, one-time code) over
+# OpenID Connect. With DEV_IDP_ENABLED the portal serves its own development provider at
+# /dev-idp/ and, unless told otherwise, logs in through it.
+DEV_IDP_ENABLED = env_bool("DEV_IDP_ENABLED", False)
+OIDC_SERVER_URL = os.environ.get("OIDC_SERVER_URL", "http://127.0.0.1:8000/dev-idp" if DEV_IDP_ENABLED else "")
+OIDC_CLIENT_ID = os.environ.get("OIDC_CLIENT_ID", "portal-development" if DEV_IDP_ENABLED else "")
+OIDC_CLIENT_SECRET = os.environ.get("OIDC_CLIENT_SECRET", "development-only-secret" if DEV_IDP_ENABLED else "")
+if OIDC_SERVER_URL and not (OIDC_CLIENT_ID and OIDC_CLIENT_SECRET):
+    raise ImproperlyConfigured("OIDC_SERVER_URL needs OIDC_CLIENT_ID and OIDC_CLIENT_SECRET")
+SOCIALACCOUNT_PROVIDERS = {
+    "openid_connect": {
+        "OAUTH_PKCE_ENABLED": True,
+        "SCOPE": ["openid", "profile", "email", "egovnrn"],
+        "APPS": [
+            {
+                "provider_id": "federal",
+                "name": "Federal authentication service",
+                "client_id": OIDC_CLIENT_ID,
+                "secret": OIDC_CLIENT_SECRET,
+                "settings": {"server_url": OIDC_SERVER_URL},
+            }
+        ]
+        if OIDC_SERVER_URL
+        else [],
+    }
+}
+SOCIALACCOUNT_LOGIN_ON_GET = False
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
 
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("French")), ("nl", _("Dutch")), ("de", _("German")), ("en", _("English"))]

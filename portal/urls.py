@@ -1,7 +1,9 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from access import views as access_views
 from portal import views
 
 admin.site.site_header = _("Access Management – staff")
@@ -10,7 +12,11 @@ admin.site.site_title = _("Access Management")
 urlpatterns = [
     path("", views.home, name="home"),
     path("e/<int:enterprise_id>/", include("access.urls")),
+    path("activated/", access_views.activated, name="activated"),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
+
+if settings.DEV_IDP_ENABLED:
+    urlpatterns.append(path("dev-idp/", include("devidp.urls")))

@@ -90,7 +90,7 @@ def log_in(page: Page) -> Callable[[str], None]:
             page.goto("/accounts/login/")
         page.get_by_label("Username").fill(username)
         page.get_by_label("Password").fill(factories.PASSWORD)
-        page.get_by_role("button", name="Log in").click()
+        page.get_by_role("button", name="Log in", exact=True).click()
         expect(page.get_by_role("button", name="Log out")).to_be_visible()
         expect(page).to_have_url(re.compile(r"/$"))
 

@@ -1,0 +1,64 @@
+"""The allauth adapters: who may log in, as which person, and what a first login activates.
+
+They live in access (not accounts) because they link a login to a Person, whose model is here.
+"""
+
+from typing import Any
+
+from allauth.core.exceptions import ImmediateHttpResponse
+from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from allauth.socialaccount.models import SocialLogin
+from django.http import HttpRequest
+from django.shortcuts import render
+from django.urls import reverse
+
+from access import services
+from access.models import Person
+from accounts.adapter import AccountAdapter as BaseAccountAdapter
+from accounts.http import client_ip
+
+PASSWORD_METHOD = {"amr": ["pwd"], "acr": None}
+
+
+class AccountAdapter(BaseAccountAdapter):
+    def login(self, request: HttpRequest, user: Any) -> None:
+        super().login(request, user)
+        person = Person.objects.filter(user=user).first()
+        if person is None:
+            return
+        method = getattr(request, "identity_method", None) or PASSWORD_METHOD
+        request.session["identity_method"] = method
+        activated = services.record_login(person, method=method, ip=client_ip(request))
+        if activated:
+            request.session["activated_enterprises"] = [enterprise.pk for enterprise in activated]
+
+    def get_login_redirect_url(self, request: HttpRequest) -> str:
+        if request.session.get("activated_enterprises"):
+            return reverse("activated")
+        return super().get_login_redirect_url(request)
+
+
+def identity_claims(sociallogin: SocialLogin) -> dict[str, Any]:
+    data = sociallogin.account.extra_data or {}
+    return {**(data.get("id_token") or {}), **(data.get("userinfo") or {})}
+
+
+class SocialAccountAdapter(DefaultSocialAccountAdapter):
+    """Federated logins are linked to the person by national register number, never by e-mail."""
+
+    def pre_social_login(self, request: HttpRequest, sociallogin: SocialLogin) -> None:
+        claims = identity_claims(sociallogin)
+        person = services.person_for_identity(claims)
+        if person is None or (sociallogin.is_existing and sociallogin.user.pk != getattr(person.user, "pk", None)):
+            raise ImmediateHttpResponse(render(request, "account/unknown_person.html", status=403))
+        user = services.link_identity(person, claims, ip=client_ip(request))
+        if not sociallogin.is_existing:
+            sociallogin.connect(request, user)
+        amr = claims.get("amr")
+        request.identity_method = {  # type: ignore[attr-defined]
+            "amr": amr if isinstance(amr, list) else [str(amr)] if amr else [],
+            "acr": claims.get("acr"),
+        }
+
+    def is_open_for_signup(self, request: HttpRequest, sociallogin: SocialLogin) -> bool:
+        return False

@@ -1,0 +1,41 @@
+"""Every write of the access model (DESIGN §4–§5).
+
+Each service locks the enterprise row, reads the actor's standing again under that lock (so a
+manager revoked a moment ago can no longer act, and two requests on one enterprise take turns),
+asks `policy`, writes, and records one journal event, all in one transaction. A refusal by the
+policy raises PermissionDenied with its reason; a conflict with the current state (already
+blocked, a manager already designated) raises ActionRefused with a message for the person.
+"""
+
+from access.services._common import ActionRefused
+from access.services.designations import designate, revoke_designation
+from access.services.identity import link_identity, person_for_identity, record_login
+from access.services.users import (
+    block_everywhere,
+    block_membership,
+    create_user,
+    delete_membership,
+    find_or_create_person,
+    grant_service,
+    revoke_service,
+    unblock_everywhere,
+    unblock_membership,
+)
+
+__all__ = [
+    "ActionRefused",
+    "block_everywhere",
+    "block_membership",
+    "create_user",
+    "delete_membership",
+    "designate",
+    "find_or_create_person",
+    "grant_service",
+    "link_identity",
+    "person_for_identity",
+    "record_login",
+    "revoke_designation",
+    "revoke_service",
+    "unblock_everywhere",
+    "unblock_membership",
+]

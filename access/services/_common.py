@@ -1,0 +1,74 @@
+"""What every service shares: the refusal, the lock on the enterprise, the journal."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from access import policy, selectors
+from access.models import AuditEvent, Domain, Enterprise, Group, Person
+from access.selectors import Actor
+
+Action = AuditEvent.Action
+
+
+class ActionRefused(Exception):
+    """The action conflicts with the current state; the message is for the person who tried."""
+
+    def __init__(self, message: str | Promise) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def check(decision: policy.Decision) -> None:
+    if not decision:
+        raise PermissionDenied(decision.reason)
+
+
+@contextmanager
+def locked(actor: Actor, conflict: str | Promise) -> Iterator[Actor]:
+    """One transaction holding the enterprise row; yields the actor with their standing as of now."""
+    try:
+        with transaction.atomic():
+            enterprise = Enterprise.objects.select_for_update().get(pk=actor.enterprise.pk)
+            yield replace(actor, enterprise=enterprise, standing=selectors.standing_of(actor.person.pk, enterprise.pk))
+    except IntegrityError as exc:
+        # The constraints are the last line: a concurrent request won the race.
+        raise ActionRefused(conflict) from exc
+
+
+def record(
+    actor: Actor,
+    action: str,
+    *,
+    target: Person | None = None,
+    group: Group | None = None,
+    domain: Domain | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    reason: str = "",
+) -> AuditEvent:
+    return AuditEvent.objects.create(
+        enterprise=actor.enterprise,
+        actor=actor.person,
+        action=action,
+        target_person=target,
+        group=group,
+        domain=domain or (group.role_type.domain if group else None),
+        before=before,
+        after=after,
+        reason=reason,
+        ip_address=actor.ip,
+    )
+
+
+def required_reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ActionRefused(_("Give a reason: it is kept in the journal."))
+    return reason

@@ -1,0 +1,117 @@
+"""Designating and revoking managers (DESIGN §4.2)."""
+
+from typing import Any
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from access import policy, selectors
+from access.models import Designation, Domain, Group, Person
+from access.selectors import Actor
+from access.services._common import Action, ActionRefused, check, locked, record
+
+
+def _designation_snapshot(designation: Designation) -> dict[str, Any]:
+    return {
+        "kind": designation.kind,
+        "person": designation.person.full_name,
+        "domain": designation.domain.code if designation.domain else None,
+        "group": designation.group.role_type.code if designation.group else None,
+    }
+
+
+def designate(
+    actor: Actor, *, kind: str, person: Person, domain: Domain | None = None, group: Group | None = None
+) -> Designation:
+    """Designate a manager. Designating a MAM replaces the current one (a legal representative's act)."""
+    if kind == policy.ACCESS_MANAGER and domain is None:
+        raise ActionRefused(_("Choose the domain of the Access Manager."))
+    if kind == policy.GROUP_MANAGER and group is None:
+        raise ActionRefused(_("Choose the group of the Group Manager."))
+    if kind != policy.ACCESS_MANAGER:
+        domain = None
+    if kind != policy.GROUP_MANAGER:
+        group = None
+    with locked(actor, _("Someone else has just designated a manager for this role. Reload the page.")) as actor:
+        target = selectors.standing_of(person.pk, actor.enterprise.pk)
+        check(
+            policy.can_designate(
+                actor.standing,
+                kind,
+                target,
+                domain_id=domain.pk if domain else None,
+                group_id=group.pk if group else None,
+            )
+        )
+        current = selectors.current_designations().filter(enterprise=actor.enterprise, kind=kind)
+        if kind == policy.MAIN:
+            previous = current.select_related("person").first()
+            if previous and previous.person_id == person.pk:
+                raise ActionRefused(_("This person is already the Main Access Manager."))
+            if previous:
+                _end_designation(actor, previous, reason=str(_("Replaced by a legal representative.")))
+        elif kind == policy.CO_MAIN and current.filter(person=person).exists():
+            raise ActionRefused(_("This person is already a co-Main Access Manager."))
+        elif kind == policy.ACCESS_MANAGER and current.filter(domain=domain).exists():
+            raise ActionRefused(_("This domain already has an Access Manager: revoke them first."))
+        elif kind == policy.GROUP_MANAGER and current.filter(group=group).exists():
+            raise ActionRefused(_("This group already has a Group Manager: revoke them first."))
+        # Expired designations no longer count but still hold the unique slot: close them.
+        Designation.objects.filter(
+            enterprise=actor.enterprise, kind=kind, revoked_at__isnull=True, valid_until__lte=timezone.now()
+        ).update(revoked_at=timezone.now())
+        designation = Designation.objects.create(
+            enterprise=actor.enterprise,
+            person=person,
+            kind=kind,
+            domain=domain,
+            group=group,
+            designated_by=actor.person,
+        )
+        record(
+            actor,
+            Action.DESIGNATION_CREATED,
+            target=person,
+            group=group,
+            domain=domain,
+            after=_designation_snapshot(designation),
+        )
+    return designation
+
+
+def _end_designation(actor: Actor, designation: Designation, *, reason: str) -> None:
+    designation.revoked_at = timezone.now()
+    designation.revoked_by = actor.person
+    designation.reason = reason
+    designation.save(update_fields=["revoked_at", "revoked_by", "reason"])
+    record(
+        actor,
+        Action.DESIGNATION_REVOKED,
+        target=designation.person,
+        group=designation.group,
+        domain=designation.domain,
+        before=_designation_snapshot(designation),
+        reason=reason,
+    )
+
+
+def revoke_designation(actor: Actor, designation: Designation, *, reason: str = "") -> None:
+    with locked(actor, _("This designation has just changed. Reload the page.")) as actor:
+        designation = (
+            Designation.objects.select_for_update(of=("self",))
+            .select_related("person", "domain", "group")
+            .get(pk=designation.pk, enterprise=actor.enterprise)
+        )
+        if designation.revoked_at is not None:
+            raise ActionRefused(_("This designation has already been revoked."))
+        target = selectors.standing_of(designation.person_id, actor.enterprise.pk)
+        check(
+            policy.can_revoke(
+                actor.standing,
+                designation.kind,
+                target,
+                domain_id=designation.domain_id,
+                group_id=designation.group_id,
+            )
+        )
+        _end_designation(actor, designation, reason=reason.strip())

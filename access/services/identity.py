@@ -1,0 +1,81 @@
+"""Logins: linking an identity to a person, and activating an enterprise at its MAM's first login."""
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from access import selectors
+from access.identifiers import parse_niss
+from access.models import AuditEvent, Designation, Enterprise, Language, Person
+
+Action = AuditEvent.Action
+
+# Claims of the federal authentication service, and the Person field each one fills.
+PROFILE_CLAIMS = {"givenName": "given_name", "surname": "surname", "mail": "email", "prefLanguage": "preferred_language"}
+
+
+def person_for_identity(claims: dict[str, Any]) -> Person | None:
+    """The person whose national register number the identity carries, or None if unknown."""
+    try:
+        niss = parse_niss(str(claims.get("egovNRN", "")))
+    except ValidationError:  # a missing or malformed number: an unknown person
+        return None
+    return Person.objects.filter(niss=niss).select_related("user").first()
+
+
+@transaction.atomic
+def link_identity(person: Person, claims: dict[str, Any], *, ip: str | None) -> Any:
+    """Update the person's profile from the identity and return their login account (made if none)."""
+    before, after = {}, {}
+    for claim, field in PROFILE_CLAIMS.items():
+        value = str(claims.get(claim) or "").strip()
+        if field == "preferred_language":
+            value = value.lower()[:2]
+            if value not in Language.values:
+                continue
+        if value and getattr(person, field) != value:
+            before[field], after[field] = getattr(person, field), value
+            setattr(person, field, value)
+    if person.user is None:
+        user = get_user_model().objects.create_user(username=f"person-{person.pk}")
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+        person.user = user
+        before["user"], after["user"] = None, user.get_username()
+    if after:
+        person.save()
+        AuditEvent.objects.create(
+            actor=person, action=Action.PROFILE_UPDATED, target_person=person, before=before, after=after, ip_address=ip
+        )
+    return person.user
+
+
+@transaction.atomic
+def record_login(person: Person, *, method: dict[str, Any], ip: str | None) -> list[Enterprise]:
+    """Journal the login; activate the enterprises of which this person is the pending MAM."""
+    AuditEvent.objects.create(actor=person, action=Action.LOGGED_IN, target_person=person, after=method, ip_address=ip)
+    pending = Enterprise.objects.select_for_update().filter(
+        status=Enterprise.Status.PENDING,
+        pk__in=selectors.current_designations().filter(person=person, kind=Designation.Kind.MAIN).values("enterprise_id"),
+    )
+    activated = []
+    now = timezone.now()
+    for enterprise in pending:
+        enterprise.status = Enterprise.Status.ACTIVE
+        enterprise.activated_at = now
+        enterprise.activated_by = person
+        enterprise.save(update_fields=["status", "activated_at", "activated_by"])
+        AuditEvent.objects.create(
+            enterprise=enterprise,
+            actor=person,
+            action=Action.ENTERPRISE_ACTIVATED,
+            target_person=person,
+            before={"status": "pending"},
+            after={"status": "active", **method},
+            ip_address=ip,
+        )
+        activated.append(enterprise)
+    return activated

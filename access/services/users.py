@@ -1,0 +1,230 @@
+"""Managing the users of groups (DESIGN §4.3): add, grant, block, unblock, delete."""
+
+from collections.abc import Iterable
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from access import policy, selectors
+from access.identifiers import parse_niss
+from access.models import EnterpriseBlock, Grant, Group, Membership, OnlineService, Person
+from access.selectors import Actor
+from access.services._common import Action, ActionRefused, check, locked, record, required_reason
+
+
+def find_or_create_person(niss: str, *, given_name: str = "", surname: str = "", email: str = "") -> Person:
+    """The person with this national register number, created with the given names if unknown."""
+    niss = parse_niss(niss)
+    person = Person.objects.filter(niss=niss).first()
+    if person:
+        return person
+    if not given_name.strip() or not surname.strip():
+        raise ValidationError(
+            _("This person is not known to the portal yet: enter their given name and surname."), code="unknown"
+        )
+    person, _created = Person.objects.get_or_create(
+        niss=niss, defaults={"given_name": given_name.strip(), "surname": surname.strip(), "email": email.strip()}
+    )
+    return person
+
+
+def _offer(group: Group, service: OnlineService) -> policy.ServiceOffer:
+    offered = group.role_type.services.filter(pk=service.pk).exists()
+    return policy.ServiceOffer(service_id=service.pk, offered=offered, delegatable=service.delegatable)
+
+
+def _grant(actor: Actor, membership: Membership, service: OnlineService, target: policy.Standing) -> Grant:
+    check(policy.can_grant_service(actor.standing, target, membership.group_id, _offer(membership.group, service)))
+    if selectors.current_grants().filter(membership=membership, service=service).exists():
+        raise ActionRefused(_("This online service is already granted to this user."))
+    grant = Grant.objects.create(membership=membership, service=service, granted_by=actor.person)
+    record(
+        actor,
+        Action.SERVICE_GRANTED,
+        target=membership.person,
+        group=membership.group,
+        after={"service": service.code},
+    )
+    return grant
+
+
+def create_user(actor: Actor, *, group: Group, person: Person, services: Iterable[OnlineService] = ()) -> Membership:
+    """Add a person to a group with a choice of online services, within the grant ceiling."""
+    services = list(services)
+    with locked(actor, _("This person has just been added to this group.")) as actor:
+        group = Group.objects.select_related("role_type__domain").get(pk=group.pk, enterprise=actor.enterprise)
+        target = selectors.standing_of(person.pk, actor.enterprise.pk)
+        check(policy.can_create_user(actor.standing, group.pk, target))
+        for service in services:
+            check(policy.can_grant_service(actor.standing, target, group.pk, _offer(group, service)))
+        if selectors.current_memberships().filter(person=person, group=group).exists():
+            raise ActionRefused(_("This person is already a user of this group."))
+        membership = Membership.objects.create(person=person, group=group, created_by=actor.person)
+        record(
+            actor,
+            Action.USER_CREATED,
+            target=person,
+            group=group,
+            after={"status": membership.status, "services": sorted(s.code for s in services)},
+        )
+        for service in services:
+            _grant(actor, membership, service, target)
+    return membership
+
+
+def _locked_membership(actor: Actor, membership: Membership) -> tuple[Membership, policy.Standing]:
+    locked = (
+        Membership.objects.select_for_update(of=("self",))
+        .select_related("person", "group__role_type__domain")
+        .filter(pk=membership.pk, group__enterprise=actor.enterprise, removed_at__isnull=True)
+        .first()
+    )
+    if locked is None:
+        raise ActionRefused(_("This person is no longer a user of this group."))
+    return locked, selectors.standing_of(locked.person_id, actor.enterprise.pk)
+
+
+def grant_service(actor: Actor, membership: Membership, service: OnlineService) -> Grant:
+    with locked(actor, _("This online service has just been granted.")) as actor:
+        membership, target = _locked_membership(actor, membership)
+        return _grant(actor, membership, service, target)
+
+
+def revoke_service(actor: Actor, membership: Membership, service: OnlineService) -> None:
+    with locked(actor, _("This online service has just changed. Reload the page.")) as actor:
+        membership, target = _locked_membership(actor, membership)
+        check(policy.can_revoke_service(actor.standing, target, membership.group_id))
+        grant = selectors.current_grants().filter(membership=membership, service=service).first()
+        if grant is None:
+            raise ActionRefused(_("This online service is not granted to this user."))
+        grant.revoked_at = timezone.now()
+        grant.revoked_by = actor.person
+        grant.save(update_fields=["revoked_at", "revoked_by"])
+        record(
+            actor,
+            Action.SERVICE_REVOKED,
+            target=membership.person,
+            group=membership.group,
+            before={"service": service.code},
+        )
+
+
+def block_membership(actor: Actor, membership: Membership, *, reason: str, until: date | None = None) -> None:
+    reason = required_reason(reason)
+    with locked(actor, _("This user has just changed. Reload the page.")) as actor:
+        membership, target = _locked_membership(actor, membership)
+        check(policy.can_block_in_group(actor.standing, target, membership.group_id))
+        if membership.status == Membership.Status.BLOCKED:
+            raise ActionRefused(_("This user is already blocked for this group."))
+        membership.status = Membership.Status.BLOCKED
+        membership.blocked_by = actor.person
+        membership.blocked_at = timezone.now()
+        membership.block_reason = reason
+        membership.blocked_until = until
+        membership.save(update_fields=["status", "blocked_by", "blocked_at", "block_reason", "blocked_until"])
+        record(
+            actor,
+            Action.MEMBERSHIP_BLOCKED,
+            target=membership.person,
+            group=membership.group,
+            before={"status": "active"},
+            after={"status": "blocked", "until": until.isoformat() if until else None},
+            reason=reason,
+        )
+
+
+def unblock_membership(actor: Actor, membership: Membership) -> None:
+    with locked(actor, _("This user has just changed. Reload the page.")) as actor:
+        membership, target = _locked_membership(actor, membership)
+        check(policy.can_unblock_in_group(actor.standing, target, membership.group_id))
+        if membership.status != Membership.Status.BLOCKED:
+            raise ActionRefused(_("This user is not blocked for this group."))
+        before = {"status": "blocked", "reason": membership.block_reason}
+        membership.status = Membership.Status.ACTIVE
+        membership.blocked_by = None
+        membership.blocked_at = None
+        membership.block_reason = ""
+        membership.blocked_until = None
+        membership.save(update_fields=["status", "blocked_by", "blocked_at", "block_reason", "blocked_until"])
+        record(
+            actor,
+            Action.MEMBERSHIP_UNBLOCKED,
+            target=membership.person,
+            group=membership.group,
+            before=before,
+            after={"status": "active"},
+        )
+
+
+def delete_membership(actor: Actor, membership: Membership, *, reason: str) -> None:
+    """Remove a person from a group. The row stays, marked removed, for the journal."""
+    reason = required_reason(reason)
+    with locked(actor, _("This user has just changed. Reload the page.")) as actor:
+        membership, target = _locked_membership(actor, membership)
+        check(policy.can_delete_from_group(actor.standing, target, membership.group_id))
+        now = timezone.now()
+        services = sorted(
+            selectors.current_grants().filter(membership=membership).values_list("service__code", flat=True)
+        )
+        Grant.objects.filter(membership=membership, revoked_at__isnull=True).update(
+            revoked_at=now, revoked_by=actor.person
+        )
+        membership.removed_at = now
+        membership.removed_by = actor.person
+        membership.save(update_fields=["removed_at", "removed_by"])
+        record(
+            actor,
+            Action.MEMBERSHIP_DELETED,
+            target=membership.person,
+            group=membership.group,
+            before={"status": membership.status, "services": services},
+            reason=reason,
+        )
+
+
+def block_everywhere(actor: Actor, person: Person, *, reason: str, until: date | None = None) -> EnterpriseBlock:
+    """Block a person for every group of the enterprise, including groups they join later."""
+    reason = required_reason(reason)
+    with locked(actor, _("This person has just been blocked for all groups.")) as actor:
+        target = selectors.standing_of(person.pk, actor.enterprise.pk)
+        check(policy.can_block_everywhere(actor.standing, target))
+        if selectors.current_enterprise_blocks().filter(enterprise=actor.enterprise, person=person).exists():
+            raise ActionRefused(_("This person is already blocked for all groups."))
+        block = EnterpriseBlock.objects.create(
+            person=person, enterprise=actor.enterprise, blocked_by=actor.person, reason=reason, until=until
+        )
+        record(
+            actor,
+            Action.ENTERPRISE_BLOCKED,
+            target=person,
+            before={"blocked_everywhere": False},
+            after={"blocked_everywhere": True, "until": until.isoformat() if until else None},
+            reason=reason,
+        )
+    return block
+
+
+def unblock_everywhere(actor: Actor, person: Person) -> None:
+    with locked(actor, _("This person has just been unblocked.")) as actor:
+        target = selectors.standing_of(person.pk, actor.enterprise.pk)
+        check(policy.can_unblock_everywhere(actor.standing, target))
+        block = (
+            selectors.current_enterprise_blocks()
+            .select_for_update()
+            .filter(enterprise=actor.enterprise, person=person)
+            .first()
+        )
+        if block is None:
+            raise ActionRefused(_("This person is not blocked for all groups."))
+        block.lifted_at = timezone.now()
+        block.lifted_by = actor.person
+        block.save(update_fields=["lifted_at", "lifted_by"])
+        record(
+            actor,
+            Action.ENTERPRISE_UNBLOCKED,
+            target=person,
+            before={"blocked_everywhere": True, "reason": block.reason},
+            after={"blocked_everywhere": False},
+        )

@@ -47,7 +47,9 @@ def make_niss(birth: date, serial: int) -> str:
 def _person(username: str | None, given: str, surname: str, niss: str, language: str = "fr") -> Person:
     user = None
     if username:
-        user = get_user_model().objects.create_user(username=username, password=DEMO_PASSWORD)
+        user = get_user_model().objects.create_user(
+            username=username, password=DEMO_PASSWORD, first_name=given, last_name=surname
+        )
     return Person.objects.create(
         user=user,
         niss=niss,

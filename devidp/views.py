@@ -9,10 +9,12 @@ import base64
 import binascii
 import secrets
 from datetime import date
+from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from django import forms
 from django.conf import settings
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,6 +23,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from access.demo import make_niss
+from access.identifiers import parse_niss
 from access.models import Person
 from devidp import provider
 
@@ -59,7 +62,13 @@ def jwks(request: HttpRequest) -> JsonResponse:
 
 
 class IdentityForm(forms.Form):
-    identity = forms.ChoiceField(label=_("Identity"), widget=forms.RadioSelect)
+    identity = forms.ChoiceField(label=_("Identity"), widget=forms.RadioSelect, required=False)
+    niss = forms.CharField(
+        label=_("Or another person's national register number"),
+        required=False,
+        max_length=40,
+        help_text=_("Any valid number: a user of the portal, or someone it does not know."),
+    )
     method = forms.ChoiceField(
         label=_("Authentication method"),
         widget=forms.RadioSelect,
@@ -74,10 +83,26 @@ class IdentityForm(forms.Form):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        people = Person.objects.filter(niss__isnull=False).order_by("surname", "given_name")[:200]
-        self.fields["identity"].choices = [  # type: ignore[attr-defined]
-            (str(p.pk), f"{p.full_name} ({p.niss_masked})") for p in people
-        ] + [(UNKNOWN, _("Someone the portal does not know"))]
+        # The demo identities: people who represent or manage an enterprise.
+        managers = Person.objects.filter(
+            Q(designations__revoked_at__isnull=True) | Q(representations__isnull=False), niss__isnull=False
+        ).distinct()
+        self.fields["identity"].choices = (
+            [  # type: ignore[attr-defined]
+                (str(p.pk), f"{p.full_name} ({p.niss_masked})") for p in managers.order_by("surname", "given_name")[:50]
+            ]
+            + [(UNKNOWN, _("Someone the portal does not know"))]
+        )
+
+    def clean_niss(self) -> str:
+        value = self.cleaned_data["niss"]
+        return parse_niss(value) if value else ""
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if bool(data.get("identity")) == bool(data.get("niss")):
+            raise forms.ValidationError(_("Choose one identity, or type one national register number."))
+        return data
 
 
 def _authorization_error(request: HttpRequest) -> str | None:
@@ -104,13 +129,16 @@ OIDC_PARAMS = (
 )
 
 
-def _claims(identity: str, method: str) -> dict[str, object]:
+def _claims(identity: str, niss: str, method: str) -> dict[str, object]:
     amr, acr = provider.METHODS[method]
-    if identity == UNKNOWN:
-        niss = make_niss(date(1990, 1, 1), secrets.randbelow(900) + 50)
+    if identity:
+        person = Person.objects.filter(pk=identity, niss__isnull=False).first() if identity != UNKNOWN else None
+    else:
+        person = Person.objects.filter(niss=niss).first()
+    if person is None:
+        niss = niss or make_niss(date(1990, 1, 1), secrets.randbelow(900) + 50)
         names = {"givenName": "Ursula", "surname": "Unknown", "mail": "", "prefLanguage": "en"}
     else:
-        person = Person.objects.get(pk=identity, niss__isnull=False)
         niss = str(person.niss)
         names = {
             "givenName": person.given_name,
@@ -128,6 +156,7 @@ def authorize(request: HttpRequest) -> HttpResponse:
     params = request.GET if request.method == "GET" else request.POST
     form = IdentityForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
         code = provider.issue_code(
             {
                 "client_id": params["client_id"],
@@ -135,7 +164,7 @@ def authorize(request: HttpRequest) -> HttpResponse:
                 "nonce": params.get("nonce"),
                 "code_challenge": params.get("code_challenge"),
                 "code_challenge_method": params.get("code_challenge_method"),
-                "claims": _claims(form.cleaned_data["identity"], form.cleaned_data["method"]),
+                "claims": _claims(data["identity"], data["niss"], data["method"]),
             }
         )
         query = urlencode({"code": code, "state": params.get("state", "")})

@@ -131,6 +131,7 @@ LOGIN_REDIRECT_URL = "home"
 ACCOUNT_ADAPTER = "access.login.AccountAdapter"
 SOCIALACCOUNT_ADAPTER = "access.login.SocialAccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"username"}
+ACCOUNT_USER_DISPLAY = "accounts.models.display_name"
 ACCOUNT_SIGNUP_FIELDS = ["username*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_LOGOUT_ON_GET = False

@@ -45,6 +45,10 @@ def link_identity(person: Person, claims: dict[str, Any], *, ip: str | None) -> 
         user.save(update_fields=["password"])
         person.user = user
         before["user"], after["user"] = None, user.get_username()
+    user = person.user
+    if (user.first_name, user.last_name) != (person.given_name, person.surname):
+        user.first_name, user.last_name = person.given_name, person.surname
+        user.save(update_fields=["first_name", "last_name"])
     if after:
         person.save()
         AuditEvent.objects.create(

@@ -16,9 +16,9 @@ from django.views.decorators.http import require_POST
 from access import policy, selectors, services
 from access.forms import AddUserForm, BlockForm, DesignateForm, GrantForm, ReasonForm, SearchForm
 from access.models import Designation, Enterprise, Group, Membership, OnlineService, Person
-from accounts.http import client_ip
 from access.selectors import Actor
 from access.services import ActionRefused
+from accounts.http import client_ip
 
 
 def get_actor_or_404(request: HttpRequest, enterprise_id: int) -> Actor:

@@ -14,7 +14,12 @@ from access.models import AuditEvent, Designation, Enterprise, Language, Person
 Action = AuditEvent.Action
 
 # Claims of the federal authentication service, and the Person field each one fills.
-PROFILE_CLAIMS = {"givenName": "given_name", "surname": "surname", "mail": "email", "prefLanguage": "preferred_language"}
+PROFILE_CLAIMS = {
+    "givenName": "given_name",
+    "surname": "surname",
+    "mail": "email",
+    "prefLanguage": "preferred_language",
+}
 
 
 def person_for_identity(claims: dict[str, Any]) -> Person | None:
@@ -63,7 +68,9 @@ def record_login(person: Person, *, method: dict[str, Any], ip: str | None) -> l
     AuditEvent.objects.create(actor=person, action=Action.LOGGED_IN, target_person=person, after=method, ip_address=ip)
     pending = Enterprise.objects.select_for_update().filter(
         status=Enterprise.Status.PENDING,
-        pk__in=selectors.current_designations().filter(person=person, kind=Designation.Kind.MAIN).values("enterprise_id"),
+        pk__in=selectors.current_designations()
+        .filter(person=person, kind=Designation.Kind.MAIN)
+        .values("enterprise_id"),
     )
     activated = []
     now = timezone.now()

@@ -156,6 +156,11 @@ def refuse(reason: str | Promise) -> Decision:
 # --- Seeing ---------------------------------------------------------------------------------
 
 
+def is_outsider(actor: Standing) -> bool:
+    """No standing at all in the enterprise: such a person is told nothing exists (404)."""
+    return actor.level == Level.NONE
+
+
 def can_view_enterprise(actor: Standing) -> Decision:
     if actor.level == Level.NONE:
         return refuse(OUTSIDER)

@@ -28,8 +28,9 @@ def get_actor_or_404(request: HttpRequest, enterprise_id: int) -> Actor:
     if person is None:
         raise Http404
     standing = selectors.standing_of(person.pk, enterprise.pk)
-    if not policy.can_view_enterprise(standing):
+    if policy.is_outsider(standing):
         raise Http404
+    require(policy.can_view_enterprise(standing))
     return Actor(person=person, enterprise=enterprise, standing=standing, ip=client_ip(request))
 
 
@@ -48,6 +49,7 @@ def page_context(actor: Actor, **extra: Any) -> dict[str, Any]:
         .select_related("role_type")
         .order_by("role_type__code"),
         "can_manage_users": bool(policy.can_manage_users(standing)),
+        "pending_notice": "" if standing.enterprise_active else policy.ENTERPRISE_PENDING,
         "can_view_managers": bool(policy.can_view_managers(standing)),
         **extra,
     }

@@ -111,3 +111,20 @@ def assert_accessible(page: Page, axe: Axe) -> Callable[[str], None]:
         assert results.violations_count == 0, f"{what} ({page.url}):\n{results.generate_report()}"
 
     return check
+
+
+@pytest.fixture
+def federal_login(settings, live_server):  # type: ignore[no-untyped-def]
+    """Point the federated login at the development identity provider of the live server."""
+    providers = {
+        "openid_connect": {
+            **settings.SOCIALACCOUNT_PROVIDERS["openid_connect"],
+            "APPS": [
+                {
+                    **settings.SOCIALACCOUNT_PROVIDERS["openid_connect"]["APPS"][0],
+                    "settings": {"server_url": f"{live_server.url}/dev-idp"},
+                }
+            ],
+        }
+    }
+    settings.SOCIALACCOUNT_PROVIDERS = providers

@@ -1,0 +1,74 @@
+"""What a pending enterprise and a block for all groups change, as a table (DESIGN §5.3, §4.3)."""
+
+import pytest
+
+from access import policy
+
+GROUPS = {1: 10, 2: 10, 3: 20}
+
+
+def standing(active=True, blocked=False, **held):
+    return policy.Standing(
+        person_id=held.pop("person_id", 1),
+        enterprise_id=7,
+        enterprise_groups=GROUPS,
+        enterprise_active=active,
+        blocked_everywhere=blocked,
+        **held,
+    )
+
+
+LR = {"legal_representative": True}
+MAIN = {"main": True}
+CO_MAIN = {"co_main": True}
+AM = {"managed_domains": frozenset({10})}
+GM = {"managed_groups": frozenset({1})}
+USER = {"member_of": frozenset({1})}
+TARGET = standing(person_id=2, member_of=frozenset({1}))
+NEWCOMER = standing(person_id=3)
+
+#        holder  active blocked  view   users  group1 designatable kinds           block-all user
+ROWS = [
+    ("LR", LR, False, False, True, False, False, ["main"], False),
+    ("LR", LR, True, False, True, False, False, ["main"], False),
+    ("MAM", MAIN, False, False, True, False, False, [], False),
+    ("MAM", MAIN, True, False, True, True, True, ["co_main", "access_manager", "group_manager"], True),
+    ("coMAM", CO_MAIN, False, False, True, False, False, [], False),
+    ("coMAM", CO_MAIN, True, True, False, False, False, [], False),
+    ("AM", AM, True, True, False, False, False, [], False),
+    ("AM", AM, True, False, True, True, True, ["group_manager"], True),
+    ("GM", GM, False, False, True, False, False, [], False),
+    ("GM", GM, True, True, False, False, False, [], False),
+    ("User", USER, False, False, True, False, False, [], False),
+    ("User", USER, True, True, False, False, False, [], False),
+]
+
+
+@pytest.mark.parametrize(
+    "name, held, active, blocked, view, users, group1, kinds, block_all",
+    ROWS,
+    ids=[f"{r[0]}-{'active' if r[2] else 'pending'}{'-blocked' if r[3] else ''}" for r in ROWS],
+)
+def test_state_table(name, held, active, blocked, view, users, group1, kinds, block_all):
+    actor = standing(active=active, blocked=blocked, **held)
+    assert bool(policy.can_view_enterprise(actor)) == view
+    assert bool(policy.can_manage_users(actor)) == users
+    assert bool(policy.can_manage_group(actor, 1)) == group1
+    assert policy.designatable_kinds(actor) == kinds
+    assert bool(policy.can_block_everywhere(actor, TARGET)) == block_all
+    assert bool(policy.can_create_user(actor, 1, NEWCOMER)) == group1
+
+
+def test_the_legal_representative_designates_the_main_manager_of_a_pending_enterprise():
+    lr = standing(active=False, **LR)
+    assert policy.can_designate(lr, policy.MAIN, NEWCOMER)
+    assert not policy.can_designate(standing(active=False, **MAIN), policy.CO_MAIN, NEWCOMER)
+
+
+def test_refusals_say_why():
+    pending = policy.can_manage_users(standing(active=False, **MAIN))
+    assert "not active yet" in str(pending.reason)
+    blocked = policy.can_view_enterprise(standing(blocked=True, **GM))
+    assert "blocked for all groups" in str(blocked.reason)
+    assert policy.is_outsider(standing())
+    assert not policy.is_outsider(standing(**USER))

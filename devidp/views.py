@@ -9,7 +9,7 @@ import base64
 import binascii
 import secrets
 from datetime import date
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode, urlsplit
 
 from django import forms
@@ -87,12 +87,8 @@ class IdentityForm(forms.Form):
         managers = Person.objects.filter(
             Q(designations__revoked_at__isnull=True) | Q(representations__isnull=False), niss__isnull=False
         ).distinct()
-        self.fields["identity"].choices = (
-            [  # type: ignore[attr-defined]
-                (str(p.pk), f"{p.full_name} ({p.niss_masked})") for p in managers.order_by("surname", "given_name")[:50]
-            ]
-            + [(UNKNOWN, _("Someone the portal does not know"))]
-        )
+        choices = [(str(p.pk), f"{p.full_name} ({p.niss_masked})") for p in managers.order_by("surname")[:50]]
+        cast(forms.ChoiceField, self.fields["identity"]).choices = [*choices, (UNKNOWN, _("Someone the portal does not know"))]
 
     def clean_niss(self) -> str:
         value = self.cleaned_data["niss"]

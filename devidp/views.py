@@ -88,7 +88,10 @@ class IdentityForm(forms.Form):
             Q(designations__revoked_at__isnull=True) | Q(representations__isnull=False), niss__isnull=False
         ).distinct()
         choices = [(str(p.pk), f"{p.full_name} ({p.niss_masked})") for p in managers.order_by("surname")[:50]]
-        cast(forms.ChoiceField, self.fields["identity"]).choices = [*choices, (UNKNOWN, _("Someone the portal does not know"))]
+        cast(forms.ChoiceField, self.fields["identity"]).choices = [
+            *choices,
+            (UNKNOWN, _("Someone the portal does not know")),
+        ]
 
     def clean_niss(self) -> str:
         value = self.cleaned_data["niss"]

@@ -1,12 +1,13 @@
 from typing import Any
 
+import phonenumbers
 from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from access import policy
 from access.identifiers import MAX_INPUT_LENGTH, parse_niss
-from access.models import Designation, Domain, Group, OnlineService
+from access.models import Designation, Domain, Group, Language, OnlineService
 
 
 class NissField(forms.CharField):
@@ -99,7 +100,9 @@ class DesignateForm(PersonIdentityForm):
     def __init__(self, *args: Any, standing: policy.Standing, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         labels = dict(Designation.Kind.choices)
-        self.fields["kind"].choices = [(kind, labels[kind]) for kind in policy.designatable_kinds(standing)]  # type: ignore[attr-defined]
+        # The Main Access Manager has a page of their own (a legal representative's act).
+        kinds = [kind for kind in policy.designatable_kinds(standing) if kind != policy.MAIN]
+        self.fields["kind"].choices = [(kind, labels[kind]) for kind in kinds]  # type: ignore[attr-defined]
         self.fields["domain"].queryset = Domain.objects.filter(pk__in=standing.scope_domains)  # type: ignore[attr-defined]
         self.fields["group"].queryset = Group.objects.filter(  # type: ignore[attr-defined]
             pk__in=[g for g, d in standing.enterprise_groups.items() if d in standing.scope_domains]
@@ -115,6 +118,35 @@ class DesignateForm(PersonIdentityForm):
         if kind == policy.GROUP_MANAGER and not data.get("group"):
             self.add_error("group", _("Choose the group of the Group Manager."))
         return data
+
+
+class ForeignPersonForm(forms.Form):
+    """A person without a Belgian number: they receive a username by e-mail and a password by SMS."""
+
+    given_name = forms.CharField(label=_("Given name"), max_length=100)
+    surname = forms.CharField(label=_("Surname"), max_length=100)
+    email = forms.EmailField(label=_("E-mail address"), help_text=_("The username is sent to this address."))
+    mobile_phone = forms.CharField(
+        label=_("Mobile phone number"),
+        max_length=30,
+        help_text=_("With the country code, e.g. +33 6 12 34 56 78. The temporary password is sent to it by SMS."),
+    )
+    language = forms.ChoiceField(label=_("Language of the messages"), choices=Language.choices)
+
+    def clean_mobile_phone(self) -> str:
+        value = self.cleaned_data["mobile_phone"]
+        try:
+            number = phonenumbers.parse(value, None)
+        except phonenumbers.NumberParseException as exc:
+            raise forms.ValidationError(
+                _("Enter a mobile phone number with its country code, e.g. +32 470 12 34 56.")
+            ) from exc
+        if not phonenumbers.is_valid_number(number) or phonenumbers.number_type(number) not in (
+            phonenumbers.PhoneNumberType.MOBILE,
+            phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+        ):
+            raise forms.ValidationError(_("This is not a valid mobile phone number."))
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 class SearchForm(forms.Form):

@@ -9,13 +9,15 @@ from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.models import SocialLogin
 from django.http import HttpRequest
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from access import services
 from access.models import Person
+from accounts import setup
 from accounts.adapter import AccountAdapter as BaseAccountAdapter
 from accounts.http import client_ip
+from accounts.models import User
 
 PASSWORD_METHOD = {"amr": ["pwd"], "acr": None}
 
@@ -23,6 +25,8 @@ PASSWORD_METHOD = {"amr": ["pwd"], "acr": None}
 class AccountAdapter(BaseAccountAdapter):
     def login(self, request: HttpRequest, user: Any) -> None:
         super().login(request, user)
+        if user.password_is_temporary:
+            setup.start_setup(user)
         person = Person.objects.filter(user=user).first()
         if person is None:
             return
@@ -33,6 +37,10 @@ class AccountAdapter(BaseAccountAdapter):
             request.session["activated_enterprises"] = [enterprise.pk for enterprise in activated]
 
     def get_login_redirect_url(self, request: HttpRequest) -> str:
+        user = request.user
+        step = setup.next_setup_step(user) if isinstance(user, User) and user.setup_required else None
+        if step:
+            return reverse(step)
         if request.session.get("activated_enterprises"):
             return reverse("activated")
         return super().get_login_redirect_url(request)
@@ -62,3 +70,38 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
 
     def is_open_for_signup(self, request: HttpRequest, sociallogin: SocialLogin) -> bool:
         return False
+
+
+class AccountSetupMiddleware:
+    """Until a first local login has set a password and a one-time-code app, nothing else opens.
+
+    Once both are done, the person's pending enterprises become active.
+    """
+
+    OPEN_PATHS = (
+        "/accounts/logout/",
+        "/accounts/setup/",
+        "/accounts/2fa/totp/activate/",
+        "/accounts/reauthenticate/",
+        "/static/",
+        "/i18n/",
+    )
+
+    def __init__(self, get_response: Any) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> Any:
+        user = request.user
+        if isinstance(user, User) and user.setup_required and not request.path.startswith(self.OPEN_PATHS):
+            step = setup.next_setup_step(user)
+            if step:
+                return redirect(step)
+            setup.finish_setup(user)
+            person = Person.objects.filter(user=user).first()
+            if person is not None:
+                method = {"amr": ["pwd", "otp"], "acr": None}
+                activated = services.activate_pending_enterprises(person, method=method, ip=client_ip(request))
+                if activated:
+                    request.session["activated_enterprises"] = [enterprise.pk for enterprise in activated]
+                    return redirect("activated")
+        return self.get_response(request)

@@ -391,6 +391,8 @@ class AuditEvent(models.Model):
         LOGGED_IN = "logged_in", _("logged in")
         PROFILE_UPDATED = "profile_updated", _("profile updated from the identity provider")
         ENTERPRISE_ACTIVATED = "enterprise_activated", _("enterprise account activated")
+        CREDENTIALS_SENT = "credentials_sent", _("username and temporary password sent again")
+        REPRESENTATIVE_REGISTERED = "representative_registered", _("legal representative registered")
 
     enterprise = models.ForeignKey(Enterprise, null=True, on_delete=models.PROTECT, related_name="events")
     actor = models.ForeignKey(Person, null=True, on_delete=models.PROTECT, related_name="+")

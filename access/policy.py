@@ -281,6 +281,13 @@ def can_revoke(
     return can_act_on(actor, target)
 
 
+def staff_may_designate_main(*, is_staff: bool, has_permission: bool) -> Decision:
+    """Staff do what a legal representative does, in the admin, as the exception procedure."""
+    if not (is_staff and has_permission):
+        return refuse(CANNOT_DESIGNATE)
+    return ALLOWED
+
+
 # --- Users (DESIGN §4.3) --------------------------------------------------------------------
 
 

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import BigIntegerField, Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Value
@@ -22,6 +23,7 @@ from access.models import (
     OnlineService,
     Person,
 )
+from accounts.models import OutboundMessage
 
 
 @dataclass(frozen=True)
@@ -243,6 +245,29 @@ def grantable_services(group: Group) -> QuerySet[OnlineService]:
     """What a manager may grant in this group, by name in the reader's language."""
     return OnlineService.objects.filter(pk__in=policy.grantable(service_offers(group))).order_by(
         f"names__{get_language() or 'en'}", "code"
+    )
+
+
+@dataclass(frozen=True)
+class MainManagerStatus:
+    designation: Designation
+    messages: list[Any]
+    temporary_password_expires_at: datetime | None
+
+
+def main_manager_of(enterprise: Enterprise) -> MainManagerStatus | None:
+    """The current MAM, with the state of the messages that carry a local login to them."""
+    designation = (
+        current_designations().filter(enterprise=enterprise, kind=policy.MAIN).select_related("person__user").first()
+    )
+    if designation is None:
+        return None
+    user = designation.person.user
+    messages = list(OutboundMessage.objects.filter(user=user).order_by("-created_at")[:2]) if user else []
+    return MainManagerStatus(
+        designation=designation,
+        messages=sorted(messages, key=lambda m: m.pk),
+        temporary_password_expires_at=user.temporary_password_expires_at if user else None,
     )
 
 

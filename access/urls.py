@@ -19,6 +19,7 @@ urlpatterns = [
     path("memberships/<int:membership_id>/unblock/", views.membership_unblock, name="membership_unblock"),
     path("memberships/<int:membership_id>/delete/", views.membership_delete, name="membership_delete"),
     path("managers/", views.manager_list, name="manager_list"),
+    path("main-manager/", views.main_manager, name="main_manager"),
     path("managers/<int:designation_id>/revoke/", views.designation_revoke, name="designation_revoke"),
     path("journal/", views.journal, name="journal"),
 ]

@@ -14,7 +14,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from access import policy, selectors, services
-from access.forms import AddUserForm, BlockForm, DesignateForm, GrantForm, ReasonForm, SearchForm
+from access.forms import (
+    AddUserForm,
+    BlockForm,
+    DesignateForm,
+    ForeignPersonForm,
+    GrantForm,
+    PersonIdentityForm,
+    ReasonForm,
+    SearchForm,
+)
 from access.models import Designation, Enterprise, Group, Membership, OnlineService, Person
 from access.selectors import Actor
 from access.services import ActionRefused
@@ -51,6 +60,7 @@ def page_context(actor: Actor, **extra: Any) -> dict[str, Any]:
         "can_manage_users": bool(policy.can_manage_users(standing)),
         "pending_notice": "" if standing.enterprise_active else policy.ENTERPRISE_PENDING,
         "can_view_managers": bool(policy.can_view_managers(standing)),
+        "can_designate_main": policy.MAIN in policy.designatable_kinds(standing),
         **extra,
     }
 
@@ -372,6 +382,51 @@ def designation_revoke(request: HttpRequest, enterprise_id: int, designation_id:
         return redirect("access:manager_list", actor.enterprise.pk)
     require(_can_revoke(actor, designation, selectors.standing_of(designation.person_id, actor.enterprise.pk)))
     return render(request, "access/designation_revoke.html", page_context(actor, designation=designation))
+
+
+@login_required
+def main_manager(request: HttpRequest, enterprise_id: int) -> HttpResponse:
+    """A legal representative designates or replaces the Main Access Manager."""
+    actor = get_actor_or_404(request, enterprise_id)
+    if policy.MAIN not in policy.designatable_kinds(actor.standing):
+        raise PermissionDenied(policy.CANNOT_DESIGNATE)
+    which = request.POST.get("form") if request.method == "POST" else None
+    belgian = PersonIdentityForm(request.POST if which == "belgian" else None, prefix="belgian")
+    foreign = ForeignPersonForm(request.POST if which == "foreign" else None, prefix="foreign")
+    current = selectors.main_manager_of(actor.enterprise)
+    try:
+        if which == "belgian" and belgian.is_valid():
+            data = belgian.cleaned_data
+            person = services.find_or_create_person(
+                data["niss"], given_name=data["given_name"], surname=data["surname"]
+            )
+            services.designate_main(actor, person)
+        elif which == "foreign" and foreign.is_valid():
+            data = foreign.cleaned_data
+            services.designate_foreign_main(
+                actor,
+                given_name=data["given_name"],
+                surname=data["surname"],
+                email=data["email"],
+                mobile_phone=data["mobile_phone"],
+                language=data["language"],
+            )
+        elif which == "resend" and current is not None:
+            services.resend_credentials(actor, current.designation)
+        else:
+            which = None
+    except ValidationError as exc:
+        belgian.add_error("given_name", exc)
+        which = None
+    except ActionRefused as exc:
+        (foreign if which == "foreign" else belgian).add_error(None, str(exc.message))
+        which = None
+    if which:
+        messages.success(request, _("The Main Access Manager is designated; they have been informed."))
+        return redirect("access:main_manager", actor.enterprise.pk)
+    return render(
+        request, "access/main_manager.html", page_context(actor, current=current, belgian=belgian, foreign=foreign)
+    )
 
 
 # --- Journal --------------------------------------------------------------------------------

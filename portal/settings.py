@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.socialaccount",
+    "allauth.mfa",
     "allauth.socialaccount.providers.openid_connect",
     "accounts",
     "access",
@@ -71,6 +72,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "access.login.AccountSetupMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -114,12 +116,14 @@ CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Publishing gives up quickly when the broker is down: the outbox row stays pending and the
+# sweeper queues it again once the broker is back.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "timeout": 2}
+CELERY_BEAT_SCHEDULE = {"flush-outbox": {"task": "accounts.tasks.flush_outbox", "schedule": 60.0}}
 
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
-]
+AUTHENTICATION_BACKENDS = ["accounts.backends.AuthenticationBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
@@ -136,6 +140,11 @@ ACCOUNT_SIGNUP_FIELDS = ["username*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_SESSION_REMEMBER = False
+# Failed logins are counted in the shared cache, per client address and per username.
+ACCOUNT_RATE_LIMITS = {"login_failed": os.environ.get("LOGIN_FAILED_RATE", "20/m/ip,5/15m/key")}
+MFA_SUPPORTED_TYPES = ["totp"]
+MFA_TOTP_ISSUER = "Access Management"
+TEMPORARY_PASSWORD_DAYS = int(os.environ.get("TEMPORARY_PASSWORD_DAYS", "30"))
 
 # Federated login: the federal authentication service (eID, itsme, MyGov.be, one-time code) over
 # OpenID Connect. With DEV_IDP_ENABLED the portal serves its own development provider at
@@ -187,7 +196,36 @@ STORAGES = {
     },
 }
 
-MAILERS = {"default": {"BACKEND": os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")}}
+# E-mail and SMS. Development writes both to the outbox page (/dev/outbox/); production sends
+# e-mail by SMTP and SMS through an HTTP gateway.
+EMAIL_BACKEND_NAME = os.environ.get(
+    "EMAIL_BACKEND", "accounts.mail.DevOutboxBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend"
+)
+MAILERS = {
+    "default": {
+        "BACKEND": EMAIL_BACKEND_NAME,
+        "OPTIONS": {
+            "host": os.environ.get("EMAIL_HOST", "localhost"),
+            "port": int(os.environ.get("EMAIL_PORT", "25")),
+            "username": os.environ.get("EMAIL_HOST_USER", ""),
+            "password": os.environ.get("EMAIL_HOST_PASSWORD", ""),
+            "use_tls": env_bool("EMAIL_USE_TLS", False),
+            "timeout": int(os.environ.get("EMAIL_TIMEOUT", "10")),
+        }
+        if EMAIL_BACKEND_NAME.endswith("smtp.EmailBackend")
+        else {},
+    }
+}
+SMS_BACKEND = os.environ.get(
+    "SMS_BACKEND", "accounts.sms.DevOutboxBackend" if DEBUG else "accounts.sms.HttpGatewayBackend"
+)
+SMS_GATEWAY_URL = os.environ.get("SMS_GATEWAY_URL", "")
+SMS_GATEWAY_TOKEN = os.environ.get("SMS_GATEWAY_TOKEN", "")
+SMS_GATEWAY_TIMEOUT = float(os.environ.get("SMS_GATEWAY_TIMEOUT", "5"))
+if SMS_BACKEND.endswith("HttpGatewayBackend") and not DEBUG and not (SMS_GATEWAY_URL and SMS_GATEWAY_TOKEN):
+    raise ImproperlyConfigured("SMS_GATEWAY_URL and SMS_GATEWAY_TOKEN are required for the HTTP SMS gateway")
+DEV_OUTBOX_ENABLED = DEBUG and env_bool("DEV_OUTBOX_ENABLED", True)
+DEV_OUTBOX_DIR = os.environ.get("DEV_OUTBOX_DIR", str(BASE_DIR / "outbox"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "portal@localhost")
 
 SESSION_COOKIE_HTTPONLY = True

@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from access import views as access_views
+from accounts import views as account_views
 from portal import views
 
 admin.site.site_header = _("Access Management – staff")
@@ -13,10 +14,14 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("e/<int:enterprise_id>/", include("access.urls")),
     path("activated/", access_views.activated, name="activated"),
+    path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
+
+if settings.DEV_OUTBOX_ENABLED:
+    urlpatterns.append(path("dev/outbox/", account_views.dev_outbox, name="dev_outbox"))
 
 if settings.DEV_IDP_ENABLED:
     urlpatterns.append(path("dev-idp/", include("devidp.urls")))

@@ -9,7 +9,19 @@ blocked, a manager already designated) raises ActionRefused with a message for t
 
 from access.services._common import ActionRefused
 from access.services.designations import designate, revoke_designation
-from access.services.identity import link_identity, person_for_identity, record_login
+from access.services.identity import (
+    activate_pending_enterprises,
+    link_identity,
+    person_for_identity,
+    record_login,
+)
+from access.services.main_manager import (
+    designate_foreign_main,
+    designate_main,
+    designate_main_as_staff,
+    new_foreign_person,
+    resend_credentials,
+)
 from access.services.users import (
     block_everywhere,
     block_membership,
@@ -24,16 +36,22 @@ from access.services.users import (
 
 __all__ = [
     "ActionRefused",
+    "activate_pending_enterprises",
     "block_everywhere",
     "block_membership",
     "create_user",
     "delete_membership",
     "designate",
+    "designate_main",
+    "designate_main_as_staff",
+    "designate_foreign_main",
     "find_or_create_person",
     "grant_service",
     "link_identity",
+    "new_foreign_person",
     "person_for_identity",
     "record_login",
+    "resend_credentials",
     "revoke_designation",
     "revoke_service",
     "unblock_everywhere",

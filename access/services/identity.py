@@ -64,8 +64,16 @@ def link_identity(person: Person, claims: dict[str, Any], *, ip: str | None) -> 
 
 @transaction.atomic
 def record_login(person: Person, *, method: dict[str, Any], ip: str | None) -> list[Enterprise]:
-    """Journal the login; activate the enterprises of which this person is the pending MAM."""
+    """Journal the login; activate the enterprises of which this person is the pending MAM,
+    unless their local account still has its set-up to finish (activation waits for it)."""
     AuditEvent.objects.create(actor=person, action=Action.LOGGED_IN, target_person=person, after=method, ip_address=ip)
+    if person.user is not None and person.user.setup_required:
+        return []
+    return activate_pending_enterprises(person, method=method, ip=ip)
+
+
+@transaction.atomic
+def activate_pending_enterprises(person: Person, *, method: dict[str, Any], ip: str | None) -> list[Enterprise]:
     pending = Enterprise.objects.select_for_update().filter(
         status=Enterprise.Status.PENDING,
         pk__in=selectors.current_designations()

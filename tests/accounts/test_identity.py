@@ -77,8 +77,8 @@ def test_nothing_can_be_managed_before_activation(world, login):
     assert response.status_code == 403
     assert "not active yet" in response.content.decode()
     # The legal representative can still designate (or replace) the Main Access Manager.
-    managers = login(world.legal_representative).get(f"/e/{world.enterprise.pk}/managers/").content.decode()
-    assert 'value="main"' in managers
+    page = login(world.legal_representative).get(f"/e/{world.enterprise.pk}/main-manager/").content.decode()
+    assert "Replace by a person with a Belgian national register number" in page
 
 
 def test_a_person_blocked_for_all_groups_loses_access_on_the_next_request(world, login):

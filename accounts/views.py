@@ -1,0 +1,38 @@
+import json
+
+from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import SetPasswordForm
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from accounts.sms import dev_outbox_dir
+
+
+@login_required
+def setup_password(request: HttpRequest) -> HttpResponse:
+    """Step one of the first login: choose a password (the temporary one no longer works)."""
+    user = request.user
+    if not isinstance(user, User) or not user.setup_required or user.has_usable_password():
+        return redirect("home")
+    form = SetPasswordForm(user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        update_session_auth_hash(request, form.user)
+        messages.success(request, _("Your password is set. Now set up an app for one-time codes."))
+        return redirect("mfa_activate_totp")
+    return render(request, "account/setup_password.html", {"form": form})
+
+
+def dev_outbox(request: HttpRequest) -> HttpResponse:
+    """Development only: the e-mails and SMS the portal sent, newest first."""
+    directory = dev_outbox_dir()
+    entries = {}
+    for kind in ("email", "sms"):
+        path = directory / f"{kind}.jsonl"
+        lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+        entries[kind] = [json.loads(line) for line in reversed(lines[-200:])]
+    return render(request, "account/dev_outbox.html", {"emails": entries["email"], "sms": entries["sms"]})

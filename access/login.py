@@ -8,6 +8,7 @@ from typing import Any
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.models import SocialLogin
+from django.contrib.auth import update_session_auth_hash
 from django.http import HttpRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -27,6 +28,8 @@ class AccountAdapter(BaseAccountAdapter):
         super().login(request, user)
         if user.password_is_temporary:
             setup.start_setup(user)
+            # The temporary password stops working; this session stays valid.
+            update_session_auth_hash(request, user)
         person = Person.objects.filter(user=user).first()
         if person is None:
             return

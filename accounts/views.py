@@ -1,5 +1,6 @@
 import json
 
+from allauth.account.internal.flows.login import record_authentication
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
@@ -22,6 +23,9 @@ def setup_password(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         form.save()
         update_session_auth_hash(request, form.user)
+        # Choosing the password is as fresh a proof as typing it: the next step (enrolling the
+        # one-time-code app) asks for a recent authentication and gets this one.
+        record_authentication(request, form.user, method="password", reauthenticated=True)
         messages.success(request, _("Your password is set. Now set up an app for one-time codes."))
         return redirect("mfa_activate_totp")
     return render(request, "account/setup_password.html", {"form": form})

@@ -2,7 +2,8 @@
 # `make test` (the whole suite on PostgreSQL, Redis and Chromium). Both set themselves up.
 VENV := .venv
 PY := $(VENV)/bin/python
-TEST_ENV := DEBUG=1 DEV_IDP_ENABLED=1 SECRET_KEY=test-only DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal \
+TEST_ENV := DEBUG=1 DEV_IDP_ENABLED=1 SECRET_KEY=test-only SMS_BACKEND=accounts.sms.LocmemBackend \
+	EMAIL_BACKEND=django.core.mail.backends.locmem.EmailBackend DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal \
 	REDIS_URL=redis://127.0.0.1:6379/0 DJANGO_ALLOW_ASYNC_UNSAFE=true
 
 .PHONY: install messages run test lint lock makemessages

@@ -121,3 +121,45 @@ def login():
         return client
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def clean_cache_and_sms():
+    """Rate-limit counters live in Redis and SMS in memory: each test starts without them."""
+    from django.core.cache import cache
+
+    from accounts.sms import LocmemBackend
+
+    cache.clear()
+    LocmemBackend.outbox.clear()
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A real SMTP server on loopback; the portal's mail goes to it."""
+    from tests.servers import SmtpServer
+
+    server = SmtpServer()
+    server.start()
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": server.port, "timeout": 2},
+        }
+    }
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def sms_gateway(settings):
+    """The SMS gateway stand-in on loopback; the portal's SMS go to it."""
+    from tests.servers import SmsGateway
+
+    gateway = SmsGateway()
+    settings.SMS_BACKEND = "accounts.sms.HttpGatewayBackend"
+    settings.SMS_GATEWAY_URL = gateway.url
+    settings.SMS_GATEWAY_TOKEN = gateway.token
+    settings.SMS_GATEWAY_TIMEOUT = 0.5
+    yield gateway
+    gateway.stop()

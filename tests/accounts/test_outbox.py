@@ -1,0 +1,165 @@
+"""The foreign Main Access Manager's messages: written with the designation, sent in order, once,
+and left pending (never lost) while the SMTP server or the SMS gateway is down."""
+
+import re
+
+import pytest
+from django.contrib.auth import authenticate
+from django.core import mail
+
+from access import selectors, services
+from accounts import outbox
+from accounts.models import OutboundMessage
+from accounts.sms import LocmemBackend
+
+pytestmark = pytest.mark.django_db
+
+
+def actor_of(world, person):
+    return selectors.Actor(
+        person=person, enterprise=world.enterprise, standing=selectors.standing_of(person.pk, world.enterprise.pk)
+    )
+
+
+@pytest.fixture
+def foreign_main(world):
+    services.designate_foreign_main(
+        actor_of(world, world.legal_representative),
+        given_name="Jean",
+        surname="Dupré",
+        email="jean@example.fr",
+        mobile_phone="+33612345678",
+        language="fr",
+    )
+    designation = selectors.main_manager_of(world.enterprise).designation
+    return designation.person
+
+
+def messages_of(person):
+    email = OutboundMessage.objects.get(user=person.user, channel="email")
+    sms = OutboundMessage.objects.get(user=person.user, channel="sms")
+    return email, sms
+
+
+def password_in(text):
+    return text.strip().splitlines()[-1]
+
+
+def test_the_designation_writes_both_messages_and_sends_nothing_yet(foreign_main):
+    email, sms = messages_of(foreign_main)
+    assert (email.status, email.recipient, email.purpose) == ("pending", "jean@example.fr", "username")
+    assert (sms.status, sms.recipient, sms.after) == ("waiting", "+33612345678", email)
+    assert not foreign_main.user.has_usable_password()
+    assert mail.outbox == [] and LocmemBackend.outbox == []
+
+
+def test_username_by_email_then_password_by_sms_once_each(foreign_main):
+    email, sms = messages_of(foreign_main)
+    assert outbox.deliver(email.pk) == "sent"
+    username = foreign_main.user.get_username()
+    assert len(mail.outbox) == 1
+    assert username in mail.outbox[0].body
+    assert mail.outbox[0].to == ["jean@example.fr"]
+    assert "Votre nom d'utilisateur" in mail.outbox[0].subject  # in the person's language
+    sms.refresh_from_db()
+    assert sms.status == "pending"
+
+    assert outbox.deliver(sms.pk) == "sent"
+    assert len(LocmemBackend.outbox) == 1
+    password = password_in(LocmemBackend.outbox[0].body)
+    assert LocmemBackend.outbox[0].to == "+33612345678"
+    assert authenticate(username=username, password=password) == foreign_main.user
+    # Delivered once: running the task again sends nothing.
+    assert outbox.deliver(email.pk) == "sent"
+    assert outbox.deliver(sms.pk) == "sent"
+    assert len(mail.outbox) == 1 and len(LocmemBackend.outbox) == 1
+    # Nothing stores the password in clear.
+    for message in OutboundMessage.objects.all():
+        assert password not in str(message.__dict__)
+    assert password not in mail.outbox[0].body
+
+
+def test_smtp_down_keeps_the_message_pending_until_the_server_returns(foreign_main, smtp_server):
+    email, sms = messages_of(foreign_main)
+    smtp_server.stop()
+    with pytest.raises(outbox.DeliveryError):
+        outbox.deliver(email.pk)
+    email.refresh_from_db()
+    sms.refresh_from_db()
+    assert (email.status, email.attempts, sms.status) == ("pending", 1, "waiting")
+    assert "e-mail not accepted" in email.last_error
+
+    smtp_server.start()
+    assert outbox.deliver(email.pk) == "sent"
+    assert outbox.deliver(email.pk) == "sent"
+    assert len(smtp_server.messages) == 1
+    assert foreign_main.user.get_username() in smtp_server.bodies()[0]
+
+
+@pytest.mark.parametrize("fault", ["error", "slow"])
+def test_sms_gateway_failing_keeps_the_sms_pending_until_it_answers(foreign_main, sms_gateway, fault):
+    email, sms = messages_of(foreign_main)
+    outbox.deliver(email.pk)
+    sms_gateway.mode = fault
+    with pytest.raises(outbox.DeliveryError):
+        outbox.deliver(sms.pk)
+    sms.refresh_from_db()
+    assert (sms.status, sms.attempts) == ("pending", 1)
+    assert sms_gateway.accepted == []
+
+    sms_gateway.mode = "ok"
+    assert outbox.deliver(sms.pk) == "sent"
+    assert outbox.deliver(sms.pk) == "sent"
+    assert len(sms_gateway.accepted) == 1
+    password = password_in(sms_gateway.accepted[0]["text"])
+    assert authenticate(username=foreign_main.user.get_username(), password=password) == foreign_main.user
+
+
+def test_resending_rotates_the_password(world, foreign_main):
+    email, sms = messages_of(foreign_main)
+    outbox.deliver(email.pk)
+    outbox.deliver(sms.pk)
+    old_password = password_in(LocmemBackend.outbox[-1].body)
+    designation = selectors.main_manager_of(world.enterprise).designation
+    services.resend_credentials(actor_of(world, world.legal_representative), designation)
+    username = foreign_main.user.get_username()
+    assert authenticate(username=username, password=old_password) is None
+    for message in OutboundMessage.objects.filter(status="pending"):
+        outbox.deliver(message.pk)
+    for message in OutboundMessage.objects.filter(status="pending"):
+        outbox.deliver(message.pk)
+    new_password = password_in(LocmemBackend.outbox[-1].body)
+    assert new_password != old_password
+    assert authenticate(username=username, password=new_password) is not None
+    from access.models import AuditEvent
+
+    assert AuditEvent.objects.filter(action="credentials_sent", target_person=foreign_main).count() == 1
+
+
+def test_a_foreign_person_needs_an_email_and_a_mobile(world):
+    with pytest.raises(services.ActionRefused):
+        services.designate_foreign_main(
+            actor_of(world, world.legal_representative),
+            given_name="No",
+            surname="Phone",
+            email="no@example.fr",
+            mobile_phone="",
+            language="fr",
+        )
+    assert not OutboundMessage.objects.exists()
+    assert selectors.main_manager_of(world.enterprise).designation.person == world.main
+
+
+def test_only_a_legal_representative_designates_the_main_manager(world):
+    from django.core.exceptions import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        services.designate_foreign_main(
+            actor_of(world, world.co_main),
+            given_name="Co",
+            surname="Up",
+            email="co@example.fr",
+            mobile_phone="+33612345678",
+            language="fr",
+        )
+    assert not OutboundMessage.objects.exists()

@@ -1,0 +1,80 @@
+"""Real peers on loopback for the tests: an SMTP server and an SMS gateway stand-in."""
+
+import json
+import socket
+import threading
+import time
+from email import message_from_bytes
+from email.message import Message
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from aiosmtpd.controller import Controller
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class SmtpServer:
+    """An SMTP server (aiosmtpd) keeping what it receives; start() and stop() at will."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.messages: list[Message] = []
+        self._controller: Controller | None = None
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+        self.messages.append(message_from_bytes(envelope.original_content or envelope.content))
+        return "250 OK"
+
+    def start(self) -> None:
+        self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self._controller.start()
+
+    def stop(self) -> None:
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+    def bodies(self) -> list[str]:
+        return [m.get_payload(decode=True).decode(m.get_content_charset() or "utf-8") for m in self.messages]
+
+
+class SmsGateway:
+    """An HTTP SMS gateway stand-in: answers `mode` (ok, error or slow) and keeps accepted SMS."""
+
+    def __init__(self, token: str = "gateway-token") -> None:
+        self.token = token
+        self.mode = "ok"
+        self.accepted: list[dict] = []
+        self.requests = 0
+        gateway = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - http.server's hook name
+                gateway.requests += 1
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                if gateway.mode == "slow":
+                    time.sleep(2)
+                if self.headers.get("Authorization") != f"Bearer {gateway.token}":
+                    self.send_response(401)
+                elif gateway.mode == "error":
+                    self.send_response(500)
+                else:
+                    gateway.accepted.append(body)
+                    self.send_response(202)
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/sms"
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()

@@ -4,7 +4,10 @@ from allauth.account.auth_backends import AuthenticationBackend as AllauthBacken
 
 
 class AuthenticationBackend(AllauthBackend):
-    """allauth's backend, refusing an expired temporary password like a wrong one."""
+    """allauth's backend, refusing an expired temporary password exactly like a wrong one."""
 
-    def user_can_authenticate(self, user: Any) -> bool:
-        return super().user_can_authenticate(user) and not getattr(user, "temporary_password_expired", False)
+    def _check_password(self, user: Any, password: str) -> Any:
+        if user is not None and getattr(user, "temporary_password_expired", False):
+            self._mitigate_timing_attack(password)
+            return None
+        return super()._check_password(user, password)

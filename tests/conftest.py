@@ -163,3 +163,13 @@ def sms_gateway(settings):
     settings.SMS_GATEWAY_TIMEOUT = 0.5
     yield gateway
     gateway.stop()
+
+
+@pytest.fixture
+def eager_tasks():
+    """Run Celery tasks in the process that queues them (the web request here)."""
+    from portal.celery import app
+
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = False

@@ -45,7 +45,7 @@ class SmtpServer:
 class SmsGateway:
     """An HTTP SMS gateway stand-in: answers `mode` (ok, error or slow) and keeps accepted SMS."""
 
-    def __init__(self, token: str = "gateway-token") -> None:
+    def __init__(self, token: str = "gateway-token") -> None:  # noqa: S107 - a test token
         self.token = token
         self.mode = "ok"
         self.accepted: list[dict] = []

@@ -1,7 +1,6 @@
 """The foreign Main Access Manager's messages: written with the designation, sent in order, once,
 and left pending (never lost) while the SMTP server or the SMS gateway is down."""
 
-
 import pytest
 from django.contrib.auth import authenticate
 from django.core import mail

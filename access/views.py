@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -69,6 +70,22 @@ def paginate(request: HttpRequest, queryset: Any) -> Any:
     return Paginator(queryset, settings.PAGE_SIZE).get_page(request.GET.get("page"))
 
 
+def search_query(request: HttpRequest) -> tuple[str, HttpResponse | None]:
+    """The search text. It is posted, so that a national register number never lands in a URL;
+    a search by name is redirected to an address with the name, which can be paged and shared."""
+    form = SearchForm(request.POST if request.method == "POST" else request.GET)
+    query = form.cleaned_data["q"].strip() if form.is_valid() else ""
+    if request.method == "POST" and query and not looks_like_a_number(query):
+        return query, redirect(f"{request.path}?{urlencode({'q': query})}")
+    if request.method == "GET" and looks_like_a_number(query):
+        return "", None
+    return query, None
+
+
+def looks_like_a_number(query: str) -> bool:
+    return sum(c.isdigit() for c in query) >= 4
+
+
 def _refused(request: HttpRequest, exc: ActionRefused) -> None:
     messages.error(request, str(exc.message))
 
@@ -117,22 +134,22 @@ def _group_or_403(actor: Actor, group_id: int) -> Group:
 def group_detail(request: HttpRequest, enterprise_id: int, group_id: int) -> HttpResponse:
     actor = get_actor_or_404(request, enterprise_id)
     group = _group_or_403(actor, group_id)
-    search = SearchForm(request.GET)
-    query = search.cleaned_data["q"] if search.is_valid() else ""
+    query, redirection = search_query(request)
+    if redirection:
+        return redirection
     page = paginate(request, selectors.group_members(actor, group, query))
-    return render(
-        request, "access/group_detail.html", page_context(actor, group=group, page=page, search=search, query=query)
-    )
+    return render(request, "access/group_detail.html", page_context(actor, group=group, page=page, query=query))
 
 
 @login_required
 def user_list(request: HttpRequest, enterprise_id: int) -> HttpResponse:
     actor = get_actor_or_404(request, enterprise_id)
     require(policy.can_manage_users(actor.standing))
-    search = SearchForm(request.GET)
-    query = search.cleaned_data["q"] if search.is_valid() else ""
+    query, redirection = search_query(request)
+    if redirection:
+        return redirection
     page = paginate(request, selectors.people_in_scope(actor, query))
-    return render(request, "access/user_list.html", page_context(actor, page=page, search=search, query=query))
+    return render(request, "access/user_list.html", page_context(actor, page=page, query=query))
 
 
 def _person_in_scope(actor: Actor, person_id: int) -> tuple[Person, list[Membership]]:

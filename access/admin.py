@@ -3,10 +3,12 @@
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
 from access.identifiers import MAX_INPUT_LENGTH, parse_enterprise_number, parse_niss
@@ -28,19 +30,18 @@ from access.models import (
 
 
 class IdentifierSearchMixin:
-    """Searching by a formatted NISS or enterprise number finds the stored digits."""
+    """Searching by a formatted enterprise number (BE, dots) finds the stored digits.
 
-    niss_lookup = ""
+    National register numbers are not searched here: a search box puts its text in the URL, and
+    a national register number must never be in one. Staff find a person by number with the
+    form on the people list, which posts it (PersonAdmin.find_by_niss).
+    """
+
     number_lookup = ""
 
     def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str) -> tuple[QuerySet, bool]:
         results, may_have_duplicates = super().get_search_results(request, queryset, search_term)  # type: ignore[misc]
         extra = Q()
-        if self.niss_lookup:
-            try:
-                extra |= Q(**{self.niss_lookup: parse_niss(search_term)})
-            except ValidationError:  # not a NISS: the plain search stands
-                pass
         if self.number_lookup:
             try:
                 extra |= Q(**{self.number_lookup: parse_enterprise_number(search_term)})
@@ -88,10 +89,27 @@ class PersonAdmin(IdentifierSearchMixin, admin.ModelAdmin):
     form = PersonAdminForm
     list_display = ["surname", "given_name", "niss_masked", "email", "preferred_language"]
     list_filter = ["preferred_language"]
-    search_fields = ["surname", "given_name", "email", "niss"]
-    niss_lookup = "niss"
+    search_fields = ["surname", "given_name", "email"]
     inlines = [FormerNissInline]
     raw_id_fields = ["user"]
+
+    def get_urls(self) -> list[Any]:
+        finder = path("find/", self.admin_site.admin_view(self.find_by_niss), name="access_person_find")
+        return [finder, *super().get_urls()]
+
+    def find_by_niss(self, request: HttpRequest) -> HttpResponse:
+        """Open the person with this national register number; the number travels in a POST only."""
+        if request.method != "POST" or not self.has_view_permission(request):
+            return redirect("admin:access_person_changelist")
+        try:
+            person = Person.objects.filter(niss=parse_niss(request.POST.get("niss", ""))).first()
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect("admin:access_person_changelist")
+        if person is None:
+            messages.warning(request, _("Nobody has this national register number."))
+            return redirect("admin:access_person_changelist")
+        return redirect("admin:access_person_change", person.pk)
 
 
 class LegalRepresentativeInline(admin.TabularInline):
@@ -148,7 +166,6 @@ class DesignationAdmin(IdentifierSearchMixin, admin.ModelAdmin):
     list_display = ["enterprise", "kind", "person", "designated_at", "revoked_at"]
     list_filter = ["kind", ("revoked_at", admin.EmptyFieldListFilter)]
     search_fields = ["person__surname", "person__given_name", "enterprise__name", "enterprise__number"]
-    niss_lookup = "person__niss"
     number_lookup = "enterprise__number"
     list_select_related = ["enterprise", "person"]
     raw_id_fields = ["person", "designated_by", "revoked_by", "group"]
@@ -177,7 +194,6 @@ class MembershipAdmin(IdentifierSearchMixin, admin.ModelAdmin):
     list_display = ["person", "group", "status", "created_at", "removed_at"]
     list_filter = ["status", ("removed_at", admin.EmptyFieldListFilter), "group__role_type"]
     search_fields = ["person__surname", "person__given_name", "group__enterprise__name", "group__enterprise__number"]
-    niss_lookup = "person__niss"
     number_lookup = "group__enterprise__number"
     list_select_related = ["person", "group__role_type", "group__enterprise"]
     inlines = [GrantInline]
@@ -208,7 +224,6 @@ class AuditEventAdmin(IdentifierSearchMixin, admin.ModelAdmin):
     list_display = ["created_at", "enterprise", "action", "actor", "target_person", "reason"]
     list_filter = ["action", "created_at"]
     search_fields = ["enterprise__name", "enterprise__number", "target_person__surname", "actor__surname"]
-    niss_lookup = "target_person__niss"
     number_lookup = "enterprise__number"
     list_select_related = ["enterprise", "actor", "target_person"]
     date_hierarchy = "created_at"

@@ -16,7 +16,7 @@ from django.test import Client
 from django.utils import translation
 
 from access.models import Domain, Enterprise, Group, LegalRepresentative, Membership, Person
-from tests import factories
+from tests import factories, leaks
 
 
 @dataclass
@@ -125,13 +125,49 @@ def login():
 
 @pytest.fixture(autouse=True)
 def clean_cache_and_sms():
-    """Rate-limit counters live in Redis and SMS in memory: each test starts without them."""
+    """Rate-limit counters live in Redis and SMS in memory: each test starts without them.
+    What the test sent is handed to the leak witness first."""
+    from django.core import mail
     from django.core.cache import cache
 
     from accounts.sms import LocmemBackend
 
     cache.clear()
     LocmemBackend.outbox.clear()
+    yield
+    for sms in LocmemBackend.outbox:
+        leaks.remember_password(sms.body.strip().splitlines()[-1])
+    for email in getattr(mail, "outbox", []):
+        leaks.saw("e-mail", f"{email.subject}\n{email.body}")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def leak_witness():
+    """Watch logs, task messages and URLs for the whole run; fail it if a secret shows."""
+    import logging
+
+    from celery.signals import before_task_publish, task_prerun
+    from django.core.signals import request_started
+
+    handler = leaks.Handler(level=logging.DEBUG)
+    logging.getLogger().addHandler(handler)
+
+    def on_request(sender, environ, **kwargs):
+        leaks.saw("url", f"{environ.get('PATH_INFO', '')}?{environ.get('QUERY_STRING', '')}")
+
+    def on_publish(sender=None, body=None, headers=None, **kwargs):
+        leaks.saw("task message", f"{headers!r} {body!r}")
+
+    def on_prerun(sender=None, args=None, kwargs=None, **extra):
+        leaks.saw("task arguments", f"{args!r} {kwargs!r}")
+
+    request_started.connect(on_request, weak=False)
+    before_task_publish.connect(on_publish, weak=False)
+    task_prerun.connect(on_prerun, weak=False)
+    yield
+    logging.getLogger().removeHandler(handler)
+    found = leaks.find(leaks.SECRETS, leaks.SEEN)
+    assert not found, "Secrets leaked:\n" + "\n".join(found[:20])
 
 
 @pytest.fixture
@@ -149,6 +185,8 @@ def smtp_server(settings):
     }
     yield server
     server.stop()
+    for body in server.bodies():
+        leaks.saw("e-mail (SMTP)", body)
 
 
 @pytest.fixture
@@ -163,6 +201,8 @@ def sms_gateway(settings):
     settings.SMS_GATEWAY_TIMEOUT = 0.5
     yield gateway
     gateway.stop()
+    for sms in gateway.accepted:
+        leaks.remember_password(sms["text"].strip().splitlines()[-1])
 
 
 @pytest.fixture

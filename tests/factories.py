@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 
 from access.demo import make_niss
 from access.models import Designation, Enterprise, Grant, Group, Membership, OnlineService, Person, RoleType
+from tests import leaks
 
 PASSWORD = "test-password-123"
 _serial = itertools.count(1)
@@ -15,7 +16,9 @@ _enterprise_serial = itertools.count(1)
 
 def niss() -> str:
     n = next(_serial)
-    return make_niss(date(1960 + n % 40, 1 + n % 12, 1 + n % 28), n % 997 + 1)
+    number = make_niss(date(1960 + n % 40, 1 + n % 12, 1 + n % 28), n % 997 + 1)
+    leaks.remember_niss(number)
+    return number
 
 
 def enterprise_number() -> str:

@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 
 from access import selectors, services
 from access.models import AuditEvent, Enterprise, Person
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -17,14 +18,17 @@ def staff_client(client, world):
     return client
 
 
-def test_people_are_found_by_name_and_by_a_formatted_niss(staff_client, world):
+def test_people_are_found_by_name_and_by_a_posted_national_number(staff_client, world):
     by_name = staff_client.get("/admin/access/person/", {"q": "Taxman"}).content.decode()
     assert "Taxman" in by_name
     assert "Member" not in by_name
-    by_niss = staff_client.get("/admin/access/person/", {"q": world.member.niss_display}).content.decode()
-    assert "Mats" in by_niss
-    assert "Taxman" not in by_niss
-    assert world.member.niss_masked in by_niss
+    assert "Find by national register number" in by_name
+    found = staff_client.post("/admin/access/person/find/", {"niss": world.member.niss_display})
+    assert found["Location"] == f"/admin/access/person/{world.member.pk}/change/"
+    unknown = staff_client.post("/admin/access/person/find/", {"niss": factories.niss()}, follow=True)
+    assert "Nobody has this national register number." in unknown.content.decode()
+    invalid = staff_client.post("/admin/access/person/find/", {"niss": "85.07.30-033.29"}, follow=True)
+    assert "its check digits do not match" in invalid.content.decode()
 
 
 def test_enterprises_are_found_by_number_with_dots_or_be(staff_client, world):

@@ -128,3 +128,11 @@ def federal_login(settings, live_server):  # type: ignore[no-untyped-def]
         }
     }
     settings.SOCIALACCOUNT_PROVIDERS = providers
+
+
+@pytest.fixture(autouse=True)
+def urls_seen_by_the_browser(page: Page) -> None:
+    """Every URL the browser asks for goes to the leak witness."""
+    from tests import leaks
+
+    page.on("request", lambda request: leaks.saw("browser url", request.url))

@@ -3,13 +3,16 @@
 They live in access (not accounts) because they link a login to a Person, whose model is here.
 """
 
+import time
 from typing import Any
 
+from allauth.account.internal.flows.reauthentication import raise_if_reauthentication_required
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.models import SocialLogin
+from django.conf import settings
 from django.contrib.auth import update_session_auth_hash
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
@@ -21,6 +24,24 @@ from accounts.http import client_ip
 from accounts.models import User
 
 PASSWORD_METHOD = {"amr": ["pwd"], "acr": None}
+IDENTITY_CONFIRMED_AT = "identity_confirmed_at"
+
+
+def require_recent_authentication(request: HttpRequest) -> HttpResponse | None:
+    """Managers prove who they are again before designating or blocking for all groups (DESIGN §7).
+
+    With a password, allauth asks for it and then replays the suspended request; with a federal
+    identity, the person logs in through the identity provider again and repeats the action.
+    """
+    if request.method != "POST":
+        return None
+    user = request.user
+    if isinstance(user, User) and user.has_usable_password():
+        raise_if_reauthentication_required(request, app="")
+        return None
+    if time.time() - request.session.get(IDENTITY_CONFIRMED_AT, 0) < settings.REAUTHENTICATION_SECONDS:
+        return None
+    return render(request, "account/confirm_identity.html", {"next": request.get_full_path()})
 
 
 class AccountAdapter(BaseAccountAdapter):
@@ -33,7 +54,10 @@ class AccountAdapter(BaseAccountAdapter):
         person = Person.objects.filter(user=user).first()
         if person is None:
             return
-        method = getattr(request, "identity_method", None) or PASSWORD_METHOD
+        method = getattr(request, "identity_method", None)
+        if method is not None:
+            request.session[IDENTITY_CONFIRMED_AT] = time.time()
+        method = method or PASSWORD_METHOD
         request.session["identity_method"] = method
         activated = services.record_login(person, method=method, ip=client_ip(request))
         if activated:

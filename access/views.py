@@ -25,6 +25,7 @@ from access.forms import (
     ReasonForm,
     SearchForm,
 )
+from access.login import require_recent_authentication
 from access.models import Designation, Enterprise, Group, Membership, OnlineService, Person
 from access.selectors import Actor
 from access.services import ActionRefused
@@ -321,6 +322,8 @@ def person_block(request: HttpRequest, enterprise_id: int, person_id: int) -> Ht
     actor = get_actor_or_404(request, enterprise_id)
     person, _memberships = _person_in_scope(actor, person_id)
     require(policy.can_block_everywhere(actor.standing, selectors.standing_of(person.pk, actor.enterprise.pk)))
+    if confirmation := require_recent_authentication(request):
+        return confirmation
     form = BlockForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -355,6 +358,8 @@ def person_unblock(request: HttpRequest, enterprise_id: int, person_id: int) -> 
 def manager_list(request: HttpRequest, enterprise_id: int) -> HttpResponse:
     actor = get_actor_or_404(request, enterprise_id)
     require(policy.can_view_managers(actor.standing))
+    if confirmation := require_recent_authentication(request):
+        return confirmation
     form = DesignateForm(request.POST or None, standing=actor.standing)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -407,6 +412,8 @@ def main_manager(request: HttpRequest, enterprise_id: int) -> HttpResponse:
     actor = get_actor_or_404(request, enterprise_id)
     if policy.MAIN not in policy.designatable_kinds(actor.standing):
         raise PermissionDenied(policy.CANNOT_DESIGNATE)
+    if confirmation := require_recent_authentication(request):
+        return confirmation
     which = request.POST.get("form") if request.method == "POST" else None
     belgian = PersonIdentityForm(request.POST if which == "belgian" else None, prefix="belgian")
     foreign = ForeignPersonForm(request.POST if which == "foreign" else None, prefix="foreign")

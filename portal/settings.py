@@ -144,6 +144,9 @@ ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_RATE_LIMITS = {"login_failed": os.environ.get("LOGIN_FAILED_RATE", "20/m/ip,5/15m/key")}
 MFA_SUPPORTED_TYPES = ["totp"]
 MFA_TOTP_ISSUER = "Access Management"
+# Managers prove who they are again before designating or blocking for all groups.
+REAUTHENTICATION_SECONDS = int(os.environ.get("REAUTHENTICATION_SECONDS", "300"))
+ACCOUNT_REAUTHENTICATION_TIMEOUT = REAUTHENTICATION_SECONDS
 TEMPORARY_PASSWORD_DAYS = int(os.environ.get("TEMPORARY_PASSWORD_DAYS", "30"))
 
 # Federated login: the federal authentication service (eID, itsme, MyGov.be, one-time code) over

@@ -8,9 +8,11 @@ other_enterprise_manager (MAM of "Other").
 """
 
 import importlib
+import time
 from dataclasses import dataclass
 
 import pytest
+from allauth.account.internal.flows import login as login_flow
 from django.apps import apps
 from django.test import Client
 from django.utils import translation
@@ -115,9 +117,17 @@ def world(catalogue) -> World:
 def login():
     """A logged-in test client for a person: login(world.main)."""
 
-    def make(person: Person) -> Client:
+    def make(person: Person, *, recently_authenticated: bool = True) -> Client:
         client = Client(HTTP_ACCEPT_LANGUAGE="en")
         client.force_login(person.user)
+        if recently_authenticated:
+            # As if the person had just confirmed who they are (DESIGN §7's re-authentication).
+            session = client.session
+            session[login_flow.AUTHENTICATION_METHODS_SESSION_KEY] = [
+                {"method": "password", "at": time.time(), "reauthenticated": True}
+            ]
+            session[login_flow._AUTHENTICATION_METHODS_USER_SESSION_KEY] = str(person.user.pk)
+            session.save()
         return client
 
     return make

@@ -4,13 +4,16 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
+from access import selectors, services
+from access.forms import ForeignPersonForm
 from access.identifiers import MAX_INPUT_LENGTH, parse_enterprise_number, parse_niss
 from access.models import (
     AuditEvent,
@@ -21,12 +24,14 @@ from access.models import (
     FormerNiss,
     Grant,
     Group,
+    Language,
     LegalRepresentative,
     Membership,
     OnlineService,
     Person,
     RoleType,
 )
+from accounts.http import client_ip
 
 
 class IdentifierSearchMixin:
@@ -126,12 +131,92 @@ class GroupInline(admin.TabularInline):
 @admin.register(Enterprise)
 class EnterpriseAdmin(IdentifierSearchMixin, admin.ModelAdmin):
     form = EnterpriseAdminForm
-    list_display = ["name", "number_display", "status", "activated_at"]
+    list_display = ["name", "number_display", "status", "main_manager", "temporary_password_expires", "activated_at"]
     list_filter = ["status", "preferred_language", "groups__role_type"]
     search_fields = ["name", "number"]
     number_lookup = "number"
     inlines = [LegalRepresentativeInline, GroupInline]
     readonly_fields = ["activated_at", "activated_by"]
+    change_form_template = "admin/access/enterprise/change_form.html"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        # The pending activations, with their expiry, in one query for the whole list.
+        main = selectors.current_designations().filter(enterprise=OuterRef("pk"), kind=Designation.Kind.MAIN)
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                main_given_name=Subquery(main.values("person__given_name")[:1]),
+                main_surname=Subquery(main.values("person__surname")[:1]),
+                main_expires=Subquery(main.values("person__user__temporary_password_expires_at")[:1]),
+            )
+        )
+
+    @admin.display(description=_("Main Access Manager"))
+    def main_manager(self, enterprise: Any) -> str:
+        return f"{enterprise.main_given_name} {enterprise.main_surname}" if enterprise.main_surname else "–"
+
+    @admin.display(description=_("The temporary password expires on"))
+    def temporary_password_expires(self, enterprise: Any) -> Any:
+        return enterprise.main_expires or "–"
+
+    def get_urls(self) -> list[Any]:
+        view = self.admin_site.admin_view(self.designate_main_manager)
+        return [
+            path("<int:enterprise_id>/main-manager/", view, name="access_enterprise_main_manager"),
+            *super().get_urls(),
+        ]
+
+    def designate_main_manager(self, request: HttpRequest, enterprise_id: int) -> HttpResponse:
+        """The exception procedure (DESIGN §4.2): staff designate or replace the MAM, journaled."""
+        enterprise = Enterprise.objects.get(pk=enterprise_id)
+        form = StaffMainManagerForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                if data["niss"]:
+                    person = services.find_or_create_person(
+                        data["niss"], given_name=data["given_name"], surname=data["surname"]
+                    )
+                else:
+                    person = services.new_foreign_person(
+                        given_name=data["given_name"],
+                        surname=data["surname"],
+                        email=data["email"],
+                        mobile_phone=data["mobile_phone"],
+                        language=data["language"],
+                    )
+                services.designate_main_as_staff(
+                    enterprise=enterprise,
+                    person=person,
+                    staff=request.user,
+                    reason=data["reason"],
+                    ip=client_ip(request),
+                )
+            except ValidationError as exc:
+                form.add_error("given_name", exc)
+            except services.ActionRefused as exc:
+                form.add_error(None, str(exc.message))
+            except PermissionDenied as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, _("The Main Access Manager is designated; they have been informed."))
+                return redirect("admin:access_enterprise_change", enterprise.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Designate the Main Access Manager"),
+            "enterprise": enterprise,
+            "form": form,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/access/enterprise/main_manager.html", context)
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        """Legal representatives entered by staff are journaled like the imported ones."""
+        super().save_formset(request, form, formset, change)
+        if formset.model is LegalRepresentative:
+            for representative in formset.new_objects:
+                services.journal_representative(representative, source="admin", staff=request.user.get_username())
 
 
 @admin.register(Domain)
@@ -236,3 +321,39 @@ class AuditEventAdmin(IdentifierSearchMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+class StaffMainManagerForm(forms.Form):
+    """The exception procedure: staff designate the MAM, with or without a Belgian number."""
+
+    niss = forms.CharField(label=_("National register number"), max_length=MAX_INPUT_LENGTH, required=False)
+    given_name = forms.CharField(label=_("Given name"), max_length=100, required=False)
+    surname = forms.CharField(label=_("Surname"), max_length=100, required=False)
+    email = forms.EmailField(label=_("E-mail address"), required=False)
+    mobile_phone = forms.CharField(label=_("Mobile phone number"), max_length=30, required=False)
+    language = forms.ChoiceField(label=_("Language of the messages"), choices=Language.choices)
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), max_length=500)
+
+    def clean_niss(self) -> str:
+        value = self.cleaned_data["niss"]
+        return parse_niss(value) if value else ""
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("niss"):
+            foreign = ForeignPersonForm(
+                {
+                    "given_name": data.get("given_name"),
+                    "surname": data.get("surname"),
+                    "email": data.get("email"),
+                    "mobile_phone": data.get("mobile_phone"),
+                    "language": data.get("language"),
+                }
+            )
+            if not foreign.is_valid():
+                for field, errors in foreign.errors.items():
+                    for error in errors:
+                        self.add_error(field if field in self.fields else None, error)
+            else:
+                data["mobile_phone"] = foreign.cleaned_data["mobile_phone"]
+        return data

@@ -22,6 +22,7 @@ from access.services.main_manager import (
     new_foreign_person,
     resend_credentials,
 )
+from access.services.register import import_register, journal_representative
 from access.services.users import (
     block_everywhere,
     block_membership,
@@ -47,6 +48,8 @@ __all__ = [
     "designate_foreign_main",
     "find_or_create_person",
     "grant_service",
+    "import_register",
+    "journal_representative",
     "link_identity",
     "new_foreign_person",
     "person_for_identity",

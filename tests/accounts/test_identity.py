@@ -89,3 +89,12 @@ def test_a_person_blocked_for_all_groups_loses_access_on_the_next_request(world,
     response = client.get(f"/e/{world.enterprise.pk}/groups/{world.groups['employer'].pk}/")
     assert response.status_code == 403
     assert "You are blocked for all groups of this enterprise." in response.content.decode()
+
+
+def test_a_person_deleted_from_every_group_loses_access_on_the_next_request(world, login):
+    client = login(world.member)
+    assert client.get(f"/e/{world.enterprise.pk}/").status_code == 200
+    world.member_membership.removed_at = world.member_membership.created_at
+    world.member_membership.save()
+    assert client.get(f"/e/{world.enterprise.pk}/").status_code == 404
+    assert "Acme" not in client.get("/").content.decode()

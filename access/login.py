@@ -131,4 +131,5 @@ class AccountSetupMiddleware:
                 if activated:
                     request.session["activated_enterprises"] = [enterprise.pk for enterprise in activated]
                     return redirect("activated")
+            return redirect("home")
         return self.get_response(request)

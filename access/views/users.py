@@ -1,16 +1,10 @@
-"""Pages of Access Management. Each view: find the actor, load through their scope, validate,
-call one service, redirect. Outsiders get 404; insiders without the right get 403 with the reason."""
+"""Groups and their users: list, search, add, grant, block, unblock, delete."""
 
-from typing import Any
-
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -18,78 +12,21 @@ from access import policy, selectors, services
 from access.forms import (
     AddUserForm,
     BlockForm,
-    DesignateForm,
-    ForeignPersonForm,
     GrantForm,
-    PersonIdentityForm,
     ReasonForm,
-    SearchForm,
 )
 from access.login import require_recent_authentication
-from access.models import Designation, Enterprise, Group, Membership, OnlineService, Person
+from access.models import Group, Membership, OnlineService, Person
 from access.selectors import Actor
 from access.services import ActionRefused
-from accounts.http import client_ip
-
-
-def get_actor_or_404(request: HttpRequest, enterprise_id: int) -> Actor:
-    """The signed-in person acting for this enterprise; 404 for anyone without standing in it."""
-    enterprise = get_object_or_404(Enterprise, pk=enterprise_id)
-    person = Person.objects.filter(user=request.user).first() if request.user.is_authenticated else None
-    if person is None:
-        raise Http404
-    standing = selectors.standing_of(person.pk, enterprise.pk)
-    if policy.is_outsider(standing):
-        raise Http404
-    require(policy.can_view_enterprise(standing))
-    return Actor(person=person, enterprise=enterprise, standing=standing, ip=client_ip(request))
-
-
-def require(decision: policy.Decision) -> None:
-    if not decision:
-        raise PermissionDenied(decision.reason)
-
-
-def page_context(actor: Actor, **extra: Any) -> dict[str, Any]:
-    """What every page of an enterprise shows: the left menu and what the actor may open."""
-    standing = actor.standing
-    return {
-        "actor": actor,
-        "enterprise": actor.enterprise,
-        "nav_groups": Group.objects.filter(pk__in=standing.scope_groups)
-        .select_related("role_type")
-        .order_by("role_type__code"),
-        "can_manage_users": bool(policy.can_manage_users(standing)),
-        "pending_notice": "" if standing.enterprise_active else policy.ENTERPRISE_PENDING,
-        "can_view_managers": bool(policy.can_view_managers(standing)),
-        "can_designate_main": policy.MAIN in policy.designatable_kinds(standing),
-        **extra,
-    }
-
-
-def paginate(request: HttpRequest, queryset: Any) -> Any:
-    return Paginator(queryset, settings.PAGE_SIZE).get_page(request.GET.get("page"))
-
-
-def search_query(request: HttpRequest) -> tuple[str, HttpResponse | None]:
-    """The search text. It is posted, so that a national register number never lands in a URL;
-    a search by name is redirected to an address with the name, which can be paged and shared."""
-    form = SearchForm(request.POST if request.method == "POST" else request.GET)
-    query = form.cleaned_data["q"].strip() if form.is_valid() else ""
-    if request.method == "POST" and query and not looks_like_a_number(query):
-        return query, redirect(f"{request.path}?{urlencode({'q': query})}")
-    if request.method == "GET" and looks_like_a_number(query):
-        return "", None
-    return query, None
-
-
-def looks_like_a_number(query: str) -> bool:
-    return sum(c.isdigit() for c in query) >= 4
-
-
-def _refused(request: HttpRequest, exc: ActionRefused) -> None:
-    messages.error(request, str(exc.message))
-
+from access.views._common import (
+    get_actor_or_404,
+    page_context,
+    paginate,
+    refused,
+    require,
+    search_query,
+)
 
 # --- Enterprise, groups, users --------------------------------------------------------------
 
@@ -247,7 +184,7 @@ def grant_add(request: HttpRequest, enterprise_id: int, membership_id: int) -> H
             services.grant_service(actor, membership, form.cleaned_data["service"])
             messages.success(request, _("The online service is granted."))
         except ActionRefused as exc:
-            _refused(request, exc)
+            refused(request, exc)
     return redirect("access:membership_edit", actor.enterprise.pk, membership.pk)
 
 
@@ -261,7 +198,7 @@ def grant_revoke(request: HttpRequest, enterprise_id: int, membership_id: int, s
         services.revoke_service(actor, membership, service)
         messages.success(request, _("The online service is revoked."))
     except ActionRefused as exc:
-        _refused(request, exc)
+        refused(request, exc)
     return redirect("access:membership_edit", actor.enterprise.pk, membership.pk)
 
 
@@ -292,7 +229,7 @@ def membership_unblock(request: HttpRequest, enterprise_id: int, membership_id: 
         services.unblock_membership(actor, membership)
         messages.success(request, _("The user is unblocked for this group."))
     except ActionRefused as exc:
-        _refused(request, exc)
+        refused(request, exc)
     return redirect("access:membership_edit", actor.enterprise.pk, membership.pk)
 
 
@@ -347,133 +284,5 @@ def person_unblock(request: HttpRequest, enterprise_id: int, person_id: int) -> 
         services.unblock_everywhere(actor, person)
         messages.success(request, _("The user is unblocked for all groups of the enterprise."))
     except ActionRefused as exc:
-        _refused(request, exc)
+        refused(request, exc)
     return redirect("access:user_detail", actor.enterprise.pk, person.pk)
-
-
-# --- Managers -------------------------------------------------------------------------------
-
-
-@login_required
-def manager_list(request: HttpRequest, enterprise_id: int) -> HttpResponse:
-    actor = get_actor_or_404(request, enterprise_id)
-    require(policy.can_view_managers(actor.standing))
-    if confirmation := require_recent_authentication(request):
-        return confirmation
-    form = DesignateForm(request.POST or None, standing=actor.standing)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            person = services.find_or_create_person(
-                data["niss"], given_name=data["given_name"], surname=data["surname"]
-            )
-            services.designate(actor, kind=data["kind"], person=person, domain=data["domain"], group=data["group"])
-        except ValidationError as exc:
-            form.add_error("given_name", exc)
-        except ActionRefused as exc:
-            form.add_error(None, str(exc.message))
-        else:
-            messages.success(request, _("%(name)s is designated.") % {"name": person.full_name})
-            return redirect("access:manager_list", actor.enterprise.pk)
-    designations = list(selectors.designations_in_scope(actor))
-    targets = selectors.standings_of({d.person_id for d in designations}, actor.enterprise.pk)
-    designations_with_rights = [(d, bool(_can_revoke(actor, d, targets[d.person_id]))) for d in designations]
-    return render(
-        request, "access/manager_list.html", page_context(actor, designations=designations_with_rights, form=form)
-    )
-
-
-def _can_revoke(actor: Actor, designation: Designation, target: policy.Standing) -> policy.Decision:
-    return policy.can_revoke(
-        actor.standing, designation.kind, target, domain_id=designation.domain_id, group_id=designation.group_id
-    )
-
-
-@login_required
-def designation_revoke(request: HttpRequest, enterprise_id: int, designation_id: int) -> HttpResponse:
-    actor = get_actor_or_404(request, enterprise_id)
-    require(policy.can_view_managers(actor.standing))
-    designation = get_object_or_404(selectors.designations_in_scope(actor), pk=designation_id)
-    if request.method == "POST":
-        try:
-            services.revoke_designation(actor, designation, reason=request.POST.get("reason", "")[:500])
-        except ActionRefused as exc:
-            _refused(request, exc)
-        else:
-            messages.success(request, _("The designation is revoked."))
-        return redirect("access:manager_list", actor.enterprise.pk)
-    require(_can_revoke(actor, designation, selectors.standing_of(designation.person_id, actor.enterprise.pk)))
-    return render(request, "access/designation_revoke.html", page_context(actor, designation=designation))
-
-
-@login_required
-def main_manager(request: HttpRequest, enterprise_id: int) -> HttpResponse:
-    """A legal representative designates or replaces the Main Access Manager."""
-    actor = get_actor_or_404(request, enterprise_id)
-    if policy.MAIN not in policy.designatable_kinds(actor.standing):
-        raise PermissionDenied(policy.CANNOT_DESIGNATE)
-    if confirmation := require_recent_authentication(request):
-        return confirmation
-    which = request.POST.get("form") if request.method == "POST" else None
-    belgian = PersonIdentityForm(request.POST if which == "belgian" else None, prefix="belgian")
-    foreign = ForeignPersonForm(request.POST if which == "foreign" else None, prefix="foreign")
-    current = selectors.main_manager_of(actor.enterprise)
-    try:
-        if which == "belgian" and belgian.is_valid():
-            data = belgian.cleaned_data
-            person = services.find_or_create_person(
-                data["niss"], given_name=data["given_name"], surname=data["surname"]
-            )
-            services.designate_main(actor, person)
-        elif which == "foreign" and foreign.is_valid():
-            data = foreign.cleaned_data
-            services.designate_foreign_main(
-                actor,
-                given_name=data["given_name"],
-                surname=data["surname"],
-                email=data["email"],
-                mobile_phone=data["mobile_phone"],
-                language=data["language"],
-            )
-        elif which == "resend" and current is not None:
-            services.resend_credentials(actor, current.designation)
-        else:
-            which = None
-    except ValidationError as exc:
-        belgian.add_error("given_name", exc)
-        which = None
-    except ActionRefused as exc:
-        (foreign if which == "foreign" else belgian).add_error(None, str(exc.message))
-        which = None
-    if which:
-        messages.success(request, _("The Main Access Manager is designated; they have been informed."))
-        return redirect("access:main_manager", actor.enterprise.pk)
-    return render(
-        request, "access/main_manager.html", page_context(actor, current=current, belgian=belgian, foreign=foreign)
-    )
-
-
-# --- Journal --------------------------------------------------------------------------------
-
-
-@login_required
-def journal(request: HttpRequest, enterprise_id: int) -> HttpResponse:
-    actor = get_actor_or_404(request, enterprise_id)
-    page = paginate(request, selectors.journal_in_scope(actor))
-    names = {service.code: service.name for service in OnlineService.objects.all()}
-    for event in page.object_list:
-        code = (event.after or {}).get("service") or (event.before or {}).get("service")
-        event.service_name = names.get(code, code) if code else ""
-    return render(request, "access/journal.html", page_context(actor, page=page))
-
-
-# --- Activation -----------------------------------------------------------------------------
-
-
-@login_required
-def activated(request: HttpRequest) -> HttpResponse:
-    """The confirmation after the first login of a Main Access Manager: the account is active."""
-    ids = request.session.pop("activated_enterprises", [])
-    person = Person.objects.filter(user=request.user).first() if request.user.is_authenticated else None
-    enterprises = selectors.enterprises_of(person).filter(pk__in=ids) if person else Enterprise.objects.none()
-    return render(request, "access/activated.html", {"enterprises": enterprises})

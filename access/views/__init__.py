@@ -1,0 +1,41 @@
+"""Pages of Access Management. Each view: find the actor, load through their scope, validate,
+call one service, redirect. Outsiders get 404; insiders without the right get 403 with the reason."""
+
+from access.views.journal import activated, journal
+from access.views.managers import designation_revoke, main_manager, manager_list
+from access.views.users import (
+    dashboard,
+    grant_add,
+    grant_revoke,
+    group_detail,
+    membership_block,
+    membership_delete,
+    membership_edit,
+    membership_unblock,
+    person_block,
+    person_unblock,
+    user_add,
+    user_detail,
+    user_list,
+)
+
+__all__ = [
+    "activated",
+    "dashboard",
+    "designation_revoke",
+    "grant_add",
+    "grant_revoke",
+    "group_detail",
+    "journal",
+    "main_manager",
+    "manager_list",
+    "membership_block",
+    "membership_delete",
+    "membership_edit",
+    "membership_unblock",
+    "person_block",
+    "person_unblock",
+    "user_add",
+    "user_detail",
+    "user_list",
+]

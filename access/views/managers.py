@@ -1,0 +1,126 @@
+"""Designations: the managers page and the Main Access Manager's page."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+
+from access import policy, selectors, services
+from access.forms import (
+    DesignateForm,
+    ForeignPersonForm,
+    PersonIdentityForm,
+)
+from access.login import require_recent_authentication
+from access.models import Designation
+from access.selectors import Actor
+from access.services import ActionRefused
+from access.views._common import (
+    get_actor_or_404,
+    page_context,
+    refused,
+    require,
+)
+
+# --- Managers -------------------------------------------------------------------------------
+
+
+@login_required
+def manager_list(request: HttpRequest, enterprise_id: int) -> HttpResponse:
+    actor = get_actor_or_404(request, enterprise_id)
+    require(policy.can_view_managers(actor.standing))
+    if confirmation := require_recent_authentication(request):
+        return confirmation
+    form = DesignateForm(request.POST or None, standing=actor.standing)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            person = services.find_or_create_person(
+                data["niss"], given_name=data["given_name"], surname=data["surname"]
+            )
+            services.designate(actor, kind=data["kind"], person=person, domain=data["domain"], group=data["group"])
+        except ValidationError as exc:
+            form.add_error("given_name", exc)
+        except ActionRefused as exc:
+            form.add_error(None, str(exc.message))
+        else:
+            messages.success(request, _("%(name)s is designated.") % {"name": person.full_name})
+            return redirect("access:manager_list", actor.enterprise.pk)
+    designations = list(selectors.designations_in_scope(actor))
+    targets = selectors.standings_of({d.person_id for d in designations}, actor.enterprise.pk)
+    designations_with_rights = [(d, bool(_can_revoke(actor, d, targets[d.person_id]))) for d in designations]
+    return render(
+        request, "access/manager_list.html", page_context(actor, designations=designations_with_rights, form=form)
+    )
+
+
+def _can_revoke(actor: Actor, designation: Designation, target: policy.Standing) -> policy.Decision:
+    return policy.can_revoke(
+        actor.standing, designation.kind, target, domain_id=designation.domain_id, group_id=designation.group_id
+    )
+
+
+@login_required
+def designation_revoke(request: HttpRequest, enterprise_id: int, designation_id: int) -> HttpResponse:
+    actor = get_actor_or_404(request, enterprise_id)
+    require(policy.can_view_managers(actor.standing))
+    designation = get_object_or_404(selectors.designations_in_scope(actor), pk=designation_id)
+    if request.method == "POST":
+        try:
+            services.revoke_designation(actor, designation, reason=request.POST.get("reason", "")[:500])
+        except ActionRefused as exc:
+            refused(request, exc)
+        else:
+            messages.success(request, _("The designation is revoked."))
+        return redirect("access:manager_list", actor.enterprise.pk)
+    require(_can_revoke(actor, designation, selectors.standing_of(designation.person_id, actor.enterprise.pk)))
+    return render(request, "access/designation_revoke.html", page_context(actor, designation=designation))
+
+
+@login_required
+def main_manager(request: HttpRequest, enterprise_id: int) -> HttpResponse:
+    """A legal representative designates or replaces the Main Access Manager."""
+    actor = get_actor_or_404(request, enterprise_id)
+    if policy.MAIN not in policy.designatable_kinds(actor.standing):
+        raise PermissionDenied(policy.CANNOT_DESIGNATE)
+    if confirmation := require_recent_authentication(request):
+        return confirmation
+    which = request.POST.get("form") if request.method == "POST" else None
+    belgian = PersonIdentityForm(request.POST if which == "belgian" else None, prefix="belgian")
+    foreign = ForeignPersonForm(request.POST if which == "foreign" else None, prefix="foreign")
+    current = selectors.main_manager_of(actor.enterprise)
+    try:
+        if which == "belgian" and belgian.is_valid():
+            data = belgian.cleaned_data
+            person = services.find_or_create_person(
+                data["niss"], given_name=data["given_name"], surname=data["surname"]
+            )
+            services.designate_main(actor, person)
+        elif which == "foreign" and foreign.is_valid():
+            data = foreign.cleaned_data
+            services.designate_foreign_main(
+                actor,
+                given_name=data["given_name"],
+                surname=data["surname"],
+                email=data["email"],
+                mobile_phone=data["mobile_phone"],
+                language=data["language"],
+            )
+        elif which == "resend" and current is not None:
+            services.resend_credentials(actor, current.designation)
+        else:
+            which = None
+    except ValidationError as exc:
+        belgian.add_error("given_name", exc)
+        which = None
+    except ActionRefused as exc:
+        (foreign if which == "foreign" else belgian).add_error(None, str(exc.message))
+        which = None
+    if which:
+        messages.success(request, _("The Main Access Manager is designated; they have been informed."))
+        return redirect("access:main_manager", actor.enterprise.pk)
+    return render(
+        request, "access/main_manager.html", page_context(actor, current=current, belgian=belgian, foreign=foreign)
+    )

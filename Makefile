@@ -31,7 +31,7 @@ test: install
 	$(MAKE) messages
 	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/ruff check .
-	$(TEST_ENV) $(VENV)/bin/mypy access accounts portal devidp
+	$(TEST_ENV) $(VENV)/bin/mypy access accounts portal devidp contactdata chaman ebox
 	$(TEST_ENV) $(PY) manage.py collectstatic --noinput -v0
 	$(TEST_ENV) $(PY) -m pytest
 

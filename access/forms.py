@@ -1,6 +1,5 @@
 from typing import Any
 
-import phonenumbers
 from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
@@ -8,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from access import policy
 from access.identifiers import MAX_INPUT_LENGTH, parse_niss
 from access.models import Designation, Domain, Group, Language, OnlineService
+from portal.lib.phone import parse_phone
 
 
 class NissField(forms.CharField):
@@ -134,19 +134,7 @@ class ForeignPersonForm(forms.Form):
     language = forms.ChoiceField(label=_("Language of the messages"), choices=Language.choices)
 
     def clean_mobile_phone(self) -> str:
-        value = self.cleaned_data["mobile_phone"]
-        try:
-            number = phonenumbers.parse(value, None)
-        except phonenumbers.NumberParseException as exc:
-            raise forms.ValidationError(
-                _("Enter a mobile phone number with its country code, e.g. +32 470 12 34 56.")
-            ) from exc
-        if not phonenumbers.is_valid_number(number) or phonenumbers.number_type(number) not in (
-            phonenumbers.PhoneNumberType.MOBILE,
-            phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
-        ):
-            raise forms.ValidationError(_("This is not a valid mobile phone number."))
-        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        return parse_phone(self.cleaned_data["mobile_phone"], mobile=True)
 
 
 class SearchForm(forms.Form):

@@ -393,6 +393,8 @@ class AuditEvent(models.Model):
         ENTERPRISE_ACTIVATED = "enterprise_activated", _("enterprise account activated")
         CREDENTIALS_SENT = "credentials_sent", _("username and temporary password sent again")
         REPRESENTATIVE_REGISTERED = "representative_registered", _("legal representative registered")
+        CONTACTDATA_UPDATED = "contactdata_updated", _("contact data updated")
+        EBOX_MESSAGE_POSTED = "ebox_message_posted", _("e-Box message posted")
 
     enterprise = models.ForeignKey(Enterprise, null=True, on_delete=models.PROTECT, related_name="events")
     actor = models.ForeignKey(Person, null=True, on_delete=models.PROTECT, related_name="+")

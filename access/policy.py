@@ -6,7 +6,7 @@ otherwise carries the reason shown to the person. Services ask before every writ
 build forms and to tell templates what to show.
 """
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import IntEnum
 
@@ -147,6 +147,11 @@ ENTERPRISE_PENDING = _(
     "it becomes active when its Main Access Manager logs in for the first time."
 )
 BLOCKED = _("You are blocked for all groups of this enterprise.")
+NOT_A_MANAGER_OR_USER = _("Only the managers and users of the enterprise have access to this service.")
+NO_CHAMAN = _("You need the online service \u201cChaman \u2013 management of technical channels\u201d for this page.")
+MAIN_MANAGERS_ONLY = _("Only the Main Access Manager and the co-Main Access Managers manage these settings.")
+
+CHAMAN_SERVICE = "chaman"
 
 
 def refuse(reason: str | Promise) -> Decision:
@@ -198,6 +203,48 @@ def can_view_managers(actor: Standing) -> Decision:
 def sees_whole_journal(actor: Standing) -> bool:
     """The MAM and co-MAMs read every event of the enterprise; others, their scope and themselves."""
     return actor.enterprise_wide
+
+
+# --- Surrounding services (DESIGN §8) ---------------------------------------------------------
+
+
+def _acting_manager_or_user(actor: Standing) -> Decision:
+    if not actor.acting:
+        return refuse(BLOCKED if actor.blocked_everywhere else ENTERPRISE_PENDING)
+    if actor.level < Level.USER or actor.levels == [Level.LEGAL_REPRESENTATIVE]:
+        return refuse(NOT_A_MANAGER_OR_USER)
+    return ALLOWED
+
+
+def can_use_contactdata(actor: Standing) -> Decision:
+    """Every manager and user of the enterprise reads and updates its contact data."""
+    return _acting_manager_or_user(actor)
+
+
+def can_use_chaman(actor: Standing, services: Collection[str]) -> Decision:
+    """Access Managers (so the MAM and co-MAMs) and Group Managers have Chaman automatically;
+    users only with the online service granted."""
+    decision = _acting_manager_or_user(actor)
+    if not decision:
+        return decision
+    if actor.enterprise_wide or actor.managed_domains or actor.managed_groups:
+        return ALLOWED
+    if CHAMAN_SERVICE not in services:
+        return refuse(NO_CHAMAN)
+    return ALLOWED
+
+
+def can_manage_structured_messages(actor: Standing) -> Decision:
+    if not actor.acting:
+        return refuse(BLOCKED if actor.blocked_everywhere else ENTERPRISE_PENDING)
+    if not actor.enterprise_wide:
+        return refuse(MAIN_MANAGERS_ONLY)
+    return ALLOWED
+
+
+def sees_message(services: Collection[str], required_service: str | None) -> bool:
+    """An e-Box message is for every user, unless it requires an online service they lack."""
+    return required_service is None or required_service in services
 
 
 # --- Protected targets ----------------------------------------------------------------------

@@ -13,6 +13,7 @@ admin.site.site_title = _("Access Management")
 urlpatterns = [
     path("", views.home, name="home"),
     path("e/<int:enterprise_id>/", include("access.urls")),
+    path("e/<int:enterprise_id>/contact-data/", include("contactdata.urls")),
     path("activated/", access_views.activated, name="activated"),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),

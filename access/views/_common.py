@@ -48,6 +48,7 @@ def page_context(actor: Actor, **extra: Any) -> dict[str, Any]:
         "can_manage_users": bool(policy.can_manage_users(standing)),
         "pending_notice": "" if standing.enterprise_active else policy.ENTERPRISE_PENDING,
         "can_view_managers": bool(policy.can_view_managers(standing)),
+        "can_use_contactdata": bool(policy.can_use_contactdata(standing)),
         "can_designate_main": policy.MAIN in policy.designatable_kinds(standing),
         **extra,
     }

@@ -104,6 +104,14 @@ OUTSIDERS_OWN = {"user_g9"}
 VIEW_ENTERPRISE = {"lr", "main", "co_main", "am_d1", "am_d2", "gm_g1", "gm_g3", "user_g1", "user_g1_g3", "outsider"}
 MANAGE_USERS = {"main", "co_main", "am_d1", "am_d2", "gm_g1", "gm_g3", "outsider"}
 VIEW_MANAGERS = {"lr", "main", "co_main", "am_d1", "am_d2", "outsider"}
+# DESIGN §8: ContactData for every manager and user; Chaman for AMs and GMs, users with the service;
+# structured-message settings for the MAM and co-MAMs. A legal representative alone has none.
+CONTACTDATA = {"main", "co_main", "am_d1", "am_d2", "gm_g1", "gm_g3", "user_g1", "user_g1_g3", "outsider"}
+CHAMAN = {
+    "without the service": {"main", "co_main", "am_d1", "am_d2", "gm_g1", "gm_g3", "outsider"},
+    "with the service": {"main", "co_main", "am_d1", "am_d2", "gm_g1", "gm_g3", "user_g1", "user_g1_g3", "outsider"},
+}
+STRUCTURED_MESSAGES = {"main", "co_main", "outsider"}
 DESIGNATABLE_KINDS = {
     "lr": [MAIN],
     "main": [CO_MAIN, ACCESS_MANAGER, GROUP_MANAGER],
@@ -220,6 +228,10 @@ def _rows() -> list[Row]:
         rows.append(Row("can_view_enterprise", actor, None, actor in VIEW_ENTERPRISE))
         rows.append(Row("can_manage_users", actor, None, actor in MANAGE_USERS))
         rows.append(Row("can_view_managers", actor, None, actor in VIEW_MANAGERS))
+        rows.append(Row("can_use_contactdata", actor, None, actor in CONTACTDATA))
+        rows.append(Row("can_manage_structured_messages", actor, None, actor in STRUCTURED_MESSAGES))
+        for holding, allowed in CHAMAN.items():
+            rows.append(Row("can_use_chaman", actor, None, actor in allowed, offer=holding))
         for group in GROUPS:
             rows.append(Row("can_manage_group", actor, None, actor in MANAGE_GROUP[group], scope=group))
         for target in TARGETS:
@@ -266,8 +278,16 @@ def _ask(row: Row) -> policy.Decision:
     target = PERSONAS[row.target] if row.target is not None else None
     group_id = GROUPS.get(row.scope or "")  # None when the row's scope is not a group
     function = getattr(policy, row.function)
-    if row.function in ("can_view_enterprise", "can_manage_users", "can_view_managers"):
+    if row.function in (
+        "can_view_enterprise",
+        "can_manage_users",
+        "can_view_managers",
+        "can_use_contactdata",
+        "can_manage_structured_messages",
+    ):
         return function(actor)
+    if row.function == "can_use_chaman":
+        return function(actor, {"chaman"} if row.offer == "with the service" else set())
     if row.function == "can_manage_group":
         return function(actor, group_id)
     if row.function in ("can_act_on", *EVERYWHERE_FUNCTIONS):

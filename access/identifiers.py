@@ -3,6 +3,8 @@
 The checks themselves are python-stdnum's; this module adds the portal's messages and display.
 """
 
+from datetime import date
+
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from stdnum.be import ssn, vat
@@ -74,3 +76,10 @@ def validate_niss(value: str) -> None:
 def validate_enterprise_number(value: str) -> None:
     if parse_enterprise_number(value) != value:
         raise ValidationError(_("Store the enterprise number as 10 digits."), code="normalised")
+
+
+def make_niss(birth: date, serial: int) -> str:
+    """A valid national register number for a birth date and a serial (DESIGN §6)."""
+    body = f"{birth:%y%m%d}{serial:03d}"
+    base = int(("2" if birth.year >= 2000 else "") + body)
+    return f"{body}{97 - base % 97:02d}"

@@ -221,6 +221,11 @@ def can_use_contactdata(actor: Standing) -> Decision:
     return _acting_manager_or_user(actor)
 
 
+def can_use_ebox(actor: Standing) -> Decision:
+    """Every manager and user reads the enterprise's e-Box (each message may narrow its readers)."""
+    return _acting_manager_or_user(actor)
+
+
 def can_use_chaman(actor: Standing, services: Collection[str]) -> Decision:
     """Access Managers (so the MAM and co-MAMs) and Group Managers have Chaman automatically;
     users only with the online service granted."""

@@ -22,8 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from access.demo import make_niss
-from access.identifiers import parse_niss
+from access.identifiers import make_niss, parse_niss
 from access.models import Person
 from devidp import provider
 

@@ -14,6 +14,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("e/<int:enterprise_id>/", include("access.urls")),
     path("e/<int:enterprise_id>/contact-data/", include("contactdata.urls")),
+    path("e/<int:enterprise_id>/ebox/", include("ebox.urls")),
     path("activated/", access_views.activated, name="activated"),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),

@@ -5,7 +5,7 @@ from datetime import date
 
 from django.contrib.auth import get_user_model
 
-from access.demo import make_niss
+from access.identifiers import make_niss
 from access.models import Designation, Enterprise, Grant, Group, Membership, OnlineService, Person, RoleType
 from tests import leaks
 

@@ -49,6 +49,7 @@ def page_context(actor: Actor, **extra: Any) -> dict[str, Any]:
         "pending_notice": "" if standing.enterprise_active else policy.ENTERPRISE_PENDING,
         "can_view_managers": bool(policy.can_view_managers(standing)),
         "can_use_contactdata": bool(policy.can_use_contactdata(standing)),
+        "can_use_ebox": bool(policy.can_use_ebox(standing)),
         "can_designate_main": policy.MAIN in policy.designatable_kinds(standing),
         **extra,
     }

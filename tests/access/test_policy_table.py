@@ -104,7 +104,7 @@ OUTSIDERS_OWN = {"user_g9"}
 VIEW_ENTERPRISE = {"lr", "main", "co_main", "am_d1", "am_d2", "gm_g1", "gm_g3", "user_g1", "user_g1_g3", "outsider"}
 MANAGE_USERS = {"main", "co_main", "am_d1", "am_d2", "gm_g1", "gm_g3", "outsider"}
 VIEW_MANAGERS = {"lr", "main", "co_main", "am_d1", "am_d2", "outsider"}
-# DESIGN §8: ContactData for every manager and user; Chaman for AMs and GMs, users with the service;
+# DESIGN §8: ContactData and the e-Box for every manager and user; Chaman for AMs and GMs, users with the service;
 # structured-message settings for the MAM and co-MAMs. A legal representative alone has none.
 CONTACTDATA = {"main", "co_main", "am_d1", "am_d2", "gm_g1", "gm_g3", "user_g1", "user_g1_g3", "outsider"}
 CHAMAN = {
@@ -229,6 +229,7 @@ def _rows() -> list[Row]:
         rows.append(Row("can_manage_users", actor, None, actor in MANAGE_USERS))
         rows.append(Row("can_view_managers", actor, None, actor in VIEW_MANAGERS))
         rows.append(Row("can_use_contactdata", actor, None, actor in CONTACTDATA))
+        rows.append(Row("can_use_ebox", actor, None, actor in CONTACTDATA))
         rows.append(Row("can_manage_structured_messages", actor, None, actor in STRUCTURED_MESSAGES))
         for holding, allowed in CHAMAN.items():
             rows.append(Row("can_use_chaman", actor, None, actor in allowed, offer=holding))
@@ -283,6 +284,7 @@ def _ask(row: Row) -> policy.Decision:
         "can_manage_users",
         "can_view_managers",
         "can_use_contactdata",
+        "can_use_ebox",
         "can_manage_structured_messages",
     ):
         return function(actor)

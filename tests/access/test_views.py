@@ -198,7 +198,8 @@ class TestForms:
         form = client.get(url(world, "user_add")).content.decode()
         assert "Dimona" in form
         assert "Biztax" not in form
-        assert "e-Box Enterprise" not in form
+        ebox = OnlineService.objects.get(code="ebox")
+        assert f'name="services" value="{ebox.pk}"' not in form
         biztax = OnlineService.objects.get(code="biztax")
         niss = factories.niss()
         response = self.add(client, world, niss=niss, services=[biztax.pk])

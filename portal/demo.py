@@ -1,11 +1,12 @@
-"""Demo data for `make run` and for the browser tests: two enterprises, every standing, users."""
+"""Demo data for `make run`: enterprises with every standing, users, e-Box messages."""
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from access.identifiers import make_niss
 from access.models import (
     Designation,
     Domain,
@@ -14,9 +15,11 @@ from access.models import (
     Group,
     LegalRepresentative,
     Membership,
+    OnlineService,
     Person,
     RoleType,
 )
+from ebox.models import Message, Task
 
 DEMO_PASSWORD = "portal-demo"  # noqa: S105 - printed in the README for newcomers
 
@@ -35,13 +38,6 @@ GIVEN_NAMES = [
     "Victor",
 ]
 SURNAMES = ["Peeters", "Janssens", "Maes", "Jacobs", "Mertens", "Willems", "Claes", "Goossens", "Wouters", "Dubois"]
-
-
-def make_niss(birth: date, serial: int) -> str:
-    """A valid national register number for a birth date and a serial (DESIGN §6)."""
-    body = f"{birth:%y%m%d}{serial:03d}"
-    base = int(("2" if birth.year >= 2000 else "") + body)
-    return f"{body}{97 - base % 97:02d}"
 
 
 def _person(username: str | None, given: str, surname: str, niss: str, language: str = "fr") -> Person:
@@ -125,6 +121,8 @@ def load_demo(users: int = 50) -> bool:
             membership.block_reason = "Left the payroll team"
             membership.save()
 
+    _ebox(bakery)
+
     # A new enterprise whose Main Access Manager has not logged in yet: she activates it by logging
     # in through the identity provider (she has no password).
     brewery, _brewery_groups = _enterprise("0441234588", "Brasserie Nieuwland SRL", ["employer", "taxpayer"])
@@ -142,3 +140,34 @@ def load_demo(users: int = 50) -> bool:
         person = _person(None, GIVEN_NAMES[-1 - i], "Janssens", make_niss(date(1990 + i, 4, 4), 301 + 2 * i), "nl")
         _member(person, transport_groups["employer"], ["dimona"], other)
     return True
+
+
+def _ebox(enterprise: Enterprise) -> None:
+    dimona = OnlineService.objects.get(code="dimona")
+    Message.objects.create(
+        enterprise=enterprise,
+        sender_institution="ONSS / RSZ",
+        subject="Quarterly declaration reminder",
+        body="The DmfA declaration for this quarter is due by the last day of the month that follows it.",
+    )
+    Message.objects.create(
+        enterprise=enterprise,
+        sender_institution="ONSS / RSZ",
+        subject="Dimona: new fields from January",
+        body="Dimona declarations will ask for the planned hours of student workers.",
+        required_service=dimona,
+    )
+    Message.objects.create(
+        enterprise=enterprise,
+        sender_institution="SPF Finances / FOD Financiën",
+        subject="Biztax: your return is available",
+        body="Your corporate tax return can be filed until the end of September.",
+        required_service=OnlineService.objects.get(code="biztax"),
+    )
+    Task.objects.create(
+        enterprise=enterprise,
+        service=dimona,
+        title="Confirm two Dimona declarations in error",
+        description="Two declarations of last week were refused: correct and send them again.",
+        due_on=timezone.localdate() + timedelta(days=7),
+    )

@@ -1,0 +1,29 @@
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from access.models import Enterprise, Person
+from ebox.models import Message, Reading, Task
+
+
+def messages_for(person: Person, enterprise: Enterprise, services: set[str]) -> QuerySet[Message]:
+    """The messages this person sees (DESIGN §8): not expired, and for a service they hold if any."""
+    return (
+        Message.objects.filter(enterprise=enterprise)
+        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now()))
+        .filter(Q(required_service__isnull=True) | Q(required_service__code__in=services))
+        .annotate(is_read=_read_by(person))
+        .select_related("required_service")
+        .order_by("-sent_at", "-pk")
+    )
+
+
+def _read_by(person: Person) -> Exists:
+    return Exists(Reading.objects.filter(message=OuterRef("pk"), person=person))
+
+
+def unread_count(person: Person, enterprise: Enterprise, services: set[str]) -> int:
+    return messages_for(person, enterprise, services).filter(~_read_by(person)).count()
+
+
+def tasks_for(enterprise: Enterprise, services: set[str]) -> QuerySet[Task]:
+    return Task.objects.filter(enterprise=enterprise, service__code__in=services).select_related("service")

@@ -1,0 +1,51 @@
+from datetime import datetime
+
+from django.db import transaction
+
+from access import policy
+from access.models import AuditEvent, Enterprise, OnlineService
+from access.selectors import Actor
+from access.services._common import check
+from ebox.models import Message, Reading
+
+
+def mark_read(actor: Actor, message: Message) -> None:
+    check(policy.can_use_ebox(actor.standing))
+    Reading.objects.get_or_create(message=message, person=actor.person)
+
+
+@transaction.atomic
+def post_message(
+    *,
+    enterprise: Enterprise,
+    sender_institution: str,
+    subject: str,
+    body: str,
+    required_service: OnlineService | None = None,
+    expires_at: datetime | None = None,
+    posted_by: str,
+) -> Message:
+    """Staff (admin or command) post a message from an institution into an enterprise's e-Box."""
+    message = Message.objects.create(
+        enterprise=enterprise,
+        sender_institution=sender_institution,
+        subject=subject,
+        body=body,
+        required_service=required_service,
+        expires_at=expires_at,
+    )
+    record_posting(message, posted_by=posted_by)
+    return message
+
+
+def record_posting(message: Message, *, posted_by: str) -> None:
+    AuditEvent.objects.create(
+        enterprise=message.enterprise,
+        action=AuditEvent.Action.EBOX_MESSAGE_POSTED,
+        after={
+            "subject": message.subject,
+            "institution": message.sender_institution,
+            "service": message.required_service.code if message.required_service else None,
+            "staff": posted_by,
+        },
+    )

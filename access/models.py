@@ -395,6 +395,8 @@ class AuditEvent(models.Model):
         REPRESENTATIVE_REGISTERED = "representative_registered", _("legal representative registered")
         CONTACTDATA_UPDATED = "contactdata_updated", _("contact data updated")
         EBOX_MESSAGE_POSTED = "ebox_message_posted", _("e-Box message posted")
+        CHAMAN_CHANGED = "chaman_changed", _("Chaman changed")
+        STRUCTURED_MESSAGES_CHANGED = "structured_messages_changed", _("structured-message settings changed")
 
     enterprise = models.ForeignKey(Enterprise, null=True, on_delete=models.PROTECT, related_name="events")
     actor = models.ForeignKey(Person, null=True, on_delete=models.PROTECT, related_name="+")

@@ -15,6 +15,7 @@ urlpatterns = [
     path("e/<int:enterprise_id>/", include("access.urls")),
     path("e/<int:enterprise_id>/contact-data/", include("contactdata.urls")),
     path("e/<int:enterprise_id>/ebox/", include("ebox.urls")),
+    path("e/<int:enterprise_id>/", include("chaman.urls")),
     path("activated/", access_views.activated, name="activated"),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),

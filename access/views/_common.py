@@ -50,6 +50,10 @@ def page_context(actor: Actor, **extra: Any) -> dict[str, Any]:
         "can_view_managers": bool(policy.can_view_managers(standing)),
         "can_use_contactdata": bool(policy.can_use_contactdata(standing)),
         "can_use_ebox": bool(policy.can_use_ebox(standing)),
+        "can_use_chaman": bool(
+            policy.can_use_chaman(standing, selectors.effective_services(actor.person, actor.enterprise, standing))
+        ),
+        "can_manage_structured_messages": bool(policy.can_manage_structured_messages(standing)),
         "can_designate_main": policy.MAIN in policy.designatable_kinds(standing),
         **extra,
     }

@@ -1,0 +1,187 @@
+"""Chaman: who may open it, the sender and its one technical contact, channels with keys and
+certificates checked; the structured-message settings for the MAM and co-MAMs."""
+
+import pytest
+
+from access import selectors, services
+from access.models import AuditEvent, OnlineService
+from chaman.models import Channel, Sender, StructuredMessageSettings, TechnicalContact
+from tests.credentials import certificate, ssh_public_key
+
+pytestmark = pytest.mark.django_db
+
+
+def url(world, path=""):
+    return f"/e/{world.enterprise.pk}/chaman/{path}"
+
+
+@pytest.fixture
+def sender(world):
+    sender = Sender.objects.create(enterprise=world.enterprise, number="123456")
+    TechnicalContact.objects.create(sender=sender, name="Tina Tech", email="tech@acme.be")
+    return sender
+
+
+@pytest.mark.parametrize(
+    "persona, status",
+    [
+        ("main", 200),
+        ("co_main", 200),
+        ("access_manager", 200),
+        ("finance_manager", 200),
+        ("group_manager", 200),
+        ("member", 403),  # a user without the Chaman service
+        ("legal_representative", 403),
+        ("outsider", 404),
+        ("other_enterprise_manager", 404),
+    ],
+)
+def test_who_opens_chaman(world, login, persona, status):
+    assert login(getattr(world, persona)).get(url(world)).status_code == status
+
+
+def test_a_user_with_the_chaman_service_opens_it(world, login):
+    actor = selectors.Actor(
+        person=world.group_manager,
+        enterprise=world.enterprise,
+        standing=selectors.standing_of(world.group_manager.pk, world.enterprise.pk),
+    )
+    response = login(world.member).get(url(world))
+    assert response.status_code == 403
+    assert "Chaman" in response.content.decode()
+    services.grant_service(actor, world.member_membership, OnlineService.objects.get(code="chaman"))
+    assert login(world.member).get(url(world)).status_code == 200
+
+
+def test_register_the_sender_with_its_technical_contact(world, login):
+    client = login(world.group_manager)
+    response = client.post(url(world, "sender/"), {"number": "654321", "name": "Tina", "email": "t@acme.be"})
+    assert response.status_code == 302
+    sender = Sender.objects.get(enterprise=world.enterprise)
+    assert (sender.number, sender.technical_contact.name) == ("654321", "Tina")
+    assert AuditEvent.objects.filter(action="chaman_changed").count() == 1
+
+
+def test_a_second_technical_contact_is_refused(world, login, sender):
+    response = login(world.group_manager).post(
+        url(world, "contact/"), {"add": "1", "name": "Second", "email": "second@acme.be"}
+    )
+    assert response.status_code == 200
+    assert "already has its technical contact" in response.content.decode()
+    assert TechnicalContact.objects.get(sender=sender).name == "Tina Tech"
+
+
+def test_an_sftp_channel_with_a_key_is_fingerprinted(world, login, sender):
+    key = ssh_public_key()
+    response = login(world.access_manager).post(url(world, "channels/"), {"kind": "sftp", "ssh_public_key": key})
+    assert response.status_code == 302
+    channel = Channel.objects.get(sender=sender)
+    assert channel.key_fingerprint.startswith("SHA256:")
+    page = login(world.access_manager).get(url(world)).content.decode()
+    assert channel.key_fingerprint in page
+
+
+def test_a_rest_channel_shows_its_certificate(world, login, sender):
+    pem = certificate("api.acme.be", days=20)
+    login(world.main).post(
+        url(world, "channels/"), {"kind": "rest", "certificate_pem": pem, "oauth_client_id": "acme-1"}
+    )
+    channel = Channel.objects.get(sender=sender)
+    assert channel.certificate_subject == "CN=api.acme.be"
+    page = login(world.main).get(url(world)).content.decode()
+    assert "CN=api.acme.be" in page
+    assert "expires soon" in page
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        ({"kind": "sftp", "ssh_public_key": "ssh-rsa not-base64!!"}, "This is not a valid SSH public key."),
+        ({"kind": "sftp", "ssh_public_key": "hello world"}, "Paste an SSH public key on one line"),
+        ({"kind": "sftp", "ssh_public_key": ""}, "An SFTP channel needs an SSH public key."),
+        ({"kind": "soap", "certificate_pem": "garbage"}, "Paste an X.509 certificate in PEM"),
+        (
+            {"kind": "soap", "certificate_pem": "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----"},
+            "This is not a valid X.509 certificate.",
+        ),
+        ({"kind": "soap", "certificate_pem": "expired"}, "This certificate expired on"),
+        (
+            {"kind": "rest", "certificate_pem": "valid", "oauth_client_id": ""},
+            "A REST channel needs an OAuth client id.",
+        ),
+    ],
+)
+def test_bad_keys_and_certificates_get_a_field_error_and_store_nothing(world, login, sender, data, message):
+    if data.get("certificate_pem") == "expired":
+        data = {**data, "certificate_pem": certificate(expired=True)}
+    if data.get("certificate_pem") == "valid":
+        data = {**data, "certificate_pem": certificate()}
+    response = login(world.group_manager).post(url(world, "channels/"), data)
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not Channel.objects.exists()
+
+
+def test_deactivate_activate_and_replace_a_key(world, login, sender):
+    client = login(world.group_manager)
+    client.post(url(world, "channels/"), {"kind": "sftp", "ssh_public_key": ssh_public_key()})
+    channel = Channel.objects.get()
+    old = channel.key_fingerprint
+    client.post(url(world, f"channels/{channel.pk}/toggle/"))
+    channel.refresh_from_db()
+    assert not channel.active
+    client.post(url(world, f"channels/{channel.pk}/toggle/"))
+    channel.refresh_from_db()
+    assert channel.active
+    client.post(
+        url(world, f"channels/{channel.pk}/replace/"), {f"replace-{channel.pk}-credential": ssh_public_key("new")}
+    )
+    channel.refresh_from_db()
+    assert channel.key_fingerprint != old
+    bad = client.post(url(world, f"channels/{channel.pk}/replace/"), {f"replace-{channel.pk}-credential": "nope"})
+    assert "Paste an SSH public key on one line" in bad.content.decode()
+    assert AuditEvent.objects.filter(action="chaman_changed").count() == 4
+
+
+def test_another_enterprises_channel_is_not_found(world, login, sender):
+    other_sender = Sender.objects.create(enterprise=world.other_enterprise, number="999999")
+    other = Channel.objects.create(sender=other_sender, kind="ftp")
+    assert login(world.main).post(url(world, f"channels/{other.pk}/toggle/")).status_code == 404
+    other.refresh_from_db()
+    assert other.active
+
+
+class TestStructuredMessages:
+    def path(self, world):
+        return f"/e/{world.enterprise.pk}/structured-messages/"
+
+    @pytest.mark.parametrize(
+        "persona, status",
+        [("main", 200), ("co_main", 200), ("access_manager", 403), ("group_manager", 403), ("outsider", 404)],
+    )
+    def test_who_opens_the_settings(self, world, login, persona, status):
+        assert login(getattr(world, persona)).get(self.path(world)).status_code == status
+
+    def test_delivery_to_an_active_channel(self, world, login, sender):
+        active = Channel.objects.create(sender=sender, kind="ftp")
+        inactive = Channel.objects.create(sender=sender, kind="ftp", active=False)
+        client = login(world.co_main)
+        refused = client.post(
+            self.path(world), {"exchanges": "on", "contact_name": "Sam", "delivery": "channel", "channel": inactive.pk}
+        )
+        assert "Select a valid choice" in refused.content.decode()
+        assert not StructuredMessageSettings.objects.exists()
+        client.post(
+            self.path(world), {"exchanges": "on", "contact_name": "Sam", "delivery": "channel", "channel": active.pk}
+        )
+        settings = StructuredMessageSettings.objects.get()
+        assert (settings.delivery, settings.channel) == ("channel", active)
+        # The channel in use cannot be deactivated.
+        login(world.main).post(url(world, f"channels/{active.pk}/toggle/"))
+        active.refresh_from_db()
+        assert active.active
+
+    def test_a_channel_is_required_for_channel_delivery(self, world, login):
+        response = login(world.main).post(self.path(world), {"delivery": "channel"})
+        assert "Choose the technical channel" in response.content.decode()
+        assert not StructuredMessageSettings.objects.exists()

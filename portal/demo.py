@@ -2,6 +2,10 @@
 
 from datetime import date, timedelta
 
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+from cryptography.x509.oid import NameOID
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
@@ -19,6 +23,8 @@ from access.models import (
     Person,
     RoleType,
 )
+from chaman.credentials import parse_certificate, parse_ssh_public_key
+from chaman.models import Channel, Sender, TechnicalContact
 from ebox.models import Message, Task
 
 DEMO_PASSWORD = "portal-demo"  # noqa: S105 - printed in the README for newcomers
@@ -122,6 +128,7 @@ def load_demo(users: int = 50) -> bool:
             membership.save()
 
     _ebox(bakery)
+    _chaman(bakery)
 
     # A new enterprise whose Main Access Manager has not logged in yet: she activates it by logging
     # in through the identity provider (she has no password).
@@ -171,3 +178,38 @@ def _ebox(enterprise: Enterprise) -> None:
         description="Two declarations of last week were refused: correct and send them again.",
         due_on=timezone.localdate() + timedelta(days=7),
     )
+
+
+def _chaman(enterprise: Enterprise) -> None:
+    """A sender with an SFTP channel (an SSH key) and a REST channel (a certificate that expires soon)."""
+    key = ed25519.Ed25519PrivateKey.generate().public_key()
+    ssh_key = key.public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH).decode()
+    private = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "declarations.boulangerie-dupont.be")])
+    now = timezone.now()
+    pem = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(private.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=340))
+        .not_valid_after(now + timedelta(days=25))
+        .sign(private, hashes.SHA256())
+        .public_bytes(serialization.Encoding.PEM)
+        .decode()
+    )
+    sender = Sender.objects.create(enterprise=enterprise, number="412345")
+    TechnicalContact.objects.create(sender=sender, name="Thomas Maes", email="it@boulangerie-dupont.be")
+    key_line, fingerprint = parse_ssh_public_key(f"{ssh_key} batch@boulangerie-dupont")
+    Channel.objects.create(sender=sender, kind=Channel.Kind.SFTP, ssh_public_key=key_line, key_fingerprint=fingerprint)
+    certificate = parse_certificate(pem)
+    Channel.objects.create(
+        sender=sender,
+        kind=Channel.Kind.REST,
+        certificate_pem=certificate.pem,
+        certificate_subject=certificate.subject,
+        certificate_expires_at=certificate.expires_at,
+        oauth_client_id="boulangerie-dupont-payroll",
+    )
+    Channel.objects.create(sender=sender, kind=Channel.Kind.FTP, active=False)

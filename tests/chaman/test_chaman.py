@@ -185,3 +185,20 @@ class TestStructuredMessages:
         response = login(world.main).post(self.path(world), {"delivery": "channel"})
         assert "Choose the technical channel" in response.content.decode()
         assert not StructuredMessageSettings.objects.exists()
+
+
+def test_the_chaman_page_keeps_its_number_of_queries_as_channels_grow(world, login, sender):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = login(world.group_manager)
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url(world)).status_code == 200
+        return len(captured)
+
+    Channel.objects.bulk_create(Channel(sender=sender, kind="ftp") for _ in range(2))
+    few = queries()
+    Channel.objects.bulk_create(Channel(sender=sender, kind="ftp") for _ in range(100))
+    assert queries() == few

@@ -91,3 +91,29 @@ def test_html_in_a_field_is_shown_as_text(world, login):
     page = login(world.main).get(url(world)).content.decode()
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;" in page
+
+
+def test_the_page_keeps_its_number_of_queries(world, login):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = login(world.member)
+    client.post(url(world), VALID)
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url(world)).status_code == 200
+        return len(captured)
+
+    first = queries()
+    client.post(
+        url(world),
+        {
+            **VALID,
+            "correspondence-street": "Rue Neuve",
+            "correspondence-number": "1",
+            "correspondence-postal_code": "1000",
+            "correspondence-city": "Bruxelles",
+        },
+    )
+    assert queries() == first

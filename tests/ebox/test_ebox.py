@@ -83,3 +83,26 @@ def test_staff_post_a_message_with_the_command_and_it_is_journaled(world, login)
     assert message.required_service.code == "dimona"
     assert AuditEvent.objects.get(action="ebox_message_posted").after["staff"] == "manage.py post_ebox_message"
     assert "New rules" in inbox(login(world.member), world)
+
+
+def test_the_inbox_keeps_its_number_of_queries_as_messages_grow(world, login):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = login(world.member)
+
+    def grow(count):
+        Message.objects.bulk_create(
+            Message(enterprise=world.enterprise, sender_institution="ONSS", subject=f"M{i}", body="x")
+            for i in range(count)
+        )
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(f"/e/{world.enterprise.pk}/ebox/").status_code == 200
+        return len(captured)
+
+    grow(5)
+    few = queries()
+    grow(500)
+    assert queries() == few

@@ -148,7 +148,7 @@ ENTERPRISE_PENDING = _(
 )
 BLOCKED = _("You are blocked for all groups of this enterprise.")
 NOT_A_MANAGER_OR_USER = _("Only the managers and users of the enterprise have access to this service.")
-NO_CHAMAN = _("You need the online service \u201cChaman \u2013 management of technical channels\u201d for this page.")
+NO_CHAMAN = _("You need the online service “Chaman – management of technical channels” for this page.")
 MAIN_MANAGERS_ONLY = _("Only the Main Access Manager and the co-Main Access Managers manage these settings.")
 
 CHAMAN_SERVICE = "chaman"

@@ -25,6 +25,7 @@ from access.models import (
 )
 from chaman.credentials import parse_certificate, parse_ssh_public_key
 from chaman.models import Channel, Sender, TechnicalContact
+from contactdata.models import Address, ContactData, DomainContact
 from ebox.models import Message, Task
 
 DEMO_PASSWORD = "portal-demo"  # noqa: S105 - printed in the README for newcomers
@@ -129,6 +130,7 @@ def load_demo(users: int = 50) -> bool:
 
     _ebox(bakery)
     _chaman(bakery)
+    _contact_data(bakery, nsso)
 
     # A new enterprise whose Main Access Manager has not logged in yet: she activates it by logging
     # in through the identity provider (she has no password).
@@ -213,3 +215,20 @@ def _chaman(enterprise: Enterprise) -> None:
         oauth_client_id="boulangerie-dupont-payroll",
     )
     Channel.objects.create(sender=sender, kind=Channel.Kind.FTP, active=False)
+
+
+def _contact_data(enterprise: Enterprise, nsso: Domain) -> None:
+    data = ContactData.objects.create(
+        enterprise=enterprise, general_email="info@boulangerie-dupont.be", general_phone="+3225095959"
+    )
+    Address.objects.create(
+        contact_data=data,
+        kind=Address.Kind.REGISTERED_OFFICE,
+        street="Rue du Pain",
+        number="12",
+        postal_code="1000",
+        city="Bruxelles",
+    )
+    DomainContact.objects.create(
+        contact_data=data, domain=nsso, name="Chloé Martin", email="paie@boulangerie-dupont.be"
+    )

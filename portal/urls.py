@@ -12,6 +12,7 @@ admin.site.site_title = _("Access Management")
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("health/", views.health, name="health"),
     path("e/<int:enterprise_id>/", include("access.urls")),
     path("e/<int:enterprise_id>/contact-data/", include("contactdata.urls")),
     path("e/<int:enterprise_id>/ebox/", include("ebox.urls")),

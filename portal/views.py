@@ -1,4 +1,7 @@
-from django.http import HttpRequest, HttpResponse
+import redis
+from django.conf import settings
+from django.db import DatabaseError, connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
 from access import policy, selectors
@@ -24,3 +27,22 @@ def _unread(person: Person, enterprise: Enterprise) -> int | None:
         return None
     held = selectors.effective_services(person, enterprise, standing)
     return ebox_selectors.unread_count(person, enterprise, held)
+
+
+def health(request: HttpRequest) -> JsonResponse:
+    """For the load balancer: the database answers, and Redis when one is configured."""
+    checks: dict[str, str] = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        checks["database"] = "ok"
+    except DatabaseError:
+        checks["database"] = "unavailable"
+    if settings.REDIS_URL:
+        try:
+            redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2).ping()
+            checks["redis"] = "ok"
+        except redis.RedisError:
+            checks["redis"] = "unavailable"
+    healthy = all(value == "ok" for value in checks.values())
+    return JsonResponse(checks, status=200 if healthy else 503)

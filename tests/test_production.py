@@ -1,0 +1,90 @@
+"""Production readiness: the deploy checks, the security headers, private pages, the health check."""
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def production_env(**extra: str) -> dict[str, str]:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key
+        not in {
+            "DEBUG",
+            "DEV_IDP_ENABLED",
+            "SMS_BACKEND",
+            "EMAIL_BACKEND",
+            "DJANGO_SETTINGS_MODULE",
+            "DJANGO_ALLOW_ASYNC_UNSAFE",
+        }
+    }
+    return {
+        **env,
+        "DEBUG": "0",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "portal.example.be",
+        "SMS_GATEWAY_URL": "https://sms.example.be/send",
+        "SMS_GATEWAY_TOKEN": "token",
+        "OIDC_SERVER_URL": "https://idp.example.be",
+        "OIDC_CLIENT_ID": "portal",
+        "OIDC_CLIENT_SECRET": "secret",
+        **extra,
+    }
+
+
+def deploy_check(**extra: str) -> subprocess.CompletedProcess:
+    command = [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"]
+    return subprocess.run(command, cwd=ROOT, env=production_env(**extra), capture_output=True, text=True)
+
+
+def test_the_production_configuration_passes_the_deploy_checks():
+    result = deploy_check()
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_an_insecure_cookie_fails_the_deploy_checks():
+    result = deploy_check(DJANGO_SETTINGS_MODULE="tests.settings_insecure")
+    assert result.returncode != 0
+    assert "SESSION_COOKIE_SECURE" in result.stdout + result.stderr
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    env = production_env()
+    del env["SECRET_KEY"]
+    result = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert result.returncode != 0
+    assert "SECRET_KEY is required" in result.stderr
+
+
+@pytest.mark.django_db
+def test_pages_carry_the_security_headers(client):
+    response = client.get("/")
+    csp = response["Content-Security-Policy"]
+    assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp and "object-src 'none'" in csp
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["Referrer-Policy"] == "same-origin"
+    assert response["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.mark.django_db
+def test_pages_of_a_logged_in_person_are_not_cached(world, login):
+    response = login(world.member).get(f"/e/{world.enterprise.pk}/")
+    assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]
+
+
+@pytest.mark.django_db
+def test_the_health_check_answers_for_the_database_and_redis(client, settings):
+    response = client.get("/health/")
+    assert response.status_code == 200
+    assert response.json() == {"database": "ok", "redis": "ok"}
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"
+    down = client.get("/health/")
+    assert down.status_code == 503
+    assert down.json() == {"database": "ok", "redis": "unavailable"}

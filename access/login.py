@@ -54,6 +54,7 @@ class AccountAdapter(BaseAccountAdapter):
         person = Person.objects.filter(user=user).first()
         if person is None:
             return
+        request.session["preferred_language"] = person.preferred_language
         method = getattr(request, "identity_method", None)
         if method is not None:
             request.session[IDENTITY_CONFIRMED_AT] = time.time()

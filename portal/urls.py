@@ -20,7 +20,7 @@ urlpatterns = [
     path("activated/", access_views.activated, name="activated"),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", views.set_language, name="set_language"),
     path("admin/", admin.site.urls),
 ]
 

@@ -3,10 +3,13 @@ from django.conf import settings
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.views import i18n
+from django.views.decorators.http import require_POST
 
 from access import policy, selectors
 from access.models import Enterprise, Person
 from ebox import selectors as ebox_selectors
+from portal.middleware import PREFERRED_LANGUAGE
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -46,3 +49,14 @@ def health(request: HttpRequest) -> JsonResponse:
             checks["redis"] = "unavailable"
     healthy = all(value == "ok" for value in checks.values())
     return JsonResponse(checks, status=200 if healthy else 503)
+
+
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Django's language switcher, which also keeps the choice as the person's preference."""
+    response = i18n.set_language(request)
+    language = request.POST.get("language", "")
+    if request.user.is_authenticated and language in dict(settings.LANGUAGES):
+        Person.objects.filter(user=request.user).update(preferred_language=language)
+        request.session[PREFERRED_LANGUAGE] = language
+    return response

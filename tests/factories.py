@@ -29,6 +29,7 @@ def enterprise_number() -> str:
 
 def person(username: str | None = None, given_name: str = "Test", surname: str | None = None, **kwargs) -> Person:
     user = get_user_model().objects.create_user(username=username, password=PASSWORD) if username else None
+    kwargs.setdefault("preferred_language", "en")  # the tests read the English pages
     return Person.objects.create(
         user=user,
         niss=kwargs.pop("niss", None) or niss(),

@@ -37,3 +37,24 @@ def test_the_first_page_offers_the_four_languages(client):
     assert '<html lang="de">' in page
     for name in ("français", "Nederlands", "Deutsch", "English"):
         assert name in page
+
+
+@pytest.mark.django_db
+def test_the_language_follows_the_persons_preference_once_logged_in(world):
+    from django.test import Client
+
+    world.member.preferred_language = "nl"
+    world.member.save()
+    browser = Client(HTTP_ACCEPT_LANGUAGE="de")
+    assert '<html lang="de">' in browser.get("/accounts/login/").content.decode()
+    browser.post("/accounts/login/", {"login": world.member.user.username, "password": "test-password-123"})
+    assert '<html lang="nl">' in browser.get("/").content.decode()
+
+
+@pytest.mark.django_db
+def test_the_switcher_keeps_the_choice_as_the_persons_preference(world, login):
+    client = login(world.member)
+    client.post("/i18n/setlang/", {"language": "de", "next": "/"})
+    world.member.refresh_from_db()
+    assert world.member.preferred_language == "de"
+    assert '<html lang="de">' in client.get("/").content.decode()

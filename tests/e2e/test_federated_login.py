@@ -17,7 +17,7 @@ def pending_enterprise(e2e_world):
     enterprise.status = Enterprise.Status.PENDING
     enterprise.activated_at = None
     enterprise.save()
-    main = factories.person(None, "Nadia", "Nouvelle", preferred_language="fr")
+    main = factories.person(None, "Nadia", "Nouvelle")
     Designation.objects.create(
         enterprise=enterprise, person=main, kind="main", designated_by=e2e_world.legal_representative
     )

@@ -6,7 +6,9 @@ TEST_ENV := DEBUG=1 DEV_IDP_ENABLED=1 SECRET_KEY=test-only SMS_BACKEND=accounts.
 	EMAIL_BACKEND=django.core.mail.backends.locmem.EmailBackend DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal \
 	REDIS_URL=redis://127.0.0.1:6379/0 DJANGO_ALLOW_ASYNC_UNSAFE=true
 
-.PHONY: install messages run test lint lock makemessages
+APPS := access accounts portal devidp contactdata chaman ebox
+
+.PHONY: install messages run test lint audit lock makemessages
 
 install: $(VENV)/.installed
 
@@ -30,14 +32,21 @@ test: install
 	scripts/ensure-services
 	$(MAKE) messages
 	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run
-	$(VENV)/bin/ruff check .
-	$(TEST_ENV) $(VENV)/bin/mypy access accounts portal devidp contactdata chaman ebox
+	$(MAKE) lint
+	$(TEST_ENV) $(VENV)/bin/mypy $(APPS)
+	$(PY) scripts/audit-dependencies
 	$(TEST_ENV) $(PY) manage.py collectstatic --noinput -v0
 	$(TEST_ENV) $(PY) -m pytest
 
+# Static analysis: ruff (lint and format), djLint on the templates, bandit (no medium or high).
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/djlint templates --lint --profile django
+	$(VENV)/bin/bandit -q -r $(APPS) -x '*/migrations/*' --severity-level medium
+
+audit: install
+	$(PY) scripts/audit-dependencies
 
 makemessages: install
 	for lang in fr nl de en; do DEBUG=1 $(PY) manage.py makemessages -l $$lang --ignore=.venv --ignore=tests --no-obsolete; done

@@ -88,3 +88,12 @@ def test_the_health_check_answers_for_the_database_and_redis(client, settings):
     down = client.get("/health/")
     assert down.status_code == 503
     assert down.json() == {"database": "ok", "redis": "unavailable"}
+
+
+def test_the_compose_file_describes_the_whole_stack_with_health_checks():
+    import yaml
+
+    services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    assert set(services) == {"web", "worker", "db", "redis", "mail"}
+    assert "gunicorn" in services["web"]["command"] and "celery" in services["worker"]["command"]
+    assert all("healthcheck" in services[name] for name in ("web", "worker", "db", "redis"))

@@ -226,13 +226,17 @@ def can_use_ebox(actor: Standing) -> Decision:
     return _acting_manager_or_user(actor)
 
 
+def chaman_needs_service(actor: Standing) -> bool:
+    """Access Managers (so the MAM and co-MAMs) and Group Managers have Chaman automatically."""
+    return not (actor.enterprise_wide or actor.managed_domains or actor.managed_groups)
+
+
 def can_use_chaman(actor: Standing, services: Collection[str]) -> Decision:
-    """Access Managers (so the MAM and co-MAMs) and Group Managers have Chaman automatically;
-    users only with the online service granted."""
+    """Managers have Chaman automatically; users only with the online service granted."""
     decision = _acting_manager_or_user(actor)
     if not decision:
         return decision
-    if actor.enterprise_wide or actor.managed_domains or actor.managed_groups:
+    if not chaman_needs_service(actor):
         return ALLOWED
     if CHAMAN_SERVICE not in services:
         return refuse(NO_CHAMAN)

@@ -16,6 +16,7 @@ def inbox(request: HttpRequest, enterprise_id: int) -> HttpResponse:
     messages = ebox_selectors.messages_for(actor.person, actor.enterprise, held)
     context = page_context(
         actor,
+        services=held,
         page=paginate(request, messages),
         unread=ebox_selectors.unread_count(actor.person, actor.enterprise, held),
         tasks=list(ebox_selectors.tasks_for(actor.enterprise, held)),
@@ -31,4 +32,4 @@ def message_detail(request: HttpRequest, enterprise_id: int, message_id: int) ->
     held = selectors.effective_services(actor.person, actor.enterprise, actor.standing)
     message = get_object_or_404(ebox_selectors.messages_for(actor.person, actor.enterprise, held), pk=message_id)
     services.mark_read(actor, message)
-    return render(request, "ebox/message.html", page_context(actor, message=message))
+    return render(request, "ebox/message.html", page_context(actor, services=held, message=message))

@@ -17,7 +17,7 @@ def home(request: HttpRequest) -> HttpResponse:
     enterprises = []
     person = None
     if request.user.is_authenticated:
-        person = Person.objects.filter(user=request.user).first()
+        person = getattr(request.user, "person", None)
         if person is not None:
             enterprises = [(e, _unread(person, e)) for e in selectors.enterprises_of(person)]
     return render(request, "portal/home.html", {"person": person, "enterprises": enterprises})

@@ -12,7 +12,7 @@ from django.utils.http import urlencode
 
 from access import policy, selectors
 from access.forms import SearchForm
-from access.models import Enterprise, Group, Person
+from access.models import Enterprise, Group
 from access.selectors import Actor
 from access.services import ActionRefused
 from accounts.http import client_ip
@@ -21,7 +21,7 @@ from accounts.http import client_ip
 def get_actor_or_404(request: HttpRequest, enterprise_id: int) -> Actor:
     """The signed-in person acting for this enterprise; 404 for anyone without standing in it."""
     enterprise = get_object_or_404(Enterprise, pk=enterprise_id)
-    person = Person.objects.filter(user=request.user).first() if request.user.is_authenticated else None
+    person = getattr(request.user, "person", None) if request.user.is_authenticated else None
     if person is None:
         raise Http404
     standing = selectors.standing_of(person.pk, enterprise.pk)
@@ -36,9 +36,15 @@ def require(decision: policy.Decision) -> None:
         raise PermissionDenied(decision.reason)
 
 
-def page_context(actor: Actor, **extra: Any) -> dict[str, Any]:
-    """What every page of an enterprise shows: the left menu and what the actor may open."""
+def page_context(actor: Actor, *, services: set[str] | None = None, **extra: Any) -> dict[str, Any]:
+    """What every page of an enterprise shows: the left menu and what the actor may open.
+
+    `services` are the actor's effective online services when the page already has them; they
+    are read only when the menu depends on them (a user, for Chaman).
+    """
     standing = actor.standing
+    if services is None and policy.chaman_needs_service(standing):
+        services = selectors.effective_services(actor.person, actor.enterprise, standing)
     return {
         "actor": actor,
         "enterprise": actor.enterprise,
@@ -50,9 +56,7 @@ def page_context(actor: Actor, **extra: Any) -> dict[str, Any]:
         "can_view_managers": bool(policy.can_view_managers(standing)),
         "can_use_contactdata": bool(policy.can_use_contactdata(standing)),
         "can_use_ebox": bool(policy.can_use_ebox(standing)),
-        "can_use_chaman": bool(
-            policy.can_use_chaman(standing, selectors.effective_services(actor.person, actor.enterprise, standing))
-        ),
+        "can_use_chaman": bool(policy.can_use_chaman(standing, services or set())),
         "can_manage_structured_messages": bool(policy.can_manage_structured_messages(standing)),
         "can_designate_main": policy.MAIN in policy.designatable_kinds(standing),
         **extra,

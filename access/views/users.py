@@ -34,16 +34,16 @@ from access.views._common import (
 @login_required
 def dashboard(request: HttpRequest, enterprise_id: int) -> HttpResponse:
     actor = get_actor_or_404(request, enterprise_id)
+    held = selectors.effective_services(actor.person, actor.enterprise, actor.standing)
     context = page_context(
         actor,
+        services=held,
         groups=list(selectors.groups_in_scope(actor)),
         standings=[_standing_label(level) for level in actor.standing.levels],
         my_memberships=selectors.current_memberships()
         .filter(person=actor.person, group__enterprise=actor.enterprise)
         .select_related("group__role_type"),
-        my_services=OnlineService.objects.filter(
-            code__in=selectors.effective_services(actor.person, actor.enterprise, actor.standing)
-        ).order_by("code"),
+        my_services=OnlineService.objects.filter(code__in=held).order_by("code"),
     )
     return render(request, "access/dashboard.html", context)
 

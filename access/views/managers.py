@@ -118,6 +118,11 @@ def main_manager(request: HttpRequest, enterprise_id: int) -> HttpResponse:
     except ActionRefused as exc:
         (foreign if which == "foreign" else belgian).add_error(None, str(exc.message))
         which = None
+    if which == "resend":
+        messages.success(
+            request, _("A new username and temporary password are on their way; the old password no longer works.")
+        )
+        return redirect("access:main_manager", actor.enterprise.pk)
     if which:
         messages.success(request, _("The Main Access Manager is designated; they have been informed."))
         return redirect("access:main_manager", actor.enterprise.pk)

@@ -251,11 +251,6 @@ def can_manage_structured_messages(actor: Standing) -> Decision:
     return ALLOWED
 
 
-def sees_message(services: Collection[str], required_service: str | None) -> bool:
-    """An e-Box message is for every user, unless it requires an online service they lack."""
-    return required_service is None or required_service in services
-
-
 # --- Protected targets ----------------------------------------------------------------------
 
 

@@ -200,6 +200,17 @@ def can_view_managers(actor: Standing) -> Decision:
     return ALLOWED
 
 
+def designations_seen(actor: Standing) -> tuple[frozenset[str], frozenset[int]]:
+    """Which current designations the managers page lists (besides the actor's own): the kinds
+    seen across the enterprise, and the groups whose Group Manager is seen."""
+    kinds: set[str] = set()
+    if actor.legal_representative or actor.enterprise_wide:
+        kinds |= {MAIN, CO_MAIN}
+    if actor.enterprise_wide:
+        kinds.add(ACCESS_MANAGER)
+    return frozenset(kinds), actor.scope_groups
+
+
 def sees_whole_journal(actor: Standing) -> bool:
     """The MAM and co-MAMs read every event of the enterprise; others, their scope and themselves."""
     return actor.enterprise_wide

@@ -273,14 +273,8 @@ def main_manager_of(enterprise: Enterprise) -> MainManagerStatus | None:
 
 def designations_in_scope(actor: Actor) -> QuerySet[Designation]:
     """Current designations the actor may designate or revoke, and their own."""
-    standing = actor.standing
-    kinds = policy.designatable_kinds(standing)
-    condition = Q(person=actor.person)
-    if policy.MAIN in kinds or standing.enterprise_wide:
-        condition |= Q(kind__in=[policy.MAIN, policy.CO_MAIN])
-    if standing.enterprise_wide:
-        condition |= Q(kind=policy.ACCESS_MANAGER)
-    condition |= Q(kind=policy.GROUP_MANAGER, group_id__in=standing.scope_groups)
+    kinds, groups = policy.designations_seen(actor.standing)
+    condition = Q(person=actor.person) | Q(kind__in=kinds) | Q(kind=policy.GROUP_MANAGER, group_id__in=groups)
     return (
         current_designations()
         .filter(condition, enterprise=actor.enterprise)

@@ -1,12 +1,11 @@
 """Every page per persona: status codes, what is listed, and what tampering changes (nothing)."""
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from access.models import AuditEvent, Grant, Membership, OnlineService, Person
 from tests import factories, leaks
+from tests.queries import queries_of
 
 pytestmark = pytest.mark.django_db
 
@@ -275,18 +274,13 @@ class TestQueryCounts:
             for p in people
         )
 
-    def count(self, client, path):
-        with CaptureQueriesContext(connection) as queries:
-            assert client.get(path).status_code == 200
-        return len(queries)
-
     @pytest.mark.parametrize("page", ["group_detail", "user_list", "journal", "dashboard", "user_detail"])
     def test_constant_from_10_to_1000_members(self, world, login, page):
         client = login(world.group_manager)
         self.grow(world, 10)
-        small = self.count(client, url(world, page))
+        small = queries_of(client, url(world, page))
         self.grow(world, 990)
-        assert self.count(client, url(world, page)) == small
+        assert queries_of(client, url(world, page)) == small
 
 
 class TestJournal:

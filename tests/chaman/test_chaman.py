@@ -7,6 +7,7 @@ from access import selectors, services
 from access.models import AuditEvent, OnlineService
 from chaman.models import Channel, Sender, StructuredMessageSettings, TechnicalContact
 from tests.credentials import certificate, ssh_public_key
+from tests.queries import queries_of
 
 pytestmark = pytest.mark.django_db
 
@@ -188,17 +189,8 @@ class TestStructuredMessages:
 
 
 def test_the_chaman_page_keeps_its_number_of_queries_as_channels_grow(world, login, sender):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     client = login(world.group_manager)
-
-    def queries():
-        with CaptureQueriesContext(connection) as captured:
-            assert client.get(url(world)).status_code == 200
-        return len(captured)
-
     Channel.objects.bulk_create(Channel(sender=sender, kind="ftp") for _ in range(2))
-    few = queries()
+    few = queries_of(client, url(world))
     Channel.objects.bulk_create(Channel(sender=sender, kind="ftp") for _ in range(100))
-    assert queries() == few
+    assert queries_of(client, url(world)) == few

@@ -96,3 +96,34 @@ def test_a_known_user_is_linked_by_national_number(page: Page, federal_login, e2
     expect(page.get_by_role("region", name="Your standing")).to_contain_text("User")
     event = AuditEvent.objects.get(actor=member, action="logged_in")
     assert event.after == {"amr": ["otp"], "acr": "urn:be:fedict:iam:fas:Level300"}
+
+
+def test_a_federated_manager_confirms_their_identity_before_designating(
+    page: Page, federal_login, e2e_world, settings, assert_accessible
+):
+    settings.REAUTHENTICATION_SECONDS = 0  # every confirmation is already too old
+    main = e2e_world.main
+    main.user.set_unusable_password()
+    main.user.save()
+    managers = f"/e/{e2e_world.enterprise.pk}/managers/"
+
+    page.goto("/accounts/login/")
+    page.get_by_role("button", name="Log in with eID, itsme or MyGov.be").click()
+    page.get_by_label("Or another person's national register number").fill(main.niss_display)
+    page.get_by_role("button", name="Log in as this identity").click()
+    page.goto(managers)
+    page.get_by_label("Role").select_option("co_main")
+    page.get_by_label("National register number").fill(factories.niss())
+    page.get_by_label("Given name").fill("Cora")
+    page.get_by_label("Surname").fill("Second")
+    page.get_by_role("button", name="Designate").click()
+
+    expect(page.get_by_role("heading", name="Confirm your identity")).to_be_visible()
+    assert_accessible("confirm your identity")
+    assert not Designation.objects.filter(person__surname="Second").exists()
+    page.get_by_role("button", name="Confirm with eID, itsme or MyGov.be").click()
+    expect(page.get_by_role("heading", name="Development identity provider")).to_be_visible()
+    page.get_by_label("Or another person's national register number").fill(main.niss_display)
+    page.get_by_role("button", name="Log in as this identity").click()
+    expect(page).to_have_url(re.compile(f"{managers}$"))
+    expect(page.get_by_role("heading", name="Managers", level=1)).to_be_visible()

@@ -8,7 +8,7 @@ TEST_ENV := DEBUG=1 DEV_IDP_ENABLED=1 SECRET_KEY=test-only SMS_BACKEND=accounts.
 
 APPS := access accounts portal devidp contactdata chaman ebox
 
-.PHONY: install messages run test lint audit lock makemessages
+.PHONY: install messages run test bench lint audit lock makemessages
 
 install: $(VENV)/.installed
 
@@ -37,6 +37,12 @@ test: install
 	$(PY) scripts/audit-dependencies
 	$(TEST_ENV) $(PY) manage.py collectstatic --noinput -v0
 	$(TEST_ENV) $(PY) -m pytest
+
+# The benchmark (docs/benchmarks.md): production settings on PostgreSQL, gunicorn, wrk, a Celery
+# worker. A tiny run of it is part of `make test`.
+bench: messages
+	scripts/ensure-services
+	$(PY) -m bench
 
 # Static analysis: ruff (lint and format), djLint on the templates, bandit (no medium or high).
 lint: install

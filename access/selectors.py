@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import BigIntegerField, Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Value
+from django.db.models import BigIntegerField, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Value
 from django.utils import timezone
 from django.utils.translation import get_language
 
@@ -34,6 +34,7 @@ class Actor:
     enterprise: Enterprise
     standing: policy.Standing
     ip: str | None = None
+    groups: tuple[Group, ...] = ()  # every group of the enterprise, when the page read them
 
 
 def current_designations(at: datetime | None = None) -> QuerySet[Designation]:
@@ -64,24 +65,37 @@ def current_legal_representatives() -> QuerySet[LegalRepresentative]:
     )
 
 
-def standing_of(person_id: int | None, enterprise_id: int) -> policy.Standing:
-    """Everything a person holds in one enterprise."""
+def standing_of(person_id: int | None, enterprise_id: int, frame: policy.Standing | None = None) -> policy.Standing:
+    """Everything a person holds in one enterprise.
+
+    `frame` is a standing already read in the same enterprise (the actor's, say): its groups are
+    taken from it rather than read again.
+    """
     if person_id is None:
-        return standings_of(set(), enterprise_id)[None]
-    return standings_of({person_id}, enterprise_id)[person_id]
+        return standings_of(set(), enterprise_id, frame)[None]
+    return standings_of({person_id}, enterprise_id, frame)[person_id]
 
 
-def standings_of(person_ids: set[int], enterprise_id: int) -> dict[int | None, policy.Standing]:
-    """The standings of several people in one enterprise, in two queries whatever their number.
+def standings_of(
+    person_ids: set[int], enterprise_id: int, frame: policy.Standing | None = None
+) -> dict[int | None, policy.Standing]:
+    """The standings of several people in one enterprise, in two queries whatever their number
+    (one when `frame` gives the enterprise's groups).
 
     The key None holds the standing of nobody: the enterprise's groups and nothing else.
     """
-    group_rows = Group.objects.filter(enterprise_id=enterprise_id).values_list(
-        "pk", "role_type__domain_id", "enterprise__status"
-    )
-    groups = {pk: domain_id for pk, domain_id, _status in group_rows}
-    # An enterprise without any group has nothing to manage: counting it inactive changes nothing.
-    active = any(status == Enterprise.Status.ACTIVE for _pk, _domain, status in group_rows)
+    if frame is None:
+        group_rows = Group.objects.filter(enterprise_id=enterprise_id).values_list(
+            "pk", "role_type__domain_id", "enterprise__status"
+        )
+        frame = policy.Standing(
+            person_id=None,
+            enterprise_id=enterprise_id,
+            enterprise_groups={pk: domain_id for pk, domain_id, _status in group_rows},
+            # An enterprise without any group has nothing to manage: counting it inactive changes nothing.
+            enterprise_active=any(status == Enterprise.Status.ACTIVE for _pk, _domain, status in group_rows),
+        )
+    groups, active = frame.enterprise_groups, frame.enterprise_active
     result: dict[int | None, policy.Standing] = {
         None: policy.Standing(
             person_id=None, enterprise_id=enterprise_id, enterprise_groups=groups, enterprise_active=active
@@ -302,29 +316,34 @@ def effective_services(person: Person, enterprise: Enterprise, standing: policy.
 
     Enterprise active, a current unblocked membership of a group offering the service, no block
     for all groups, and a current grant or an automatic right of one of their standings.
+    Two queries: the person's active memberships with their grants, and what the groups offer.
     """
-    if enterprise.status != Enterprise.Status.ACTIVE:
-        return set()
-    if current_enterprise_blocks().filter(enterprise=enterprise, person=person).exists():
-        return set()
     standing = standing or standing_of(person.pk, enterprise.pk)
+    if enterprise.status != Enterprise.Status.ACTIVE or standing.blocked_everywhere:
+        return set()
     held = {_AUTOMATIC_NAMES[level] for level in standing.levels if level in _AUTOMATIC_NAMES}
-    active = current_memberships().filter(person=person, group__enterprise=enterprise, status=Membership.Status.ACTIVE)
-    granted = set(
-        current_grants()
-        .filter(membership__in=active, service__role_types=F("membership__group__role_type"))
-        .values_list("service__code", flat=True)
+    today = timezone.localdate()
+    active_groups: set[int] = set()
+    granted: set[tuple[int, int]] = set()  # (group, service)
+    rows = (
+        current_memberships()
+        .filter(person=person, group_id__in=standing.member_of, status=Membership.Status.ACTIVE)
+        .values_list("group_id", "grants__service_id", "grants__revoked_at", "grants__valid_until")
     )
+    for group_id, service_id, revoked_at, valid_until in rows:
+        active_groups.add(group_id)
+        if service_id is not None and revoked_at is None and (valid_until is None or valid_until >= today):
+            granted.add((group_id, service_id))
     # Automatic rights come with a standing, in the groups one uses or manages.
-    groups = set(active.values_list("group_id", flat=True)) | standing.scope_groups
-    automatic = {
+    groups = active_groups | standing.scope_groups
+    offers = Group.objects.filter(pk__in=groups, role_type__services__isnull=False).values_list(
+        "pk", "role_type__services__pk", "role_type__services__code", "role_type__services__automatic_for"
+    )
+    return {
         code
-        for code, automatic_for in OnlineService.objects.filter(role_types__groups__in=groups)
-        .values_list("code", "automatic_for")
-        .distinct()
-        if held & set(automatic_for or [])
+        for group_id, service_id, code, automatic_for in offers
+        if (group_id, service_id) in granted or held & set(automatic_for or [])
     }
-    return granted | automatic
 
 
 _AUTOMATIC_NAMES = {

@@ -157,6 +157,8 @@ TEMPORARY_PASSWORD_DAYS = int(os.environ.get("TEMPORARY_PASSWORD_DAYS", "30"))
 # OpenID Connect. With DEV_IDP_ENABLED the portal serves its own development provider at
 # /dev-idp/ and, unless told otherwise, logs in through it.
 DEV_IDP_ENABLED = env_bool("DEV_IDP_ENABLED", False)
+# `make bench` measures pages against a trivial page behind the same login and middleware.
+BENCHMARK_FLOOR_ENABLED = env_bool("BENCHMARK_FLOOR", False)
 OIDC_SERVER_URL = os.environ.get("OIDC_SERVER_URL", "http://127.0.0.1:8000/dev-idp" if DEV_IDP_ENABLED else "")
 OIDC_CLIENT_ID = os.environ.get("OIDC_CLIENT_ID", "portal-development" if DEV_IDP_ENABLED else "")
 OIDC_CLIENT_SECRET = os.environ.get("OIDC_CLIENT_SECRET", "development-only-secret" if DEV_IDP_ENABLED else "")

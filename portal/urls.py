@@ -27,5 +27,8 @@ urlpatterns = [
 if settings.DEV_OUTBOX_ENABLED:
     urlpatterns.append(path("dev/outbox/", account_views.dev_outbox, name="dev_outbox"))
 
+if settings.BENCHMARK_FLOOR_ENABLED:
+    urlpatterns.append(path("benchmark/floor/", views.floor, name="benchmark_floor"))
+
 if settings.DEV_IDP_ENABLED:
     urlpatterns.append(path("dev-idp/", include("devidp.urls")))

@@ -1,5 +1,6 @@
 import redis
 from django.conf import settings
+from django.contrib.auth.decorators import login_required
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -21,6 +22,12 @@ def home(request: HttpRequest) -> HttpResponse:
         if person is not None:
             enterprises = [(e, _unread(person, e)) for e in selectors.enterprises_of(person)]
     return render(request, "portal/home.html", {"person": person, "enterprises": enterprises})
+
+
+@login_required
+def floor(request: HttpRequest) -> HttpResponse:
+    """The benchmark's reference: the site's layout behind the login, and nothing to look up."""
+    return render(request, "portal/floor.html")
 
 
 def _unread(person: Person, enterprise: Enterprise) -> int | None:

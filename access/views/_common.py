@@ -1,5 +1,6 @@
 """What every page of an enterprise does first: find the actor, check, lay out the menu."""
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -20,15 +21,24 @@ from accounts.http import client_ip
 
 def get_actor_or_404(request: HttpRequest, enterprise_id: int) -> Actor:
     """The signed-in person acting for this enterprise; 404 for anyone without standing in it."""
-    enterprise = get_object_or_404(Enterprise, pk=enterprise_id)
     person = getattr(request.user, "person", None) if request.user.is_authenticated else None
     if person is None:
         raise Http404
-    standing = selectors.standing_of(person.pk, enterprise.pk)
+    # The enterprise comes with its groups, which frame the standing and make the menu.
+    groups = list(Group.objects.filter(enterprise_id=enterprise_id).select_related("enterprise", "role_type"))
+    enterprise = groups[0].enterprise if groups else get_object_or_404(Enterprise, pk=enterprise_id)
+    frame = policy.Standing(
+        person_id=None,
+        enterprise_id=enterprise.pk,
+        enterprise_groups={group.pk: group.role_type.domain_id for group in groups},
+        # An enterprise without any group has nothing to manage: counting it inactive changes nothing.
+        enterprise_active=bool(groups) and enterprise.status == Enterprise.Status.ACTIVE,
+    )
+    standing = selectors.standing_of(person.pk, enterprise.pk, frame)
     if policy.is_outsider(standing):
         raise Http404
     require(policy.can_view_enterprise(standing))
-    return Actor(person=person, enterprise=enterprise, standing=standing, ip=client_ip(request))
+    return Actor(person=person, enterprise=enterprise, standing=standing, ip=client_ip(request), groups=tuple(groups))
 
 
 def require(decision: policy.Decision) -> None:
@@ -48,9 +58,9 @@ def page_context(actor: Actor, *, services: set[str] | None = None, **extra: Any
     return {
         "actor": actor,
         "enterprise": actor.enterprise,
-        "nav_groups": Group.objects.filter(pk__in=standing.scope_groups)
-        .select_related("role_type")
-        .order_by("role_type__code"),
+        "nav_groups": sorted(
+            (group for group in actor.groups if group.pk in standing.scope_groups), key=lambda g: g.role_type.code
+        ),
         "can_manage_users": bool(policy.can_manage_users(standing)),
         "pending_notice": "" if standing.enterprise_active else policy.ENTERPRISE_PENDING,
         "can_view_managers": bool(policy.can_view_managers(standing)),
@@ -65,6 +75,39 @@ def page_context(actor: Actor, *, services: set[str] | None = None, **extra: Any
 
 def paginate(request: HttpRequest, queryset: Any) -> Any:
     return Paginator(queryset, settings.PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+@dataclass
+class Window:
+    """One page of a list too long to count, such as the journal: the reader goes forward and
+    back, and no request counts every row."""
+
+    object_list: list[Any]
+    number: int
+    has_next: bool
+    paginator = None
+
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    def has_other_pages(self) -> bool:
+        return self.has_next or self.has_previous()
+
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+
+def window(request: HttpRequest, queryset: Any) -> Window:
+    try:
+        number = max(1, int(request.GET.get("page", 1)))
+    except ValueError:
+        number = 1
+    start = (number - 1) * settings.PAGE_SIZE
+    rows = list(queryset[start : start + settings.PAGE_SIZE + 1])
+    return Window(object_list=rows[: settings.PAGE_SIZE], number=number, has_next=len(rows) > settings.PAGE_SIZE)
 
 
 def search_query(request: HttpRequest) -> tuple[str, HttpResponse | None]:

@@ -9,7 +9,7 @@ from access.models import Enterprise, OnlineService, Person
 from access.views._common import (
     get_actor_or_404,
     page_context,
-    paginate,
+    window,
 )
 
 # --- Journal --------------------------------------------------------------------------------
@@ -18,7 +18,7 @@ from access.views._common import (
 @login_required
 def journal(request: HttpRequest, enterprise_id: int) -> HttpResponse:
     actor = get_actor_or_404(request, enterprise_id)
-    page = paginate(request, selectors.journal_in_scope(actor))
+    page = window(request, selectors.journal_in_scope(actor))
     names = {service.code: service.name for service in OnlineService.objects.all()}
     for event in page.object_list:
         code = (event.after or {}).get("service") or (event.before or {}).get("service")

@@ -49,7 +49,7 @@ def manager_list(request: HttpRequest, enterprise_id: int) -> HttpResponse:
             messages.success(request, _("%(name)s is designated.") % {"name": person.full_name})
             return redirect("access:manager_list", actor.enterprise.pk)
     designations = list(selectors.designations_in_scope(actor))
-    targets = selectors.standings_of({d.person_id for d in designations}, actor.enterprise.pk)
+    targets = selectors.standings_of({d.person_id for d in designations}, actor.enterprise.pk, actor.standing)
     designations_with_rights = [(d, bool(_can_revoke(actor, d, targets[d.person_id]))) for d in designations]
     return render(
         request, "access/manager_list.html", page_context(actor, designations=designations_with_rights, form=form)
@@ -75,7 +75,11 @@ def designation_revoke(request: HttpRequest, enterprise_id: int, designation_id:
         else:
             messages.success(request, _("The designation is revoked."))
         return redirect("access:manager_list", actor.enterprise.pk)
-    require(_can_revoke(actor, designation, selectors.standing_of(designation.person_id, actor.enterprise.pk)))
+    require(
+        _can_revoke(
+            actor, designation, selectors.standing_of(designation.person_id, actor.enterprise.pk, actor.standing)
+        )
+    )
     return render(request, "access/designation_revoke.html", page_context(actor, designation=designation))
 
 

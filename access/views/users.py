@@ -103,7 +103,7 @@ def _person_in_scope(actor: Actor, person_id: int) -> tuple[Person, list[Members
 def user_detail(request: HttpRequest, enterprise_id: int, person_id: int) -> HttpResponse:
     actor = get_actor_or_404(request, enterprise_id)
     person, memberships = _person_in_scope(actor, person_id)
-    target = selectors.standing_of(person.pk, actor.enterprise.pk)
+    target = selectors.standing_of(person.pk, actor.enterprise.pk, actor.standing)
     context = page_context(
         actor,
         person=person,
@@ -149,7 +149,7 @@ def _membership_in_scope(actor: Actor, membership_id: int) -> Membership:
 def _membership_to_act_on(actor: Actor, membership_id: int) -> Membership:
     """A membership in scope whose person the actor may act on (not themselves, not a superior)."""
     membership = _membership_in_scope(actor, membership_id)
-    target = selectors.standing_of(membership.person_id, actor.enterprise.pk)
+    target = selectors.standing_of(membership.person_id, actor.enterprise.pk, actor.standing)
     require(policy.can_act_in_group(actor.standing, target, membership.group_id))
     return membership
 
@@ -158,7 +158,7 @@ def _membership_to_act_on(actor: Actor, membership_id: int) -> Membership:
 def membership_edit(request: HttpRequest, enterprise_id: int, membership_id: int) -> HttpResponse:
     actor = get_actor_or_404(request, enterprise_id)
     membership = _membership_in_scope(actor, membership_id)
-    target = selectors.standing_of(membership.person_id, actor.enterprise.pk)
+    target = selectors.standing_of(membership.person_id, actor.enterprise.pk, actor.standing)
     granted = list(selectors.current_grants().filter(membership=membership).select_related("service"))
     grantable = selectors.grantable_services(membership.group).exclude(pk__in=[g.service_id for g in granted])
     context = page_context(
@@ -258,7 +258,11 @@ def membership_delete(request: HttpRequest, enterprise_id: int, membership_id: i
 def person_block(request: HttpRequest, enterprise_id: int, person_id: int) -> HttpResponse:
     actor = get_actor_or_404(request, enterprise_id)
     person, _memberships = _person_in_scope(actor, person_id)
-    require(policy.can_block_everywhere(actor.standing, selectors.standing_of(person.pk, actor.enterprise.pk)))
+    require(
+        policy.can_block_everywhere(
+            actor.standing, selectors.standing_of(person.pk, actor.enterprise.pk, actor.standing)
+        )
+    )
     if confirmation := require_recent_authentication(request):
         return confirmation
     form = BlockForm(request.POST or None)

@@ -1,0 +1,253 @@
+"""The benchmark's data: enterprises of a given size with every standing of manager, their users,
+grants and journal, and many small enterprises around them. Written with bulk inserts."""
+
+import itertools
+import random
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from access.identifiers import make_niss
+from access.models import (
+    AuditEvent,
+    Designation,
+    Domain,
+    Enterprise,
+    Grant,
+    Group,
+    LegalRepresentative,
+    Membership,
+    OnlineService,
+    Person,
+    RoleType,
+)
+
+GROUPS = 20
+DOMAINS = ("nsso_employer", "finance")
+GIVEN = ["Emma", "Lucas", "Olivia", "Noah", "Louise", "Arthur", "Mila", "Jules", "Elena", "Adam", "Lina", "Victor"]
+SURNAMES = ["Peeters", "Janssens", "Maes", "Jacobs", "Mertens", "Willems", "Claes", "Goossens", "Wouters", "Dubois"]
+ACTIONS = [
+    AuditEvent.Action.USER_CREATED,
+    AuditEvent.Action.SERVICE_GRANTED,
+    AuditEvent.Action.SERVICE_REVOKED,
+    AuditEvent.Action.MEMBERSHIP_BLOCKED,
+    AuditEvent.Action.MEMBERSHIP_UNBLOCKED,
+    AuditEvent.Action.LOGGED_IN,
+]
+
+
+@dataclass
+class Managers:
+    """The usernames of one enterprise's managers, by standing, and the people to act on."""
+
+    enterprise_id: int
+    group_id: int  # the group every user belongs to: the one the pages show
+    usernames: dict[str, str] = field(default_factory=dict)
+    member_in_one_group: int = 0  # a person id
+    member_in_every_group: int = 0
+    searched_surname: str = ""
+    searched_niss: str = ""
+
+
+class Numbers:
+    """Valid national register and enterprise numbers, never the same twice in one build."""
+
+    def __init__(self) -> None:
+        self._niss = (
+            make_niss(date(1950, 1, 1) + timedelta(days=day), serial)
+            for day in itertools.count()
+            for serial in range(1, 998)
+        )
+        self._enterprise = itertools.count(3_000_000)
+
+    def niss(self) -> str:
+        return next(self._niss)
+
+    def enterprise(self) -> str:
+        body = next(self._enterprise)
+        return f"{body:08d}{97 - body % 97:02d}"
+
+
+def role_types() -> list[RoleType]:
+    """Twenty roles over two domains: the catalogue has fewer, so the benchmark adds its own."""
+    domains = {domain.code: domain for domain in Domain.objects.filter(code__in=DOMAINS)}
+    roles = []
+    for index in range(GROUPS):
+        domain = domains[DOMAINS[index % len(DOMAINS)]]
+        ceiling = OnlineService.objects.filter(role_types__domain=domain).distinct()
+        names = {language: f"Benchmark role {index + 1:02d}" for language in ("fr", "nl", "de", "en")}
+        role, _ = RoleType.objects.update_or_create(
+            code=f"bench_role_{index + 1:02d}", defaults={"names": names, "domain": domain}
+        )
+        role.services.set(ceiling)
+        roles.append(role)
+    return roles
+
+
+def build(*, sizes: tuple[int, ...], journal_per_user: int, others: int, seed: int = 20261123) -> list[Managers]:
+    """One enterprise per size (its number of users), each with `journal_per_user` journal events
+    per user, and `others` small enterprises. Answers the managers of the sized enterprises."""
+    rng = random.Random(seed)
+    numbers = Numbers()
+    roles = role_types()
+    with transaction.atomic():
+        built = [_enterprise(f"Size {size}", size, journal_per_user * size, roles, numbers, rng) for size in sizes]
+        _small_enterprises(others, roles, numbers, rng)
+        _staff()
+    return built
+
+
+def _people(count: int, numbers: Numbers, rng: random.Random, prefix: str = "") -> list[Person]:
+    people = [
+        Person(
+            niss=numbers.niss(),
+            given_name=rng.choice(GIVEN),
+            surname=f"{prefix}{rng.choice(SURNAMES)}{index:05d}",
+            preferred_language="en",
+        )
+        for index in range(count)
+    ]
+    return Person.objects.bulk_create(people, batch_size=5000)
+
+
+def _manager(username: str, numbers: Numbers, rng: random.Random) -> Person:
+    user = get_user_model().objects.create_user(username=username, password=None)
+    return Person.objects.create(
+        user=user, niss=numbers.niss(), given_name="Manager", surname=username, preferred_language="en"
+    )
+
+
+def _enterprise(
+    name: str, users: int, events: int, roles: list[RoleType], numbers: Numbers, rng: random.Random
+) -> Managers:
+    now = timezone.now()
+    enterprise = Enterprise.objects.create(
+        number=numbers.enterprise(), name=name, status=Enterprise.Status.ACTIVE, activated_at=now
+    )
+    groups = Group.objects.bulk_create([Group(enterprise=enterprise, role_type=role) for role in roles])
+    domains = {role.domain_id for role in roles}
+    key = f"{users}"
+    managers = {
+        standing: _manager(f"bench-{standing}-{key}", numbers, rng)
+        for standing in ("legal", "main", "co_main", "access_manager", "group_manager")
+    }
+    LegalRepresentative.objects.create(person=managers["legal"], enterprise=enterprise)
+    first_domain = groups[0].role_type.domain_id
+    designations = [
+        Designation(enterprise=enterprise, person=managers["main"], kind=Designation.Kind.MAIN),
+        Designation(
+            enterprise=enterprise,
+            person=managers["co_main"],
+            kind=Designation.Kind.CO_MAIN,
+            designated_by=managers["main"],
+        ),
+        Designation(
+            enterprise=enterprise,
+            person=managers["access_manager"],
+            kind=Designation.Kind.ACCESS_MANAGER,
+            domain_id=first_domain,
+            designated_by=managers["main"],
+        ),
+        Designation(
+            enterprise=enterprise,
+            person=managers["group_manager"],
+            kind=Designation.Kind.GROUP_MANAGER,
+            group=groups[0],
+            designated_by=managers["access_manager"],
+        ),
+    ]
+    # The other domain and groups have managers too, who are not logged in.
+    others = _people(len(domains) - 1 + len(groups) - 1, numbers, rng, prefix="M")
+    spare = iter(others)
+    designations += [
+        Designation(enterprise=enterprise, person=next(spare), kind=Designation.Kind.ACCESS_MANAGER, domain_id=domain)
+        for domain in domains - {first_domain}
+    ]
+    designations += [
+        Designation(enterprise=enterprise, person=next(spare), kind=Designation.Kind.GROUP_MANAGER, group=group)
+        for group in groups[1:]
+    ]
+    Designation.objects.bulk_create(designations)
+
+    # Every user is in the first group, and in one other group; one user is in every group.
+    people = _people(users, numbers, rng)
+    memberships = [
+        Membership(person=person, group=groups[0], created_by=managers["group_manager"]) for person in people
+    ]
+    memberships += [
+        Membership(person=person, group=groups[1 + index % (len(groups) - 1)], created_by=managers["main"])
+        for index, person in enumerate(people[1:])
+    ]
+    memberships += [Membership(person=people[0], group=group, created_by=managers["main"]) for group in groups[2:]]
+    memberships = Membership.objects.bulk_create(memberships, batch_size=5000)
+    ceilings = {group.pk: [service.pk for service in group.role_type.services.all()] for group in groups}
+    grants = [
+        Grant(membership=membership, service_id=service, granted_by=managers["main"])
+        for membership in memberships
+        for service in rng.sample(ceilings[membership.group_id], min(2, len(ceilings[membership.group_id])))
+    ]
+    Grant.objects.bulk_create(grants, batch_size=5000)
+
+    actors = list(managers.values())
+    group_ids = [group.pk for group in groups]
+    AuditEvent.objects.bulk_create(
+        (
+            AuditEvent(
+                enterprise=enterprise,
+                actor=rng.choice(actors),
+                action=rng.choice(ACTIONS),
+                target_person=rng.choice(people),
+                group_id=rng.choice(group_ids),
+                created_at=now - timedelta(minutes=index),
+                ip_address="127.0.0.1",
+            )
+            for index in range(events)
+        ),
+        batch_size=5000,
+    )
+    searched = people[len(people) // 2]
+    return Managers(
+        enterprise_id=enterprise.pk,
+        group_id=groups[0].pk,
+        usernames={standing: person.user.username for standing, person in managers.items()},
+        member_in_one_group=people[-1].pk,
+        member_in_every_group=people[0].pk,
+        searched_surname=searched.surname,
+        searched_niss=searched.niss,
+    )
+
+
+def _small_enterprises(count: int, roles: list[RoleType], numbers: Numbers, rng: random.Random) -> None:
+    """Enterprises around the sized ones: a main manager, two groups, five users each."""
+    now = timezone.now()
+    enterprises = Enterprise.objects.bulk_create(
+        [
+            Enterprise(number=numbers.enterprise(), name=f"Neighbour {index:04d}", status="active", activated_at=now)
+            for index in range(count)
+        ],
+        batch_size=5000,
+    )
+    groups = Group.objects.bulk_create(
+        [Group(enterprise=enterprise, role_type=role) for enterprise in enterprises for role in roles[:2]],
+        batch_size=5000,
+    )
+    mains = _people(count, numbers, rng, prefix="N")
+    Designation.objects.bulk_create(
+        [
+            Designation(enterprise=enterprise, person=main, kind=Designation.Kind.MAIN)
+            for enterprise, main in zip(enterprises, mains, strict=True)
+        ],
+        batch_size=5000,
+    )
+    users = _people(count * 5, numbers, rng, prefix="U")
+    Membership.objects.bulk_create(
+        [Membership(person=person, group=groups[index // 5 * 2 + index % 2]) for index, person in enumerate(users)],
+        batch_size=5000,
+    )
+
+
+def _staff() -> None:
+    get_user_model().objects.create_superuser(username="bench-staff", password=None)

@@ -7,7 +7,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
@@ -169,7 +169,7 @@ class EnterpriseAdmin(IdentifierSearchMixin, admin.ModelAdmin):
 
     def designate_main_manager(self, request: HttpRequest, enterprise_id: int) -> HttpResponse:
         """The exception procedure (DESIGN §4.2): staff designate or replace the MAM, journaled."""
-        enterprise = Enterprise.objects.get(pk=enterprise_id)
+        enterprise = get_object_or_404(Enterprise, pk=enterprise_id)
         form = StaffMainManagerForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
@@ -262,6 +262,10 @@ class DesignationAdmin(IdentifierSearchMixin, admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Nor are they deleted: the enterprise would lose its MAM, the journal its subject.
+        return False
+
 
 class GrantInline(admin.TabularInline):
     model = Grant
@@ -290,6 +294,10 @@ class MembershipAdmin(IdentifierSearchMixin, admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # A user removed from a group keeps their row, for the journal (DESIGN §3).
+        return False
+
 
 @admin.register(EnterpriseBlock)
 class EnterpriseBlockAdmin(admin.ModelAdmin):
@@ -301,6 +309,10 @@ class EnterpriseBlockAdmin(admin.ModelAdmin):
         return False
 
     def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # A block is lifted in the portal, and the journal says by whom.
         return False
 
 

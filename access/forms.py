@@ -82,6 +82,14 @@ class ReasonForm(forms.Form):
         return reason
 
 
+class RevokeForm(forms.Form):
+    """The reason for revoking a designation: optional, kept in the journal when given."""
+
+    reason = forms.CharField(
+        label=_("Reason"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
 class BlockForm(ReasonForm):
     until = forms.DateField(
         label=_("Blocked until"),
@@ -100,9 +108,7 @@ class DesignateForm(PersonIdentityForm):
     def __init__(self, *args: Any, standing: policy.Standing, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         labels = dict(Designation.Kind.choices)
-        # The Main Access Manager has a page of their own (a legal representative's act).
-        kinds = [kind for kind in policy.designatable_kinds(standing) if kind != policy.MAIN]
-        self.fields["kind"].choices = [(kind, labels[kind]) for kind in kinds]  # type: ignore[attr-defined]
+        self.fields["kind"].choices = [(kind, labels[kind]) for kind in policy.manager_kinds(standing)]  # type: ignore[attr-defined]
         self.fields["domain"].queryset = Domain.objects.filter(pk__in=standing.scope_domains)  # type: ignore[attr-defined]
         self.fields["group"].queryset = Group.objects.filter(  # type: ignore[attr-defined]
             pk__in=[g for g, d in standing.enterprise_groups.items() if d in standing.scope_domains]

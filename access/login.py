@@ -3,13 +3,16 @@
 They live in access (not accounts) because they link a login to a Person, whose model is here.
 """
 
+import secrets
 import time
 from typing import Any
 
 from allauth.account.internal.flows.reauthentication import raise_if_reauthentication_required
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from allauth.socialaccount.helpers import render_authentication_error
 from allauth.socialaccount.models import SocialLogin
+from allauth.socialaccount.providers.openid_connect.provider import OpenIDConnectProvider
 from django.conf import settings
 from django.contrib.auth import update_session_auth_hash
 from django.http import HttpRequest, HttpResponse
@@ -79,10 +82,45 @@ def identity_claims(sociallogin: SocialLogin) -> dict[str, Any]:
     return {**(data.get("id_token") or {}), **(data.get("userinfo") or {})}
 
 
+class FederalProvider(OpenIDConnectProvider):
+    """allauth's OpenID Connect provider, with a nonce: a fresh one goes with each authorization
+    request, and the ID token must bring it back (OpenID Connect Core 1.0, §3.1.3.7).
+
+    allauth checks the state, and the issuer, audience and expiry of the ID token, but sends no
+    nonce and checks none: without it, an ID token issued for another login could be replayed.
+    """
+
+    def redirect(
+        self, request: HttpRequest, process: Any, next_url: Any = None, data: Any = None, **kwargs: Any
+    ) -> Any:
+        nonce = secrets.token_urlsafe(32)
+        auth_params = kwargs.pop("auth_params", None)
+        auth_params = self.get_auth_params() if auth_params is None else auth_params
+        auth_params["nonce"] = nonce  # never one from the request's own auth_params
+        # The other keyword arguments are kept in the login's state, in the session.
+        return super().redirect(request, process, next_url, data, auth_params=auth_params, nonce=nonce, **kwargs)
+
+
+def nonce_matches(sociallogin: SocialLogin) -> bool:
+    sent = (sociallogin.state or {}).get("nonce")
+    received = ((sociallogin.account.extra_data or {}).get("id_token") or {}).get("nonce")
+    return isinstance(sent, str) and isinstance(received, str) and secrets.compare_digest(sent, received)
+
+
 class SocialAccountAdapter(DefaultSocialAccountAdapter):
     """Federated logins are linked to the person by national register number, never by e-mail."""
 
+    def get_provider(self, request: HttpRequest, provider: Any, client_id: Any = None) -> Any:
+        found = super().get_provider(request, provider, client_id=client_id)
+        if type(found) is OpenIDConnectProvider:
+            return FederalProvider(request, app=found.app)
+        return found
+
     def pre_social_login(self, request: HttpRequest, sociallogin: SocialLogin) -> None:
+        if not nonce_matches(sociallogin):
+            # Refused like allauth refuses a wrong state, issuer or audience, before anything is written.
+            provider = self.get_provider(request, sociallogin.account.provider)
+            raise ImmediateHttpResponse(render_authentication_error(request, provider))
         claims = identity_claims(sociallogin)
         person = services.person_for_identity(claims)
         if person is None or (sociallogin.is_existing and sociallogin.user.pk != getattr(person.user, "pk", None)):

@@ -377,6 +377,9 @@ class AuditEventQuerySet(models.QuerySet):
 
 
 class AuditEvent(models.Model):
+    """The journal. Rows are only ever inserted: the model and its queryset refuse changes here,
+    and on PostgreSQL a trigger refuses UPDATE and DELETE from any role (migration 0004)."""
+
     class Action(models.TextChoices):
         DESIGNATION_CREATED = "designation_created", _("manager designated")
         DESIGNATION_REVOKED = "designation_revoked", _("designation revoked")

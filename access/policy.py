@@ -294,6 +294,12 @@ def designatable_kinds(actor: Standing) -> list[str]:
     return kinds
 
 
+def manager_kinds(actor: Standing) -> list[str]:
+    """What the managers page offers: every kind the actor designates but the Main Access
+    Manager, who has a page of their own (a legal representative's act)."""
+    return [kind for kind in designatable_kinds(actor) if kind != MAIN]
+
+
 def _may_designate_kind(actor: Standing, kind: str, domain_id: int | None, group_id: int | None) -> Decision:
     if kind not in DESIGNATION_KINDS:
         return refuse(CANNOT_DESIGNATE)

@@ -5,6 +5,7 @@ from datetime import date
 
 from django.contrib.auth import get_user_model
 
+from access import selectors
 from access.identifiers import make_niss
 from access.models import Designation, Enterprise, Grant, Group, Membership, OnlineService, Person, RoleType
 from tests import leaks
@@ -58,3 +59,10 @@ def member(who: Person, group: Group, services: tuple[str, ...] = ()) -> Members
     for service in OnlineService.objects.filter(code__in=services):
         Grant.objects.create(membership=membership, service=service)
     return membership
+
+
+def actor_of(world, person: Person) -> selectors.Actor:
+    """The person acting for the world's enterprise, as a view would make them act."""
+    return selectors.Actor(
+        person=person, enterprise=world.enterprise, standing=selectors.standing_of(person.pk, world.enterprise.pk)
+    )

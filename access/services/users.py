@@ -11,7 +11,7 @@ from access import policy, selectors
 from access.identifiers import parse_niss
 from access.models import EnterpriseBlock, Grant, Group, Membership, OnlineService, Person
 from access.selectors import Actor
-from access.services._common import Action, ActionRefused, check, locked, record, required_reason
+from access.services._common import Action, ActionRefused, check, end_sessions, locked, record, required_reason
 
 
 def find_or_create_person(niss: str, *, given_name: str = "", surname: str = "", email: str = "") -> Person:
@@ -182,6 +182,9 @@ def delete_membership(actor: Actor, membership: Membership, *, reason: str) -> N
             before={"status": membership.status, "services": services},
             reason=reason,
         )
+        # Removed from the enterprise altogether: logged out. Still in another group: not.
+        if policy.is_outsider(selectors.standing_of(membership.person_id, actor.enterprise.pk)):
+            end_sessions(membership.person)
 
 
 def block_everywhere(actor: Actor, person: Person, *, reason: str, until: date | None = None) -> EnterpriseBlock:
@@ -203,6 +206,7 @@ def block_everywhere(actor: Actor, person: Person, *, reason: str, until: date |
             after={"blocked_everywhere": True, "until": until.isoformat() if until else None},
             reason=reason,
         )
+        end_sessions(person)
     return block
 
 

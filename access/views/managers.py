@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -12,6 +13,7 @@ from access.forms import (
     DesignateForm,
     ForeignPersonForm,
     PersonIdentityForm,
+    RevokeForm,
 )
 from access.login import require_recent_authentication
 from access.models import Designation
@@ -34,13 +36,18 @@ def manager_list(request: HttpRequest, enterprise_id: int) -> HttpResponse:
     if confirmation := require_recent_authentication(request):
         return confirmation
     form = DesignateForm(request.POST or None, standing=actor.standing)
+    if request.method == "POST" and not policy.manager_kinds(actor.standing):
+        # No role to offer here (a legal representative), so no form to show an error in: a forged
+        # post is refused with the reason.
+        raise PermissionDenied(policy.CANNOT_DESIGNATE)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            person = services.find_or_create_person(
-                data["niss"], given_name=data["given_name"], surname=data["surname"]
-            )
-            services.designate(actor, kind=data["kind"], person=person, domain=data["domain"], group=data["group"])
+            with transaction.atomic():  # a newcomer is kept only if they are designated
+                person = services.find_or_create_person(
+                    data["niss"], given_name=data["given_name"], surname=data["surname"]
+                )
+                services.designate(actor, kind=data["kind"], person=person, domain=data["domain"], group=data["group"])
         except ValidationError as exc:
             form.add_error("given_name", exc)
         except ActionRefused as exc:
@@ -67,9 +74,10 @@ def designation_revoke(request: HttpRequest, enterprise_id: int, designation_id:
     actor = get_actor_or_404(request, enterprise_id)
     require(policy.can_view_managers(actor.standing))
     designation = get_object_or_404(selectors.designations_in_scope(actor), pk=designation_id)
-    if request.method == "POST":
+    form = RevokeForm(request.POST if request.method == "POST" else None)
+    if form.is_valid():
         try:
-            services.revoke_designation(actor, designation, reason=request.POST.get("reason", "")[:500])
+            services.revoke_designation(actor, designation, reason=form.cleaned_data["reason"])
         except ActionRefused as exc:
             refused(request, exc)
         else:
@@ -80,7 +88,7 @@ def designation_revoke(request: HttpRequest, enterprise_id: int, designation_id:
             actor, designation, selectors.standing_of(designation.person_id, actor.enterprise.pk, actor.standing)
         )
     )
-    return render(request, "access/designation_revoke.html", page_context(actor, designation=designation))
+    return render(request, "access/designation_revoke.html", page_context(actor, designation=designation, form=form))
 
 
 @login_required

@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -121,12 +122,15 @@ def user_add(request: HttpRequest, enterprise_id: int, group_id: int) -> HttpRes
     form = AddUserForm(request.POST or None, services=selectors.grantable_services(group))
     if request.method == "POST" and form.is_valid():
         try:
-            person = services.find_or_create_person(
-                form.cleaned_data["niss"],
-                given_name=form.cleaned_data["given_name"],
-                surname=form.cleaned_data["surname"],
-            )
-            membership = services.create_user(actor, group=group, person=person, services=form.cleaned_data["services"])
+            with transaction.atomic():  # a newcomer is kept only if they are added
+                person = services.find_or_create_person(
+                    form.cleaned_data["niss"],
+                    given_name=form.cleaned_data["given_name"],
+                    surname=form.cleaned_data["surname"],
+                )
+                membership = services.create_user(
+                    actor, group=group, person=person, services=form.cleaned_data["services"]
+                )
         except ValidationError as exc:
             form.add_error("given_name", exc)
         except ActionRefused as exc:

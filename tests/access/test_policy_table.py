@@ -337,6 +337,8 @@ def test_cross_enterprise_target_is_refused(row: Row) -> None:
 @pytest.mark.parametrize("actor", ACTORS)
 def test_designatable_kinds(actor: str) -> None:
     assert policy.designatable_kinds(PERSONAS[actor]) == DESIGNATABLE_KINDS.get(actor, [])
+    # The managers page offers them all but the MAM, who has a page of their own.
+    assert policy.manager_kinds(PERSONAS[actor]) == [k for k in DESIGNATABLE_KINDS.get(actor, []) if k != "main"]
 
 
 @pytest.mark.parametrize("actor", ACTORS)

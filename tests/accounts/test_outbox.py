@@ -9,14 +9,9 @@ from access import selectors, services
 from accounts import outbox
 from accounts.models import OutboundMessage
 from accounts.sms import LocmemBackend
+from tests.factories import actor_of
 
 pytestmark = pytest.mark.django_db
-
-
-def actor_of(world, person):
-    return selectors.Actor(
-        person=person, enterprise=world.enterprise, standing=selectors.standing_of(person.pk, world.enterprise.pk)
-    )
 
 
 @pytest.fixture

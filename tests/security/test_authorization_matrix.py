@@ -1,0 +1,1175 @@
+"""Authorization over HTTP of every URL of the portal, driven by the URL conf.
+
+Every pattern the resolver knows has a row in ROWS, or is one of Django's admin pages, allauth's
+pages or the development identity provider's, listed in OUT_OF_SCOPE with the reason;
+`test_every_url_has_a_row` fails, naming it, for any other. A row says how to build the URL's
+arguments for each kind of target, and what each persona gets (columns in the order of PERSONAS):
+
+    in_scope          Acme's employer group (domain nsso_employer), its user `member`, its Group
+                      Manager; for the pages of a whole enterprise: Acme
+    other_group       the pension-fund group of the same domain, its user, its Group Manager
+    other_domain      the taxpayer group (domain finance), its user, its Group Manager
+    other_enterprise  an object of the enterprise "Other" behind Acme's address (a tampered id);
+                      for the pages of a whole enterprise: Other's own address
+    missing           an id that exists nowhere
+
+Answers to a GET:
+    200, 403, 405   that status
+    404      that status, and the very page the persona gets for an enterprise that does not
+             exist (compared whole, but for the CSRF token and the address typed): a 404 tells
+             nothing about what exists
+    login    a redirect to the login page, which comes back here; admin-login: the admin's
+    home     a redirect to the home page; 302: another redirect
+    -        not asked (see NOT_ASKED)
+Outcomes of a POST whose payload succeeds when allowed; what each table had written is compared
+before and after (the journal included):
+    done     a redirect, and rows written (a journal row among them where the row says so)
+    form     the form again (200) with its error, nothing written
+    kept     a redirect, nothing written
+    others   as for a GET, and nothing written
+
+The world is built once for the module (conftest's `world`, with a Chaman sender and channels and
+e-Box messages for both enterprises, and a staff user) inside a transaction, and each test runs
+in a savepoint of it: every cell starts from the same state, and its writes vanish after it.
+"""
+
+import re
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.cookies import SimpleCookie
+from types import SimpleNamespace
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from django.apps import apps
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.db import connection, transaction
+from django.http import HttpResponse
+from django.test import Client, override_settings
+from django.urls import URLPattern, URLResolver, get_resolver, path, reverse
+from django.utils import timezone
+
+from access.models import Designation, EnterpriseBlock, Membership, OnlineService, Person
+from chaman.models import Channel, Sender, TechnicalContact
+from ebox.models import Message
+from tests import conftest, factories
+from tests.conftest import World
+from tests.credentials import ssh_public_key
+
+PERSONAS = (
+    "legal_representative",
+    "main",
+    "co_main",
+    "access_manager",
+    "group_manager",
+    "member",
+    "outsider",
+    "other_enterprise_manager",
+    "anonymous",
+    "staff",
+)
+TARGETS = ("in_scope", "other_group", "other_domain", "other_enterprise", "missing")
+NO_TARGET = "-"  # a page that belongs to no enterprise
+MISSING = 99_999_999
+
+# --- The stage: the world, built once -------------------------------------------------------------
+
+
+@dataclass
+class Stage:
+    world: World
+    clients: dict[str, Client]
+    sessions: dict[str, str]
+    senders: dict[str, Sender]
+    channels: dict[str, Channel]
+    messages: dict[str, Message]
+    staff: Any
+    not_found: dict[str, str] = field(default_factory=dict)  # persona -> their 404 page, normalised
+
+    @property
+    def acme(self) -> int:
+        return self.world.enterprise.pk
+
+    @property
+    def other(self) -> int:
+        return self.world.other_enterprise.pk
+
+
+@contextmanager
+def building(django_db_blocker) -> Iterator[Stage]:
+    """The stage, in a transaction rolled back at the end. The fast hasher and a long
+    re-authentication window hold for as long as it lasts: its sessions are opened once, here."""
+    quick = override_settings(
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+        ACCOUNT_REAUTHENTICATION_TIMEOUT=3600,
+        REAUTHENTICATION_SECONDS=3600,
+    )
+    with quick, django_db_blocker.unblock(), transaction.atomic():
+        # conftest's own fixture functions, called once here rather than for each test.
+        conftest.catalogue.__wrapped__(None, None)  # reloaded if a transactional test flushed it
+        SERVICE_IDS.clear()
+        world = conftest.world.__wrapped__(None)
+        senders, channels = {}, {}
+        for key, enterprise, number in (("acme", world.enterprise, "111111"), ("other", world.other_enterprise, "999")):
+            senders[key] = Sender.objects.create(enterprise=enterprise, number=number)
+            TechnicalContact.objects.create(sender=senders[key], name="Tina Tech", email="tech@example.be")
+        key, fingerprint = ssh_public_key(), "SHA256:stage"
+        channels["acme"] = Channel.objects.create(
+            sender=senders["acme"], kind="sftp", ssh_public_key=key, key_fingerprint=fingerprint
+        )
+        channels["other"] = Channel.objects.create(sender=senders["other"], kind="ftp")
+
+        def message(enterprise, subject, service=None):
+            required = OnlineService.objects.get(code=service) if service else None
+            return Message.objects.create(
+                enterprise=enterprise, sender_institution="ONSS", subject=subject, body="-", required_service=required
+            )
+
+        messages = {
+            "in_scope": message(world.enterprise, "For everyone"),
+            "other_group": message(world.enterprise, "For pension funds", "db2p"),
+            "other_domain": message(world.enterprise, "For taxpayers", "myminfin"),
+            "other_enterprise": message(world.other_enterprise, "Other's"),
+        }
+        staff = get_user_model().objects.create_superuser("staff", "staff@example.be", factories.PASSWORD)
+        login = conftest.login.__wrapped__()
+        clients = {name: login(getattr(world, name)) for name in PERSONAS if name not in ("anonymous", "staff")}
+        clients["anonymous"] = Client(HTTP_ACCEPT_LANGUAGE="en")
+        clients["staff"] = Client(HTTP_ACCEPT_LANGUAGE="en")
+        clients["staff"].force_login(staff)
+        sessions = {
+            name: client.cookies[settings.SESSION_COOKIE_NAME].value
+            for name, client in clients.items()
+            if name != "anonymous"
+        }
+        yield Stage(world, clients, sessions, senders, channels, messages, staff)
+        transaction.set_rollback(True)
+
+
+@contextmanager
+def playing(built: Stage) -> Iterator[Stage]:
+    """The built stage for one test, in a savepoint of the stage's transaction rolled back after
+    it. Each test starts with only its session: no message or language cookie left by the last."""
+    for name, client in built.clients.items():
+        client.cookies = SimpleCookie()
+        if name in built.sessions:
+            client.cookies[settings.SESSION_COOKIE_NAME] = built.sessions[name]
+    savepoint = transaction.savepoint_create()
+    try:
+        yield built
+    finally:
+        transaction.savepoint_rollback(savepoint)
+        # Released too, as atomic() does: a thousand savepoints left open, one inside the other,
+        # would slow every query of the transaction down.
+        transaction.savepoint_commit(savepoint)
+
+
+@pytest.fixture(scope="module")
+def built(django_db_setup, django_db_blocker) -> Iterator[Stage]:
+    with building(django_db_blocker) as built:
+        yield built
+
+
+@pytest.fixture
+def db(built: Stage) -> Iterator[Stage]:
+    """pytest-django's `db`, replaced in this module: a savepoint of the stage's transaction rather
+    than a test case per test, which costs more than many of these cells. (A fixture named `db`
+    is also what has pytest-django set the test database up.)"""
+    with playing(built) as stage:
+        yield stage
+
+
+@pytest.fixture
+def stage(db: Stage) -> Stage:
+    return db
+
+
+# --- What changed in the database ------------------------------------------------------------------
+
+# Every table a request may write: the people, enterprises, designations, users and the journal,
+# the accounts and their messages, Chaman, ContactData, the e-Box, allauth's, the admin's log. Left
+# out: the sessions (a request may touch its own), the catalogue and Django's permissions and
+# content types (written by migrations only).
+CATALOGUE = {"access.Domain", "access.RoleType", "access.OnlineService"}
+WRITTEN_APPS = ("access", "accounts", "contactdata", "chaman", "ebox", "account", "socialaccount", "mfa", "admin")
+
+
+def _written_by_requests(model: Any) -> bool:
+    owner = model._meta.auto_created or model  # a many-to-many table goes with its model
+    return owner._meta.label not in CATALOGUE
+
+
+TABLES = sorted(
+    {
+        model._meta.db_table
+        for label in WRITTEN_APPS
+        for model in apps.get_app_config(label).get_models(include_auto_created=True)
+        if _written_by_requests(model)
+    }
+)
+
+
+def snapshot() -> dict[str, tuple[int, int, int]]:
+    """The rows each table had inserted, updated and deleted so far in the transaction, as
+    PostgreSQL counts them: a refused request must write nothing, not even a write it undoes."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname, n_tup_ins, n_tup_upd, n_tup_del FROM pg_stat_xact_user_tables WHERE relname = ANY(%s)",
+            [TABLES],
+        )
+        counts = {name: (inserted, updated, deleted) for name, inserted, updated, deleted in cursor.fetchall()}
+    return {table: counts.get(table, (0, 0, 0)) for table in TABLES}
+
+
+def changed_tables(before: Mapping[str, tuple[int, ...]], after: Mapping[str, tuple[int, ...]]) -> list[str]:
+    return [table for table in TABLES if before[table] != after[table]]
+
+
+def test_the_snapshot_sees_an_insert_an_update_and_a_delete(db) -> None:
+    before = snapshot()
+    person = factories.person("snap", given_name="Snap")
+    inserted = snapshot()
+    Person.objects.filter(pk=person.pk).update(surname="Changed")
+    updated = snapshot()
+    Person.objects.filter(pk=person.pk).delete()
+    deleted = snapshot()
+    assert changed_tables(before, inserted) == ["access_person", "accounts_user"]
+    assert changed_tables(inserted, updated) == ["access_person"]
+    assert changed_tables(updated, deleted) == ["access_person"]
+    with transaction.atomic():
+        sid = transaction.savepoint_create()
+        factories.person(given_name="Undone")
+        transaction.savepoint_rollback(sid)
+        transaction.savepoint_commit(sid)
+    assert changed_tables(deleted, snapshot()) == ["access_person"], "a write undone is still a write"
+
+
+# --- Targets: the objects each kind of target designates ------------------------------------------
+
+
+def _pk(obj: Any) -> int:
+    return obj.pk if obj is not None else MISSING
+
+
+def enterprise_of(s: Stage, target: str) -> dict[str, int]:
+    return {"enterprise_id": {"in_scope": s.acme, "other_enterprise": s.other, "missing": MISSING}[target]}
+
+
+def group_of(s: Stage, target: str):
+    w = s.world
+    return {
+        "in_scope": w.groups["employer"],
+        "other_group": w.groups["pension_fund"],
+        "other_domain": w.groups["taxpayer"],
+        "other_enterprise": w.other_groups["employer"],
+    }.get(target)
+
+
+def person_of(s: Stage, target: str) -> Person | None:
+    w = s.world
+    return {
+        "in_scope": w.member,
+        "other_group": w.pension_member,
+        "other_domain": w.tax_member,
+        "other_enterprise": w.other_member,
+    }.get(target)
+
+
+def membership_of(s: Stage, target: str) -> Membership | None:
+    w = s.world
+    return {
+        "in_scope": w.member_membership,
+        "other_group": w.pension_membership,
+        "other_domain": w.tax_membership,
+        "other_enterprise": w.other_membership,
+    }.get(target)
+
+
+# A service the target's group offers and its user does not hold yet; one the user holds.
+NEW_SERVICE = {"in_scope": "dmfa", "other_group": "chaman", "other_domain": "intervat"}
+HELD_SERVICE = {"in_scope": "dimona", "other_group": "db2p", "other_domain": "myminfin"}
+
+
+SERVICE_IDS: dict[str, int] = {}
+
+
+def service_id(code: str) -> int:
+    if code not in SERVICE_IDS:  # the catalogue's ids stay while the module runs
+        SERVICE_IDS[code] = OnlineService.objects.get(code=code).pk
+    return SERVICE_IDS[code]
+
+
+def designation_of(s: Stage, target: str) -> Designation | None:
+    """The Group Manager of the target's group (made here for the groups that have none)."""
+    w = s.world
+    if target == "in_scope":
+        return Designation.objects.get(person=w.group_manager, kind="group_manager")
+    if target in ("other_group", "other_domain"):
+        return factories.designate(w.enterprise, factories.person(), "group_manager", group=group_of(s, target))
+    if target == "other_enterprise":
+        return Designation.objects.get(person=w.other_enterprise_manager, kind="main")
+    return None
+
+
+def channel_of(s: Stage, target: str) -> Channel | None:
+    return {"in_scope": s.channels["acme"], "other_enterprise": s.channels["other"]}.get(target)
+
+
+# URL arguments per kind of target.
+
+
+def by_enterprise(s: Stage, target: str) -> dict[str, int]:
+    return enterprise_of(s, target)
+
+
+def by_group(s: Stage, target: str) -> dict[str, int]:
+    return {"enterprise_id": s.acme, "group_id": _pk(group_of(s, target))}
+
+
+def by_person(s: Stage, target: str) -> dict[str, int]:
+    return {"enterprise_id": s.acme, "person_id": _pk(person_of(s, target))}
+
+
+def by_membership(s: Stage, target: str) -> dict[str, int]:
+    return {"enterprise_id": s.acme, "membership_id": _pk(membership_of(s, target))}
+
+
+def by_grant(s: Stage, target: str) -> dict[str, int]:
+    return {**by_membership(s, target), "service_id": service_id(HELD_SERVICE.get(target, "dimona"))}
+
+
+def by_designation(s: Stage, target: str) -> dict[str, int]:
+    return {"enterprise_id": s.acme, "designation_id": _pk(designation_of(s, target))}
+
+
+def by_message(s: Stage, target: str) -> dict[str, int]:
+    return {"enterprise_id": s.acme, "message_id": _pk(s.messages.get(target))}
+
+
+def by_channel(s: Stage, target: str) -> dict[str, int]:
+    return {"enterprise_id": s.acme, "channel_id": _pk(channel_of(s, target))}
+
+
+def by_admin_enterprise(s: Stage, target: str) -> dict[str, int]:
+    return enterprise_of(s, target)
+
+
+def no_arguments(s: Stage, target: str) -> dict[str, int]:
+    return {}
+
+
+# Payloads that succeed when the actor is allowed, and the state they need.
+
+
+def new_person() -> dict[str, str]:
+    return {"niss": factories.niss(), "given_name": "Nora", "surname": "Newcomer"}
+
+
+def add_user_payload(s: Stage, target: str) -> dict[str, Any]:
+    return {**new_person(), "confirm": "on", "services": [service_id(NEW_SERVICE.get(target, "dimona"))]}
+
+
+def reason_payload(s: Stage, target: str) -> dict[str, Any]:
+    return {"reason": "Checked by the authorization matrix"}
+
+
+def grant_payload(s: Stage, target: str) -> dict[str, Any]:
+    return {"service": service_id(NEW_SERVICE.get(target, "dmfa"))}
+
+
+def empty_payload(s: Stage, target: str) -> dict[str, Any]:
+    return {}
+
+
+def designate_payload(s: Stage, target: str) -> dict[str, Any]:
+    # A Group Manager for a group that has none: pension fund in Acme, employer in Other.
+    group = s.world.other_groups["employer"] if target == "other_enterprise" else s.world.groups["pension_fund"]
+    return {"kind": "group_manager", "group": group.pk, **new_person()}
+
+
+def main_manager_payload(s: Stage, target: str) -> dict[str, Any]:
+    return {"form": "belgian", **{f"belgian-{key}": value for key, value in new_person().items()}}
+
+
+def contact_data_payload(s: Stage, target: str) -> dict[str, Any]:
+    return {"general-general_email": "info@example.be", "general-correspondence_language": "nl"}
+
+
+def sender_payload(s: Stage, target: str) -> dict[str, Any]:
+    return {"number": "4242", "name": "Tom Tech", "email": "tom@example.be"}
+
+
+def contact_payload(s: Stage, target: str) -> dict[str, Any]:
+    return {"name": "Tom Tech", "email": "tom@example.be"}
+
+
+def channel_payload(s: Stage, target: str) -> dict[str, Any]:
+    return {"kind": "ftp"}
+
+
+def replace_payload(s: Stage, target: str) -> dict[str, Any]:
+    channel = channel_of(s, target)
+    return {f"replace-{_pk(channel)}-credential": ssh_public_key("new@example")}
+
+
+def structured_payload(s: Stage, target: str) -> dict[str, Any]:
+    return {"exchanges": "on", "contact_name": "Sam", "contact_email": "sam@example.be", "delivery": "ebox"}
+
+
+def language_payload(s: Stage, target: str) -> dict[str, Any]:
+    return {"language": "nl", "next": "/"}
+
+
+def password_payload(s: Stage, target: str) -> dict[str, Any]:
+    return {"new_password1": "A-long-new-passphrase-42", "new_password2": "A-long-new-passphrase-42"}
+
+
+def signup_payload(s: Stage, target: str) -> dict[str, Any]:
+    return {"username": "newcomer", "password1": "A-long-new-passphrase-42", "password2": "A-long-new-passphrase-42"}
+
+
+def find_payload(s: Stage, target: str) -> dict[str, Any]:
+    return {"niss": s.world.member.niss}
+
+
+def staff_main_manager_payload(s: Stage, target: str) -> dict[str, Any]:
+    return {**new_person(), "language": "fr", "reason": "Exception procedure"}
+
+
+def block_membership(s: Stage, target: str) -> None:
+    membership = membership_of(s, target)
+    if membership is not None:
+        Membership.objects.filter(pk=membership.pk).update(
+            status="blocked", blocked_at=timezone.now(), block_reason="Before the cell"
+        )
+
+
+def block_everywhere(s: Stage, target: str) -> None:
+    person = person_of(s, target)
+    if person is not None:
+        enterprise = s.world.other_enterprise if target == "other_enterprise" else s.world.enterprise
+        EnterpriseBlock.objects.create(person=person, enterprise=enterprise, reason="Before the cell")
+
+
+def without_sender(s: Stage, target: str) -> None:
+    Sender.objects.filter(enterprise_id=enterprise_of(s, target)["enterprise_id"]).delete()
+
+
+# --- The table -------------------------------------------------------------------------------------
+
+
+def answers(**by_target: str) -> dict[str, tuple[str, ...]]:
+    table = {target.replace("__", "-"): tuple(line.split()) for target, line in by_target.items()}
+    for target, line in table.items():
+        assert len(line) == len(PERSONAS), f"{target}: {len(line)} answers for {len(PERSONAS)} personas"
+    return table
+
+
+POST_ONLY = None  # a GET answers 405 whatever the target: test_post_only_urls_refuse_a_get
+
+
+@dataclass(frozen=True)
+class Row:
+    kwargs: Callable[[Stage, str], dict[str, int]]
+    get: dict[str, tuple[str, ...]] | None
+    post: dict[str, tuple[str, ...]] | None = None
+    payload: Callable[[Stage, str], dict[str, Any]] = empty_payload
+    prepare: Callable[[Stage, str], None] | None = None
+    journaled: bool = True  # a successful POST writes a journal row
+    get_writes: bool = False  # the GET itself writes (reading an e-Box message marks it read)
+    setting: str | None = None  # the URL exists only when this setting is on
+
+
+# Not asked: for the URLs of an object, the group and domain of a target probe the scope of those
+# who have one in Acme (MAM, co-MAM, Access Manager, Group Manager), as the others have no scope for
+# a group to fall out of; an object of Other behind Acme's address, and a missing id, are asked of
+# everyone with a standing in Acme. For the pages of a whole enterprise, Other's address is asked
+# of everyone with a standing in Acme or in Other, a missing enterprise of those with one in Acme.
+# Those with no standing in Acme are asked about Acme itself: their every 404 is compared with
+# their 404 for a missing enterprise (see `not_found_page`), and anonymous is sent to the login.
+NOT_ASKED = "-"
+NO_STANDING = {"outsider", "other_enterprise_manager", "anonymous", "staff"}
+UNSCOPED = {"legal_representative", "member"} | NO_STANDING
+NOT_ASKED_OF_OBJECTS = {
+    "other_group": UNSCOPED,
+    "other_domain": UNSCOPED,
+    "other_enterprise": NO_STANDING,
+    "missing": NO_STANDING,
+}
+NOT_ASKED_OF_ENTERPRISES = {"other_enterprise": NO_STANDING - {"other_enterprise_manager"}, "missing": NO_STANDING}
+
+# Shorthands for lines that recur; every other line is written out.
+#            LR  MAM coM AM  GM  user out other anon staff
+# A page of a whole enterprise, at Other's address: only Other's manager is at home there.
+# A user's pages and actions: the managers whose scope holds the group (DESIGN §4.3).
+MANAGES_THE_USER = answers(
+    in_scope="404 200 200 200 200 404 404 404 login 404",
+    other_group="- 200 200 200 404 - - - - -",
+    other_domain="- 200 200 404 404 - - - - -",
+    other_enterprise="404 404 404 404 404 404 - - - -",
+    missing="404 404 404 404 404 404 - - - -",
+)
+MANAGES_THE_USER_DONE = answers(
+    in_scope="404 done done done done 404 404 404 login 404",
+    other_group="- done done done 404 - - - - -",
+    other_domain="- done done 404 404 - - - - -",
+    other_enterprise="404 404 404 404 404 404 - - - -",
+    missing="404 404 404 404 404 404 - - - -",
+)
+OTHERS_OWN = "404 404 404 404 404 404 - 200 - -"
+OTHERS_OWN_DONE = "404 404 404 404 404 404 - done - -"
+SAME_FOR_ALL = {"200": "200 " * 10, "405": "405 " * 10}
+
+ROWS: dict[str, Row] = {
+    # --- Access Management -------------------------------------------------------------------------
+    "access:dashboard": Row(
+        by_enterprise,
+        answers(
+            in_scope="200 200 200 200 200 200 404 404 login 404",
+            other_enterprise=OTHERS_OWN,
+            missing="404 404 404 404 404 404 - - - -",
+        ),
+    ),
+    "access:group_detail": Row(
+        by_group,
+        answers(
+            in_scope="403 200 200 200 200 403 404 404 login 404",
+            other_group="- 200 200 200 403 - - - - -",
+            other_domain="- 200 200 403 403 - - - - -",
+            other_enterprise="404 404 404 404 404 404 - - - -",
+            missing="404 404 404 404 404 404 - - - -",
+        ),
+    ),
+    "access:user_add": Row(
+        by_group,
+        answers(
+            in_scope="403 200 200 200 200 403 404 404 login 404",
+            other_group="- 200 200 200 403 - - - - -",
+            other_domain="- 200 200 403 403 - - - - -",
+            other_enterprise="404 404 404 404 404 404 - - - -",
+            missing="404 404 404 404 404 404 - - - -",
+        ),
+        post=answers(
+            in_scope="403 done done done done 403 404 404 login 404",
+            other_group="- done done done 403 - - - - -",
+            other_domain="- done done 403 403 - - - - -",
+            other_enterprise="404 404 404 404 404 404 - - - -",
+            missing="404 404 404 404 404 404 - - - -",
+        ),
+        payload=add_user_payload,
+    ),
+    "access:user_list": Row(
+        by_enterprise,
+        answers(
+            in_scope="403 200 200 200 200 403 404 404 login 404",
+            other_enterprise=OTHERS_OWN,
+            missing="404 404 404 404 404 404 - - - -",
+        ),
+    ),
+    # Insiders who manage no user are told so (403) before any person is looked up.
+    "access:user_detail": Row(
+        by_person,
+        answers(
+            in_scope="403 200 200 200 200 403 404 404 login 404",
+            other_group="- 200 200 200 404 - - - - -",
+            other_domain="- 200 200 404 404 - - - - -",
+            other_enterprise="403 404 404 404 404 403 - - - -",
+            missing="403 404 404 404 404 403 - - - -",
+        ),
+    ),
+    "access:person_block": Row(
+        by_person,
+        answers(
+            in_scope="403 200 200 200 200 403 404 404 login 404",
+            other_group="- 200 200 200 404 - - - - -",
+            other_domain="- 200 200 404 404 - - - - -",
+            other_enterprise="403 404 404 404 404 403 - - - -",
+            missing="403 404 404 404 404 403 - - - -",
+        ),
+        post=answers(
+            in_scope="403 done done done done 403 404 404 login 404",
+            other_group="- done done done 404 - - - - -",
+            other_domain="- done done 404 404 - - - - -",
+            other_enterprise="403 404 404 404 404 403 - - - -",
+            missing="403 404 404 404 404 403 - - - -",
+        ),
+        payload=reason_payload,
+    ),
+    "access:person_unblock": Row(
+        by_person,
+        POST_ONLY,
+        post=answers(
+            in_scope="403 done done done done 403 404 404 login 404",
+            other_group="- done done done 404 - - - - -",
+            other_domain="- done done 404 404 - - - - -",
+            other_enterprise="403 404 404 404 404 403 - - - -",
+            missing="403 404 404 404 404 403 - - - -",
+        ),
+        prepare=block_everywhere,
+    ),
+    "access:membership_edit": Row(
+        by_membership,
+        MANAGES_THE_USER,
+    ),
+    "access:grant_add": Row(
+        by_membership,
+        POST_ONLY,
+        post=MANAGES_THE_USER_DONE,
+        payload=grant_payload,
+    ),
+    "access:grant_revoke": Row(
+        by_grant,
+        POST_ONLY,
+        post=MANAGES_THE_USER_DONE,
+    ),
+    "access:membership_block": Row(
+        by_membership,
+        MANAGES_THE_USER,
+        post=MANAGES_THE_USER_DONE,
+        payload=reason_payload,
+    ),
+    "access:membership_unblock": Row(
+        by_membership,
+        POST_ONLY,
+        post=MANAGES_THE_USER_DONE,
+        prepare=block_membership,
+    ),
+    "access:membership_delete": Row(
+        by_membership,
+        MANAGES_THE_USER,
+        post=MANAGES_THE_USER_DONE,
+        payload=reason_payload,
+    ),
+    # A legal representative opens the managers page (to see the MAM), but has no role to give
+    # there: their post is refused.
+    "access:manager_list": Row(
+        by_enterprise,
+        answers(
+            in_scope="200 200 200 200 403 403 404 404 login 404",
+            other_enterprise=OTHERS_OWN,
+            missing="404 404 404 404 404 404 - - - -",
+        ),
+        post=answers(
+            in_scope="403 done done done 403 403 404 404 login 404",
+            other_enterprise=OTHERS_OWN_DONE,
+            missing="404 404 404 404 404 404 - - - -",
+        ),
+        payload=designate_payload,
+    ),
+    "access:main_manager": Row(
+        by_enterprise,
+        answers(
+            in_scope="200 403 403 403 403 403 404 404 login 404",
+            other_enterprise="404 404 404 404 404 404 - 403 - -",
+            missing="404 404 404 404 404 404 - - - -",
+        ),
+        post=answers(
+            in_scope="done 403 403 403 403 403 404 404 login 404",
+            other_enterprise="404 404 404 404 404 404 - 403 - -",
+            missing="404 404 404 404 404 404 - - - -",
+        ),
+        payload=main_manager_payload,
+    ),
+    # The designation of a Group Manager: of the employer group, of the pension-fund group, of
+    # the taxpayer group; and Other's MAM.
+    "access:designation_revoke": Row(
+        by_designation,
+        answers(
+            in_scope="404 200 200 200 403 403 404 404 login 404",
+            other_group="- 200 200 200 403 - - - - -",
+            other_domain="- 200 200 404 403 - - - - -",
+            other_enterprise="404 404 404 404 403 403 - - - -",
+            missing="404 404 404 404 403 403 - - - -",
+        ),
+        post=answers(
+            in_scope="404 done done done 403 403 404 404 login 404",
+            other_group="- done done done 403 - - - - -",
+            other_domain="- done done 404 403 - - - - -",
+            other_enterprise="404 404 404 404 403 403 - - - -",
+            missing="404 404 404 404 403 403 - - - -",
+        ),
+        payload=reason_payload,
+    ),
+    "access:journal": Row(
+        by_enterprise,
+        answers(
+            in_scope="200 200 200 200 200 200 404 404 login 404",
+            other_enterprise=OTHERS_OWN,
+            missing="404 404 404 404 404 404 - - - -",
+        ),
+    ),
+    "activated": Row(no_arguments, answers(**{NO_TARGET: "200 200 200 200 200 200 200 200 login 200"})),
+    # --- ContactData, e-Box, Chaman ------------------------------------------------------------
+    "contactdata:edit": Row(
+        by_enterprise,
+        answers(
+            in_scope="403 200 200 200 200 200 404 404 login 404",
+            other_enterprise=OTHERS_OWN,
+            missing="404 404 404 404 404 404 - - - -",
+        ),
+        post=answers(
+            in_scope="403 done done done done done 404 404 login 404",
+            other_enterprise=OTHERS_OWN_DONE,
+            missing="404 404 404 404 404 404 - - - -",
+        ),
+        payload=contact_data_payload,
+    ),
+    "ebox:inbox": Row(
+        by_enterprise,
+        answers(
+            in_scope="403 200 200 200 200 200 404 404 login 404",
+            other_enterprise=OTHERS_OWN,
+            missing="404 404 404 404 404 404 - - - -",
+        ),
+    ),
+    # A message for everyone; for the holders of a pension-fund service; of a finance service.
+    # Reading marks it read: a refused reading writes nothing.
+    "ebox:message": Row(
+        by_message,
+        answers(
+            in_scope="403 200 200 200 200 200 404 404 login 404",
+            other_group="- 404 404 404 404 - - - - -",
+            other_domain="- 404 404 404 404 - - - - -",
+            other_enterprise="403 404 404 404 404 404 - - - -",
+            missing="403 404 404 404 404 404 - - - -",
+        ),
+        get_writes=True,
+        journaled=False,
+    ),
+    "chaman:index": Row(
+        by_enterprise,
+        answers(
+            in_scope="403 200 200 200 200 403 404 404 login 404",
+            other_enterprise=OTHERS_OWN,
+            missing="404 404 404 404 404 404 - - - -",
+        ),
+    ),
+    "chaman:sender_create": Row(
+        by_enterprise,
+        POST_ONLY,
+        post=answers(
+            in_scope="403 done done done done 403 404 404 login 404",
+            other_enterprise=OTHERS_OWN_DONE,
+            missing="404 404 404 404 404 404 - - - -",
+        ),
+        payload=sender_payload,
+        prepare=without_sender,
+    ),
+    "chaman:contact_save": Row(
+        by_enterprise,
+        POST_ONLY,
+        post=answers(
+            in_scope="403 done done done done 403 404 404 login 404",
+            other_enterprise=OTHERS_OWN_DONE,
+            missing="404 404 404 404 404 404 - - - -",
+        ),
+        payload=contact_payload,
+    ),
+    "chaman:channel_add": Row(
+        by_enterprise,
+        POST_ONLY,
+        post=answers(
+            in_scope="403 done done done done 403 404 404 login 404",
+            other_enterprise=OTHERS_OWN_DONE,
+            missing="404 404 404 404 404 404 - - - -",
+        ),
+        payload=channel_payload,
+    ),
+    # Channels belong to the enterprise, not to a group: no group or domain targets.
+    "chaman:channel_toggle": Row(
+        by_channel,
+        POST_ONLY,
+        post=answers(
+            in_scope="403 done done done done 403 404 404 login 404",
+            other_enterprise="403 404 404 404 404 403 - - - -",
+            missing="403 404 404 404 404 403 - - - -",
+        ),
+    ),
+    "chaman:channel_replace": Row(
+        by_channel,
+        POST_ONLY,
+        post=answers(
+            in_scope="403 done done done done 403 404 404 login 404",
+            other_enterprise="403 404 404 404 404 403 - - - -",
+            missing="403 404 404 404 404 403 - - - -",
+        ),
+        payload=replace_payload,
+    ),
+    "chaman:structured_messages": Row(
+        by_enterprise,
+        answers(
+            in_scope="403 200 200 403 403 403 404 404 login 404",
+            other_enterprise=OTHERS_OWN,
+            missing="404 404 404 404 404 404 - - - -",
+        ),
+        post=answers(
+            in_scope="403 done done 403 403 403 404 404 login 404",
+            other_enterprise=OTHERS_OWN_DONE,
+            missing="404 404 404 404 404 404 - - - -",
+        ),
+        payload=structured_payload,
+    ),
+    # --- The portal around them ----------------------------------------------------------------
+    "home": Row(no_arguments, answers(**{NO_TARGET: SAME_FOR_ALL["200"]})),
+    "health": Row(no_arguments, answers(**{NO_TARGET: SAME_FOR_ALL["200"]})),
+    # Everyone may choose a language; it is kept as the preference of those who are a person.
+    "set_language": Row(
+        no_arguments,
+        answers(**{NO_TARGET: SAME_FOR_ALL["405"]}),
+        post=answers(**{NO_TARGET: "done done done done done done done done kept kept"}),
+        payload=language_payload,
+        journaled=False,
+    ),
+    # Only a first local login that still has to choose its password gets the form.
+    "account_setup_password": Row(
+        no_arguments,
+        answers(**{NO_TARGET: "home home home home home home home home login home"}),
+        post=answers(**{NO_TARGET: "home home home home home home home home login home"}),
+        payload=password_payload,
+    ),
+    # Accounts are made for people designated or added by a manager: signing up is closed.
+    "account_signup": Row(
+        no_arguments,
+        answers(**{NO_TARGET: "302 302 302 302 302 302 302 302 200 302"}),
+        post=answers(**{NO_TARGET: "kept kept kept kept kept kept kept kept 200 kept"}),
+        payload=signup_payload,
+    ),
+    # Development only (DEBUG): what the portal sent, for whoever runs it on their machine.
+    "dev_outbox": Row(no_arguments, answers(**{NO_TARGET: SAME_FOR_ALL["200"]}), setting="DEV_OUTBOX_ENABLED"),
+    # --- The admin's own views of the project (staff only) -------------------------------------
+    "admin:access_person_find": Row(
+        no_arguments,
+        answers(**{NO_TARGET: "admin-login " * 9 + "302"}),
+        post=answers(**{NO_TARGET: "admin-login " * 9 + "kept"}),
+        payload=find_payload,
+    ),
+    "admin:access_enterprise_main_manager": Row(
+        by_admin_enterprise,
+        answers(
+            in_scope="admin-login " * 9 + "200",
+            other_enterprise="admin-login " * 9 + "200",
+            missing="admin-login " * 9 + "404",
+        ),
+        post=answers(
+            in_scope="admin-login " * 9 + "done",
+            other_enterprise="admin-login " * 9 + "done",
+            missing="admin-login " * 9 + "404",
+        ),
+        payload=staff_main_manager_payload,
+    ),
+}
+
+# --- What the table leaves out, and why ------------------------------------------------------------
+
+ALLAUTH = "allauth's own page (login, logout, passwords, one-time codes, federated login): tests/accounts"
+ALLAUTH_NAMES = {
+    "account_login",
+    "account_logout",
+    "account_inactive",
+    "account_reauthenticate",
+    "account_email",
+    "account_email_verification_sent",
+    "account_change_password",
+    "account_set_password",
+    "account_reset_password",
+    "account_confirm_login_code",
+    "account_confirm_email",
+    "account_reset_password_from_key_done",
+    "account_reset_password_from_key",
+    "account_reset_password_done",
+    "mfa_index",
+    "mfa_authenticate",
+    "mfa_reauthenticate",
+    "mfa_activate_totp",
+    "mfa_deactivate_totp",
+    "socialaccount_login_cancelled",
+    "socialaccount_login_error",
+    "socialaccount_signup",
+    "socialaccount_connections",
+    "openid_connect_login",
+    "openid_connect_callback",
+}
+# allauth's unnamed redirects from its former addresses.
+ALLAUTH_ROUTES = {
+    "accounts/social/login/cancelled/",
+    "accounts/social/login/error/",
+    "accounts/social/signup/",
+    "accounts/social/connections/",
+}
+OUT_OF_SCOPE: dict[str, str] = dict.fromkeys(ALLAUTH_NAMES | ALLAUTH_ROUTES, ALLAUTH)
+DEV_IDP = (
+    "the development identity provider: an OpenID provider's public endpoints, mounted only when "
+    "DEV_IDP_ENABLED is set (off by default); tests/accounts/test_identity.py and the browser tests drive it"
+)
+DEV_IDP_NAMES = {
+    "devidp:root",
+    "devidp:configuration",
+    "devidp:authorize",
+    "devidp:token",
+    "devidp:userinfo",
+    "devidp:jwks",
+}
+OUT_OF_SCOPE.update(dict.fromkeys(DEV_IDP_NAMES, DEV_IDP))
+
+ADMIN = (
+    "Django's admin, for staff only by its own checks (test_admin_pages_are_for_staff_only here; "
+    "tests/access/test_admin.py for what the project's admin allows)"
+)
+ADMIN_SITE_NAMES = {
+    "admin:index",
+    "admin:login",
+    "admin:logout",
+    "admin:password_change",
+    "admin:password_change_done",
+    "admin:autocomplete",
+    "admin:jsi18n",
+    "admin:view_on_site",
+    "admin:app_list",
+}
+ADMIN_MODEL_VIEWS = ("changelist", "add", "history", "delete", "change")
+# Django's own code; a view of the project's (access.admin, ...) never matches.
+ADMIN_MODULES = (
+    "django.contrib.admin.",
+    "django.contrib.auth.admin",
+    "django.contrib.contenttypes.views",
+    "django.views.generic.base",
+)
+
+
+def admin_model_names() -> set[str]:
+    return {
+        f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}"
+        for model in admin.site._registry
+        for view in ADMIN_MODEL_VIEWS
+    } | {"admin:auth_user_password_change"}
+
+
+@dataclass(frozen=True)
+class Pattern:
+    key: str  # the namespaced name, or the route of an unnamed pattern
+    route: str
+    module: str
+
+
+def url_patterns(resolver: URLResolver | None = None) -> list[Pattern]:
+    """Every pattern of the URL conf, walked recursively."""
+
+    def walk(resolver: URLResolver, prefix: str, namespace: str | None) -> Iterator[Pattern]:
+        for entry in resolver.url_patterns:
+            if isinstance(entry, URLResolver):
+                inner = ":".join(filter(None, [namespace, entry.namespace])) or None
+                yield from walk(entry, prefix + str(entry.pattern), inner)
+            elif isinstance(entry, URLPattern):
+                route = prefix + str(entry.pattern)
+                name = ":".join(filter(None, [namespace, entry.name])) if entry.name else None
+                yield Pattern(name or route, route, entry.callback.__module__)
+
+    return list(walk(resolver or get_resolver(), "", None))
+
+
+def why_covered(pattern: Pattern) -> str | None:
+    """The row or the rule that covers a pattern; None when nothing does."""
+    if pattern.key in ROWS:
+        return "row"
+    if pattern.key in OUT_OF_SCOPE and pattern.module.startswith(("allauth.", "django.views.generic.base", "devidp.")):
+        return OUT_OF_SCOPE[pattern.key]
+    if pattern.route.startswith("admin/") and pattern.module.startswith(ADMIN_MODULES):
+        unnamed = not pattern.key.startswith("admin:")
+        if unnamed or pattern.key in ADMIN_SITE_NAMES or pattern.key in admin_model_names():
+            return ADMIN
+    return None
+
+
+def uncovered(patterns: list[Pattern]) -> list[str]:
+    return [f"{p.key} ({p.route}, {p.module})" for p in patterns if why_covered(p) is None]
+
+
+# --- The cells -------------------------------------------------------------------------------------
+
+PRESENT = {pattern.key for pattern in url_patterns()}
+
+
+def _asked(row: Row, target: str, column: int) -> bool:
+    return any(answers and answers[target][column] != NOT_ASKED for answers in (row.get, row.post))
+
+
+def _cells() -> list[Any]:
+    cells = []
+    for name, row in ROWS.items():
+        if name not in PRESENT:  # a development URL that is off: test_rows_name_only_urls_that_exist
+            continue
+        for target in row.get or row.post or {}:
+            for column, persona in enumerate(PERSONAS):
+                if _asked(row, target, column):
+                    cells.append(pytest.param(name, target, persona, id=f"{name}|{target}|{persona}"))
+    return cells
+
+
+CSRF = re.compile(r'name="csrfmiddlewaretoken" value="[^"]*"')
+
+
+def normalised(response: HttpResponse, path: str) -> str:
+    body = response.content.decode()
+    return CSRF.sub('name="csrfmiddlewaretoken" value=""', body).replace(path, "{path}")
+
+
+def not_found_page(s: Stage, persona: str) -> str:
+    """The persona's page for an enterprise that does not exist, the yardstick of every 404."""
+    if persona not in s.not_found:
+        path = reverse("access:dashboard", args=[MISSING])
+        response = s.clients[persona].get(path)
+        assert response.status_code == 404
+        s.not_found[persona] = normalised(response, path)
+    return s.not_found[persona]
+
+
+def redirected_to(response: HttpResponse, where: str, back_to: str | None = None) -> None:
+    assert response.status_code == 302, f"expected a redirect, got {response.status_code}"
+    location = urlsplit(response["Location"])
+    assert location.path == where, response["Location"]
+    if back_to is not None:
+        assert parse_qs(location.query).get("next") == [back_to], response["Location"]
+
+
+def check_answer(s: Stage, persona: str, response: HttpResponse, expected: str, path: str) -> None:
+    if expected == "login":
+        redirected_to(response, reverse("account_login"), back_to=path)
+    elif expected == "admin-login":
+        redirected_to(response, reverse("admin:login"), back_to=path)
+    elif expected in ("home", "kept"):
+        assert response.status_code == 302, response.status_code
+        if expected == "home":
+            redirected_to(response, reverse("home"))
+    elif expected == "302":
+        assert response.status_code == 302, response.status_code
+    elif expected == "404":
+        assert response.status_code == 404, response.status_code
+        assert normalised(response, path) == not_found_page(s, persona), "this 404 differs from a missing id's"
+    elif expected == "form":
+        assert response.status_code == 200, response.status_code
+        assert 'role="alert"' in response.content.decode(), "no error shown"
+    else:
+        assert response.status_code == int(expected), f"expected {expected}, got {response.status_code}"
+
+
+@pytest.mark.parametrize(("name", "target", "persona"), _cells())
+def test_cell(stage: Stage, name: str, target: str, persona: str) -> None:
+    row = ROWS[name]
+    column = PERSONAS.index(persona)
+    client = stage.clients[persona]
+    if row.prepare:
+        row.prepare(stage, target)
+    url = reverse(name, kwargs=row.kwargs(stage, target))
+
+    if row.get is not None and row.get[target][column] != NOT_ASKED:
+        before = snapshot() if row.get_writes else None
+        response = client.get(url)
+        expected = row.get[target][column]
+        check_answer(stage, persona, response, expected, url)
+        if before is not None:
+            changed = changed_tables(before, snapshot())
+            assert bool(changed) == (expected == "200"), f"tables changed: {changed}"
+
+    if row.post is None or row.post[target][column] == NOT_ASKED:
+        return
+    outcome = row.post[target][column]
+    before = snapshot()
+    response = client.post(url, row.payload(stage, target))
+    changed = changed_tables(before, snapshot())
+    if outcome == "done":
+        assert response.status_code == 302, f"expected success, got {response.status_code}"
+        assert changed, "the action succeeded but changed nothing: is the payload right?"
+        if row.journaled:
+            assert "access_auditevent" in changed, f"no journal row; changed: {changed}"
+    else:
+        check_answer(stage, persona, response, outcome, url)
+        assert not changed, f"a refused POST changed {changed}"
+
+
+@pytest.mark.parametrize("name", [name for name, row in ROWS.items() if row.get is POST_ONLY and name in PRESENT])
+def test_post_only_urls_refuse_a_get(stage: Stage, name: str) -> None:
+    url = reverse(name, kwargs=ROWS[name].kwargs(stage, "in_scope"))
+    for persona in PERSONAS:
+        response = stage.clients[persona].get(url)
+        check_answer(stage, persona, response, "login" if persona == "anonymous" else "405", url)
+
+
+# --- Guards: every URL has a row, and the guard itself works ----------------------------------------
+
+
+def test_every_url_has_a_row() -> None:
+    missing = uncovered(url_patterns())
+    assert not missing, "URLs without a row in tests/security/test_authorization_matrix.py:\n" + "\n".join(missing)
+
+
+def test_the_guard_names_a_url_without_a_row() -> None:
+    def new_page(request):
+        return HttpResponse()
+
+    conf = SimpleNamespace(
+        urlpatterns=[
+            *get_resolver().url_patterns,
+            path("e/<int:enterprise_id>/new-page/", new_page, name="new_page"),
+            path("admin/access/enterprise/<int:pk>/export/", new_page, name="admin:access_enterprise_export"),
+        ]
+    )
+    found = uncovered(url_patterns(URLResolver(get_resolver().pattern, conf)))
+    assert [entry.split(" ")[0] for entry in found] == ["new_page", "admin:access_enterprise_export"]
+
+
+def test_rows_name_only_urls_that_exist() -> None:
+    switched_off = {name for name, row in ROWS.items() if row.setting and not getattr(settings, row.setting)}
+    stale = [name for name in ROWS if name not in PRESENT | switched_off]
+    assert not stale, f"rows for URLs that no longer exist: {stale}"
+    assert not [key for key in OUT_OF_SCOPE if key not in PRESENT], "out-of-scope entries that no longer exist"
+
+
+def test_only_the_documented_cells_are_not_asked() -> None:
+    rules = {
+        **dict.fromkeys([by_group, by_person, by_membership, by_grant, by_designation], NOT_ASKED_OF_OBJECTS),
+        **dict.fromkeys([by_message, by_channel], NOT_ASKED_OF_OBJECTS),
+        by_enterprise: NOT_ASKED_OF_ENTERPRISES,
+    }
+    for name, row in ROWS.items():
+        for answers in (row.get, row.post):
+            for target, line in (answers or {}).items():
+                dashes = {persona for persona, answer in zip(PERSONAS, line, strict=True) if answer == NOT_ASKED}
+                assert dashes == rules.get(row.kwargs, {}).get(target, set()), (name, target)
+
+
+def test_rows_cover_every_target_kind() -> None:
+    """A URL with an object id answers for every kind of target; a page of a whole enterprise for
+    Acme, Other and a missing one; so do channels, which belong to no group or domain."""
+    routes = {pattern.key: pattern.route for pattern in url_patterns()}
+    for name, row in ROWS.items():
+        if name not in routes:
+            continue
+        arguments = set(re.findall(r"<(?:\w+:)?(\w+)>", routes[name]))
+        if arguments - {"enterprise_id", "channel_id"}:
+            expected = set(TARGETS)
+        elif arguments:
+            expected = {"in_scope", "other_enterprise", "missing"}
+        else:
+            expected = {NO_TARGET}
+        assert row.get is None or set(row.get) == expected, name
+        assert row.post is None or set(row.post) == expected, name
+        assert row.get is not None or row.post is not None, name
+
+
+# --- Django's admin: staff only ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("persona", ["main", "member", "anonymous", "staff"])
+def test_admin_pages_are_for_staff_only(stage: Stage, persona: str) -> None:
+    client = stage.clients[persona]
+    for model in admin.site._registry:
+        url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+        response = client.get(url)
+        if persona == "staff":
+            assert response.status_code == 200, url
+        else:
+            redirected_to(response, reverse("admin:login"), back_to=url)

@@ -1,0 +1,384 @@
+"""The journal is append-only in PostgreSQL itself, and every security event writes exactly one row.
+
+The database refuses UPDATE and DELETE of a journal row from any role (migration 0004), so that
+neither a bug that goes around the model's own refusal nor a console session rewrites history.
+TRUNCATE stays allowed: the suite's transactional tests are flushed with it (docs/security.md).
+
+The table of events is built from AuditEvent.Action: a new kind of event without a case here
+fails `test_every_kind_of_event_has_a_case`.
+"""
+
+import html
+import os
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+import requests
+from django.contrib.auth import get_user_model
+from django.db import DatabaseError, connection, transaction
+from django.db.models import Max
+from django.test import Client
+
+from access import services
+from access.models import (
+    AuditEvent,
+    Designation,
+    Enterprise,
+    EnterpriseBlock,
+    Membership,
+    OnlineService,
+    Person,
+)
+from tests import factories
+from tests.factories import actor_of
+
+APPEND_ONLY = "The journal is append-only"
+
+
+def journal_written_by(action: Callable[[], object]) -> list[AuditEvent]:
+    """The journal rows that `action` wrote, oldest first."""
+    last = AuditEvent.objects.aggregate(last=Max("pk"))["last"] or 0
+    action()
+    return list(AuditEvent.objects.filter(pk__gt=last).order_by("pk"))
+
+
+# --- Append-only in the database -----------------------------------------------------------
+
+
+@pytest.fixture
+def event(world):
+    services.block_membership(actor_of(world, world.group_manager), world.member_membership, reason="Inquiry")
+    return AuditEvent.objects.get(action="membership_blocked")
+
+
+@pytest.fixture(params=["connection role", "table owner without superuser"])
+def journal_role(request, db):
+    """The role the SQL runs as: the test connection's own (a superuser in CI), or a role that
+    owns the journal table, as the portal's role does after running its own migrations. The
+    role exists only inside the test's transaction."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+        assert cursor.fetchone()[0], "CI connects as a superuser: the trigger must hold even then"
+        if request.param != "connection role":
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no deferred check may be pending on ALTER
+            probe = f"journal_owner_probe_{os.getpid()}"  # role names are shared by every database
+            cursor.execute(f"CREATE ROLE {probe} NOLOGIN NOSUPERUSER")
+            cursor.execute(f"ALTER TABLE access_auditevent OWNER TO {probe}")
+            cursor.execute(f"SET LOCAL ROLE {probe}")
+    yield request.param
+    if request.param != "connection role":
+        with connection.cursor() as cursor:
+            cursor.execute("RESET ROLE")
+
+
+def refused_by_the_database(sql: str, params: list) -> str:
+    with pytest.raises(DatabaseError) as refusal, transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+    return str(refusal.value)
+
+
+@pytest.mark.django_db
+class TestAppendOnly:
+    def test_raw_update_is_refused(self, event, journal_role):
+        message = refused_by_the_database("UPDATE access_auditevent SET reason = %s WHERE id = %s", ["x", event.pk])
+        assert f"{APPEND_ONLY}: UPDATE of journal event {event.pk} refused" in message
+        assert AuditEvent.objects.get(pk=event.pk).reason == "Inquiry"
+
+    def test_raw_delete_is_refused(self, event, journal_role):
+        message = refused_by_the_database("DELETE FROM access_auditevent WHERE id = %s", [event.pk])
+        assert f"{APPEND_ONLY}: DELETE of journal event {event.pk} refused" in message
+        assert AuditEvent.objects.filter(pk=event.pk).exists()
+
+    def test_orm_update_and_delete_are_refused_below_the_models_own_guard(self, event):
+        # The model's queryset refuses in Python; the base manager goes around it to the database.
+        with pytest.raises(TypeError):
+            AuditEvent.objects.filter(pk=event.pk).update(reason="x")
+        with pytest.raises(DatabaseError, match=APPEND_ONLY), transaction.atomic():
+            AuditEvent._base_manager.filter(pk=event.pk).update(reason="rewritten")
+        with pytest.raises(DatabaseError, match=APPEND_ONLY), transaction.atomic():
+            AuditEvent._base_manager.filter(pk=event.pk).delete()
+        with pytest.raises(DatabaseError, match=APPEND_ONLY), transaction.atomic():
+            super(AuditEvent, event).delete()  # Model.delete, without the model's override
+        with pytest.raises(DatabaseError, match=APPEND_ONLY), transaction.atomic():
+            event.reason = "rewritten"
+            super(AuditEvent, event).save(force_update=True)
+        assert AuditEvent.objects.get(pk=event.pk).reason == "Inquiry"
+
+    def test_inserting_still_works(self, world, event):
+        services.unblock_membership(actor_of(world, world.group_manager), world.member_membership)
+        assert AuditEvent.objects.filter(action="membership_unblocked").count() == 1
+
+
+# --- Every security event writes exactly one row --------------------------------------------
+
+
+@dataclass
+class Expected:
+    actor: Person | None
+    target: Person | None
+    enterprise: Enterprise | None
+
+
+def e(world, path=""):
+    return f"/e/{world.enterprise.pk}/{path}"
+
+
+def post(client: Client, path: str, data: dict | None = None) -> Callable[[], None]:
+    """The action of a case: one POST that must succeed (a redirect)."""
+
+    def act() -> None:
+        response = client.post(path, data or {})
+        assert response.status_code == 302, response.content.decode()[:2000]
+
+    return act
+
+
+def designate_a_co_main(world, login, staff):
+    niss = factories.niss()
+    data = {"kind": "co_main", "niss": niss, "given_name": "Cora", "surname": "Second"}
+    return post(login(world.main), e(world, "managers/"), data), lambda: Expected(
+        world.main, Person.objects.get(niss=niss), world.enterprise
+    )
+
+
+def revoke_the_group_manager(world, login, staff):
+    designation = Designation.objects.get(person=world.group_manager)
+    act = post(login(world.main), e(world, f"managers/{designation.pk}/revoke/"), {"reason": "Left"})
+    return act, lambda: Expected(world.main, world.group_manager, world.enterprise)
+
+
+def add_a_user(world, login, staff):
+    path = e(world, f"groups/{world.groups['employer'].pk}/add/")
+    act = post(login(world.group_manager), path, {"niss": world.outsider.niss_display, "confirm": "on"})
+    return act, lambda: Expected(world.group_manager, world.outsider, world.enterprise)
+
+
+def grant_a_service(world, login, staff):
+    path = e(world, f"memberships/{world.member_membership.pk}/services/")
+    act = post(login(world.group_manager), path, {"service": OnlineService.objects.get(code="dmfa").pk})
+    return act, lambda: Expected(world.group_manager, world.member, world.enterprise)
+
+
+def revoke_a_service(world, login, staff):
+    dimona = OnlineService.objects.get(code="dimona")
+    act = post(
+        login(world.group_manager), e(world, f"memberships/{world.member_membership.pk}/services/{dimona.pk}/revoke/")
+    )
+    return act, lambda: Expected(world.group_manager, world.member, world.enterprise)
+
+
+def block_for_the_group(world, login, staff):
+    act = post(
+        login(world.group_manager), e(world, f"memberships/{world.member_membership.pk}/block/"), {"reason": "R"}
+    )
+    return act, lambda: Expected(world.group_manager, world.member, world.enterprise)
+
+
+def unblock_for_the_group(world, login, staff):
+    Membership.objects.filter(pk=world.member_membership.pk).update(
+        status="blocked", blocked_at=world.member_membership.created_at, block_reason="R"
+    )
+    act = post(login(world.group_manager), e(world, f"memberships/{world.member_membership.pk}/unblock/"))
+    return act, lambda: Expected(world.group_manager, world.member, world.enterprise)
+
+
+def block_everywhere(world, login, staff):
+    act = post(login(world.main), e(world, f"users/{world.member.pk}/block/"), {"reason": "Inquiry"})
+    return act, lambda: Expected(world.main, world.member, world.enterprise)
+
+
+def unblock_everywhere(world, login, staff):
+    EnterpriseBlock.objects.create(person=world.member, enterprise=world.enterprise, reason="Inquiry")
+    act = post(login(world.main), e(world, f"users/{world.member.pk}/unblock/"))
+    return act, lambda: Expected(world.main, world.member, world.enterprise)
+
+
+def delete_from_the_group(world, login, staff):
+    act = post(
+        login(world.group_manager), e(world, f"memberships/{world.member_membership.pk}/delete/"), {"reason": "R"}
+    )
+    return act, lambda: Expected(world.group_manager, world.member, world.enterprise)
+
+
+def log_in_with_a_password(world, login, staff):
+    data = {"login": world.member.user.username, "password": factories.PASSWORD}
+    return post(Client(), "/accounts/login/", data), lambda: Expected(world.member, world.member, None)
+
+
+def resend_the_credentials(world, login, staff):
+    services.designate_foreign_main(
+        actor_of(world, world.legal_representative),
+        given_name="Ana",
+        surname="Silva",
+        email="ana@example.pt",
+        mobile_phone="+351912345678",
+        language="en",
+    )
+    foreign = Person.objects.get(surname="Silva")
+    act = post(login(world.legal_representative), e(world, "main-manager/"), {"form": "resend"})
+    return act, lambda: Expected(world.legal_representative, foreign, world.enterprise)
+
+
+def register_a_legal_representative(world, login, staff):
+    data = {
+        "number": "0403019261",
+        "name": "New Co",
+        "preferred_language": "nl",
+        "status": "pending",
+        "legal_representatives-TOTAL_FORMS": "1",
+        "legal_representatives-INITIAL_FORMS": "0",
+        "legal_representatives-0-person": world.outsider.pk,
+        "legal_representatives-0-valid_from": "2026-01-01",
+        "groups-TOTAL_FORMS": "0",
+        "groups-INITIAL_FORMS": "0",
+    }
+    act = post(staff, "/admin/access/enterprise/add/", data)
+    return act, lambda: Expected(None, world.outsider, Enterprise.objects.get(number="0403019261"))
+
+
+def update_the_contact_data(world, login, staff):
+    data = {
+        "general-general_email": "info@acme.be",
+        "general-correspondence_language": "nl",
+        "registered_office-street": "Rue de la Loi",
+        "registered_office-number": "16",
+        "registered_office-postal_code": "1000",
+        "registered_office-city": "Bruxelles",
+    }
+    act = post(login(world.member), e(world, "contact-data/"), data)
+    return act, lambda: Expected(world.member, None, world.enterprise)
+
+
+def post_an_ebox_message(world, login, staff):
+    data = {
+        "enterprise": world.enterprise.pk,
+        "sender_institution": "ONSS",
+        "subject": "Reminder",
+        "body": "Body",
+        "sent_at_0": "2026-01-05",
+        "sent_at_1": "10:00:00",
+    }
+    return post(staff, "/admin/ebox/message/add/", data), lambda: Expected(None, None, world.enterprise)
+
+
+def register_a_chaman_sender(world, login, staff):
+    data = {"number": "654321", "name": "Tina", "email": "t@acme.be"}
+    act = post(login(world.group_manager), e(world, "chaman/sender/"), data)
+    return act, lambda: Expected(world.group_manager, None, world.enterprise)
+
+
+def save_the_structured_messages(world, login, staff):
+    data = {"exchanges": "on", "contact_name": "Sam", "delivery": "ebox"}
+    act = post(login(world.main), e(world, "structured-messages/"), data)
+    return act, lambda: Expected(world.main, None, world.enterprise)
+
+
+# The kinds that a login through the identity provider writes are in TestFederatedFirstLogin.
+FEDERATED_FIRST_LOGIN = ("profile_updated", "logged_in", "enterprise_activated")
+
+Case = Callable[..., tuple[Callable[[], None], Callable[[], Expected]]]
+
+CASES: dict[str, Case] = {
+    "designation_created": designate_a_co_main,
+    "designation_revoked": revoke_the_group_manager,
+    "user_created": add_a_user,
+    "service_granted": grant_a_service,
+    "service_revoked": revoke_a_service,
+    "membership_blocked": block_for_the_group,
+    "membership_unblocked": unblock_for_the_group,
+    "enterprise_blocked": block_everywhere,
+    "enterprise_unblocked": unblock_everywhere,
+    "membership_deleted": delete_from_the_group,
+    "logged_in": log_in_with_a_password,
+    "credentials_sent": resend_the_credentials,
+    "representative_registered": register_a_legal_representative,
+    "contactdata_updated": update_the_contact_data,
+    "ebox_message_posted": post_an_ebox_message,
+    "chaman_changed": register_a_chaman_sender,
+    "structured_messages_changed": save_the_structured_messages,
+}
+
+
+def test_every_kind_of_event_has_a_case():
+    assert set(AuditEvent.Action.values) == set(CASES) | set(FEDERATED_FIRST_LOGIN)
+
+
+@pytest.fixture
+def staff(world):
+    user = get_user_model().objects.create_superuser("staff", "staff@example.be", "x")
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(user)
+    return client
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("kind", CASES)
+def test_the_event_writes_exactly_one_row(world, login, staff, kind):
+    act, expected = CASES[kind](world, login, staff)  # prepares the scene, journals nothing yet
+    rows = journal_written_by(act)
+    assert [row.action for row in rows] == [kind]
+    row, who = rows[0], expected()
+    assert (row.actor, row.target_person, row.enterprise) == (who.actor, who.target, who.enterprise)
+    if row.actor is not None:
+        assert row.ip_address == "127.0.0.1"
+
+
+@pytest.mark.django_db
+def test_the_staff_exception_procedure_writes_one_revocation_and_one_designation(world, staff):
+    niss = factories.niss()
+    path = f"/admin/access/enterprise/{world.enterprise.pk}/main-manager/"
+    data = {"niss": niss, "given_name": "Nora", "surname": "New", "language": "en", "reason": "LR unreachable"}
+    rows = journal_written_by(post(staff, path, data))
+    assert [row.action for row in rows] == ["designation_revoked", "designation_created"]
+    revoked, created = rows
+    assert (revoked.actor, revoked.target_person, revoked.enterprise) == (None, world.main, world.enterprise)
+    assert (created.actor, created.target_person.niss, created.enterprise) == (None, niss, world.enterprise)
+    assert created.after["staff"] == revoked.after["staff"] == "staff"
+    assert created.reason == revoked.reason == "LR unreachable"
+
+
+# --- The first login through the identity provider, over real HTTP --------------------------
+
+
+@pytest.fixture
+def federal_login(settings, live_server):
+    """The federated login goes to the development identity provider of the live server."""
+    provider = settings.SOCIALACCOUNT_PROVIDERS["openid_connect"]
+    app = {**provider["APPS"][0], "settings": {"server_url": f"{live_server.url}/dev-idp"}}
+    settings.SOCIALACCOUNT_PROVIDERS = {"openid_connect": {**provider, "APPS": [app]}}
+    return live_server.url
+
+
+def hidden_fields(page: str) -> dict[str, str]:
+    found = re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page)
+    return {name: html.unescape(value) for name, value in found}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_first_federated_login_of_a_pending_main_manager_writes_one_row_of_each_kind(world, federal_login):
+    pending, _groups = factories.enterprise("Pending", roles=("employer",))
+    Enterprise.objects.filter(pk=pending.pk).update(status="pending", activated_at=None)
+    main = factories.person(None, "Nadia", "Nouvelle")  # no login account yet
+    Designation.objects.create(enterprise=pending, person=main, kind="main")
+
+    def log_in_through_the_identity_provider():
+        browser = requests.Session()
+        browser.headers["Accept-Language"] = "en"
+        browser.get(f"{federal_login}/accounts/login/", timeout=10)
+        token = browser.cookies["csrftoken"]
+        authorize = browser.post(
+            f"{federal_login}/accounts/oidc/federal/login/", {"csrfmiddlewaretoken": token}, timeout=10
+        )
+        assert "Development identity provider" in authorize.text
+        answer = {**hidden_fields(authorize.text), "niss": main.niss, "method": "itsme"}
+        landing = browser.post(authorize.url, answer, timeout=20)
+        assert landing.url.endswith("/activated/"), landing.text[:2000]
+
+    rows = journal_written_by(log_in_through_the_identity_provider)
+    assert sorted(row.action for row in rows) == sorted(FEDERATED_FIRST_LOGIN)
+    main.refresh_from_db()
+    for row in rows:
+        assert (row.actor, row.target_person) == (main, main)
+        assert row.enterprise == (pending if row.action == "enterprise_activated" else None)

@@ -46,6 +46,13 @@ class World:
 
 
 @pytest.fixture(autouse=True)
+def static_files_looked_up_on_request(settings):
+    """Each test client loads the middleware afresh, and WhiteNoise would index every static file
+    each time (a tenth of a second); looking them up on request, as in development, is enough here."""
+    settings.WHITENOISE_AUTOREFRESH = True
+
+
+@pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

@@ -275,13 +275,6 @@ HUGE = 100_000
 HUGE_IN_URL = 4_000
 
 
-@pytest.fixture(autouse=True)
-def static_files_looked_up_on_request(settings):
-    """Each test client loads the middleware afresh, and WhiteNoise would index every static file
-    each time (a tenth of a second); looking them up on request, as in development, is enough here."""
-    settings.WHITENOISE_AUTOREFRESH = True
-
-
 @dataclass(frozen=True)
 class Junk:
     """A payload with noise around it, made invalid for any text field: a NUL byte inside, or

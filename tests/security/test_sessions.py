@@ -40,13 +40,6 @@ pytestmark = pytest.mark.django_db
 SESSION_COOKIE = django_settings.SESSION_COOKIE_NAME
 
 
-@pytest.fixture(autouse=True)
-def static_files_looked_up_on_request(settings):
-    """Each test client loads the middleware afresh, and WhiteNoise would index every static file
-    each time (a tenth of a second); looking them up on request, as in development, is enough here."""
-    settings.WHITENOISE_AUTOREFRESH = True
-
-
 def browser(**extra: Any) -> Client:
     return Client(HTTP_ACCEPT_LANGUAGE="en", **extra)
 

@@ -5,7 +5,8 @@ from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import BigIntegerField, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Value
+from django.db import connection
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import get_language
 
@@ -103,32 +104,8 @@ def standings_of(
     }
     if not person_ids:
         return result
-    # Everything held, as (person, kind, domain, group) rows of one UNION ALL query.
-    no_id = Value(None, output_field=BigIntegerField())
-    held_rows = (
-        current_designations()
-        .filter(enterprise_id=enterprise_id, person_id__in=person_ids)
-        .values_list("person_id", "kind", "domain_id", "group_id")
-        .order_by()
-        .union(
-            current_legal_representatives()
-            .filter(enterprise_id=enterprise_id, person_id__in=person_ids)
-            .values_list("person_id", Value(_LEGAL_REPRESENTATIVE), no_id, no_id)
-            .order_by(),
-            current_memberships()
-            .filter(group__enterprise_id=enterprise_id, person_id__in=person_ids)
-            .values_list("person_id", Value(_MEMBER), no_id, "group_id")
-            .order_by(),
-            current_enterprise_blocks()
-            .filter(enterprise_id=enterprise_id, person_id__in=person_ids)
-            .values_list("person_id", Value(_BLOCKED), no_id, no_id)
-            .order_by(),
-            all=True,
-        )
-        .order_by()
-    )
     held: dict[int, list[tuple[str, int | None, int | None]]] = {pk: [] for pk in person_ids}
-    for person_id, kind, domain_id, group_id in held_rows:
+    for person_id, kind, domain_id, group_id in _held_rows(person_ids, enterprise_id):
         held[person_id].append((kind, domain_id, group_id))
     for pk, rows in held.items():
         kinds = {kind for kind, _, _ in rows}
@@ -151,6 +128,45 @@ def standings_of(
 _LEGAL_REPRESENTATIVE = "legal_representative"
 _MEMBER = "member"
 _BLOCKED = "blocked_everywhere"
+
+# Everything people hold in one enterprise, as (person, kind, domain, group) rows of one query.
+# It runs on every page, and Django took longer to build it from four querysets than the database
+# takes to answer it (docs/benchmarks.md), so it is written out; {people} becomes one placeholder
+# per person. Its conditions are those of the current_* querysets above, and its kinds the
+# constants above: tests/access/test_standing.py holds the two to the same answers.
+_HELD_SQL = """
+SELECT person_id, kind, domain_id, group_id FROM access_designation
+ WHERE enterprise_id = %s AND person_id IN ({people})
+   AND revoked_at IS NULL AND valid_from <= %s AND (valid_until IS NULL OR valid_until > %s)
+UNION ALL
+SELECT person_id, 'legal_representative', NULL, NULL FROM access_legalrepresentative
+ WHERE enterprise_id = %s AND person_id IN ({people})
+   AND valid_from <= %s AND (valid_until IS NULL OR valid_until >= %s)
+UNION ALL
+SELECT membership.person_id, 'member', NULL, membership.group_id
+  FROM access_membership membership JOIN access_group grp ON grp.id = membership.group_id
+ WHERE grp.enterprise_id = %s AND membership.person_id IN ({people}) AND membership.removed_at IS NULL
+UNION ALL
+SELECT person_id, 'blocked_everywhere', NULL, NULL FROM access_enterpriseblock
+ WHERE enterprise_id = %s AND person_id IN ({people})
+   AND lifted_at IS NULL AND ("until" IS NULL OR "until" >= %s)
+"""
+
+
+def _held_rows(person_ids: set[int], enterprise_id: int) -> list[tuple[int, str, int | None, int | None]]:
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    today = connection.ops.adapt_datefield_value(timezone.localdate())
+    people = sorted(person_ids)
+    sql = _HELD_SQL.format(people=", ".join(["%s"] * len(people)))
+    params = [
+        *(enterprise_id, *people, now, now),
+        *(enterprise_id, *people, today, today),
+        *(enterprise_id, *people),
+        *(enterprise_id, *people, today),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 def enterprises_of(person: Person) -> QuerySet[Enterprise]:

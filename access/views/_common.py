@@ -1,5 +1,6 @@
 """What every page of an enterprise does first: find the actor, check, lay out the menu."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -73,8 +74,12 @@ def page_context(actor: Actor, *, services: set[str] | None = None, **extra: Any
     }
 
 
-def paginate(request: HttpRequest, queryset: Any) -> Any:
-    return Paginator(queryset, settings.PAGE_SIZE).get_page(request.GET.get("page"))
+def paginate(request: HttpRequest, queryset: Any, count: Callable[[], int] | None = None) -> Any:
+    """The requested page; `count` is a quicker way to count the same rows, when there is one."""
+    paginator = Paginator(queryset, settings.PAGE_SIZE)
+    if count is not None:
+        paginator.count = count()  # a cached property: set, it is not computed
+    return paginator.get_page(request.GET.get("page"))
 
 
 @dataclass

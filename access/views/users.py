@@ -87,7 +87,8 @@ def user_list(request: HttpRequest, enterprise_id: int) -> HttpResponse:
     query, redirection = search_query(request)
     if redirection:
         return redirection
-    page = paginate(request, selectors.people_in_scope(actor, query))
+    count = None if query else (lambda: selectors.count_people_in_scope(actor))
+    page = paginate(request, selectors.people_in_scope(actor, query), count=count)
     return render(request, "access/user_list.html", page_context(actor, page=page, query=query))
 
 

@@ -107,6 +107,25 @@ class TestScope:
         assert world.pension_member.full_name in users
         assert world.tax_member.full_name not in users
 
+    def test_the_users_page_counts_each_person_in_scope_once(self, world, login):
+        # Acme's users: member (employer), pension_member, tax_member. One more person in two
+        # groups counts once; a person removed from their group does not count.
+        twice = factories.person()
+        factories.member(twice, world.groups["employer"])
+        factories.member(twice, world.groups["pension_fund"])
+        factories.member(factories.person(), world.groups["taxpayer"])
+        gone = factories.member(factories.person(), world.groups["employer"])
+        Membership.objects.filter(pk=gone.pk).update(removed_at=gone.created_at)
+
+        def heading(persona, **search):
+            page = login(getattr(world, persona)).get(url(world, "user_list"), search).content.decode()
+            return page.split("<h2>")[1].split("</h2>")[0]
+
+        assert heading("main") == "5 people"
+        assert heading("access_manager") == "3 people"  # the nsso_employer domain: employer and pension fund
+        assert heading("group_manager") == "2 people"
+        assert heading("main", q="Taxman") == "1 person"
+
     def test_search_by_niss_finds_nothing_out_of_scope(self, world, login):
         client = login(world.group_manager)
         found = client.post(url(world, "user_list"), {"q": world.member.niss_display})

@@ -110,7 +110,8 @@ def user_detail(request: HttpRequest, enterprise_id: int, person_id: int) -> Htt
         actor,
         person=person,
         memberships=[(m, bool(policy.can_act_in_group(actor.standing, target, m.group_id))) for m in memberships],
-        enterprise_block=selectors.enterprise_block_of(actor.enterprise, person),
+        # The standing knows whether the person is blocked for all groups; the block's reason is read only then.
+        enterprise_block=selectors.enterprise_block_of(actor.enterprise, person) if target.blocked_everywhere else None,
         can_block_everywhere=policy.can_block_everywhere(actor.standing, target),
     )
     return render(request, "access/user_detail.html", context)

@@ -80,6 +80,15 @@ def issue_temporary_password(user: User) -> str:
     return password
 
 
+def message_id(message: OutboundMessage) -> str:
+    """The same Message-ID for every attempt at one outbox row. A worker that dies after the mail
+    server took the message, but before it recorded the send, leaves the next worker to send it
+    again (at least once, see the README); with the same identifier it is the same message, which
+    mail stores and clients show once."""
+    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or "localhost"
+    return f"<outbox-{message.pk}-{message.created_at:%Y%m%d%H%M%S}@{domain}>"
+
+
 def _send(message: OutboundMessage) -> None:
     user = message.user
     with translation.override(message.language):
@@ -88,7 +97,7 @@ def _send(message: OutboundMessage) -> None:
             subject = str(render_to_string("emails/username_subject.txt", context)).strip()
             body = str(render_to_string("emails/username_body.txt", context))
             try:
-                EmailMessage(subject, body, to=[message.recipient]).send()
+                EmailMessage(subject, body, to=[message.recipient], headers={"Message-ID": message_id(message)}).send()
             except OSError as exc:  # SMTP refused, unreachable or timed out
                 raise DeliveryError(f"e-mail not accepted: {type(exc).__name__}") from exc
         else:

@@ -101,6 +101,8 @@ def test_a_worker_killed_during_the_send_leaves_the_message_to_the_next_one(
         # and the next worker sent it again. The SMS, sent after the e-mail, arrived once.
         assert len(smtp.messages) == 2
         assert smtp.bodies()[0] == smtp.bodies()[1]
+        # ... as the same message: one Message-ID, which mail stores and clients show once.
+        assert smtp.messages[0]["Message-ID"] == smtp.messages[1]["Message-ID"] == outbox.message_id(email)
         assert person.user.get_username() in smtp.bodies()[0]
         assert len(sms_gateway.accepted) == 1
         email.refresh_from_db()

@@ -5,7 +5,7 @@ from datetime import date
 
 from django.contrib.auth import get_user_model
 
-from access import selectors
+from access import selectors, services
 from access.identifiers import make_niss
 from access.models import Designation, Enterprise, Grant, Group, Membership, OnlineService, Person, RoleType
 from tests import leaks
@@ -66,3 +66,18 @@ def actor_of(world, person: Person) -> selectors.Actor:
     return selectors.Actor(
         person=person, enterprise=world.enterprise, standing=selectors.standing_of(person.pk, world.enterprise.pk)
     )
+
+
+def foreign_main(world, by: Person | None = None, **fields) -> Person:
+    """A Main Access Manager without a Belgian number, designated for the world's enterprise by its
+    legal representative (or `by`); their username e-mail and temporary-password SMS are queued."""
+    details = {
+        "given_name": "Ana",
+        "surname": "Silva",
+        "email": "ana.silva@example.pt",
+        "mobile_phone": "+351912345678",
+        "language": "en",
+        **fields,
+    }
+    services.designate_foreign_main(actor_of(world, by or world.legal_representative), **details)
+    return selectors.main_manager_of(world.enterprise).designation.person

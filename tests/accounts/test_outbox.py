@@ -9,6 +9,7 @@ from access import selectors, services
 from accounts import outbox
 from accounts.models import OutboundMessage
 from accounts.sms import LocmemBackend
+from tests import factories
 from tests.factories import actor_of
 
 pytestmark = pytest.mark.django_db
@@ -16,16 +17,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def foreign_main(world):
-    services.designate_foreign_main(
-        actor_of(world, world.legal_representative),
-        given_name="Jean",
-        surname="Dupré",
-        email="jean@example.fr",
-        mobile_phone="+33612345678",
-        language="fr",
+    return factories.foreign_main(
+        world, given_name="Jean", surname="Dupré", email="jean@example.fr", mobile_phone="+33612345678", language="fr"
     )
-    designation = selectors.main_manager_of(world.enterprise).designation
-    return designation.person
 
 
 def messages_of(person):
@@ -131,14 +125,7 @@ def test_resending_rotates_the_password(world, foreign_main):
 
 def test_a_foreign_person_needs_an_email_and_a_mobile(world):
     with pytest.raises(services.ActionRefused):
-        services.designate_foreign_main(
-            actor_of(world, world.legal_representative),
-            given_name="No",
-            surname="Phone",
-            email="no@example.fr",
-            mobile_phone="",
-            language="fr",
-        )
+        factories.foreign_main(world, mobile_phone="")
     assert not OutboundMessage.objects.exists()
     assert selectors.main_manager_of(world.enterprise).designation.person == world.main
 
@@ -147,14 +134,7 @@ def test_only_a_legal_representative_designates_the_main_manager(world):
     from django.core.exceptions import PermissionDenied
 
     with pytest.raises(PermissionDenied):
-        services.designate_foreign_main(
-            actor_of(world, world.co_main),
-            given_name="Co",
-            surname="Up",
-            email="co@example.fr",
-            mobile_phone="+33612345678",
-            language="fr",
-        )
+        factories.foreign_main(world, by=world.co_main)
     assert not OutboundMessage.objects.exists()
 
 

@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from access import selectors, services
+from access import selectors
 from accounts import outbox
 from accounts.models import OutboundMessage
 from accounts.tasks import deliver_message
+from tests import factories
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_START = [
@@ -57,19 +58,7 @@ def redis_outage():
 def test_redis_down_when_the_designation_commits_then_a_real_worker_delivers_once(
     world, redis_outage, smtp_server, sms_gateway, tmp_path
 ):
-    actor = selectors.Actor(
-        person=world.legal_representative,
-        enterprise=world.enterprise,
-        standing=selectors.standing_of(world.legal_representative.pk, world.enterprise.pk),
-    )
-    services.designate_foreign_main(
-        actor,
-        given_name="Ana",
-        surname="Silva",
-        email="ana.silva@example.pt",
-        mobile_phone="+351912345678",
-        language="en",
-    )
+    factories.foreign_main(world)
     # The designation stands; the messages wait for the broker.
     assert selectors.main_manager_of(world.enterprise).designation.person.surname == "Silva"
     assert sorted(OutboundMessage.objects.values_list("channel", "status")) == [

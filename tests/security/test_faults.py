@@ -17,27 +17,12 @@ from django.conf import global_settings
 from django.contrib.auth import authenticate
 from django.db import connection
 
-from access import selectors, services
 from access.models import AuditEvent, Designation, Membership, OnlineService, Person
 from accounts import outbox
 from accounts.models import OutboundMessage
 from tests import factories, leaks
 from tests.accounts.test_worker import _start_worker, wait_for
-from tests.factories import actor_of
 from tests.servers import SmtpServer
-
-
-def designate_a_foreign_main(world) -> Person:
-    services.designate_foreign_main(
-        actor_of(world, world.legal_representative),
-        given_name="Ana",
-        surname="Silva",
-        email="ana.silva@example.pt",
-        mobile_phone="+351912345678",
-        language="en",
-    )
-    return selectors.main_manager_of(world.enterprise).designation.person
-
 
 # --- A worker killed while it sends ---------------------------------------------------------
 
@@ -81,7 +66,7 @@ def test_a_worker_killed_during_the_send_leaves_the_message_to_the_next_one(
     first = _start_worker(first_log, smtp, sms_gateway)
     second = None
     try:
-        person = designate_a_foreign_main(world)  # on commit, the username e-mail goes to the broker
+        person = factories.foreign_main(world)  # on commit, the username e-mail goes to the broker
         assert smtp.received.wait(30), first_log.read_text()
         os.kill(first.pid, signal.SIGKILL)  # in the middle of the send: the server has not answered
         first.wait(timeout=10)
@@ -222,7 +207,7 @@ def test_a_failed_resend_queues_and_sends_nothing(
     """Resending the credentials writes a new password state and two outbox rows, then its
     journal row. When the journal row fails, nothing of it stays, nothing is queued on commit,
     nothing is sent, and the password the person holds still works."""
-    person = designate_a_foreign_main(world)  # the tasks run at commit: e-mail, then SMS
+    person = factories.foreign_main(world)  # the tasks run at commit: e-mail, then SMS
     assert (len(smtp_server.messages), len(sms_gateway.accepted)) == (1, 1)
     username = person.user.get_username()
     password = sms_gateway.accepted[0]["text"].strip().splitlines()[-1]

@@ -208,15 +208,7 @@ def log_in_with_a_password(world, login, staff):
 
 
 def resend_the_credentials(world, login, staff):
-    services.designate_foreign_main(
-        actor_of(world, world.legal_representative),
-        given_name="Ana",
-        surname="Silva",
-        email="ana@example.pt",
-        mobile_phone="+351912345678",
-        language="en",
-    )
-    foreign = Person.objects.get(surname="Silva")
+    foreign = factories.foreign_main(world)
     act = post(login(world.legal_representative), e(world, "main-manager/"), {"form": "resend"})
     return act, lambda: Expected(world.legal_representative, foreign, world.enterprise)
 

@@ -6,15 +6,17 @@ Nothing secret passes through a task: the temporary password is made at the mome
 sent, stored as a hash on the user, and put in the SMS body only.
 """
 
+import functools
 import logging
 import secrets
 import string
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.template.loader import render_to_string
+from django.template.backends.django import DjangoTemplates
 from django.utils import timezone, translation
 
 from accounts.models import OutboundMessage, User
@@ -89,13 +91,38 @@ def message_id(message: OutboundMessage) -> str:
     return f"<outbox-{message.pk}-{message.created_at:%Y%m%d%H%M%S}@{domain}>"
 
 
+@functools.cache
+def _text_templates() -> DjangoTemplates:
+    """E-mails and SMS are plain text: the templates under templates/emails/ have an engine of their
+    own, without HTML escaping, so that D'Hondt arrives as D'Hondt and not as D&#x27;Hondt. The
+    engine sees that folder only, and nothing else renders it."""
+    return DjangoTemplates(
+        {
+            "NAME": "plain-text",
+            "DIRS": [settings.BASE_DIR / "templates" / "emails"],
+            "APP_DIRS": False,
+            "OPTIONS": {"autoescape": False},
+        }
+    )
+
+
+def render_text(name: str, context: dict[str, Any]) -> str:
+    """A plain-text template of templates/emails/, as typed (no HTML escaping)."""
+    return _text_templates().get_template(name).render(context)
+
+
+def render_subject(name: str, context: dict[str, Any]) -> str:
+    """A subject line: one line whatever the template or a translation holds."""
+    return " ".join(render_text(name, context).split())
+
+
 def _send(message: OutboundMessage) -> None:
     user = message.user
     with translation.override(message.language):
         if message.purpose == OutboundMessage.Purpose.USERNAME:
             context = {"user": user, "username": user.get_username()}
-            subject = str(render_to_string("emails/username_subject.txt", context)).strip()
-            body = str(render_to_string("emails/username_body.txt", context))
+            subject = render_subject("username_subject.txt", context)
+            body = render_text("username_body.txt", context)
             try:
                 EmailMessage(subject, body, to=[message.recipient], headers={"Message-ID": message_id(message)}).send()
             except OSError as exc:  # SMTP refused, unreachable or timed out
@@ -103,7 +130,7 @@ def _send(message: OutboundMessage) -> None:
         else:
             password = issue_temporary_password(user)
             context = {"password": password, "expires": user.temporary_password_expires_at}
-            body = str(render_to_string("emails/temporary_password_sms.txt", context)).strip()
+            body = render_text("temporary_password_sms.txt", context).strip()
             try:
                 send_sms(Sms(to=message.recipient, body=body))
             except SmsDeliveryError as exc:

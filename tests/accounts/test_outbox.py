@@ -1,6 +1,8 @@
 """The foreign Main Access Manager's messages: written with the designation, sent in order, once,
 and left pending (never lost) while the SMTP server or the SMS gateway is down."""
 
+from pathlib import Path
+
 import pytest
 from django.contrib.auth import authenticate
 from django.core import mail
@@ -143,3 +145,71 @@ def test_the_legal_representative_resends_from_the_main_manager_page(world, logi
     response = client.post(f"/e/{world.enterprise.pk}/main-manager/", {"form": "resend"}, follow=True)
     assert "A new username and temporary password are on their way" in response.content.decode()
     assert OutboundMessage.objects.filter(user=foreign_main.user, channel="email").count() == 2
+
+
+# --- Plain text as typed ---------------------------------------------------------------------
+
+
+def header_text(value):
+    from email.header import decode_header, make_header
+
+    return str(make_header(decode_header(value)))
+
+
+@pytest.mark.parametrize(("given_name", "surname"), [("Zoë", "D'Hondt"), ("Ölçer & <Fils>", 'Van "den" Berg')])
+def test_names_and_characters_arrive_as_typed_by_email_and_sms(world, smtp_server, sms_gateway, given_name, surname):
+    person = factories.foreign_main(world, given_name=given_name, surname=surname)
+    email, sms = messages_of(person)
+    assert outbox.deliver(email.pk) == "sent"
+    assert outbox.deliver(sms.pk) == "sent"
+
+    [received] = smtp_server.messages
+    body = smtp_server.bodies()[0]
+    assert body.splitlines()[0] == f"Hello {given_name} {surname},"
+    assert person.user.get_username() in body
+    assert header_text(received["Subject"]) == "Your username for Access Management"
+    [text] = [accepted["text"] for accepted in sms_gateway.accepted]
+    assert text.startswith("Access Management – your temporary password (it works once, until ")
+    for entity in ("&#x27;", "&#39;", "&amp;", "&lt;", "&gt;", "&quot;", "&#x"):
+        assert entity not in body + text
+
+
+EMAIL_TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "emails"
+
+
+def test_every_email_and_sms_template_renders_as_typed_and_subjects_on_one_line():
+    from django.utils import timezone, translation
+
+    from accounts.models import User
+
+    typed = 'Ölçer & <Fils> D\'Hondt "x"'
+    context = {
+        "user": User(first_name=typed, last_name=typed),
+        "username": typed,
+        "password": typed,
+        "expires": timezone.now(),
+    }
+    names = sorted(path.name for path in EMAIL_TEMPLATES.glob("**/*") if path.is_file())
+    assert names  # a template moved elsewhere would make this test pass on nothing
+    for language in ("fr", "nl", "de", "en"):
+        with translation.override(language):
+            for name in names:
+                text = outbox.render_text(name, context)
+                assert "&#" not in text and "&amp;" not in text and "&lt;" not in text and "&quot;" not in text, name
+                if name.endswith("_subject.txt"):
+                    subject = outbox.render_subject(name, context)
+                    assert subject and "\n" not in subject and "\r" not in subject, name
+
+
+def test_nothing_renders_the_email_templates_with_html_escaping():
+    """The templates of e-mails and SMS go through outbox.render_text only: the site's engine
+    would escape them."""
+    root = EMAIL_TEMPLATES.parents[1]
+    sources = [
+        path
+        for app in ("access", "accounts", "portal", "contactdata", "chaman", "ebox", "devidp")
+        for path in (root / app).glob("**/*.py")
+    ]
+    assert sources
+    for path in sources:
+        assert '"emails/' not in path.read_text() and "'emails/" not in path.read_text(), path

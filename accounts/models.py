@@ -68,6 +68,9 @@ class OutboundMessage(models.Model):
     )
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    # When the sweeper queues a pending message (again): set each time it is queued, so that it is
+    # queued once per due time. Empty while it waits for an earlier message, and once it ends.
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
     last_error = models.CharField(_("last error"), max_length=500, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
@@ -76,7 +79,7 @@ class OutboundMessage(models.Model):
         verbose_name = _("outbound message")
         verbose_name_plural = _("outbound messages")
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["status", "created_at"], name="message_status_idx")]
+        indexes = [models.Index(fields=["next_attempt_at"], condition=Q(status="pending"), name="message_due_idx")]
         constraints = [
             models.CheckConstraint(condition=~Q(status="sent") | Q(sent_at__isnull=False), name="message_sent_has_date")
         ]

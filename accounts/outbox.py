@@ -1,6 +1,13 @@
 """The outbox: messages are rows written with the change that causes them, then delivered by a
-Celery task that takes the row's id. Delivery is idempotent (a sent row is never sent again) and
-a failed delivery leaves the row pending for a retry, by the task itself or by the sweeper.
+Celery task that takes the row's id. Delivery is idempotent (a sent row is never sent again).
+
+A message is queued when it becomes pending, and its next attempt is due a while later; the
+sweeper (`flush`, every minute) queues again the pending messages whose attempt is due, and moves
+their due time on by the retry schedule as it does. That is the one retry mechanism: the task
+makes one attempt and never retries itself. The schedule lives in the database, the store of
+record, where staff see it; a countdown kept in Redis would be lost with Redis, and one longer
+than the broker's visibility timeout would run twice. After `OUTBOX_MAX_ATTEMPTS` attempts the
+message fails, and so does every message waiting on it (the SMS after the username e-mail).
 
 Nothing secret passes through a task: the temporary password is made at the moment its SMS is
 sent, stored as a hash on the user, and put in the SMS body only.
@@ -10,12 +17,13 @@ import functools
 import logging
 import secrets
 import string
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
+from django.db.models import Q
 from django.template.backends.django import DjangoTemplates
 from django.utils import timezone, translation
 
@@ -29,7 +37,13 @@ PASSWORD_ALPHABET = string.ascii_letters + string.digits
 
 
 class DeliveryError(Exception):
-    """A message could not be delivered now; it stays pending."""
+    """A provider did not take the message at this attempt."""
+
+
+def due_again(attempts: int, now: datetime | None = None) -> datetime:
+    """When a message that had `attempts` attempts is queued again if this one does not end it."""
+    schedule = settings.OUTBOX_RETRY_SECONDS
+    return (now or timezone.now()) + timedelta(seconds=schedule[min(attempts, len(schedule) - 1)])
 
 
 def queue(messages: list[OutboundMessage]) -> None:
@@ -59,6 +73,7 @@ def credentials_messages(user: User, *, email: str, phone: str, language: str) -
         purpose=OutboundMessage.Purpose.USERNAME,
         recipient=email,
         language=language,
+        next_attempt_at=due_again(0),  # queued on commit; due again if that task never runs
     )
     sms_message = OutboundMessage.objects.create(
         user=user,
@@ -138,8 +153,12 @@ def _send(message: OutboundMessage) -> None:
 
 
 def deliver(message_id: int) -> str:
-    """Send one message if it is still pending; answer its status (never its content)."""
+    """Make one attempt at a message if it is still pending; answer its status (never its content).
+
+    A failed attempt leaves the message pending until its due time, set when it was queued; the
+    last one fails it, and the messages waiting on it."""
     error: DeliveryError | None = None
+    given_up: list[OutboundMessage] = []
     with transaction.atomic():
         message = OutboundMessage.objects.select_for_update().select_related("user").filter(pk=message_id).first()
         if message is None:
@@ -152,25 +171,71 @@ def deliver(message_id: int) -> str:
         except DeliveryError as exc:
             error = exc
             message.last_error = str(exc)[:500]
-            message.save(update_fields=["attempts", "last_error"])
+            if message.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
+                message.status = Status.FAILED
+                message.next_attempt_at = None
+                given_up = _fail_waiting_on(message)
+            message.save(update_fields=["attempts", "last_error", "status", "next_attempt_at"])
         else:
             message.status = Status.SENT
             message.sent_at = timezone.now()
             message.last_error = ""
-            message.save(update_fields=["attempts", "status", "sent_at", "last_error"])
-            following = list(message.next_messages.filter(status=Status.WAITING))
+            message.next_attempt_at = None
+            message.save(update_fields=["attempts", "status", "sent_at", "last_error", "next_attempt_at"])
+            following = list(message.next_messages.select_for_update().filter(status=Status.WAITING))
             for next_message in following:
                 next_message.status = Status.PENDING
-                next_message.save(update_fields=["status"])
+                next_message.next_attempt_at = due_again(0)
+            OutboundMessage.objects.bulk_update(following, ["status", "next_attempt_at"])
             queue(following)
-    if error is not None:
-        logger.warning("Message %s not delivered (attempt %s): %s", message_id, message.attempts, error)
-        raise error
-    return Status.SENT
+    if error is not None and message.status == Status.FAILED:
+        logger.error("Message %s failed after %s attempts: %s", message_id, message.attempts, error)
+        for waiting in given_up:
+            logger.error("Message %s will not be sent: %s", waiting.pk, waiting.last_error)
+    elif error is not None:
+        logger.warning(
+            "Message %s not delivered (attempt %s of %s), tried again from %s: %s",
+            message_id,
+            message.attempts,
+            settings.OUTBOX_MAX_ATTEMPTS,
+            message.next_attempt_at,
+            error,
+        )
+    return message.status
 
 
-def flush(older_than: timedelta = timedelta(seconds=30)) -> int:
-    """Queue again every message still pending after a while (the broker or a provider was down)."""
-    stale = list(OutboundMessage.objects.filter(status=Status.PENDING, created_at__lte=timezone.now() - older_than))
-    _publish([message.pk for message in stale])
-    return len(stale)
+def _fail_waiting_on(message: OutboundMessage) -> list[OutboundMessage]:
+    """The messages waiting on a failed one fail with it: an SMS with a password for a username
+    that never arrived would be of no use."""
+    failed: list[OutboundMessage] = []
+    earlier = [message]
+    while earlier:
+        later = list(OutboundMessage.objects.select_for_update().filter(after__in=earlier, status=Status.WAITING))
+        for waiting in later:
+            waiting.status = Status.FAILED
+            waiting.last_error = f"not sent: message {waiting.after_id} before it failed"
+        OutboundMessage.objects.bulk_update(later, ["status", "last_error"])
+        failed += later
+        earlier = later
+    return failed
+
+
+def flush() -> int:
+    """Queue the pending messages whose attempt is due (Celery beat runs this every minute).
+
+    Each is claimed as it is queued: its next attempt moves on by the retry schedule, so that it
+    is queued once per due time however often this runs, and again only if that attempt fails or
+    is lost (the broker or the worker died). A message in the middle of an attempt is skipped."""
+    now = timezone.now()
+    with transaction.atomic():
+        due = list(
+            OutboundMessage.objects.select_for_update(skip_locked=True)
+            .filter(Q(next_attempt_at__lte=now) | Q(next_attempt_at__isnull=True), status=Status.PENDING)
+            .only("pk", "attempts", "next_attempt_at")
+            .order_by("pk")
+        )
+        for message in due:
+            message.next_attempt_at = due_again(message.attempts, now)
+        OutboundMessage.objects.bulk_update(due, ["next_attempt_at"])
+    _publish([message.pk for message in due])
+    return len(due)

@@ -126,6 +126,32 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "timeout": 2}
 CELERY_BEAT_SCHEDULE = {"flush-outbox": {"task": "accounts.tasks.flush_outbox", "schedule": 60.0}}
 
+
+def env_positive_ints(name: str, default: str) -> list[int]:
+    """Whole numbers of 1 or more, comma-separated."""
+    try:
+        values = [int(item) for item in env_list(name, default)]
+    except ValueError:
+        values = []
+    if not values or min(values) < 1:
+        raise ImproperlyConfigured(
+            f"{name} must be whole numbers of 1 or more, comma-separated, not {os.environ.get(name, default)!r}"
+        )
+    return values
+
+
+def env_positive_int(name: str, default: str) -> int:
+    value = os.environ.get(name) or default
+    if not value.isdigit() or int(value) < 1:
+        raise ImproperlyConfigured(f"{name} must be a whole number of 1 or more, not {value!r}")
+    return int(value)
+
+
+# The outbox tries a message that a provider refused again after these delays in seconds (the
+# n-th after the n-th attempt, the last one repeating), and marks it failed after the last attempt.
+OUTBOX_MAX_ATTEMPTS = env_positive_int("OUTBOX_MAX_ATTEMPTS", "6")
+OUTBOX_RETRY_SECONDS = env_positive_ints("OUTBOX_RETRY_SECONDS", "60,300,900,3600")
+
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["accounts.backends.AuthenticationBackend"]
 AUTH_PASSWORD_VALIDATORS = [

@@ -167,10 +167,13 @@ def deliver(message_id: int) -> str:
             return message.status
         message.attempts += 1
         try:
-            _send(message)
-        except DeliveryError as exc:
-            error = exc
-            message.last_error = str(exc)[:500]
+            # A savepoint: a failed attempt leaves no temporary password behind, and a fault of
+            # ours (an address the mail library refuses, say) still counts, so that it ends too.
+            with transaction.atomic():
+                _send(message)
+        except Exception as exc:  # noqa: BLE001 - every failed attempt is recorded on the row
+            error = exc if isinstance(exc, DeliveryError) else DeliveryError(f"not sent: {type(exc).__name__}")
+            message.last_error = str(error)[:500]
             if message.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
                 message.status = Status.FAILED
                 message.next_attempt_at = None

@@ -80,6 +80,20 @@ def test_with_the_gateway_down_the_sms_is_tried_once_per_due_time_then_fails_wit
     assert sum(sweeps(10)) == 0
     assert sms_gateway.accepted == []
     assert outbox.deliver(sms.pk) == "failed"
+    person.user.refresh_from_db()
+    assert not person.user.has_usable_password()  # no password from the failed attempts works
+
+
+def test_a_message_the_mail_library_refuses_ends_too(schedule, smtp_server, eager_tasks, caplog):
+    user = get_user_model().objects.create_user("jean.dupre.1234")
+    email, sms = outbox.credentials_messages(user, email="jean\n@example.fr", phone="+33612345678", language="fr")
+    caplog.set_level(logging.WARNING, logger="accounts.outbox")
+    assert sum(sweeps(60)) == 3
+    email.refresh_from_db()
+    sms.refresh_from_db()
+    assert (email.status, email.attempts, email.last_error) == ("failed", 3, "not sent: ValueError")
+    assert sms.status == "failed"
+    assert smtp_server.messages == []
 
 
 def test_the_sms_waiting_on_a_failed_username_email_fails_too(

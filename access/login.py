@@ -15,9 +15,10 @@ from allauth.socialaccount.models import SocialLogin
 from allauth.socialaccount.providers.openid_connect.provider import OpenIDConnectProvider
 from django.conf import settings
 from django.contrib.auth import update_session_auth_hash
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from access import services
 from access.models import Person
@@ -141,34 +142,40 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
 class AccountSetupMiddleware:
     """Until a first local login has set a password and a one-time-code app, nothing else opens.
 
-    Once both are done, the person's pending enterprises become active.
+    A page the person navigates to is redirected to the next step; anything else (a form posted,
+    a script's request) is refused rather than answered with that step's form. What the browser
+    fetches by itself (static files, the favicon) and the health check stay open. Once both steps
+    are done, the person's pending enterprises become active.
     """
-
-    OPEN_PATHS = (
-        "/accounts/logout/",
-        "/accounts/setup/",
-        "/accounts/2fa/totp/activate/",
-        "/accounts/reauthenticate/",
-        "/static/",
-        "/i18n/",
-    )
 
     def __init__(self, get_response: Any) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> Any:
         user = request.user
-        if isinstance(user, User) and user.setup_required and not request.path.startswith(self.OPEN_PATHS):
-            step = setup.next_setup_step(user)
-            if step:
-                return redirect(step)
-            setup.finish_setup(user)
-            person = Person.objects.filter(user=user).first()
-            if person is not None:
-                method = {"amr": ["pwd", "otp"], "acr": None}
-                activated = services.activate_pending_enterprises(person, method=method, ip=client_ip(request))
-                if activated:
-                    request.session["activated_enterprises"] = [enterprise.pk for enterprise in activated]
-                    return redirect("activated")
-            return redirect("home")
-        return self.get_response(request)
+        if not (isinstance(user, User) and user.setup_required):
+            return self.get_response(request)
+        step = setup.next_setup_step(user)
+        if step is None:
+            # Also on the recovery codes page that follows the enrolment: the set-up is complete.
+            activated = self.finish(request, user)
+            if activated and setup.asks_for_a_page(request) and not setup.is_open_during_setup(request.path):
+                return redirect("activated")
+            return self.get_response(request)
+        if setup.is_open_during_setup(request.path):
+            return self.get_response(request)
+        if setup.asks_for_a_page(request):
+            return redirect(step)
+        return HttpResponseForbidden(_("Finish setting up your account first."), content_type="text/plain")
+
+    @staticmethod
+    def finish(request: HttpRequest, user: User) -> bool:
+        setup.finish_setup(user)
+        person = Person.objects.filter(user=user).first()
+        if person is None:
+            return False
+        method = {"amr": ["pwd", "otp"], "acr": None}
+        activated = services.activate_pending_enterprises(person, method=method, ip=client_ip(request))
+        if activated:
+            request.session["activated_enterprises"] = [enterprise.pk for enterprise in activated]
+        return bool(activated)

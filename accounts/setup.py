@@ -1,7 +1,12 @@
 """The first login of a local account: the temporary password works once, then the person
 chooses a password and enrols an app for one-time codes before going further."""
 
+from typing import Any
+
 from allauth.mfa.models import Authenticator
+from allauth.mfa.totp import forms as totp_forms
+from allauth.mfa.totp.internal import auth as totp_auth
+from django.http import HttpRequest
 
 from accounts.models import User
 
@@ -31,3 +36,54 @@ def next_setup_step(user: User) -> str | None:
 def finish_setup(user: User) -> None:
     user.setup_required = False
     user.save(update_fields=["setup_required"])
+
+
+# What the browser fetches by itself, or what anyone may open, while the set-up is pending: the
+# set-up pages themselves, the recovery codes shown right after the enrolment, leaving, choosing a
+# language, and what a browser or a load balancer asks for besides pages.
+SETUP_OPEN_PATHS = (
+    "/accounts/logout/",
+    "/accounts/setup/",
+    "/accounts/2fa/totp/activate/",
+    "/accounts/2fa/recovery-codes/",
+    "/accounts/reauthenticate/",
+    "/static/",
+    "/i18n/",
+    "/favicon.ico",
+    "/health/",
+)
+
+
+def is_open_during_setup(path: str) -> bool:
+    return path.startswith(SETUP_OPEN_PATHS)
+
+
+def asks_for_a_page(request: HttpRequest) -> bool:
+    """A page the person navigates to, which a redirect to the next step can answer; not an icon,
+    a script, a manifest or a form being posted, which would get that step's HTML instead."""
+    if request.method not in ("GET", "HEAD"):
+        return False
+    accept = request.headers.get("Accept", "")
+    return not accept or "text/html" in accept
+
+
+class ActivateTOTPForm(totp_forms.ActivateTOTPForm):
+    """allauth's enrolment form, with a secret that stays the same until it is confirmed.
+
+    allauth draws a new secret each time the form is shown unbound: a reload of the page, or a
+    second tab, replaces the secret the person's app scanned, and every code it makes is then
+    refused. This one draws a secret only when none is pending in the session; allauth removes it
+    once the app is confirmed, and the session ends with the logout.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.user = kwargs.pop("user")
+        # Past allauth's __init__, whose only other work is drawing the new secret.
+        super(totp_forms.ActivateTOTPForm, self).__init__(*args, **kwargs)
+        self.secret = totp_auth.get_totp_secret(regenerate=False)
+
+    @property
+    def secret_groups(self) -> str:
+        """The secret in groups of four, as authenticator apps accept it typed."""
+        return " ".join(self.secret[i : i + 4] for i in range(0, len(self.secret), 4))
+

@@ -86,4 +86,3 @@ class ActivateTOTPForm(totp_forms.ActivateTOTPForm):
     def secret_groups(self) -> str:
         """The secret in groups of four, as authenticator apps accept it typed."""
         return " ".join(self.secret[i : i + 4] for i in range(0, len(self.secret), 4))
-

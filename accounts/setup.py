@@ -4,6 +4,7 @@ chooses a password and enrols an app for one-time codes before going further."""
 from typing import Any
 
 from allauth.mfa.models import Authenticator
+from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp import forms as totp_forms
 from allauth.mfa.totp.internal import auth as totp_auth
 from django.http import HttpRequest
@@ -31,6 +32,16 @@ def next_setup_step(user: User) -> str | None:
     if not has_one_time_codes(user):
         return "mfa_activate_totp"
     return None
+
+
+def add_missing_recovery_codes(user: User) -> bool:
+    """Recovery codes for an account whose app was enrolled before the portal offered them (an
+    enrolment now makes them at once). True when they were made now, to be shown."""
+    kinds = set(Authenticator.objects.filter(user=user).values_list("type", flat=True))
+    if Authenticator.Type.TOTP not in kinds or Authenticator.Type.RECOVERY_CODES in kinds:
+        return False
+    RecoveryCodes.activate(user)
+    return True
 
 
 def finish_setup(user: User) -> None:

@@ -8,6 +8,7 @@ import re
 
 import pytest
 from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP
 from allauth.mfa.totp.internal import auth as totp
 from django.conf import settings
 from django.test import Client
@@ -175,3 +176,21 @@ def test_a_recovery_code_logs_in_once(enrolling, local):
 
     _, response = log_in_with_code(user.username, codes[1])
     assert response.status_code == 302
+
+
+def test_an_app_enrolled_before_recovery_codes_existed_gets_them_at_the_next_login(world):
+    user = world.main.user
+    secret = totp.generate_totp_secret()
+    TOTP.activate(user, secret)
+    browser = client()
+    browser.post("/accounts/login/", {"login": user.username, "password": factories.PASSWORD})
+    response = browser.post("/accounts/2fa/authenticate/", {"code": current_code(secret)})
+    assert response["Location"] == "/accounts/2fa/recovery-codes/"
+    codes = recovery_codes_on(browser.get(response["Location"]))
+    assert len(codes) == 10
+
+    # Once shown, the next login goes where it always did, with the same codes.
+    browser.post("/accounts/logout/")
+    browser.post("/accounts/login/", {"login": user.username, "password": factories.PASSWORD})
+    response = browser.post("/accounts/2fa/authenticate/", {"code": codes[0]})
+    assert response["Location"] == "/"

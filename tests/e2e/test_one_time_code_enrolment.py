@@ -67,6 +67,7 @@ def test_a_foreign_main_manager_enrols_in_a_fresh_browser(
     page.reload()
     expect(page.get_by_label("Secret key")).to_have_value(secret)
     expect(page.locator(".secret-groups")).to_have_text(" ".join(re.findall(".{4}", secret)))
+    assert page.get_by_label("Secret key").evaluate("field => field.scrollWidth <= field.clientWidth"), "cut off"
     assert fits_the_screen(page)
     assert_accessible("one-time-code enrolment")
 

@@ -8,7 +8,6 @@ import re
 
 import pytest
 from allauth.mfa.models import Authenticator
-from allauth.mfa.totp.internal.auth import TOTP
 from allauth.mfa.totp.internal import auth as totp
 from django.conf import settings
 from django.test import Client
@@ -181,7 +180,7 @@ def test_a_recovery_code_logs_in_once(enrolling, local):
 def test_an_app_enrolled_before_recovery_codes_existed_gets_them_at_the_next_login(world):
     user = world.main.user
     secret = totp.generate_totp_secret()
-    TOTP.activate(user, secret)
+    totp.TOTP.activate(user, secret)
     browser = client()
     browser.post("/accounts/login/", {"login": user.username, "password": factories.PASSWORD})
     response = browser.post("/accounts/2fa/authenticate/", {"code": current_code(secret)})

@@ -16,7 +16,7 @@ from allauth.socialaccount.models import SocialLogin
 from allauth.socialaccount.providers.openid_connect.provider import OpenIDConnectProvider
 from django.conf import settings
 from django.contrib.auth import update_session_auth_hash
-from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -172,7 +172,7 @@ class AccountSetupMiddleware:
             return self.get_response(request)
         if setup.asks_for_a_page(request):
             return redirect(step)
-        return HttpResponseForbidden(_("Finish setting up your account first."), content_type="text/plain")
+        return render(request, "403.html", {"exception": _("Finish setting up your account first.")}, status=403)
 
     @staticmethod
     def finish(request: HttpRequest, user: User) -> bool:

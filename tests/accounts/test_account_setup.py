@@ -77,9 +77,10 @@ def test_what_a_browser_fetches_besides_pages_is_not_sent_to_the_enrolment(enrol
 
 def test_a_form_posted_before_the_set_up_is_done_is_refused_not_redirected(enrolling, world):
     response = enrolling.post("/i18n/setlang/", {"language": "fr"})
-    assert response.status_code == 302  # choosing a language stays open
+    assert response.status_code == 302  # choosing a language stays open, and the refusal below speaks it
     response = enrolling.post(f"/e/{world.enterprise.pk}/users/{world.member.pk}/block/", {"reason": "x"})
     assert response.status_code == 403
+    assert "Terminez d’abord la configuration de votre compte." in response.content.decode()
     world.enterprise.refresh_from_db()
     assert world.enterprise.status == "pending"
 

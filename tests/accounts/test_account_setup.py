@@ -194,3 +194,20 @@ def test_an_app_enrolled_before_recovery_codes_existed_gets_them_at_the_next_log
     browser.post("/accounts/login/", {"login": user.username, "password": factories.PASSWORD})
     response = browser.post("/accounts/2fa/authenticate/", {"code": codes[0]})
     assert response["Location"] == "/"
+
+
+def test_new_recovery_codes_replace_the_old_ones(enrolling, local):
+    user, _ = local
+    old = recovery_codes_on(enrolling.get(enrolled(enrolling)["Location"]))
+    page = enrolling.get("/accounts/2fa/recovery-codes/generate/").content.decode()
+    assert "<h1>New recovery codes</h1>" in page
+    assert "those stop working at once" in page
+    response = enrolling.post("/accounts/2fa/recovery-codes/generate/")
+    assert response["Location"] == "/accounts/2fa/recovery-codes/"
+    new = recovery_codes_on(enrolling.get(response["Location"]))
+    assert not set(new) & set(old)
+
+    _, response = log_in_with_code(user.username, old[0])
+    assert "Incorrect code." in response.content.decode()
+    _, response = log_in_with_code(user.username, new[0])
+    assert response.status_code == 302

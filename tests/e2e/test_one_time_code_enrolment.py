@@ -59,6 +59,7 @@ def test_a_foreign_main_manager_enrols_in_a_fresh_browser(
 
     expect(page.get_by_role("heading", name="Set up your app for one-time codes")).to_be_visible()
     secret = page.get_by_label("Secret key").input_value()
+    qr_code = page.locator("img.qr-code").get_attribute("src")
     assert re.fullmatch(r"[A-Z2-7]{32}", secret), secret
     # The browser asks for the icon; the person reloads the page: the secret stays.
     icon = page.request.get("/favicon.ico")
@@ -66,6 +67,7 @@ def test_a_foreign_main_manager_enrols_in_a_fresh_browser(
     assert icon.body().startswith(b"\x00\x00\x01\x00"), "an icon file"
     page.reload()
     expect(page.get_by_label("Secret key")).to_have_value(secret)
+    assert page.locator("img.qr-code").get_attribute("src") == qr_code, "the QR code scanned is still the one"
     expect(page.locator(".secret-groups")).to_have_text(" ".join(re.findall(".{4}", secret)))
     assert page.get_by_label("Secret key").evaluate("field => field.scrollWidth <= field.clientWidth"), "cut off"
     assert fits_the_screen(page)

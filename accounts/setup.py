@@ -49,9 +49,8 @@ def finish_setup(user: User) -> None:
     user.save(update_fields=["setup_required"])
 
 
-# What the browser fetches by itself, or what anyone may open, while the set-up is pending: the
-# set-up pages themselves, the recovery codes shown right after the enrolment, leaving, choosing a
-# language, and what a browser or a load balancer asks for besides pages.
+# What opens while the set-up is pending: its own pages, the recovery codes shown right after the
+# enrolment, leaving, choosing a language, and what a browser or a load balancer fetches by itself.
 SETUP_OPEN_PATHS = (
     "/accounts/logout/",
     "/accounts/setup/",
@@ -92,6 +91,7 @@ class ActivateTOTPForm(totp_forms.ActivateTOTPForm):
         # Past allauth's __init__, whose only other work is drawing the new secret.
         super(totp_forms.ActivateTOTPForm, self).__init__(*args, **kwargs)
         self.secret = totp_auth.get_totp_secret(regenerate=False)
+        self.fields["code"].widget.attrs["inputmode"] = "numeric"  # the digits keyboard on a phone
 
     @property
     def secret_groups(self) -> str:

@@ -7,6 +7,7 @@ import secrets
 import time
 from typing import Any
 
+from allauth.account.internal.flows.login import record_authentication
 from allauth.account.internal.flows.reauthentication import raise_if_reauthentication_required
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
@@ -18,6 +19,7 @@ from django.contrib.auth import update_session_auth_hash
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from access import services
 from access.models import Person
@@ -72,6 +74,11 @@ class AccountAdapter(BaseAccountAdapter):
         step = setup.next_setup_step(user) if isinstance(user, User) and user.setup_required else None
         if step:
             return reverse(step)
+        if isinstance(user, User) and setup.add_missing_recovery_codes(user):
+            # The login that just passed both factors is as fresh a proof as allauth's confirmation,
+            # which the page of the codes asks for otherwise.
+            record_authentication(request, user, method="password", reauthenticated=True)
+            return reverse("mfa_view_recovery_codes")
         if request.session.get("activated_enterprises"):
             return reverse("activated")
         return super().get_login_redirect_url(request)
@@ -141,34 +148,40 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
 class AccountSetupMiddleware:
     """Until a first local login has set a password and a one-time-code app, nothing else opens.
 
-    Once both are done, the person's pending enterprises become active.
+    A page the person navigates to is redirected to the next step; anything else (a form posted,
+    a script's request) is refused rather than answered with that step's form. What the browser
+    fetches by itself (static files, the favicon) and the health check stay open. Once both steps
+    are done, the person's pending enterprises become active.
     """
-
-    OPEN_PATHS = (
-        "/accounts/logout/",
-        "/accounts/setup/",
-        "/accounts/2fa/totp/activate/",
-        "/accounts/reauthenticate/",
-        "/static/",
-        "/i18n/",
-    )
 
     def __init__(self, get_response: Any) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> Any:
         user = request.user
-        if isinstance(user, User) and user.setup_required and not request.path.startswith(self.OPEN_PATHS):
-            step = setup.next_setup_step(user)
-            if step:
-                return redirect(step)
-            setup.finish_setup(user)
-            person = Person.objects.filter(user=user).first()
-            if person is not None:
-                method = {"amr": ["pwd", "otp"], "acr": None}
-                activated = services.activate_pending_enterprises(person, method=method, ip=client_ip(request))
-                if activated:
-                    request.session["activated_enterprises"] = [enterprise.pk for enterprise in activated]
-                    return redirect("activated")
-            return redirect("home")
-        return self.get_response(request)
+        if not (isinstance(user, User) and user.setup_required):
+            return self.get_response(request)
+        step = setup.next_setup_step(user)
+        if step is None:
+            # Also on the recovery codes page that follows the enrolment: the set-up is complete.
+            activated = self.finish(request, user)
+            if activated and setup.asks_for_a_page(request) and not setup.is_open_during_setup(request.path):
+                return redirect("activated")
+            return self.get_response(request)
+        if setup.is_open_during_setup(request.path):
+            return self.get_response(request)
+        if setup.asks_for_a_page(request):
+            return redirect(step)
+        return render(request, "403.html", {"exception": _("Finish setting up your account first.")}, status=403)
+
+    @staticmethod
+    def finish(request: HttpRequest, user: User) -> bool:
+        setup.finish_setup(user)
+        person = Person.objects.filter(user=user).first()
+        if person is None:
+            return False
+        method = {"amr": ["pwd", "otp"], "acr": None}
+        activated = services.activate_pending_enterprises(person, method=method, ip=client_ip(request))
+        if activated:
+            request.session["activated_enterprises"] = [enterprise.pk for enterprise in activated]
+        return bool(activated)

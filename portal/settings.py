@@ -172,8 +172,11 @@ ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_SESSION_REMEMBER = False
 # Failed logins are counted in the shared cache, per client address and per username.
 ACCOUNT_RATE_LIMITS = {"login_failed": os.environ.get("LOGIN_FAILED_RATE", "20/m/ip,5/15m/key")}
-MFA_SUPPORTED_TYPES = ["totp"]
+# Recovery codes come with every one-time-code app: a person who lost their phone logs in with one
+# of them (each works once) and is shown them right after enrolling the app.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Access Management"
+MFA_FORMS = {"activate_totp": "accounts.setup.ActivateTOTPForm"}
 # Managers prove who they are again before designating or blocking for all groups.
 REAUTHENTICATION_SECONDS = int(os.environ.get("REAUTHENTICATION_SECONDS", "300"))
 ACCOUNT_REAUTHENTICATION_TIMEOUT = REAUTHENTICATION_SECONDS

@@ -1,7 +1,10 @@
 from django.conf import settings
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
+from django.views.generic import RedirectView
 
 from access import views as access_views
 from accounts import views as account_views
@@ -13,6 +16,9 @@ admin.site.site_title = _("Access Management")
 urlpatterns = [
     path("", views.home, name="home"),
     path("health/", views.health, name="health"),
+    # Browsers ask for /favicon.ico where a page names no icon; the static file's address is only
+    # known once the static files are collected (it carries their hash), hence lazy.
+    path("favicon.ico", RedirectView.as_view(url=lazy(static, str)("favicon.ico")), name="favicon"),
     path("e/<int:enterprise_id>/", include("access.urls")),
     path("e/<int:enterprise_id>/contact-data/", include("contactdata.urls")),
     path("e/<int:enterprise_id>/ebox/", include("ebox.urls")),

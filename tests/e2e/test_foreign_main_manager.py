@@ -1,7 +1,7 @@
 """A Main Access Manager without a Belgian number, in a real browser: the legal representative
 designates them; the username arrives by e-mail on a real SMTP server, the temporary password by
-SMS through the gateway stand-in; they log in, choose a password, enrol a one-time-code app, and
-the enterprise account becomes active."""
+SMS through the gateway stand-in; they log in, choose a password, enrol a one-time-code app, see
+their recovery codes, and the enterprise account becomes active."""
 
 import re
 
@@ -71,11 +71,14 @@ def test_foreign_main_manager_activates_the_enterprise(
     page.get_by_role("button", name="Save my password").click()
 
     # Then the one-time-code app.
-    expect(page.get_by_role("heading", name="Activate Authenticator App")).to_be_visible()
+    expect(page.get_by_role("heading", name="Set up your app for one-time codes")).to_be_visible()
     assert_accessible("one-time-code app")
-    secret = page.locator("#authenticator_secret").input_value()
+    secret = page.get_by_label("Secret key").input_value()
     page.get_by_label("Authenticator code").fill(current_code(secret))
     page.get_by_role("button", name="Activate").click()
+    # The recovery codes, for the day the phone is lost; then the enterprise account is active.
+    expect(page.get_by_role("heading", name="Your recovery codes")).to_be_visible()
+    page.get_by_role("link", name="Continue").click()
     expect(page.get_by_role("heading", name="Your enterprise account is active")).to_be_visible()
     page.goto("/dev/outbox/")
     assert_accessible("development outbox")

@@ -816,6 +816,8 @@ ROWS: dict[str, Row] = {
     # --- The portal around them ----------------------------------------------------------------
     "home": Row(no_arguments, answers(**{NO_TARGET: SAME_FOR_ALL["200"]})),
     "health": Row(no_arguments, answers(**{NO_TARGET: SAME_FOR_ALL["200"]})),
+    # The icon, for browsers that ask for it at the root: a redirect to the static file, for all.
+    "favicon": Row(no_arguments, answers(**{NO_TARGET: "302 " * 10})),
     # Everyone may choose a language; it is kept as the preference of those who are a person.
     "set_language": Row(
         no_arguments,
@@ -865,7 +867,9 @@ ROWS: dict[str, Row] = {
 
 # --- What the table leaves out, and why ------------------------------------------------------------
 
-ALLAUTH = "allauth's own page (login, logout, passwords, one-time codes, federated login): tests/accounts"
+ALLAUTH = (
+    "allauth's own page (login, logout, passwords, one-time codes, recovery codes, federated login): tests/accounts"
+)
 ALLAUTH_NAMES = {
     "account_login",
     "account_logout",
@@ -886,6 +890,9 @@ ALLAUTH_NAMES = {
     "mfa_reauthenticate",
     "mfa_activate_totp",
     "mfa_deactivate_totp",
+    "mfa_view_recovery_codes",
+    "mfa_generate_recovery_codes",
+    "mfa_download_recovery_codes",
     "socialaccount_login_cancelled",
     "socialaccount_login_error",
     "socialaccount_signup",

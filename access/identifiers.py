@@ -65,9 +65,7 @@ def parse_enterprise_number(value: str) -> str:
     # The register's check digits are 97 minus the remainder, 97 when the remainder is 0: a number
     # ending in 00 passes the modulus (and python-stdnum) but is never issued.
     if digits.endswith("00"):
-        raise ValidationError(
-            _("This enterprise number is not valid: its check digits do not match."), code="checksum"
-        )
+        raise ValidationError(_("This enterprise number is not valid: its check digits do not match."), code="checksum")
     return digits
 
 

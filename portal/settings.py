@@ -157,6 +157,9 @@ TEMPORARY_PASSWORD_DAYS = int(os.environ.get("TEMPORARY_PASSWORD_DAYS", "30"))
 # OpenID Connect. With DEV_IDP_ENABLED the portal serves its own development provider at
 # /dev-idp/ and, unless told otherwise, logs in through it.
 DEV_IDP_ENABLED = env_bool("DEV_IDP_ENABLED", False)
+if DEV_IDP_ENABLED and not DEBUG:
+    # It logs anyone in as any demo person: under gunicorn it would be a door to every account.
+    raise ImproperlyConfigured("DEV_IDP_ENABLED is a development tool: it needs DEBUG=1, never in production")
 # `make bench` measures pages against a trivial page behind the same login and middleware.
 BENCHMARK_FLOOR_ENABLED = env_bool("BENCHMARK_FLOOR", False)
 OIDC_SERVER_URL = os.environ.get("OIDC_SERVER_URL", "http://127.0.0.1:8000/dev-idp" if DEV_IDP_ENABLED else "")
@@ -234,6 +237,12 @@ SMS_GATEWAY_TIMEOUT = float(os.environ.get("SMS_GATEWAY_TIMEOUT", "5"))
 if SMS_BACKEND.endswith("HttpGatewayBackend") and not DEBUG and not (SMS_GATEWAY_URL and SMS_GATEWAY_TOKEN):
     raise ImproperlyConfigured("SMS_GATEWAY_URL and SMS_GATEWAY_TOKEN are required for the HTTP SMS gateway")
 DEV_OUTBOX_ENABLED = DEBUG and env_bool("DEV_OUTBOX_ENABLED", True)
+# The development outbox shows every e-mail and SMS, temporary passwords included, to whoever asks.
+if not DEBUG and env_bool("DEV_OUTBOX_ENABLED", False):
+    raise ImproperlyConfigured("DEV_OUTBOX_ENABLED is a development tool: it needs DEBUG=1, never in production")
+for _name, _backend in (("EMAIL_BACKEND", EMAIL_BACKEND_NAME), ("SMS_BACKEND", SMS_BACKEND)):
+    if not DEBUG and _backend.endswith(".DevOutboxBackend"):
+        raise ImproperlyConfigured(f"{_name} {_backend} is a development tool: it needs DEBUG=1, never in production")
 DEV_OUTBOX_DIR = os.environ.get("DEV_OUTBOX_DIR", str(BASE_DIR / "outbox"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "portal@localhost")
 

@@ -144,8 +144,23 @@ ACCOUNT_SIGNUP_FIELDS = ["username*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_SESSION_REMEMBER = False
-# Failed logins are counted in the shared cache, per client address and per username.
-ACCOUNT_RATE_LIMITS = {"login_failed": os.environ.get("LOGIN_FAILED_RATE", "20/m/ip,5/15m/key")}
+# The number of proxies in front of the portal, each appending to X-Forwarded-For the address it
+# received the request from (the TLS proxy: 1). With 0 the client's address is REMOTE_ADDR and the
+# header is ignored. The journal (accounts.http.client_ip) and allauth's rate limits read it.
+try:
+    TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+except ValueError:
+    TRUSTED_PROXY_COUNT = -1
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be the number of proxies in front of the portal (0, 1, ...)")
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
+# Failed logins are counted in the shared cache, per client address and per username. An office
+# shares one address: the per-address limit stops a guesser trying many usernames, well above what
+# one person types, so that one person's mistakes lock only their own username.
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": os.environ.get("LOGIN_FAILED_RATE", "300/m/ip,5/15m/key"),
+    "login": "300/m/ip",
+}
 MFA_SUPPORTED_TYPES = ["totp"]
 MFA_TOTP_ISSUER = "Access Management"
 # Managers prove who they are again before designating or blocking for all groups.

@@ -79,6 +79,14 @@ def test_production_refuses_to_start_with_a_development_tool(variables, message)
     assert message in result.stderr
 
 
+@pytest.mark.parametrize("count", ["-1", "one"])
+def test_production_refuses_to_start_with_a_bad_proxy_count(count):
+    env = production_env(TRUSTED_PROXY_COUNT=count)
+    result = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert result.returncode != 0
+    assert "TRUSTED_PROXY_COUNT must be the number of proxies" in result.stderr
+
+
 def test_the_benchmark_floor_is_allowed_in_production():
     # `make bench` measures production settings; the floor is the layout behind the login, nothing more.
     result = deploy_check(BENCHMARK_FLOOR="1")

@@ -7,6 +7,8 @@ from access import views as access_views
 from accounts import views as account_views
 from portal import views
 
+handler500 = views.server_error
+
 admin.site.site_header = _("Access Management – staff")
 admin.site.site_title = _("Access Management")
 

@@ -157,8 +157,9 @@ if TRUSTED_PROXY_COUNT < 0:
     raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be the number of proxies in front of the portal (0, 1, ...)")
 ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 # Failed logins are counted in the shared cache, per client address and per username. An office
-# shares one address: the per-address limit stops a guesser trying many usernames, well above what
-# one person types, so that one person's mistakes lock only their own username.
+# shares one address: the per-address limits (failed logins, and all logins: allauth's 30 a minute
+# would hold back an office at nine) stop a guesser trying many usernames, well above what one
+# person types, so that one person's mistakes lock only their own username.
 ACCOUNT_RATE_LIMITS = {
     "login_failed": os.environ.get("LOGIN_FAILED_RATE", "300/m/ip,5/15m/key"),
     "login": "300/m/ip",

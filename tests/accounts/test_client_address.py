@@ -49,6 +49,13 @@ def test_two_people_of_one_office_behind_the_proxy_one_locks_their_username_the_
     assert login_address(world.group_manager) == OFFICE
 
 
+def test_an_office_logging_in_at_nine_is_not_held_back_by_its_shared_address(world, behind_one_proxy):
+    people = [world.member, world.group_manager, world.access_manager, world.co_main, world.main]
+    for turn in range(40):  # forty colleagues within a minute, through the one address of the office
+        person = people[turn % len(people)]
+        assert log_in(through_the_proxy(OFFICE), person.user.username, factories.PASSWORD).status_code == 302
+
+
 def test_the_journal_records_the_clients_address_given_one_trusted_proxy(world, behind_one_proxy):
     assert log_in(through_the_proxy(OFFICE), world.member.user.username, factories.PASSWORD).status_code == 302
     assert login_address(world.member) == OFFICE

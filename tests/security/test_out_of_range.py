@@ -110,3 +110,23 @@ def test_an_id_beyond_the_database_is_refused_before_any_query(route):
         with pytest.raises(Resolver404):
             resolve(address(route, number, None))
         assert resolve(address(route, str(BIGINT_MAX), None))
+
+
+def test_a_posted_choice_beyond_the_database_is_a_form_error(world, login):
+    """Ids also arrive in forms: a service, a domain, a group chosen from a list."""
+    client = login(world.main)
+    client.raise_request_exception = False
+    e, employer = world.enterprise.pk, world.groups["employer"].pk
+    journal = AuditEvent.objects.count()
+    for number in HUGE:
+        posts = [
+            (f"/e/{e}/memberships/{world.member_membership.pk}/services/", {"service": number}),
+            (f"/e/{e}/groups/{employer}/add/", {"niss": world.outsider.niss, "services": [number]}),
+            (f"/e/{e}/managers/", {"form": "designate", "kind": "access_manager", "domain": number}),
+            (f"/e/{e}/managers/", {"form": "designate", "kind": "group_manager", "group": number}),
+        ]
+        for url, data in posts:
+            response = client.post(url, data, follow=True)
+            assert response.status_code == 200, (url, data, response.status_code)
+            assert "Select a valid choice" in response.content.decode(), (url, data)
+    assert AuditEvent.objects.count() == journal

@@ -163,7 +163,7 @@ class EnterpriseAdmin(IdentifierSearchMixin, admin.ModelAdmin):
     def get_urls(self) -> list[Any]:
         view = self.admin_site.admin_view(self.designate_main_manager)
         return [
-            path("<int:enterprise_id>/main-manager/", view, name="access_enterprise_main_manager"),
+            path("<id:enterprise_id>/main-manager/", view, name="access_enterprise_main_manager"),
             *super().get_urls(),
         ]
 

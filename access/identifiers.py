@@ -57,11 +57,16 @@ def parse_enterprise_number(value: str) -> str:
     if len(digits) != 10 or digits[0] not in "01":
         raise ValidationError(_("Enter an enterprise number of 10 digits, e.g. 0403.019.261."), code="format")
     try:
-        return vat.validate(digits)
+        digits = vat.validate(digits)
     except StdnumError as exc:
         raise ValidationError(
             _("This enterprise number is not valid: its check digits do not match."), code="checksum"
         ) from exc
+    # The register's check digits are 97 minus the remainder, 97 when the remainder is 0: a number
+    # ending in 00 passes the modulus (and python-stdnum) but is never issued.
+    if digits.endswith("00"):
+        raise ValidationError(_("This enterprise number is not valid: its check digits do not match."), code="checksum")
+    return digits
 
 
 def format_enterprise_number(number: str) -> str:

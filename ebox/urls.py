@@ -6,5 +6,5 @@ app_name = "ebox"
 
 urlpatterns = [
     path("", views.inbox, name="inbox"),
-    path("<int:message_id>/", views.message_detail, name="message"),
+    path("<id:message_id>/", views.message_detail, name="message"),
 ]

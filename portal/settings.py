@@ -63,6 +63,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so that every answer, a 500 included, carries the request's id.
+    "portal.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -170,8 +172,24 @@ ACCOUNT_SIGNUP_FIELDS = ["username*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_SESSION_REMEMBER = False
-# Failed logins are counted in the shared cache, per client address and per username.
-ACCOUNT_RATE_LIMITS = {"login_failed": os.environ.get("LOGIN_FAILED_RATE", "20/m/ip,5/15m/key")}
+# The number of proxies in front of the portal, each appending to X-Forwarded-For the address it
+# received the request from (the TLS proxy: 1). With 0 the client's address is REMOTE_ADDR and the
+# header is ignored. The journal (accounts.http.client_ip) and allauth's rate limits read it.
+try:
+    TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+except ValueError:
+    TRUSTED_PROXY_COUNT = -1
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be the number of proxies in front of the portal (0, 1, ...)")
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
+# Failed logins are counted in the shared cache, per client address and per username. An office
+# shares one address: the per-address limits (failed logins, and all logins: allauth's 30 a minute
+# would hold back an office at nine) stop a guesser trying many usernames, well above what one
+# person types, so that one person's mistakes lock only their own username.
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": os.environ.get("LOGIN_FAILED_RATE", "300/m/ip,5/15m/key"),
+    "login": "300/m/ip",
+}
 # Recovery codes come with every one-time-code app: a person who lost their phone logs in with one
 # of them (each works once) and is shown them right after enrolling the app.
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
@@ -186,6 +204,9 @@ TEMPORARY_PASSWORD_DAYS = int(os.environ.get("TEMPORARY_PASSWORD_DAYS", "30"))
 # OpenID Connect. With DEV_IDP_ENABLED the portal serves its own development provider at
 # /dev-idp/ and, unless told otherwise, logs in through it.
 DEV_IDP_ENABLED = env_bool("DEV_IDP_ENABLED", False)
+if DEV_IDP_ENABLED and not DEBUG:
+    # It logs anyone in as any demo person: under gunicorn it would be a door to every account.
+    raise ImproperlyConfigured("DEV_IDP_ENABLED is a development tool: it needs DEBUG=1, never in production")
 # `make bench` measures pages against a trivial page behind the same login and middleware.
 BENCHMARK_FLOOR_ENABLED = env_bool("BENCHMARK_FLOOR", False)
 OIDC_SERVER_URL = os.environ.get("OIDC_SERVER_URL", "http://127.0.0.1:8000/dev-idp" if DEV_IDP_ENABLED else "")
@@ -263,6 +284,12 @@ SMS_GATEWAY_TIMEOUT = float(os.environ.get("SMS_GATEWAY_TIMEOUT", "5"))
 if SMS_BACKEND.endswith("HttpGatewayBackend") and not DEBUG and not (SMS_GATEWAY_URL and SMS_GATEWAY_TOKEN):
     raise ImproperlyConfigured("SMS_GATEWAY_URL and SMS_GATEWAY_TOKEN are required for the HTTP SMS gateway")
 DEV_OUTBOX_ENABLED = DEBUG and env_bool("DEV_OUTBOX_ENABLED", True)
+# The development outbox shows every e-mail and SMS, temporary passwords included, to whoever asks.
+if not DEBUG and env_bool("DEV_OUTBOX_ENABLED", False):
+    raise ImproperlyConfigured("DEV_OUTBOX_ENABLED is a development tool: it needs DEBUG=1, never in production")
+for _name, _backend in (("EMAIL_BACKEND", EMAIL_BACKEND_NAME), ("SMS_BACKEND", SMS_BACKEND)):
+    if not DEBUG and _backend.endswith(".DevOutboxBackend"):
+        raise ImproperlyConfigured(f"{_name} {_backend} is a development tool: it needs DEBUG=1, never in production")
 DEV_OUTBOX_DIR = os.environ.get("DEV_OUTBOX_DIR", str(BASE_DIR / "outbox"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "portal@localhost")
 
@@ -299,6 +326,9 @@ PAGE_SIZE = 25
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Each line names the request it was written for: the id a person reads on the 500 page.
+    "filters": {"request_id": {"()": "portal.middleware.RequestIdFilter"}},
+    "formatters": {"console": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["request_id"], "formatter": "console"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }

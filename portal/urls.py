@@ -10,6 +10,8 @@ from access import views as access_views
 from accounts import views as account_views
 from portal import views
 
+handler500 = views.server_error
+
 admin.site.site_header = _("Access Management – staff")
 admin.site.site_title = _("Access Management")
 
@@ -19,10 +21,10 @@ urlpatterns = [
     # Browsers ask for /favicon.ico where a page names no icon; the static file's address is only
     # known once the static files are collected (it carries their hash), hence lazy.
     path("favicon.ico", RedirectView.as_view(url=lazy(static, str)("favicon.ico")), name="favicon"),
-    path("e/<int:enterprise_id>/", include("access.urls")),
-    path("e/<int:enterprise_id>/contact-data/", include("contactdata.urls")),
-    path("e/<int:enterprise_id>/ebox/", include("ebox.urls")),
-    path("e/<int:enterprise_id>/", include("chaman.urls")),
+    path("e/<id:enterprise_id>/", include("access.urls")),
+    path("e/<id:enterprise_id>/contact-data/", include("contactdata.urls")),
+    path("e/<id:enterprise_id>/ebox/", include("ebox.urls")),
+    path("e/<id:enterprise_id>/", include("chaman.urls")),
     path("activated/", access_views.activated, name="activated"),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),

@@ -5,6 +5,7 @@ from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views import i18n
+from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_POST
 
 from access import policy, selectors
@@ -67,3 +68,10 @@ def set_language(request: HttpRequest) -> HttpResponse:
         Person.objects.filter(user=request.user).update(preferred_language=language)
         request.session[PREFERRED_LANGUAGE] = language
     return response
+
+
+@requires_csrf_token
+def server_error(request: HttpRequest) -> HttpResponse:
+    """The portal's 500 page, in the person's language, with the id to quote. It reads nothing from
+    the database, which may be what failed."""
+    return render(request, "500.html", {"request_id": getattr(request, "request_id", "")}, status=500)

@@ -230,3 +230,22 @@ def eager_tasks():
     app.conf.task_always_eager = True
     yield
     app.conf.task_always_eager = False
+
+
+@pytest.fixture(scope="session", autouse=True)
+def journal_emptied_in_replica_mode():
+    """The journal refuses TRUNCATE from every role (a trigger). Between transactional tests the
+    suite empties every table with TRUNCATE, as the superuser it connects as, in replica mode:
+    PostgreSQL fires no ordinary trigger there, and only a superuser may turn it on."""
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    flush = DatabaseOperations.execute_sql_flush
+
+    def execute_sql_flush(self, sql_list):
+        if sql_list:
+            sql_list = ["SET LOCAL session_replication_role = replica", *sql_list]
+        flush(self, sql_list)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(DatabaseOperations, "execute_sql_flush", execute_sql_flush)
+        yield

@@ -63,6 +63,36 @@ def test_production_refuses_to_start_without_a_secret_key():
     assert "SECRET_KEY is required" in result.stderr
 
 
+@pytest.mark.parametrize(
+    "variables, message",
+    [
+        ({"DEV_IDP_ENABLED": "1"}, "DEV_IDP_ENABLED is a development tool: it needs DEBUG=1"),
+        ({"DEV_OUTBOX_ENABLED": "1"}, "DEV_OUTBOX_ENABLED is a development tool: it needs DEBUG=1"),
+        ({"EMAIL_BACKEND": "accounts.mail.DevOutboxBackend"}, "EMAIL_BACKEND accounts.mail.DevOutboxBackend"),
+        ({"SMS_BACKEND": "accounts.sms.DevOutboxBackend"}, "SMS_BACKEND accounts.sms.DevOutboxBackend"),
+    ],
+)
+def test_production_refuses_to_start_with_a_development_tool(variables, message):
+    env = production_env(**variables)
+    result = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+@pytest.mark.parametrize("count", ["-1", "one"])
+def test_production_refuses_to_start_with_a_bad_proxy_count(count):
+    env = production_env(TRUSTED_PROXY_COUNT=count)
+    result = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert result.returncode != 0
+    assert "TRUSTED_PROXY_COUNT must be the number of proxies" in result.stderr
+
+
+def test_the_benchmark_floor_is_allowed_in_production():
+    # `make bench` measures production settings; the floor is the layout behind the login, nothing more.
+    result = deploy_check(BENCHMARK_FLOOR="1")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 @pytest.mark.django_db
 def test_pages_carry_the_security_headers(client):
     response = client.get("/")

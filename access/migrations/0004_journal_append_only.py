@@ -1,9 +1,7 @@
 """The journal is append-only in the database itself: on PostgreSQL a trigger refuses every UPDATE
 and DELETE of a journal row, whoever sends it (the portal's own role, a superuser, a console).
 
-TRUNCATE is not refused: the test suite empties every table with TRUNCATE between its
-transactional tests, and a BEFORE TRUNCATE trigger would stop it. Production keeps TRUNCATE away
-from the portal's role by privileges instead (docs/security.md).
+TRUNCATE, which a row trigger never sees, is refused by a statement trigger (0005).
 
 SQLite, the development default, gets nothing here: the model already refuses changes in Python,
 and SQLite drops a table's triggers whenever Django rebuilds the table in a later migration.

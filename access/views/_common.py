@@ -74,12 +74,25 @@ def page_context(actor: Actor, *, services: set[str] | None = None, **extra: Any
     }
 
 
+def page_number(request: HttpRequest) -> int:
+    """The page asked for in `?page=`: anything but a page number that can exist is the first page.
+
+    int() also reads other scripts' digits and numbers beyond what the database takes as an
+    offset ("bigint out of range"); an address typed or tampered with shows the first page.
+    """
+    value = request.GET.get("page", "")
+    if not (value.isascii() and value.isdigit() and len(value) <= 9):
+        return 1
+    return max(1, int(value))
+
+
 def paginate(request: HttpRequest, queryset: Any, count: Callable[[], int] | None = None) -> Any:
-    """The requested page; `count` is a quicker way to count the same rows, when there is one."""
+    """The requested page, or the first; `count` is a quicker way to count the same rows, when there is one."""
     paginator = Paginator(queryset, settings.PAGE_SIZE)
     if count is not None:
         paginator.count = count()  # a cached property: set, it is not computed
-    return paginator.get_page(request.GET.get("page"))
+    number = page_number(request)
+    return paginator.page(number if number <= paginator.num_pages else 1)
 
 
 @dataclass
@@ -106,12 +119,12 @@ class Window:
 
 
 def window(request: HttpRequest, queryset: Any) -> Window:
-    try:
-        number = max(1, int(request.GET.get("page", 1)))
-    except ValueError:
-        number = 1
+    number = page_number(request)
     start = (number - 1) * settings.PAGE_SIZE
     rows = list(queryset[start : start + settings.PAGE_SIZE + 1])
+    if not rows and number > 1:
+        # Past the end (the list got shorter, or the address was edited): the first page.
+        number, rows = 1, list(queryset[: settings.PAGE_SIZE + 1])
     return Window(object_list=rows[: settings.PAGE_SIZE], number=number, has_next=len(rows) > settings.PAGE_SIZE)
 
 

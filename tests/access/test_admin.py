@@ -85,7 +85,7 @@ def test_staff_register_an_enterprise_with_a_printed_number(staff_client):
     assert Enterprise.objects.get(name="New Co").number == "0403019261"
 
 
-@pytest.mark.parametrize("number", ["0431.150.351", "2403.019.261", "0403<b>019261"])
+@pytest.mark.parametrize("number", ["0431.150.351", "2403.019.261", "0403<b>019261", "1000.002.100"])
 def test_an_invalid_enterprise_number_gets_a_field_error_and_creates_nothing(staff_client, number):
     response = staff_client.post("/admin/access/enterprise/add/", enterprise_form(number))
     assert response.status_code == 200

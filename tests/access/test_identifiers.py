@@ -64,6 +64,9 @@ def test_valid_enterprise_number(value, digits):
         ("0403.019.26", "check digits do not match"),
         ("04030192611", "10 digits"),
         ("0403\r\n019.261", "10 digits"),
+        # The modulus 97 holds, but the register writes 97 where the remainder is 0: never 00.
+        ("1000.002.100", "check digits do not match"),
+        ("0000.000.000", "check digits do not match"),
     ],
 )
 def test_invalid_enterprise_number_says_why(value, message):

@@ -45,6 +45,16 @@ def test_one_bad_line_imports_nothing_and_says_where(world, tmp_path):
     assert not Enterprise.objects.filter(number="0441234588").exists()
 
 
+def test_an_enterprise_number_the_register_never_issues_is_refused(world, tmp_path):
+    path = tmp_path / "register.csv"
+    # 1000.002.100 passes the modulus 97, but the register's check digits are never 00.
+    path.write_text(HEADER + f"1000.002.100,Never issued,fr,employer,{factories.niss()},A,B,2025-01-01\n")
+    with pytest.raises(CommandError) as error:
+        call_command("import_register", path)
+    assert "line 2: enterprise_number" in str(error.value)
+    assert not Enterprise.objects.filter(number="1000002100").exists()
+
+
 @pytest.fixture
 def staff_client(client):
     staff = get_user_model().objects.create_superuser("staff", "staff@example.be", "x")

@@ -1,8 +1,9 @@
 """The journal is append-only in PostgreSQL itself, and every security event writes exactly one row.
 
-The database refuses UPDATE and DELETE of a journal row from any role (migration 0004), so that
-neither a bug that goes around the model's own refusal nor a console session rewrites history.
-TRUNCATE stays allowed: the suite's transactional tests are flushed with it (docs/security.md).
+The database refuses UPDATE, DELETE and TRUNCATE of the journal from any role (migrations 0004 and
+journal_refuses_truncate), so that neither a bug that goes around the model's own refusal nor a
+console session rewrites history. The suite empties the journal between transactional tests in
+PostgreSQL's replica mode, where no ordinary trigger fires (tests/conftest.py).
 
 The table of events is built from AuditEvent.Action: a new kind of event without a case here
 fails `test_every_kind_of_event_has_a_case`.
@@ -89,6 +90,20 @@ class TestAppendOnly:
     def test_raw_delete_is_refused(self, event, journal_role):
         message = refused_by_the_database("DELETE FROM access_auditevent WHERE id = %s", [event.pk])
         assert f"{APPEND_ONLY}: DELETE of journal event {event.pk} refused" in message
+        assert AuditEvent.objects.filter(pk=event.pk).exists()
+
+    def test_truncate_is_refused(self, event, journal_role):
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # TRUNCATE waits for no pending check
+        message = refused_by_the_database("TRUNCATE access_auditevent", [])
+        assert f"{APPEND_ONLY}: TRUNCATE refused" in message
+        assert AuditEvent.objects.filter(pk=event.pk).exists()
+
+    def test_truncate_by_cascade_is_refused(self, event):
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        message = refused_by_the_database("TRUNCATE access_enterprise CASCADE", [])
+        assert f"{APPEND_ONLY}: TRUNCATE refused" in message
         assert AuditEvent.objects.filter(pk=event.pk).exists()
 
     def test_orm_update_and_delete_are_refused_below_the_models_own_guard(self, event):

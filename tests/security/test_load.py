@@ -271,6 +271,7 @@ def start_gunicorn(port: int, log: Path) -> subprocess.Popen:
         **os.environ,
         "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}",
         "DEBUG": "0",
+        "DEV_IDP_ENABLED": "0",  # a development tool: production settings refuse it
         "ALLOWED_HOSTS": "127.0.0.1",
         "SECURE_SSL_REDIRECT": "0",  # plain HTTP on loopback; everything else as in production
         "STATIC_MANIFEST": "0",

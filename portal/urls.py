@@ -1,14 +1,10 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from django.utils.translation import gettext_lazy as _
 
 from access import views as access_views
 from accounts import views as account_views
 from portal import views
-
-admin.site.site_header = _("Access Management – staff")
-admin.site.site_title = _("Access Management")
 
 urlpatterns = [
     path("", views.home, name="home"),

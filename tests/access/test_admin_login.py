@@ -52,6 +52,16 @@ def test_thirty_wrong_passwords_lock_the_staff_account_at_the_portal_login():
     assert not admin_opens(elsewhere)
 
 
+def test_thirty_wrong_passwords_then_the_right_one_at_the_admin_login_open_nothing():
+    create_staff()
+    client = browser()
+    for _ in range(30):
+        client.post("/admin/login/", {"username": "staff", "password": "wrong-password"})
+    client.post("/admin/login/", {"username": "staff", "password": factories.PASSWORD})
+    assert "_auth_user_id" not in client.session
+    assert not admin_opens(client)
+
+
 def test_staff_with_one_time_codes_who_typed_only_the_password_get_no_admin_page():
     _staff, secret = create_staff()
     client = browser()

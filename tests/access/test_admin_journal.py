@@ -164,3 +164,17 @@ def test_a_new_sftp_key_in_the_admin_is_journaled_by_fingerprint_not_by_key(staf
     [(label, added)] = [(k, v) for k, v in event.after.items() if k.startswith("channel ")]
     assert added["key_fingerprint"].startswith("SHA256:")
     assert added["ssh_public_key"] == "[hidden]"
+
+
+def test_a_password_that_staff_set_is_journaled_without_it(staff_client, world):
+    user = world.member.user
+    response = staff_client.post(
+        f"/admin/accounts/user/{user.pk}/password/",
+        {"password1": "A-new-password-2026", "password2": "A-new-password-2026", "usable_password": "true"},
+    )
+    assert response.status_code == 302
+    [event] = staff_events()
+    assert event.after["password"] == "[hidden]"
+    user.refresh_from_db()
+    assert user.check_password("A-new-password-2026")
+    assert user.password not in str(event.after)

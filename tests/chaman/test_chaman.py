@@ -3,6 +3,7 @@ certificates checked; the structured-message settings for the MAM and co-MAMs.""
 
 import base64
 import hashlib
+import importlib
 
 import pytest
 from cryptography import x509
@@ -306,3 +307,24 @@ def test_replacing_with_a_weak_key_is_refused_and_keeps_the_old_one(world, login
     response = client.post(url(world, f"channels/{channel.pk}/replace/"), {f"replace-{channel.pk}-credential": weak})
     assert "This RSA key has 1024 bits" in response.content.decode()
     assert Channel.objects.get().key_fingerprint == channel.key_fingerprint
+
+
+def test_channels_stored_before_keep_only_their_public_material_after_the_migration(world, sender):
+    from django.apps import apps
+
+    migration = importlib.import_module("chaman.migrations.0002_channel_public_material_only")
+    key = ec.generate_private_key(ec.SECP256R1())
+    pem = certificate("api.acme.be", private_key=key)
+    stored = Channel.objects.create(
+        sender=sender,
+        kind="soap",
+        certificate_pem=private_key_pem(key) + pem,
+        certificate_subject="CN=api.acme.be",
+        certificate_expires_at=x509.load_pem_x509_certificate(pem.encode()).not_valid_after_utc,
+    )
+    migration.keep_public_material(apps, None)
+    stored.refresh_from_db()
+    assert "PRIVATE" not in stored.certificate_pem
+    assert stored.certificate_pem == pem
+    parsed = x509.load_pem_x509_certificate(pem.encode())
+    assert stored.certificate_fingerprint == parsed.fingerprint(hashes.SHA256()).hex(":").upper()

@@ -357,6 +357,19 @@ def by_admin_enterprise(s: Stage, target: str) -> dict[str, int]:
     return enterprise_of(s, target)
 
 
+def by_admin_user(s: Stage, target: str) -> dict[str, Any]:
+    """Staff may set anyone's password: a user of each group, of Other, and a missing one."""
+    w = s.world
+    users = {
+        "in_scope": w.member.user_id,
+        "other_group": w.pension_member.user_id,
+        "other_domain": w.tax_member.user_id,
+        "other_enterprise": w.other_enterprise_manager.user_id,
+        "missing": MISSING,
+    }
+    return {"id": users[target]}
+
+
 def no_arguments(s: Stage, target: str) -> dict[str, int]:
     return {}
 
@@ -433,6 +446,10 @@ def signup_payload(s: Stage, target: str) -> dict[str, Any]:
 
 def find_payload(s: Stage, target: str) -> dict[str, Any]:
     return {"niss": s.world.member.niss}
+
+
+def staff_password_payload(s: Stage, target: str) -> dict[str, Any]:
+    return {"password1": "A-new-password-2026", "password2": "A-new-password-2026", "usable_password": "true"}
 
 
 def staff_main_manager_payload(s: Stage, target: str) -> dict[str, Any]:
@@ -867,6 +884,19 @@ ROWS: dict[str, Row] = {
             missing="admin-login " * 9 + "404",
         ),
         payload=staff_main_manager_payload,
+    ),
+    # Django's own view, journaled by the project's user admin (accounts.admin).
+    "admin:auth_user_password_change": Row(
+        by_admin_user,
+        answers(
+            **{target: "admin-login " * 9 + "200" for target in TARGETS if target != "missing"},
+            missing="admin-login " * 9 + "404",
+        ),
+        post=answers(
+            **{target: "admin-login " * 9 + "done" for target in TARGETS if target != "missing"},
+            missing="admin-login " * 9 + "404",
+        ),
+        payload=staff_password_payload,
     ),
 }
 

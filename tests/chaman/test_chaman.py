@@ -328,3 +328,16 @@ def test_channels_stored_before_keep_only_their_public_material_after_the_migrat
     assert stored.certificate_pem == pem
     parsed = x509.load_pem_x509_certificate(pem.encode())
     assert stored.certificate_fingerprint == parsed.fingerprint(hashes.SHA256()).hex(":").upper()
+
+
+def test_replacing_a_certificate_with_one_and_its_private_key_is_refused_without_showing_it(world, login, sender):
+    client = login(world.main)
+    client.post(url(world, "channels/"), {"kind": "soap", "certificate_pem": certificate("old.acme.be")})
+    channel = Channel.objects.get()
+    key = ec.generate_private_key(ec.SECP256R1())
+    pasted = certificate("new.acme.be", private_key=key) + private_key_pem(key)
+    response = client.post(url(world, f"channels/{channel.pk}/replace/"), {f"replace-{channel.pk}-credential": pasted})
+    page = response.content.decode()
+    assert "This text contains a private key: nothing was stored." in page
+    assert "PRIVATE KEY" not in page
+    assert Channel.objects.get().certificate_subject == "CN=old.acme.be"

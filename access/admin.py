@@ -138,6 +138,7 @@ class EnterpriseAdmin(IdentifierSearchMixin, admin.ModelAdmin):
     inlines = [LegalRepresentativeInline, GroupInline]
     readonly_fields = ["activated_at", "activated_by"]
     change_form_template = "admin/access/enterprise/change_form.html"
+    journaled_additions = (LegalRepresentative,)  # by save_formset, as the imported ones
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         # The pending activations, with their expiry, in one query for the whole list.

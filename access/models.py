@@ -400,6 +400,7 @@ class AuditEvent(models.Model):
         EBOX_MESSAGE_POSTED = "ebox_message_posted", _("e-Box message posted")
         CHAMAN_CHANGED = "chaman_changed", _("Chaman changed")
         STRUCTURED_MESSAGES_CHANGED = "structured_messages_changed", _("structured-message settings changed")
+        STAFF_CHANGED = "staff_changed", _("changed by staff in the admin")
 
     enterprise = models.ForeignKey(Enterprise, null=True, on_delete=models.PROTECT, related_name="events")
     actor = models.ForeignKey(Person, null=True, on_delete=models.PROTECT, related_name="+")

@@ -1,9 +1,12 @@
+from collections.abc import Iterable
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
-from chaman.credentials import parse_certificate, parse_ssh_public_key
+from chaman.credentials import PRIVATE_KEY_CODE, parse_certificate, parse_ssh_public_key
 from chaman.models import Channel, StructuredMessageSettings
 from portal.lib.phone import parse_phone
 
@@ -28,6 +31,47 @@ class SenderForm(TechnicalContactForm):
     field_order = ["number", "name", "email", "phone"]
 
 
+def refuse_credential(form: forms.BaseForm, field: str, error: ValidationError) -> None:
+    """Show the error on the field; a pasted private key is not even shown back in the form."""
+    if any(item.code == PRIVATE_KEY_CODE for item in error.error_list):
+        data = form.data.copy() if isinstance(form.data, QueryDict) else dict(form.data)
+        data[form.add_prefix(field)] = ""
+        form.data = data
+    form.add_error(field, error)
+
+
+def clean_channel_credentials(form: forms.BaseForm, data: dict[str, Any], *, parse: Iterable[str] = ()) -> None:
+    """What each kind of channel needs, for the portal's form and the admin's: the key (SFTP) or
+    certificate (SOAP, REST) parsed into data["parsed_<field>"], the OAuth client id (REST).
+    `parse` names the fields to parse; by default, those the kind needs."""
+    kind = data.get("kind")
+    needs = {
+        "ssh_public_key": (
+            kind == Channel.Kind.SFTP,
+            parse_ssh_public_key,
+            _("An SFTP channel needs an SSH public key."),
+        ),
+        "certificate_pem": (
+            kind in (Channel.Kind.SOAP, Channel.Kind.REST),
+            parse_certificate,
+            _("This channel needs an X.509 certificate."),
+        ),
+    }
+    wanted = set(parse) or set(needs)
+    for field, (needed, parser, missing) in needs.items():
+        if not needed or field not in wanted:
+            continue
+        if not data.get(field):
+            form.add_error(field, missing)
+            continue
+        try:
+            data[f"parsed_{field}"] = parser(data[field])
+        except ValidationError as exc:
+            refuse_credential(form, field, exc)
+    if kind == Channel.Kind.REST and not data.get("oauth_client_id"):
+        form.add_error("oauth_client_id", _("A REST channel needs an OAuth client id."))
+
+
 class ChannelForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind of channel"), choices=Channel.Kind.choices)
     ssh_public_key = forms.CharField(
@@ -45,23 +89,8 @@ class ChannelForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        kind = data.get("kind")
-        if kind == Channel.Kind.SFTP:
-            self._parse("ssh_public_key", parse_ssh_public_key, data, _("An SFTP channel needs an SSH public key."))
-        if kind in (Channel.Kind.SOAP, Channel.Kind.REST):
-            self._parse("certificate_pem", parse_certificate, data, _("This channel needs an X.509 certificate."))
-        if kind == Channel.Kind.REST and not data.get("oauth_client_id"):
-            self.add_error("oauth_client_id", _("A REST channel needs an OAuth client id."))
+        clean_channel_credentials(self, data)
         return data
-
-    def _parse(self, field: str, parse: Any, data: dict[str, Any], missing: Any) -> None:
-        if not data.get(field):
-            self.add_error(field, missing)
-            return
-        try:
-            data[f"parsed_{field}"] = parse(data[field])
-        except forms.ValidationError as exc:
-            self.add_error(field, exc)
 
 
 class ReplaceCredentialForm(forms.Form):

@@ -55,6 +55,7 @@ class Channel(models.Model):
     key_fingerprint = models.CharField(_("key fingerprint"), max_length=100, blank=True)
     certificate_pem = models.TextField(_("X.509 certificate"), blank=True)
     certificate_subject = models.CharField(_("certificate subject"), max_length=500, blank=True)
+    certificate_fingerprint = models.CharField(_("certificate fingerprint (SHA-256)"), max_length=100, blank=True)
     certificate_expires_at = models.DateTimeField(_("certificate expires at"), null=True, blank=True)
     oauth_client_id = models.CharField(_("OAuth client id"), max_length=200, blank=True)
     created_at = models.DateTimeField(default=timezone.now)

@@ -9,7 +9,7 @@ from access import policy, selectors
 from access.models import AuditEvent
 from access.selectors import Actor
 from access.services._common import ActionRefused, check
-from chaman.credentials import parse_certificate, parse_ssh_public_key
+from chaman.credentials import Certificate, parse_certificate, parse_ssh_public_key
 from chaman.models import Channel, Sender, StructuredMessageSettings, TechnicalContact
 
 Action = AuditEvent.Action
@@ -66,20 +66,30 @@ def _describe(channel: Channel) -> dict[str, Any]:
         "active": channel.active,
         "key_fingerprint": channel.key_fingerprint or None,
         "certificate_subject": channel.certificate_subject or None,
+        "certificate_fingerprint": channel.certificate_fingerprint or None,
         "oauth_client_id": channel.oauth_client_id or None,
     }
+
+
+def set_credentials(
+    channel: Channel, *, key: tuple[str, str] | None = None, certificate: Certificate | None = None
+) -> None:
+    """The channel's key or certificate, with what is read from it, from credentials.py's parsing
+    only: the stored material and its fingerprint, subject and expiry always go together."""
+    if channel.kind != Channel.Kind.SFTP or key is not None:
+        channel.ssh_public_key, channel.key_fingerprint = key or ("", "")
+    if channel.kind not in (Channel.Kind.SOAP, Channel.Kind.REST) or certificate is not None:
+        channel.certificate_pem = certificate.pem if certificate else ""
+        channel.certificate_subject = certificate.subject if certificate else ""
+        channel.certificate_fingerprint = certificate.fingerprint if certificate else ""
+        channel.certificate_expires_at = certificate.expires_at if certificate else None
 
 
 def add_channel(actor: Actor, sender: Sender, data: dict[str, Any]) -> Channel:
     """Add a channel from a validated ChannelForm's data (key and certificate already parsed)."""
     _check_chaman(actor)
     channel = Channel(sender=sender, kind=data["kind"])
-    if key := data.get("parsed_ssh_public_key"):
-        channel.ssh_public_key, channel.key_fingerprint = key
-    if certificate := data.get("parsed_certificate_pem"):
-        channel.certificate_pem = certificate.pem
-        channel.certificate_subject = certificate.subject
-        channel.certificate_expires_at = certificate.expires_at
+    set_credentials(channel, key=data.get("parsed_ssh_public_key"), certificate=data.get("parsed_certificate_pem"))
     if channel.kind == Channel.Kind.REST:
         channel.oauth_client_id = data["oauth_client_id"]
     channel.save()
@@ -104,12 +114,9 @@ def replace_credential(actor: Actor, channel: Channel, text: str) -> None:
     _check_chaman(actor)
     before = _describe(channel)
     if channel.kind == Channel.Kind.SFTP:
-        channel.ssh_public_key, channel.key_fingerprint = parse_ssh_public_key(text)
+        set_credentials(channel, key=parse_ssh_public_key(text))
     elif channel.kind in (Channel.Kind.SOAP, Channel.Kind.REST):
-        certificate = parse_certificate(text)
-        channel.certificate_pem = certificate.pem
-        channel.certificate_subject = certificate.subject
-        channel.certificate_expires_at = certificate.expires_at
+        set_credentials(channel, certificate=parse_certificate(text))
     else:
         raise ActionRefused(_("An FTP channel has no key or certificate."))
     channel.save()

@@ -15,7 +15,14 @@ from access.selectors import Actor
 from access.services import ActionRefused
 from access.views._common import get_actor_or_404, page_context, require
 from chaman import services
-from chaman.forms import ChannelForm, ReplaceCredentialForm, SenderForm, StructuredMessagesForm, TechnicalContactForm
+from chaman.forms import (
+    ChannelForm,
+    ReplaceCredentialForm,
+    SenderForm,
+    StructuredMessagesForm,
+    TechnicalContactForm,
+    refuse_credential,
+)
 from chaman.models import Channel, Sender, StructuredMessageSettings
 
 
@@ -129,7 +136,7 @@ def channel_replace(request: HttpRequest, enterprise_id: int, channel_id: int) -
         try:
             services.replace_credential(actor, channel, form.cleaned_data["credential"])
         except ValidationError as exc:
-            form.add_error("credential", exc)
+            refuse_credential(form, "credential", exc)
         except ActionRefused as exc:
             form.add_error(None, str(exc.message))
         else:

@@ -15,6 +15,7 @@ class MessageAdmin(admin.ModelAdmin):
     list_filter = ["sender_institution", "required_service"]
     search_fields = ["subject", "enterprise__name", "enterprise__number"]
     raw_id_fields = ["enterprise"]
+    journaled_additions = (Message,)  # by services.record_posting
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)

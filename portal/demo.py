@@ -211,6 +211,7 @@ def _chaman(enterprise: Enterprise) -> None:
         kind=Channel.Kind.REST,
         certificate_pem=certificate.pem,
         certificate_subject=certificate.subject,
+        certificate_fingerprint=certificate.fingerprint,
         certificate_expires_at=certificate.expires_at,
         oauth_client_id="boulangerie-dupont-payroll",
     )

@@ -3,7 +3,6 @@ from django.contrib import admin
 from django.templatetags.static import static
 from django.urls import include, path
 from django.utils.functional import lazy
-from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 
 from access import views as access_views
@@ -11,9 +10,6 @@ from accounts import views as account_views
 from portal import views
 
 handler500 = views.server_error
-
-admin.site.site_header = _("Access Management – staff")
-admin.site.site_title = _("Access Management")
 
 urlpatterns = [
     path("", views.home, name="home"),

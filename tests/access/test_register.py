@@ -1,6 +1,7 @@
 """Register data: the import command, and the staff's exception procedure in the admin."""
 
 import pytest
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
@@ -8,6 +9,7 @@ from access import selectors
 from access.models import AuditEvent, Enterprise, LegalRepresentative
 from accounts.models import OutboundMessage
 from tests import factories
+from tests.staff import create_staff, log_in_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -57,10 +59,9 @@ def test_an_enterprise_number_the_register_never_issues_is_refused(world, tmp_pa
 
 @pytest.fixture
 def staff_client(client):
-    staff = get_user_model().objects.create_superuser("staff", "staff@example.be", "x")
-    client.force_login(staff)
+    staff, _secret = create_staff()
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-    return client
+    return log_in_staff(client, staff)
 
 
 def test_staff_designate_a_foreign_main_manager_with_a_reason(world, staff_client):
@@ -97,7 +98,8 @@ def test_staff_designate_a_foreign_main_manager_with_a_reason(world, staff_clien
 
 def test_staff_without_the_permission_cannot_use_the_exception_procedure(world, client):
     clerk = get_user_model().objects.create_user("clerk", password="x", is_staff=True)
-    client.force_login(clerk)
+    TOTP.activate(clerk, generate_totp_secret())
+    log_in_staff(client, clerk)
     url = f"/admin/access/enterprise/{world.enterprise.pk}/main-manager/"
     client.post(url, {"niss": factories.niss(), "given_name": "A", "surname": "B", "language": "fr", "reason": "r"})
     assert selectors.main_manager_of(world.enterprise).designation.person == world.main

@@ -1,12 +1,19 @@
 """Chaman: who may open it, the sender and its one technical contact, channels with keys and
 certificates checked; the structured-message settings for the MAM and co-MAMs."""
 
+import base64
+import hashlib
+import importlib
+
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
 from access import selectors, services
 from access.models import AuditEvent, OnlineService
 from chaman.models import Channel, Sender, StructuredMessageSettings, TechnicalContact
-from tests.credentials import certificate, ssh_public_key
+from tests.credentials import certificate, private_key_pem, rsa_key, ssh_public_key
 from tests.queries import queries_of
 
 pytestmark = pytest.mark.django_db
@@ -194,3 +201,143 @@ def test_the_chaman_page_keeps_its_number_of_queries_as_channels_grow(world, log
     few = queries_of(client, url(world))
     Channel.objects.bulk_create(Channel(sender=sender, kind="ftp") for _ in range(100))
     assert queries_of(client, url(world)) == few
+
+
+# --- Public material only, strong keys, cryptography's fingerprints ---------------------------------
+
+
+def test_a_certificate_pasted_with_its_private_key_is_refused_and_nothing_private_is_stored(world, login, sender):
+    key = ec.generate_private_key(ec.SECP256R1())
+    pem = certificate("api.acme.be", private_key=key)
+    client = login(world.main)
+    for pasted in (private_key_pem(key) + pem, pem + private_key_pem(key)):
+        response = client.post(
+            url(world, "channels/"), {"kind": "rest", "certificate_pem": pasted, "oauth_client_id": "acme-1"}
+        )
+        assert response.status_code == 200
+        page = response.content.decode()
+        assert "This text contains a private key: nothing was stored." in page
+        assert "PRIVATE KEY" not in page  # not even shown back in the form
+    assert not Channel.objects.exists()
+    assert not any("PRIVATE" in str(event.after) for event in AuditEvent.objects.all())
+
+
+def test_a_private_ssh_key_is_refused_in_the_key_field(world, login, sender):
+    key = ed25519.Ed25519PrivateKey.generate()
+    text = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.OpenSSH, serialization.NoEncryption()
+    ).decode()
+    response = login(world.main).post(url(world, "channels/"), {"kind": "sftp", "ssh_public_key": text})
+    assert "This text contains a private key: nothing was stored." in response.content.decode()
+    assert "PRIVATE KEY" not in response.content.decode()
+    assert not Channel.objects.exists()
+
+
+def test_the_stored_certificate_is_cryptographys_reserialisation_not_the_pasted_text(world, login, sender):
+    pem = certificate("api.acme.be")
+    pasted = f"Bag Attributes\n    friendlyName: acme\n{pem}\n-- pasted from the mail of 12 March --\n"
+    login(world.main).post(
+        url(world, "channels/"), {"kind": "rest", "certificate_pem": pasted, "oauth_client_id": "acme-1"}
+    )
+    channel = Channel.objects.get()
+    parsed = x509.load_pem_x509_certificate(pem.encode())
+    assert channel.certificate_pem == parsed.public_bytes(serialization.Encoding.PEM).decode()
+    assert "friendlyName" not in channel.certificate_pem
+    assert channel.certificate_fingerprint == parsed.fingerprint(hashes.SHA256()).hex(":").upper()
+    assert channel.certificate_fingerprint in login(world.main).get(url(world)).content.decode()
+
+
+def test_the_stored_ssh_key_is_reserialised_and_fingerprinted_as_ssh_keygen_does(world, login, sender):
+    key = ed25519.Ed25519PrivateKey.generate().public_key()
+    line = key.public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH).decode()
+    login(world.main).post(url(world, "channels/"), {"kind": "sftp", "ssh_public_key": f"  {line}   deploy@acme\n"})
+    channel = Channel.objects.get()
+    assert channel.ssh_public_key == line
+    blob = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    wire = b"".join(len(part).to_bytes(4, "big") + part for part in (b"ssh-ed25519", blob))
+    expected = base64.b64encode(hashlib.sha256(wire).digest()).decode().rstrip("=")
+    assert channel.key_fingerprint == f"SHA256:{expected}"
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        (
+            lambda: {"kind": "sftp", "ssh_public_key": ssh_public_key(private_key=rsa_key(1024))},
+            "This RSA key has 1024 bits: at least 2048 are required.",
+        ),
+        (
+            lambda: {"kind": "soap", "certificate_pem": certificate(private_key=rsa_key(1024))},
+            "This RSA key has 1024 bits: at least 2048 are required.",
+        ),
+        (
+            lambda: {
+                "kind": "soap",
+                "certificate_pem": certificate(private_key=ec.generate_private_key(ec.SECP192R1())),
+            },
+            "This elliptic curve (secp192r1) is too weak: use P-256 or stronger.",
+        ),
+        (
+            lambda: {"kind": "sftp", "ssh_public_key": "ssh-dss AAAAB3NzaC1kc3MAAACBAP deploy@acme"},
+            "DSA keys are not accepted",
+        ),
+    ],
+    ids=["rsa-1024-ssh-key", "rsa-1024-certificate", "p192-certificate", "dsa-ssh-key"],
+)
+def test_weak_keys_are_refused_with_a_clear_message(world, login, sender, data, message):
+    response = login(world.main).post(url(world, "channels/"), data())
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not Channel.objects.exists()
+
+
+def test_a_2048_bit_rsa_key_is_accepted(world, login, sender):
+    response = login(world.main).post(
+        url(world, "channels/"), {"kind": "sftp", "ssh_public_key": ssh_public_key(private_key=rsa_key(2048))}
+    )
+    assert response.status_code == 302
+    assert Channel.objects.get().ssh_public_key.startswith("ssh-rsa ")
+
+
+def test_replacing_with_a_weak_key_is_refused_and_keeps_the_old_one(world, login, sender):
+    client = login(world.main)
+    client.post(url(world, "channels/"), {"kind": "sftp", "ssh_public_key": ssh_public_key()})
+    channel = Channel.objects.get()
+    weak = ssh_public_key(private_key=rsa_key(1024))
+    response = client.post(url(world, f"channels/{channel.pk}/replace/"), {f"replace-{channel.pk}-credential": weak})
+    assert "This RSA key has 1024 bits" in response.content.decode()
+    assert Channel.objects.get().key_fingerprint == channel.key_fingerprint
+
+
+def test_channels_stored_before_keep_only_their_public_material_after_the_migration(world, sender):
+    from django.apps import apps
+
+    migration = importlib.import_module("chaman.migrations.0002_channel_public_material_only")
+    key = ec.generate_private_key(ec.SECP256R1())
+    pem = certificate("api.acme.be", private_key=key)
+    stored = Channel.objects.create(
+        sender=sender,
+        kind="soap",
+        certificate_pem=private_key_pem(key) + pem,
+        certificate_subject="CN=api.acme.be",
+        certificate_expires_at=x509.load_pem_x509_certificate(pem.encode()).not_valid_after_utc,
+    )
+    migration.keep_public_material(apps, None)
+    stored.refresh_from_db()
+    assert "PRIVATE" not in stored.certificate_pem
+    assert stored.certificate_pem == pem
+    parsed = x509.load_pem_x509_certificate(pem.encode())
+    assert stored.certificate_fingerprint == parsed.fingerprint(hashes.SHA256()).hex(":").upper()
+
+
+def test_replacing_a_certificate_with_one_and_its_private_key_is_refused_without_showing_it(world, login, sender):
+    client = login(world.main)
+    client.post(url(world, "channels/"), {"kind": "soap", "certificate_pem": certificate("old.acme.be")})
+    channel = Channel.objects.get()
+    key = ec.generate_private_key(ec.SECP256R1())
+    pasted = certificate("new.acme.be", private_key=key) + private_key_pem(key)
+    response = client.post(url(world, f"channels/{channel.pk}/replace/"), {f"replace-{channel.pk}-credential": pasted})
+    page = response.content.decode()
+    assert "This text contains a private key: nothing was stored." in page
+    assert "PRIVATE KEY" not in page
+    assert Channel.objects.get().certificate_subject == "CN=old.acme.be"

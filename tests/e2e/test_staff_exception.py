@@ -1,21 +1,57 @@
-"""Staff, in the Django admin, designate a Main Access Manager as the exception procedure."""
+"""Staff, in a real browser: the admin opens after the portal's login and a one-time code; there,
+staff designate a Main Access Manager as the exception procedure. Staff without a one-time-code
+app are led to enrol one."""
+
+import re
 
 import pytest
-from django.contrib.auth import get_user_model
 from playwright.sync_api import Page, expect
 
 from access import selectors
 from access.models import AuditEvent
+from tests import factories
+from tests.staff import create_staff, one_time_code
 
 pytestmark = pytest.mark.e2e
 
+WIDTHS = [390, 1366]
 
-def test_staff_designate_the_main_manager_in_the_admin(page: Page, e2e_world, sms_gateway, smtp_server, eager_tasks):
-    get_user_model().objects.create_superuser("staff", "staff@example.be", "staff-password-42")
-    page.goto("/admin/login/")
-    page.get_by_label("Username").fill("staff")
-    page.get_by_label("Password").fill("staff-password-42")
-    page.get_by_role("button", name="Log in").click()
+
+def log_in_at_the_portal(page: Page, username: str, assert_accessible) -> None:
+    """From an admin page: the portal's login, a wrong password typed first, then the right one."""
+    expect(page).to_have_url(re.compile(r"/accounts/login/\?next="))
+    assert_accessible("login page, on the way to the admin")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill("not-my-password")
+    page.get_by_role("button", name="Log in", exact=True).click()
+    expect(page.get_by_text("The username and/or password you specified are not correct.")).to_be_visible()
+    page.get_by_label("Password").fill(factories.PASSWORD)
+    page.get_by_role("button", name="Log in", exact=True).click()
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_staff_open_the_admin_with_a_one_time_code_and_designate_the_main_manager(
+    page: Page, width, e2e_world, sms_gateway, smtp_server, eager_tasks, assert_accessible
+):
+    page.set_viewport_size({"width": width, "height": 900})
+    _staff, secret = create_staff()
+    page.goto("/admin/")
+    log_in_at_the_portal(page, "staff", assert_accessible)
+
+    # The password alone opens nothing: the one-time code is asked, a wrong one first.
+    expect(page.get_by_label("Code")).to_be_visible()
+    assert_accessible("one-time code on the way to the admin")
+    page.goto("/admin/")  # the admin sends back to the code
+    expect(page.get_by_label("Code")).to_be_visible()
+    expect(page.get_by_text("Site administration")).not_to_be_visible()
+    page.get_by_label("Code").fill("000000")
+    page.get_by_role("button", name="Sign In").click()
+    expect(page.get_by_text("Incorrect code.")).to_be_visible()
+    page.get_by_label("Code").fill(one_time_code(secret))
+    page.get_by_role("button", name="Sign In").click()
+    expect(page.get_by_text("Site administration")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/admin/$"))
+
     page.goto(f"/admin/access/enterprise/{e2e_world.enterprise.pk}/change/")
     page.get_by_role("link", name="Designate the Main Access Manager").click()
     page.get_by_label("Given name").fill("Ana")
@@ -31,3 +67,23 @@ def test_staff_designate_the_main_manager_in_the_admin(page: Page, e2e_world, sm
     assert len(smtp_server.messages) == 1 and len(sms_gateway.accepted) == 1
     page.goto("/admin/access/enterprise/")
     expect(page.get_by_role("cell", name="Ana Silva")).to_be_visible()
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_staff_without_a_second_factor_are_led_to_enrol_one(page: Page, width, e2e_world, assert_accessible):
+    page.set_viewport_size({"width": width, "height": 900})
+    create_staff("newstaff", with_one_time_codes=False)
+    page.goto("/admin/")
+    log_in_at_the_portal(page, "newstaff", assert_accessible)
+    arrived = page.get_by_role("heading", name=re.compile(r"^(Confirm Access|Activate Authenticator App)$"))
+    expect(arrived).to_be_visible()
+    if arrived.inner_text() == "Confirm Access":
+        # allauth asks for the password again before an app is added.
+        page.get_by_label("Password").fill(factories.PASSWORD)
+        page.get_by_role("button", name="Confirm").click()
+    expect(page.get_by_role("heading", name="Activate Authenticator App")).to_be_visible()
+    assert_accessible("one-time-code app for staff")
+    expect(page).to_have_url(re.compile(r"/accounts/2fa/totp/activate/"))
+    page.goto("/admin/access/person/")
+    expect(page.get_by_role("heading", name="Activate Authenticator App")).to_be_visible()
+    expect(page.get_by_text("Site administration")).not_to_be_visible()

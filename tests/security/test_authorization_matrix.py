@@ -46,7 +46,6 @@ import pytest
 from django.apps import apps
 from django.conf import settings
 from django.contrib import admin
-from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.http import HttpResponse
 from django.test import Client, override_settings
@@ -59,6 +58,7 @@ from ebox.models import Message
 from tests import conftest, factories
 from tests.conftest import World
 from tests.credentials import ssh_public_key
+from tests.staff import create_staff, log_in_staff
 
 PERSONAS = (
     "legal_representative",
@@ -135,12 +135,11 @@ def building(django_db_blocker) -> Iterator[Stage]:
             "other_domain": message(world.enterprise, "For taxpayers", "myminfin"),
             "other_enterprise": message(world.other_enterprise, "Other's"),
         }
-        staff = get_user_model().objects.create_superuser("staff", "staff@example.be", factories.PASSWORD)
+        staff, _secret = create_staff()
         login = conftest.login.__wrapped__()
         clients = {name: login(getattr(world, name)) for name in PERSONAS if name not in ("anonymous", "staff")}
         clients["anonymous"] = Client(HTTP_ACCEPT_LANGUAGE="en")
-        clients["staff"] = Client(HTTP_ACCEPT_LANGUAGE="en")
-        clients["staff"].force_login(staff)
+        clients["staff"] = log_in_staff(Client(HTTP_ACCEPT_LANGUAGE="en"), staff)
         sessions = {
             name: client.cookies[settings.SESSION_COOKIE_NAME].value
             for name, client in clients.items()
@@ -358,6 +357,19 @@ def by_admin_enterprise(s: Stage, target: str) -> dict[str, int]:
     return enterprise_of(s, target)
 
 
+def by_admin_user(s: Stage, target: str) -> dict[str, Any]:
+    """Staff may set anyone's password: a user of each group, of Other, and a missing one."""
+    w = s.world
+    users = {
+        "in_scope": w.member.user_id,
+        "other_group": w.pension_member.user_id,
+        "other_domain": w.tax_member.user_id,
+        "other_enterprise": w.other_enterprise_manager.user_id,
+        "missing": MISSING,
+    }
+    return {"id": users[target]}
+
+
 def no_arguments(s: Stage, target: str) -> dict[str, int]:
     return {}
 
@@ -434,6 +446,10 @@ def signup_payload(s: Stage, target: str) -> dict[str, Any]:
 
 def find_payload(s: Stage, target: str) -> dict[str, Any]:
     return {"niss": s.world.member.niss}
+
+
+def staff_password_payload(s: Stage, target: str) -> dict[str, Any]:
+    return {"password1": "A-new-password-2026", "password2": "A-new-password-2026", "usable_password": "true"}
 
 
 def staff_main_manager_payload(s: Stage, target: str) -> dict[str, Any]:
@@ -843,6 +859,14 @@ ROWS: dict[str, Row] = {
     # Development only (DEBUG): what the portal sent, for whoever runs it on their machine.
     "dev_outbox": Row(no_arguments, answers(**{NO_TARGET: SAME_FOR_ALL["200"]}), setting="DEV_OUTBOX_ENABLED"),
     # --- The admin's own views of the project (staff only) -------------------------------------
+    # The admin's login reads no password: the portal's login, then a second factor, open the admin.
+    "admin:login": Row(
+        no_arguments,
+        answers(**{NO_TARGET: "403 " * 8 + "login 302"}),
+        post=answers(**{NO_TARGET: "403 " * 8 + "login kept"}),
+        payload=lambda stage, target: {"username": "staff", "password": factories.PASSWORD},
+        journaled=False,
+    ),
     "admin:access_person_find": Row(
         no_arguments,
         answers(**{NO_TARGET: "admin-login " * 9 + "302"}),
@@ -862,6 +886,19 @@ ROWS: dict[str, Row] = {
             missing="admin-login " * 9 + "404",
         ),
         payload=staff_main_manager_payload,
+    ),
+    # Django's own view, journaled by the project's user admin (accounts.admin).
+    "admin:auth_user_password_change": Row(
+        by_admin_user,
+        answers(
+            **{target: "admin-login " * 9 + "200" for target in TARGETS if target != "missing"},
+            missing="admin-login " * 9 + "404",
+        ),
+        post=answers(
+            **{target: "admin-login " * 9 + "done" for target in TARGETS if target != "missing"},
+            missing="admin-login " * 9 + "404",
+        ),
+        payload=staff_password_payload,
     ),
 }
 
@@ -928,7 +965,6 @@ ADMIN = (
 )
 ADMIN_SITE_NAMES = {
     "admin:index",
-    "admin:login",
     "admin:logout",
     "admin:password_change",
     "admin:password_change_done",

@@ -15,7 +15,6 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.apps import apps
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test import Client
@@ -31,6 +30,7 @@ from chaman.models import Channel, Sender, TechnicalContact
 from tests import factories
 from tests.conftest import World
 from tests.credentials import certificate, ssh_public_key
+from tests.staff import create_staff, log_in_staff
 
 REPEATABLE = {
     "deadline": None,
@@ -371,7 +371,7 @@ def bench(world) -> Bench:
         designation=Designation.objects.get(person=world.group_manager, revoked_at__isnull=True),
         newcomer=newcomer,
         enrolling=enrolling,
-        staff=get_user_model().objects.create_superuser("staff", "staff@example.be", factories.PASSWORD),
+        staff=create_staff()[0],
     )
 
 
@@ -728,8 +728,7 @@ def client_of(bench, login) -> Callable[[str], Client]:
             if persona == "anonymous":
                 clients[persona] = Client(HTTP_ACCEPT_LANGUAGE="en")
             elif persona == "staff":
-                clients[persona] = Client(HTTP_ACCEPT_LANGUAGE="en")
-                clients[persona].force_login(bench.staff)
+                clients[persona] = log_in_staff(Client(HTTP_ACCEPT_LANGUAGE="en"), bench.staff)
             else:
                 clients[persona] = login(getattr(bench, persona, None) or getattr(bench.world, persona))
         return clients[persona]

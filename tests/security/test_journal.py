@@ -17,7 +17,6 @@ from dataclasses import dataclass
 
 import pytest
 import requests
-from django.contrib.auth import get_user_model
 from django.db import DatabaseError, connection, transaction
 from django.db.models import Max
 from django.test import Client
@@ -34,6 +33,7 @@ from access.models import (
 )
 from tests import factories
 from tests.factories import actor_of
+from tests.staff import create_staff, log_in_staff
 
 APPEND_ONLY = "The journal is append-only"
 
@@ -230,10 +230,10 @@ def resend_the_credentials(world, login, staff):
 
 def register_a_legal_representative(world, login, staff):
     data = {
-        "number": "0403019261",
-        "name": "New Co",
-        "preferred_language": "nl",
-        "status": "pending",
+        "number": world.other_enterprise.number,
+        "name": world.other_enterprise.name,
+        "preferred_language": world.other_enterprise.preferred_language,
+        "status": world.other_enterprise.status,
         "legal_representatives-TOTAL_FORMS": "1",
         "legal_representatives-INITIAL_FORMS": "0",
         "legal_representatives-0-person": world.outsider.pk,
@@ -241,8 +241,25 @@ def register_a_legal_representative(world, login, staff):
         "groups-TOTAL_FORMS": "0",
         "groups-INITIAL_FORMS": "0",
     }
-    act = post(staff, "/admin/access/enterprise/add/", data)
-    return act, lambda: Expected(None, world.outsider, Enterprise.objects.get(number="0403019261"))
+    act = post(staff, f"/admin/access/enterprise/{world.other_enterprise.pk}/change/", data)
+    return act, lambda: Expected(None, world.outsider, world.other_enterprise)
+
+
+def change_an_enterprise_in_the_admin(world, login, staff):
+    enterprise = world.other_enterprise
+    data = {
+        "number": enterprise.number,
+        "name": enterprise.name,
+        "preferred_language": enterprise.preferred_language,
+        "status": "pending",
+        **{
+            f"{prefix}-{key}": "0"
+            for prefix in ("legal_representatives", "groups")
+            for key in ("TOTAL_FORMS", "INITIAL_FORMS")
+        },
+    }
+    act = post(staff, f"/admin/access/enterprise/{enterprise.pk}/change/", data)
+    return act, lambda: Expected(None, None, enterprise)
 
 
 def update_the_contact_data(world, login, staff):
@@ -305,6 +322,7 @@ CASES: dict[str, Case] = {
     "ebox_message_posted": post_an_ebox_message,
     "chaman_changed": register_a_chaman_sender,
     "structured_messages_changed": save_the_structured_messages,
+    "staff_changed": change_an_enterprise_in_the_admin,
 }
 
 
@@ -314,10 +332,8 @@ def test_every_kind_of_event_has_a_case():
 
 @pytest.fixture
 def staff(world):
-    user = get_user_model().objects.create_superuser("staff", "staff@example.be", "x")
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    client.force_login(user)
-    return client
+    user, _secret = create_staff()
+    return log_in_staff(Client(HTTP_ACCEPT_LANGUAGE="en"), user)
 
 
 @pytest.mark.django_db

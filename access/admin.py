@@ -4,7 +4,10 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -31,7 +34,9 @@ from access.models import (
     Person,
     RoleType,
 )
+from access.staff_journal import HIDDEN, record_staff_change
 from accounts.http import client_ip
+from accounts.models import User
 
 
 class IdentifierSearchMixin:
@@ -370,3 +375,21 @@ class StaffMainManagerForm(forms.Form):
             else:
                 data["mobile_phone"] = foreign.cleaned_data["mobile_phone"]
         return data
+
+
+class StaffUserAdmin(UserAdmin):
+    """Django's user admin; a password that staff set or disable is journaled with the change.
+    Registered here rather than in accounts, which knows nothing of the journal."""
+
+    def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> HttpResponse:
+        with transaction.atomic():
+            response = super().user_change_password(request, id, form_url)
+            changed = request.method == "POST" and response.status_code == 302
+            if changed and response["Location"] != request.get_full_path():
+                user: Any = self.get_object(request, unquote(id))
+                after = {"password": HIDDEN, "usable_password": user.has_usable_password()}
+                record_staff_change(request, user, before=None, after=after)
+        return response
+
+
+admin.site.register(User, StaffUserAdmin)

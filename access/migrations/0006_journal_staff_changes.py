@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('access', '0004_journal_append_only'),
+        ('access', '0005_journal_refuses_truncate'),
     ]
 
     operations = [

@@ -15,6 +15,7 @@ from accounts import outbox
 from accounts.models import OutboundMessage
 from tests import factories
 from tests.queries import queries_of
+from tests.staff import create_staff, log_in_staff
 from tests.test_production import ROOT, production_env
 
 pytestmark = pytest.mark.django_db
@@ -163,8 +164,7 @@ def test_a_bad_outbox_setting_stops_the_start(name, value):
 
 @pytest.fixture
 def staff_client(client):
-    staff = get_user_model().objects.create_superuser("staff", "staff@example.be", "x")
-    client.force_login(staff)
+    log_in_staff(client, create_staff()[0])
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     return client
 

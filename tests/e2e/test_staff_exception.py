@@ -75,15 +75,15 @@ def test_staff_without_a_second_factor_are_led_to_enrol_one(page: Page, width, e
     create_staff("newstaff", with_one_time_codes=False)
     page.goto("/admin/")
     log_in_at_the_portal(page, "newstaff", assert_accessible)
-    arrived = page.get_by_role("heading", name=re.compile(r"^(Confirm Access|Activate Authenticator App)$"))
+    arrived = page.get_by_role("heading", name=re.compile(r"^(Confirm Access|Set up your app for one-time codes)$"))
     expect(arrived).to_be_visible()
     if arrived.inner_text() == "Confirm Access":
         # allauth asks for the password again before an app is added.
         page.get_by_label("Password").fill(factories.PASSWORD)
         page.get_by_role("button", name="Confirm").click()
-    expect(page.get_by_role("heading", name="Activate Authenticator App")).to_be_visible()
+    expect(page.get_by_role("heading", name="Set up your app for one-time codes")).to_be_visible()
     assert_accessible("one-time-code app for staff")
     expect(page).to_have_url(re.compile(r"/accounts/2fa/totp/activate/"))
     page.goto("/admin/access/person/")
-    expect(page.get_by_role("heading", name="Activate Authenticator App")).to_be_visible()
+    expect(page.get_by_role("heading", name="Set up your app for one-time codes")).to_be_visible()
     expect(page.get_by_text("Site administration")).not_to_be_visible()

@@ -46,6 +46,19 @@ class PersonIdentityForm(forms.Form):
     )
 
 
+class ReplacesField(forms.IntegerField):
+    """The Main Access Manager designation a form replaces, as it was shown (empty: none)."""
+
+    widget = forms.HiddenInput
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(required=False, min_value=1, **kwargs)
+
+
+class MainManagerForm(PersonIdentityForm):
+    replaces = ReplacesField()
+
+
 class AddUserForm(PersonIdentityForm):
     services = ServicesField(label=_("Online services"), queryset=OnlineService.objects.none(), required=False)
     confirm = forms.BooleanField(
@@ -141,6 +154,10 @@ class ForeignPersonForm(forms.Form):
 
     def clean_mobile_phone(self) -> str:
         return parse_phone(self.cleaned_data["mobile_phone"], mobile=True)
+
+
+class ForeignMainManagerForm(ForeignPersonForm):
+    replaces = ReplacesField()
 
 
 class SearchForm(forms.Form):

@@ -21,6 +21,7 @@ from access.services.main_manager import (
     designate_main_as_staff,
     new_foreign_person,
     resend_credentials,
+    resend_credentials_as_staff,
 )
 from access.services.register import import_register, journal_representative
 from access.services.users import (
@@ -55,6 +56,7 @@ __all__ = [
     "person_for_identity",
     "record_login",
     "resend_credentials",
+    "resend_credentials_as_staff",
     "revoke_designation",
     "revoke_service",
     "unblock_everywhere",

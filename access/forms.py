@@ -52,7 +52,14 @@ class ReplacesField(forms.IntegerField):
     widget = forms.HiddenInput
 
     def __init__(self, **kwargs: Any) -> None:
-        super().__init__(required=False, min_value=1, **kwargs)
+        super().__init__(required=False, **kwargs)
+
+    def to_python(self, value: Any) -> int | None:
+        # Anything but an id names no designation: the service answers that the MAM has changed,
+        # the one message a person can act on (a hidden field's own error would show nowhere).
+        if value in self.empty_values:
+            return None
+        return int(value) if str(value).isdigit() and len(str(value)) < 19 else 0
 
 
 class MainManagerForm(PersonIdentityForm):

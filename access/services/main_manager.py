@@ -30,7 +30,7 @@ from accounts.models import User
 
 Action = AuditEvent.Action
 
-MAIN_CHANGED = _("The Main Access Manager has just changed. Reload the page and check before you try again.")
+MAIN_CHANGED = _("The Main Access Manager has just changed. Reload the page.")
 TOO_MANY = _(
     "Too many usernames and temporary passwords have been sent recently. Nothing was sent; try again later, "
     "or contact the helpdesk."

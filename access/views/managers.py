@@ -138,8 +138,9 @@ def main_manager(request: HttpRequest, enterprise_id: int) -> HttpResponse:
         form.add_error(None, str(exc.message))
         # The page shows the MAM as they are now, and the form comes back replacing that one.
         current = selectors.main_manager_of(actor.enterprise)
-        form.data = form.data.copy()
-        form.data[form.add_prefix("replaces")] = str(current.designation.pk) if current else ""
+        data = request.POST.copy()
+        data[form.add_prefix("replaces")] = str(current.designation.pk) if current else ""
+        form.data = data
         which = None
     if which == "resend":
         messages.success(

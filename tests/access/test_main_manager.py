@@ -12,6 +12,14 @@ from tests import factories
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture
+def admin_client(admin_client):
+    """Staff read the admin in English here."""
+    admin_client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return admin_client
+
+
 CHANGED = "The Main Access Manager has just changed."
 TOO_MANY = "Too many usernames and temporary passwords have been sent recently. Nothing was sent"
 
@@ -199,3 +207,24 @@ def test_staff_sendings_are_limited_per_member_of_staff(world, admin_client, lim
     assert sms_queued() == 3
     refusal = AuditEvent.objects.get(action="credentials_limited")
     assert refusal.after["limit"] == "actor" and refusal.after["staff"] == "admin"
+
+
+@pytest.mark.parametrize(
+    ("value", "rate"), [("5/h", (5, 3600)), ("10/d", (10, 86400)), ("3/15m", (3, 900)), ("", (5, 3600))]
+)
+def test_a_rate_is_read_from_the_environment(monkeypatch, value, rate):
+    from portal.settings import env_rate
+
+    monkeypatch.setenv("CREDENTIALS_RATE_PER_ACTOR", value)
+    assert env_rate("CREDENTIALS_RATE_PER_ACTOR", "5/h") == rate
+
+
+@pytest.mark.parametrize("value", ["5", "0/h", "five/h", "5/w", "5/xh"])
+def test_a_bad_rate_stops_the_start_up(monkeypatch, value):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from portal.settings import env_rate
+
+    monkeypatch.setenv("CREDENTIALS_RATE_PER_ENTERPRISE", value)
+    with pytest.raises(ImproperlyConfigured, match="CREDENTIALS_RATE_PER_ENTERPRISE must be a rate"):
+        env_rate("CREDENTIALS_RATE_PER_ENTERPRISE", "10/d")

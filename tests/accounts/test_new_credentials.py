@@ -27,6 +27,14 @@ from tests.factories import actor_of
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture
+def admin_client(admin_client):
+    """Staff read the admin in English here."""
+    admin_client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return admin_client
+
+
 NO_RESET = "asks their legal representative for new credentials"
 CHOSEN_PASSWORD = "Brussels-Lyon-2026!"
 

@@ -21,7 +21,15 @@ NO_RESET = "A Main Access Manager without a Belgian number asks their legal repr
 
 @pytest.mark.parametrize("width", [390, 1366])
 def test_an_outsider_reset_changes_nothing_and_the_main_manager_activates(
-    browser: Browser, page: Page, live_server, e2e_world, smtp_server, sms_gateway, eager_tasks, assert_accessible, width
+    browser: Browser,
+    page: Page,
+    live_server,
+    e2e_world,
+    smtp_server,
+    sms_gateway,
+    eager_tasks,
+    assert_accessible,
+    width,
 ):
     world = e2e_world
     Enterprise.objects.filter(pk=world.enterprise.pk).update(status="pending", activated_at=None)

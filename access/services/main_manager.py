@@ -15,6 +15,7 @@ from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -102,6 +103,9 @@ def _consume_sending(
 
 
 def _consume_as(actor: Actor, target: Person | None = None) -> None:
+    # Only those who may send count against the limits: nobody else uses up an enterprise's budget.
+    if policy.MAIN not in policy.designatable_kinds(actor.standing):
+        raise PermissionDenied(policy.CANNOT_DESIGNATE)
     _consume_sending(
         actor_key=f"person:{actor.person.pk}",
         enterprise=actor.enterprise,

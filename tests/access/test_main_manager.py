@@ -228,3 +228,33 @@ def test_a_bad_rate_stops_the_start_up(monkeypatch, value):
     monkeypatch.setenv("CREDENTIALS_RATE_PER_ENTERPRISE", value)
     with pytest.raises(ImproperlyConfigured, match="CREDENTIALS_RATE_PER_ENTERPRISE must be a rate"):
         env_rate("CREDENTIALS_RATE_PER_ENTERPRISE", "10/d")
+
+
+def test_only_those_who_may_send_use_up_the_enterprise_s_sendings(world, login, limits):
+    from django.core.exceptions import PermissionDenied
+
+    from access import services
+    from tests.factories import actor_of
+
+    factories.foreign_main(world)
+    designation = selectors.main_manager_of(world.enterprise).designation
+    for _ in range(3):
+        with pytest.raises(PermissionDenied):
+            services.resend_credentials(actor_of(world, world.co_main), designation)
+    client = login(world.legal_representative)
+    path = f"/e/{world.enterprise.pk}/main-manager/"
+    assert "are on their way" in client.post(path, {"form": "resend"}, follow=True).content.decode()
+    assert not AuditEvent.objects.filter(action="credentials_limited").exists()
+
+
+def test_new_credentials_for_a_main_manager_replaced_meanwhile_are_refused(world, login):
+    from access import services
+    from tests.factories import actor_of
+
+    factories.foreign_main(world)
+    shown = selectors.main_manager_of(world.enterprise).designation
+    services.designate_main(actor_of(world, world.legal_representative), world.co_main, replaces=shown.pk)
+
+    with pytest.raises(services.ActionRefused, match="The Main Access Manager has just changed"):
+        services.resend_credentials(actor_of(world, world.legal_representative), shown)
+    assert not AuditEvent.objects.filter(action="credentials_sent").exists()

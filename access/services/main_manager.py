@@ -79,7 +79,14 @@ def _within_limit(key: str, rate: tuple[int, int]) -> bool:
 
 
 def _consume_sending(
-    *, actor_key: str, enterprise: Enterprise, actor: Person | None, target: Person | None, journal: dict[str, Any]
+    *,
+    actor_key: str,
+    enterprise: Enterprise,
+    actor: Person | None,
+    target: Person | None,
+    ip: str | None,
+    staff: str | None = None,
+    reason: str = "",
 ) -> None:
     """Refuse (journaled, nothing sent) when the actor or the enterprise sent too many credentials.
 
@@ -96,8 +103,9 @@ def _consume_sending(
                 actor=actor,
                 action=Action.CREDENTIALS_LIMITED,
                 target_person=target,
-                after={"limit": scope, "count": count, "seconds": seconds, **journal.pop("after", {})},
-                **journal,
+                after={"limit": scope, "count": count, "seconds": seconds, **({"staff": staff} if staff else {})},
+                reason=reason,
+                ip_address=ip,
             )
             raise ActionRefused(TOO_MANY)
 
@@ -111,7 +119,7 @@ def _consume_as(actor: Actor, target: Person | None = None) -> None:
         enterprise=actor.enterprise,
         actor=actor.person,
         target=target,
-        journal={"ip_address": actor.ip},
+        ip=actor.ip,
     )
 
 
@@ -161,7 +169,15 @@ def _send_credentials(person: Person) -> list[str]:
     return reset
 
 
-def _withdraw_local_login(person: Person, journal: dict[str, Any]) -> None:
+def _withdraw_local_login(
+    person: Person,
+    *,
+    enterprise: Enterprise,
+    actor: Person | None,
+    ip: str | None,
+    staff: str | None = None,
+    reason: str = "",
+) -> None:
     """A replaced MAM without a Belgian number gets nothing more: the messages not sent yet are
     cancelled and their login stops working (unless they are still the MAM of another enterprise)."""
     user = person.user
@@ -173,6 +189,8 @@ def _withdraw_local_login(person: Person, journal: dict[str, Any]) -> None:
     reset = _reset_local_login(user)
     end_sessions(person)
     AuditEvent.objects.create(
+        enterprise=enterprise,
+        actor=actor,
         action=Action.CREDENTIALS_WITHDRAWN,
         target_person=person,
         after={
@@ -180,9 +198,10 @@ def _withdraw_local_login(person: Person, journal: dict[str, Any]) -> None:
                 {"id": message.pk, "channel": message.channel, "purpose": message.purpose} for message in cancelled
             ],
             "reset": reset,
-            **journal.pop("after", {}),
+            **({"staff": staff} if staff else {}),
         },
-        **journal,
+        reason=reason,
+        ip_address=ip,
     )
 
 
@@ -236,8 +255,7 @@ def _designate(actor: Actor, person: Person, *, replaces: int | None) -> Designa
         if person.niss is None:
             _send_credentials(person)
         if previous is not None:
-            journal = {"enterprise": locked_actor.enterprise, "actor": actor.person, "ip_address": actor.ip}
-            _withdraw_local_login(previous.person, journal)
+            _withdraw_local_login(previous.person, enterprise=locked_actor.enterprise, actor=actor.person, ip=actor.ip)
     return designation
 
 
@@ -284,7 +302,9 @@ def _consume_as_staff(staff: Any, enterprise: Enterprise, reason: str, ip: str |
         enterprise=enterprise,
         actor=None,
         target=target,
-        journal={"ip_address": ip, "reason": reason, "after": {"staff": staff.get_username()}},
+        ip=ip,
+        staff=staff.get_username(),
+        reason=reason,
     )
 
 
@@ -323,7 +343,9 @@ def designate_main_as_staff(
         if person.niss is None:
             _send_credentials(person)
         if previous:
-            _withdraw_local_login(previous.person, {**journal, "after": {"staff": staff.get_username()}})
+            _withdraw_local_login(
+                previous.person, enterprise=enterprise, actor=None, ip=ip, staff=staff.get_username(), reason=reason
+            )
     return designation
 
 

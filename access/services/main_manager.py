@@ -6,6 +6,7 @@ staff (there is no reset by e-mail), and taken away when the person is replaced.
 costs an SMS: it is limited per person who asks and per enterprise.
 """
 
+import logging
 import secrets
 import time
 from typing import Any
@@ -30,6 +31,7 @@ from accounts import outbox
 from accounts.models import User
 
 Action = AuditEvent.Action
+logger = logging.getLogger(__name__)
 
 MAIN_CHANGED = _("The Main Access Manager has just changed. Reload the page.")
 TOO_MANY = _(
@@ -66,15 +68,24 @@ def _new_username(person: Person) -> str:
 
 
 def _within_limit(key: str, rate: tuple[int, int]) -> bool:
-    """Count one sending in the shared cache, in a fixed window; False past the limit."""
+    """Count one sending in the shared cache, in a fixed window; False past the limit.
+
+    Without the cache (Redis down) the sending is allowed: nothing leaves before the broker, on
+    the same Redis, is back, and each sending cancels the one still waiting before it, so at most
+    one username and one password per person wait for it.
+    """
     count, seconds = rate
     window = int(time.time() // seconds)
     counter = f"credentials-rate:{key}:{window}"
-    cache.add(counter, 0, timeout=seconds)
     try:
-        return cache.incr(counter) <= count
-    except ValueError:  # the counter expired between add and incr: a new window starts
-        cache.add(counter, 1, timeout=seconds)
+        cache.add(counter, 0, timeout=seconds)
+        try:
+            return cache.incr(counter) <= count
+        except ValueError:  # the counter expired between add and incr: a new window starts
+            cache.add(counter, 1, timeout=seconds)
+            return True
+    except Exception as exc:  # noqa: BLE001 - the cache is down: see above
+        logger.warning("Sendings of credentials not counted: the cache is unavailable (%s)", type(exc).__name__)
         return True
 
 

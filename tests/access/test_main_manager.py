@@ -258,3 +258,14 @@ def test_new_credentials_for_a_main_manager_replaced_meanwhile_are_refused(world
     with pytest.raises(services.ActionRefused, match="The Main Access Manager has just changed"):
         services.resend_credentials(actor_of(world, world.legal_representative), shown)
     assert not AuditEvent.objects.filter(action="credentials_sent").exists()
+
+
+def test_without_the_cache_the_designation_stands_and_its_messages_wait(world, settings, caplog):
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:9/0"}
+    }
+    person = factories.foreign_main(world)
+    assert selectors.main_manager_of(world.enterprise).designation.person == person
+    waiting = sorted(OutboundMessage.objects.values_list("channel", "status"))
+    assert waiting == [("email", "pending"), ("sms", "waiting")]
+    assert "Sendings of credentials not counted: the cache is unavailable" in caplog.text

@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -211,26 +212,33 @@ class EnterpriseAdmin(IdentifierSearchMixin, admin.ModelAdmin):
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             try:
+                staff, reason, ip = request.user, data["reason"], client_ip(request)
                 if data["niss"]:
-                    person = services.find_or_create_person(
-                        data["niss"], given_name=data["given_name"], surname=data["surname"]
-                    )
+                    with transaction.atomic():  # a newcomer is kept only if they are designated
+                        person = services.find_or_create_person(
+                            data["niss"], given_name=data["given_name"], surname=data["surname"]
+                        )
+                        services.designate_main_as_staff(
+                            enterprise=enterprise,
+                            person=person,
+                            staff=staff,
+                            reason=reason,
+                            ip=ip,
+                            replaces=data["replaces"],
+                        )
                 else:
-                    person = services.new_foreign_person(
+                    services.designate_foreign_main_as_staff(
+                        enterprise=enterprise,
+                        replaces=data["replaces"],
                         given_name=data["given_name"],
                         surname=data["surname"],
                         email=data["email"],
                         mobile_phone=data["mobile_phone"],
                         language=data["language"],
+                        staff=staff,
+                        reason=reason,
+                        ip=ip,
                     )
-                services.designate_main_as_staff(
-                    enterprise=enterprise,
-                    person=person,
-                    staff=request.user,
-                    reason=data["reason"],
-                    ip=client_ip(request),
-                    replaces=data["replaces"],
-                )
             except ValidationError as exc:
                 form.add_error("given_name", exc)
             except services.ActionRefused as exc:

@@ -17,6 +17,7 @@ from access.services.identity import (
 )
 from access.services.main_manager import (
     designate_foreign_main,
+    designate_foreign_main_as_staff,
     designate_main,
     designate_main_as_staff,
     new_foreign_person,
@@ -47,6 +48,7 @@ __all__ = [
     "designate_main",
     "designate_main_as_staff",
     "designate_foreign_main",
+    "designate_foreign_main_as_staff",
     "find_or_create_person",
     "grant_service",
     "import_register",

@@ -326,6 +326,39 @@ def designate_main_as_staff(
     reason = _check_staff(staff, reason)
     if person.niss is None:
         _consume_as_staff(staff, enterprise, reason, ip, target=None)
+    return _designate_as_staff(
+        enterprise=enterprise, person=person, staff=staff, reason=reason, ip=ip, replaces=replaces
+    )
+
+
+def designate_foreign_main_as_staff(
+    *,
+    enterprise: Enterprise,
+    staff: Any,
+    reason: str,
+    ip: str | None,
+    replaces: int | None,
+    given_name: str,
+    surname: str,
+    email: str,
+    mobile_phone: str,
+    language: str,
+) -> Designation:
+    """The exception procedure for a person without a Belgian number, who is kept only if designated."""
+    reason = _check_staff(staff, reason)
+    _consume_as_staff(staff, enterprise, reason, ip, target=None)
+    with transaction.atomic():
+        person = new_foreign_person(
+            given_name=given_name, surname=surname, email=email, mobile_phone=mobile_phone, language=language
+        )
+        return _designate_as_staff(
+            enterprise=enterprise, person=person, staff=staff, reason=reason, ip=ip, replaces=replaces
+        )
+
+
+def _designate_as_staff(
+    *, enterprise: Enterprise, person: Person, staff: Any, reason: str, ip: str | None, replaces: int | None
+) -> Designation:
     with transaction.atomic():
         enterprise = Enterprise.objects.select_for_update().get(pk=enterprise.pk)
         previous = selectors.current_designations().filter(enterprise=enterprise, kind=policy.MAIN).first()

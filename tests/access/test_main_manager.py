@@ -6,7 +6,7 @@ import re
 import pytest
 
 from access import selectors
-from access.models import AuditEvent, Designation
+from access.models import AuditEvent, Designation, Person
 from accounts.models import OutboundMessage
 from tests import factories
 
@@ -109,13 +109,13 @@ def test_staff_designation_from_a_stale_form_replaces_nobody(world, admin_client
     factories.foreign_main(world)
     current = selectors.main_manager_of(world.enterprise).designation
 
-    response = admin_client.post(
-        path,
-        {"niss": factories.niss(), "given_name": "B", "surname": "Late", "language": "fr", "reason": "Letter"}
-        | {"replaces": stale},
-    )
-    assert CHANGED in response.content.decode()
-    assert selectors.main_manager_of(world.enterprise).designation == current
+    late = {"given_name": "B", "surname": "Late", "language": "fr", "reason": "Letter", "replaces": stale}
+    for person in ({"niss": factories.niss()}, {"email": "late@example.pt", "mobile_phone": "+351912345679"}):
+        response = admin_client.post(path, late | person)
+        assert CHANGED in response.content.decode()
+        assert selectors.main_manager_of(world.enterprise).designation == current
+    assert not Person.objects.filter(surname="Late").exists()
+    assert OutboundMessage.objects.exclude(user=current.person.user).count() == 0
 
 
 # --- Limits on what costs an SMS -------------------------------------------------------------------

@@ -16,7 +16,7 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
 from access import selectors, services
-from access.forms import ForeignPersonForm
+from access.forms import ForeignPersonForm, ReplacesField
 from access.identifiers import MAX_INPUT_LENGTH, parse_enterprise_number, parse_niss
 from access.models import (
     AuditEvent,
@@ -168,37 +168,82 @@ class EnterpriseAdmin(IdentifierSearchMixin, admin.ModelAdmin):
 
     def get_urls(self) -> list[Any]:
         view = self.admin_site.admin_view(self.designate_main_manager)
+        credentials = self.admin_site.admin_view(self.send_main_manager_credentials)
         return [
             path("<id:enterprise_id>/main-manager/", view, name="access_enterprise_main_manager"),
+            path(
+                "<id:enterprise_id>/main-manager/credentials/",
+                credentials,
+                name="access_enterprise_main_manager_credentials",
+            ),
             *super().get_urls(),
         ]
+
+    def send_main_manager_credentials(self, request: HttpRequest, enterprise_id: int) -> HttpResponse:
+        """Staff send the MAM without a Belgian number new credentials (a lost phone), journaled."""
+        enterprise = get_object_or_404(Enterprise, pk=enterprise_id)
+        form = StaffReasonForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.resend_credentials_as_staff(
+                    enterprise=enterprise, staff=request.user, reason=form.cleaned_data["reason"], ip=client_ip(request)
+                )
+            except services.ActionRefused as exc:
+                form.add_error(None, str(exc.message))
+            except PermissionDenied as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(
+                    request,
+                    _("A new username and temporary password are on their way; the old password no longer works."),
+                )
+                return redirect("admin:access_enterprise_change", enterprise.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Send the Main Access Manager new credentials"),
+            "enterprise": enterprise,
+            "current": selectors.main_manager_of(enterprise),
+            "form": form,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/access/enterprise/main_manager_credentials.html", context)
 
     def designate_main_manager(self, request: HttpRequest, enterprise_id: int) -> HttpResponse:
         """The exception procedure (DESIGN §4.2): staff designate or replace the MAM, journaled."""
         enterprise = get_object_or_404(Enterprise, pk=enterprise_id)
-        form = StaffMainManagerForm(request.POST or None)
+        current = selectors.main_manager_of(enterprise)
+        shown = {"replaces": current.designation.pk if current else None}
+        form = StaffMainManagerForm(request.POST or None, initial=shown)
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             try:
+                staff, reason, ip = request.user, data["reason"], client_ip(request)
                 if data["niss"]:
-                    person = services.find_or_create_person(
-                        data["niss"], given_name=data["given_name"], surname=data["surname"]
-                    )
+                    with transaction.atomic():  # a newcomer is kept only if they are designated
+                        person = services.find_or_create_person(
+                            data["niss"], given_name=data["given_name"], surname=data["surname"]
+                        )
+                        services.designate_main_as_staff(
+                            enterprise=enterprise,
+                            person=person,
+                            staff=staff,
+                            reason=reason,
+                            ip=ip,
+                            replaces=data["replaces"],
+                        )
                 else:
-                    person = services.new_foreign_person(
+                    services.designate_foreign_main_as_staff(
+                        enterprise=enterprise,
+                        replaces=data["replaces"],
                         given_name=data["given_name"],
                         surname=data["surname"],
                         email=data["email"],
                         mobile_phone=data["mobile_phone"],
                         language=data["language"],
+                        staff=staff,
+                        reason=reason,
+                        ip=ip,
                     )
-                services.designate_main_as_staff(
-                    enterprise=enterprise,
-                    person=person,
-                    staff=request.user,
-                    reason=data["reason"],
-                    ip=client_ip(request),
-                )
             except ValidationError as exc:
                 form.add_error("given_name", exc)
             except services.ActionRefused as exc:
@@ -341,6 +386,10 @@ class AuditEventAdmin(IdentifierSearchMixin, admin.ModelAdmin):
         return False
 
 
+class StaffReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), max_length=500)
+
+
 class StaffMainManagerForm(forms.Form):
     """The exception procedure: staff designate the MAM, with or without a Belgian number."""
 
@@ -351,6 +400,7 @@ class StaffMainManagerForm(forms.Form):
     mobile_phone = forms.CharField(label=_("Mobile phone number"), max_length=30, required=False)
     language = forms.ChoiceField(label=_("Language of the messages"), choices=Language.choices)
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), max_length=500)
+    replaces = ReplacesField()
 
     def clean_niss(self) -> str:
         value = self.cleaned_data["niss"]

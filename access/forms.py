@@ -46,6 +46,26 @@ class PersonIdentityForm(forms.Form):
     )
 
 
+class ReplacesField(forms.IntegerField):
+    """The Main Access Manager designation a form replaces, as it was shown (empty: none)."""
+
+    widget = forms.HiddenInput
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(required=False, **kwargs)
+
+    def to_python(self, value: Any) -> int | None:
+        # Anything but an id names no designation: the service answers that the MAM has changed,
+        # the one message a person can act on (a hidden field's own error would show nowhere).
+        if value in self.empty_values:
+            return None
+        return int(value) if str(value).isdigit() and len(str(value)) < 19 else 0
+
+
+class MainManagerForm(PersonIdentityForm):
+    replaces = ReplacesField()
+
+
 class AddUserForm(PersonIdentityForm):
     services = ServicesField(label=_("Online services"), queryset=OnlineService.objects.none(), required=False)
     confirm = forms.BooleanField(
@@ -141,6 +161,10 @@ class ForeignPersonForm(forms.Form):
 
     def clean_mobile_phone(self) -> str:
         return parse_phone(self.cleaned_data["mobile_phone"], mobile=True)
+
+
+class ForeignMainManagerForm(ForeignPersonForm):
+    replaces = ReplacesField()
 
 
 class SearchForm(forms.Form):

@@ -395,6 +395,8 @@ class AuditEvent(models.Model):
         PROFILE_UPDATED = "profile_updated", _("profile updated from the identity provider")
         ENTERPRISE_ACTIVATED = "enterprise_activated", _("enterprise account activated")
         CREDENTIALS_SENT = "credentials_sent", _("username and temporary password sent again")
+        CREDENTIALS_WITHDRAWN = "credentials_withdrawn", _("local login of a replaced Main Access Manager withdrawn")
+        CREDENTIALS_LIMITED = "credentials_limited", _("credentials refused: too many sent")
         REPRESENTATIVE_REGISTERED = "representative_registered", _("legal representative registered")
         CONTACTDATA_UPDATED = "contactdata_updated", _("contact data updated")
         EBOX_MESSAGE_POSTED = "ebox_message_posted", _("e-Box message posted")

@@ -57,6 +57,8 @@ class OutboundMessage(models.Model):
         PENDING = "pending", _("pending")
         SENT = "sent", _("sent")
         FAILED = "failed", _("failed")
+        # The person was replaced before it went out: it is never sent.
+        CANCELLED = "cancelled", _("cancelled")
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="messages")
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)

@@ -87,6 +87,21 @@ def credentials_messages(user: User, *, email: str, phone: str, language: str) -
     return [email_message, sms_message]
 
 
+def cancel_pending(user: User) -> list[OutboundMessage]:
+    """Cancel the user's messages not sent yet; answer them. Called in the transaction that takes
+    the login away: a worker sending one of them now is waited for (the row lock), and every
+    later attempt finds the row cancelled."""
+    messages = list(
+        OutboundMessage.objects.select_for_update()
+        .filter(user=user, status__in=[Status.PENDING, Status.WAITING])
+        .order_by("pk")
+    )
+    for message in messages:
+        message.status = Status.CANCELLED
+        message.save(update_fields=["status"])
+    return messages
+
+
 def issue_temporary_password(user: User) -> str:
     """A new temporary password for the user; the previous one stops working."""
     password = "".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(14))
@@ -163,6 +178,7 @@ def deliver(message_id: int) -> str:
         message = OutboundMessage.objects.select_for_update().select_related("user").filter(pk=message_id).first()
         if message is None:
             return "missing"
+        # Read again under the row lock: a message sent or cancelled meanwhile is left alone.
         if message.status != Status.PENDING:
             return message.status
         message.attempts += 1

@@ -31,6 +31,16 @@ def setup_password(request: HttpRequest) -> HttpResponse:
     return render(request, "account/setup_password.html", {"form": form})
 
 
+def no_password_reset(request: HttpRequest, **link: str) -> HttpResponse:
+    """Local accounts recover through new credentials from their legal representative (or staff).
+
+    An e-mail reset would let whoever reads the mailbox choose the password without the SMS, and
+    let anyone who knows the address touch a pending activation. Whatever is posted here, or
+    whatever link is followed, is not read: the page only says what to do.
+    """
+    return render(request, "account/no_password_reset.html")
+
+
 def dev_outbox(request: HttpRequest) -> HttpResponse:
     """Development only: the e-mails and SMS the portal sent, newest first."""
     directory = dev_outbox_dir()

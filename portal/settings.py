@@ -200,6 +200,23 @@ REAUTHENTICATION_SECONDS = int(os.environ.get("REAUTHENTICATION_SECONDS", "300")
 ACCOUNT_REAUTHENTICATION_TIMEOUT = REAUTHENTICATION_SECONDS
 TEMPORARY_PASSWORD_DAYS = int(os.environ.get("TEMPORARY_PASSWORD_DAYS", "30"))
 
+
+def env_rate(name: str, default: str) -> tuple[int, int]:
+    """A rate such as `5/h` or `10/d` (also s, m and a multiple: `3/15m`): (count, seconds)."""
+    value = os.environ.get(name) or default
+    count, _slash, period = value.partition("/")
+    multiple, unit = period[:-1], period[-1:]
+    seconds = {"s": 1, "m": 60, "h": 3600, "d": 86400}.get(unit)
+    if not (count.isdigit() and int(count) > 0 and seconds and (multiple == "" or multiple.isdigit())):
+        raise ImproperlyConfigured(f"{name} must be a rate such as 5/h or 10/d, not {value!r}")
+    return int(count), seconds * int(multiple or "1")
+
+
+# Each designation of a Main Access Manager without a Belgian number, and each new sending of
+# their credentials, costs an SMS: limited per person who asks and per enterprise.
+CREDENTIALS_RATE_PER_ACTOR = env_rate("CREDENTIALS_RATE_PER_ACTOR", "5/h")
+CREDENTIALS_RATE_PER_ENTERPRISE = env_rate("CREDENTIALS_RATE_PER_ENTERPRISE", "10/d")
+
 # Federated login: the federal authentication service (eID, itsme, MyGov.be, one-time code) over
 # OpenID Connect. With DEV_IDP_ENABLED the portal serves its own development provider at
 # /dev-idp/ and, unless told otherwise, logs in through it.

@@ -79,5 +79,8 @@ def foreign_main(world, by: Person | None = None, **fields) -> Person:
         "language": "en",
         **fields,
     }
+    if "replaces" not in details:
+        current = selectors.main_manager_of(world.enterprise)
+        details["replaces"] = current.designation.pk if current else None
     services.designate_foreign_main(actor_of(world, by or world.legal_representative), **details)
     return selectors.main_manager_of(world.enterprise).designation.person

@@ -17,10 +17,12 @@ from access.services.identity import (
 )
 from access.services.main_manager import (
     designate_foreign_main,
+    designate_foreign_main_as_staff,
     designate_main,
     designate_main_as_staff,
     new_foreign_person,
     resend_credentials,
+    resend_credentials_as_staff,
 )
 from access.services.register import import_register, journal_representative
 from access.services.users import (
@@ -46,6 +48,7 @@ __all__ = [
     "designate_main",
     "designate_main_as_staff",
     "designate_foreign_main",
+    "designate_foreign_main_as_staff",
     "find_or_create_person",
     "grant_service",
     "import_register",
@@ -55,6 +58,7 @@ __all__ = [
     "person_for_identity",
     "record_login",
     "resend_credentials",
+    "resend_credentials_as_staff",
     "revoke_designation",
     "revoke_service",
     "unblock_everywhere",

@@ -1,11 +1,22 @@
 """The Main Access Manager: designated or replaced by a legal representative (or by staff, as the
 exception procedure), with a local login sent by e-mail and SMS when they have no Belgian number.
+
+A local login is recovered only through new credentials sent by the legal representative or by
+staff (there is no reset by e-mail), and taken away when the person is replaced. Each sending
+costs an SMS: it is limited per person who asks and per enterprise.
 """
 
+import logging
 import secrets
+import time
 from typing import Any
 
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -14,12 +25,24 @@ from django.utils.translation import gettext_lazy as _
 from access import policy, selectors
 from access.models import AuditEvent, Designation, Enterprise, Person
 from access.selectors import Actor
-from access.services._common import ActionRefused, check, locked, record
+from access.services._common import ActionRefused, check, end_sessions, locked, record
 from access.services.designations import designate
 from accounts import outbox
-from accounts.models import OutboundMessage
+from accounts.models import User
 
 Action = AuditEvent.Action
+logger = logging.getLogger(__name__)
+
+MAIN_CHANGED = _("The Main Access Manager has just changed. Reload the page.")
+TOO_MANY = _(
+    "Too many usernames and temporary passwords have been sent recently. Nothing was sent; try again later, "
+    "or contact the helpdesk."
+)
+AUTHENTICATOR_NAMES = {
+    Authenticator.Type.TOTP: "one-time-code app",
+    Authenticator.Type.RECOVERY_CODES: "recovery codes",
+    Authenticator.Type.WEBAUTHN: "security keys",
+}
 
 
 def new_foreign_person(*, given_name: str, surname: str, email: str, mobile_phone: str, language: str) -> Person:
@@ -41,66 +64,238 @@ def _new_username(person: Person) -> str:
             return username
 
 
-def _send_credentials(person: Person) -> list[OutboundMessage]:
+# --- Limits on sending credentials ------------------------------------------------------------
+
+
+def _within_limit(key: str, rate: tuple[int, int]) -> bool:
+    """Count one sending in the shared cache, in a fixed window; False past the limit.
+
+    Without the cache (Redis down) the sending is allowed: nothing leaves before the broker, on
+    the same Redis, is back, and each sending cancels the one still waiting before it, so at most
+    one username and one password per person wait for it.
+    """
+    count, seconds = rate
+    window = int(time.time() // seconds)
+    counter = f"credentials-rate:{key}:{window}"
+    try:
+        cache.add(counter, 0, timeout=seconds)
+        try:
+            return cache.incr(counter) <= count
+        except ValueError:  # the counter expired between add and incr: a new window starts
+            cache.add(counter, 1, timeout=seconds)
+            return True
+    except Exception as exc:  # noqa: BLE001 - the cache is down: see above
+        logger.warning("Sendings of credentials not counted: the cache is unavailable (%s)", type(exc).__name__)
+        return True
+
+
+def _consume_sending(
+    *,
+    actor_key: str,
+    enterprise: Enterprise,
+    actor: Person | None,
+    target: Person | None,
+    ip: str | None,
+    staff: str | None = None,
+    reason: str = "",
+) -> None:
+    """Refuse (journaled, nothing sent) when the actor or the enterprise sent too many credentials.
+
+    Called before the service's transaction, so that the refusal stays in the journal.
+    """
+    for scope, key, rate in (
+        ("actor", actor_key, settings.CREDENTIALS_RATE_PER_ACTOR),
+        ("enterprise", f"enterprise:{enterprise.pk}", settings.CREDENTIALS_RATE_PER_ENTERPRISE),
+    ):
+        if not _within_limit(key, rate):
+            count, seconds = rate
+            AuditEvent.objects.create(
+                enterprise=enterprise,
+                actor=actor,
+                action=Action.CREDENTIALS_LIMITED,
+                target_person=target,
+                after={"limit": scope, "count": count, "seconds": seconds, **({"staff": staff} if staff else {})},
+                reason=reason,
+                ip_address=ip,
+            )
+            raise ActionRefused(TOO_MANY)
+
+
+def _consume_as(actor: Actor, target: Person | None = None) -> None:
+    # Only those who may send count against the limits: nobody else uses up an enterprise's budget.
+    if policy.MAIN not in policy.designatable_kinds(actor.standing):
+        raise PermissionDenied(policy.CANNOT_DESIGNATE)
+    _consume_sending(
+        actor_key=f"person:{actor.person.pk}",
+        enterprise=actor.enterprise,
+        actor=actor.person,
+        target=target,
+        ip=actor.ip,
+    )
+
+
+# --- The local login -------------------------------------------------------------------------
+
+
+def _reset_local_login(user: User) -> list[str]:
+    """Everything that let the person in stops working now: the password (temporary or chosen),
+    the one-time-code app and recovery codes, the sessions. Answers what was reset."""
+    user.set_unusable_password()
+    user.password_is_temporary = False
+    user.temporary_password_expires_at = None
+    user.save(update_fields=["password", "password_is_temporary", "temporary_password_expires_at"])
+    authenticators = Authenticator.objects.filter(user=user)
+    kinds = sorted({AUTHENTICATOR_NAMES.get(kind, kind) for kind in authenticators.values_list("type", flat=True)})
+    authenticators.delete()
+    # The portal keeps the address on the person; an unverified allauth address (an e-mail reset
+    # from before there was none) would stop the one-time-code app from being set up again.
+    EmailAddress.objects.filter(user=user, verified=False).delete()
+    return ["password", *kinds, "sessions"]
+
+
+def _send_credentials(person: Person) -> list[str]:
     """Give the person a local login: the username by e-mail, then a temporary password by SMS.
 
-    Any password they had stops working now; the new one is made when the SMS goes out.
+    Any password, one-time-code app and session they had stop working now; the new password is
+    made when the SMS goes out. Answers what was reset.
     """
     if not person.email or not person.mobile_phone:
         raise ActionRefused(_("A person without a Belgian number needs an e-mail address and a mobile phone number."))
     user = person.user
+    had_login = user is not None
     if user is None:
         user = get_user_model().objects.create_user(
             username=_new_username(person), first_name=person.given_name, last_name=person.surname, email=person.email
         )
         person.user = user
         person.save(update_fields=["user"])
-    user.set_unusable_password()
-    user.password_is_temporary = False
-    user.temporary_password_expires_at = None
-    user.save(update_fields=["password", "password_is_temporary", "temporary_password_expires_at"])
+    outbox.cancel_pending(user)  # an earlier temporary password on its way would undo this one
+    reset = _reset_local_login(user)
+    if had_login:
+        end_sessions(person)
     messages = outbox.credentials_messages(
         user, email=person.email, phone=person.mobile_phone, language=person.preferred_language
     )
     outbox.queue(messages)
-    return messages
+    return reset
 
 
-def designate_main(actor: Actor, person: Person) -> Designation:
-    """A legal representative designates (or replaces) the MAM; a foreign MAM gets a local login."""
-    with transaction.atomic():
-        designation = designate(actor, kind=policy.MAIN, person=person)
-        if person.niss is None:
-            _send_credentials(person)
-    return designation
+def _withdraw_local_login(
+    person: Person,
+    *,
+    enterprise: Enterprise,
+    actor: Person | None,
+    ip: str | None,
+    staff: str | None = None,
+    reason: str = "",
+) -> None:
+    """A replaced MAM without a Belgian number gets nothing more: the messages not sent yet are
+    cancelled and their login stops working (unless they are still the MAM of another enterprise)."""
+    user = person.user
+    if person.niss is not None or user is None:
+        return
+    if selectors.current_designations().filter(person=person, kind=policy.MAIN).exists():
+        return
+    cancelled = outbox.cancel_pending(user)
+    reset = _reset_local_login(user)
+    end_sessions(person)
+    AuditEvent.objects.create(
+        enterprise=enterprise,
+        actor=actor,
+        action=Action.CREDENTIALS_WITHDRAWN,
+        target_person=person,
+        after={
+            "cancelled_messages": [
+                {"id": message.pk, "channel": message.channel, "purpose": message.purpose} for message in cancelled
+            ],
+            "reset": reset,
+            **({"staff": staff} if staff else {}),
+        },
+        reason=reason,
+        ip_address=ip,
+    )
+
+
+def _check_replaces(previous: Designation | None, replaces: int | None) -> None:
+    """The form names the MAM it replaces: a change since it was shown is not overwritten."""
+    if (previous.pk if previous else None) != replaces:
+        raise ActionRefused(MAIN_CHANGED)
+
+
+# --- By a legal representative ------------------------------------------------------------------
+
+
+def designate_main(actor: Actor, person: Person, *, replaces: int | None) -> Designation:
+    """A legal representative designates (or replaces) the MAM; a foreign MAM gets a local login.
+
+    `replaces` is the id of the MAM designation the form showed (None when there was none).
+    """
+    if person.niss is None:
+        _consume_as(actor)
+    return _designate(actor, person, replaces=replaces)
 
 
 def designate_foreign_main(
-    actor: Actor, *, given_name: str, surname: str, email: str, mobile_phone: str, language: str
+    actor: Actor,
+    *,
+    given_name: str,
+    surname: str,
+    email: str,
+    mobile_phone: str,
+    language: str,
+    replaces: int | None,
 ) -> Designation:
+    _consume_as(actor)
     with transaction.atomic():
         person = new_foreign_person(
             given_name=given_name, surname=surname, email=email, mobile_phone=mobile_phone, language=language
         )
-        return designate_main(actor, person)
+        return _designate(actor, person, replaces=replaces)
+
+
+def _designate(actor: Actor, person: Person, *, replaces: int | None) -> Designation:
+    with locked(actor, MAIN_CHANGED) as locked_actor:
+        previous = (
+            selectors.current_designations()
+            .filter(enterprise=locked_actor.enterprise, kind=policy.MAIN)
+            .select_related("person__user")
+            .first()
+        )
+        _check_replaces(previous, replaces)
+        designation = designate(locked_actor, kind=policy.MAIN, person=person)
+        if person.niss is None:
+            _send_credentials(person)
+        if previous is not None:
+            _withdraw_local_login(previous.person, enterprise=locked_actor.enterprise, actor=actor.person, ip=actor.ip)
+    return designation
 
 
 def resend_credentials(actor: Actor, designation: Designation) -> None:
-    """Send a new username e-mail and temporary password; the previous password stops working."""
-    with locked(actor, _("The Main Access Manager has just changed. Reload the page.")) as actor:
-        target = selectors.standing_of(designation.person_id, actor.enterprise.pk)
+    """Send a new username e-mail and temporary password; the previous password, the one-time-code
+    app and the sessions stop working."""
+    _consume_as(actor, target=designation.person)
+    with locked(actor, MAIN_CHANGED) as actor:
+        current = (
+            selectors.current_designations()
+            .filter(pk=designation.pk, enterprise=actor.enterprise)
+            .select_related("person__user")
+            .first()
+        )
+        if current is None:
+            raise ActionRefused(MAIN_CHANGED)
+        target = selectors.standing_of(current.person_id, actor.enterprise.pk)
         check(policy.can_designate(actor.standing, policy.MAIN, target))
-        designation = selectors.current_designations().select_related("person__user").get(pk=designation.pk)
-        if designation.person.niss is not None:
+        if current.person.niss is not None:
             raise ActionRefused(_("This Main Access Manager logs in with their Belgian identity."))
-        _send_credentials(designation.person)
-        record(actor, Action.CREDENTIALS_SENT, target=designation.person, after={"channels": ["email", "sms"]})
+        reset = _send_credentials(current.person)
+        after = {"channels": ["email", "sms"], "reset": reset}
+        record(actor, Action.CREDENTIALS_SENT, target=current.person, after=after)
 
 
-def designate_main_as_staff(
-    *, enterprise: Enterprise, person: Person, staff: Any, reason: str, ip: str | None
-) -> Designation:
-    """The exception procedure: a member of staff designates the MAM in the admin, with a reason."""
+# --- By staff (the exception procedure) -----------------------------------------------------------
+
+
+def _check_staff(staff: Any, reason: str) -> str:
     check(
         policy.staff_may_designate_main(
             is_staff=staff.is_staff, has_permission=staff.has_perm("access.add_designation")
@@ -109,9 +304,65 @@ def designate_main_as_staff(
     reason = reason.strip()
     if not reason:
         raise ActionRefused(_("Give a reason: it is kept in the journal."))
+    return reason
+
+
+def _consume_as_staff(staff: Any, enterprise: Enterprise, reason: str, ip: str | None, target: Person | None) -> None:
+    _consume_sending(
+        actor_key=f"staff:{staff.pk}",
+        enterprise=enterprise,
+        actor=None,
+        target=target,
+        ip=ip,
+        staff=staff.get_username(),
+        reason=reason,
+    )
+
+
+def designate_main_as_staff(
+    *, enterprise: Enterprise, person: Person, staff: Any, reason: str, ip: str | None, replaces: int | None
+) -> Designation:
+    """The exception procedure: a member of staff designates the MAM in the admin, with a reason."""
+    reason = _check_staff(staff, reason)
+    if person.niss is None:
+        _consume_as_staff(staff, enterprise, reason, ip, target=None)
+    return _designate_as_staff(
+        enterprise=enterprise, person=person, staff=staff, reason=reason, ip=ip, replaces=replaces
+    )
+
+
+def designate_foreign_main_as_staff(
+    *,
+    enterprise: Enterprise,
+    staff: Any,
+    reason: str,
+    ip: str | None,
+    replaces: int | None,
+    given_name: str,
+    surname: str,
+    email: str,
+    mobile_phone: str,
+    language: str,
+) -> Designation:
+    """The exception procedure for a person without a Belgian number, who is kept only if designated."""
+    reason = _check_staff(staff, reason)
+    _consume_as_staff(staff, enterprise, reason, ip, target=None)
+    with transaction.atomic():
+        person = new_foreign_person(
+            given_name=given_name, surname=surname, email=email, mobile_phone=mobile_phone, language=language
+        )
+        return _designate_as_staff(
+            enterprise=enterprise, person=person, staff=staff, reason=reason, ip=ip, replaces=replaces
+        )
+
+
+def _designate_as_staff(
+    *, enterprise: Enterprise, person: Person, staff: Any, reason: str, ip: str | None, replaces: int | None
+) -> Designation:
     with transaction.atomic():
         enterprise = Enterprise.objects.select_for_update().get(pk=enterprise.pk)
         previous = selectors.current_designations().filter(enterprise=enterprise, kind=policy.MAIN).first()
+        _check_replaces(previous, replaces)
         if previous and previous.person_id == person.pk:
             raise ActionRefused(_("This person is already the Main Access Manager."))
         journal = {"enterprise": enterprise, "actor": None, "ip_address": ip, "reason": reason}
@@ -135,4 +386,38 @@ def designate_main_as_staff(
         )
         if person.niss is None:
             _send_credentials(person)
+        if previous:
+            _withdraw_local_login(
+                previous.person, enterprise=enterprise, actor=None, ip=ip, staff=staff.get_username(), reason=reason
+            )
     return designation
+
+
+def resend_credentials_as_staff(*, enterprise: Enterprise, staff: Any, reason: str, ip: str | None) -> Person:
+    """Staff send the current foreign MAM new credentials (a lost phone), with a reason."""
+    reason = _check_staff(staff, reason)
+    current = selectors.current_designations().filter(enterprise=enterprise, kind=policy.MAIN).first()
+    if current is None or current.person.niss is not None:
+        raise ActionRefused(_("This enterprise has no Main Access Manager without a Belgian number."))
+    _consume_as_staff(staff, enterprise, reason, ip, target=current.person)
+    with transaction.atomic():
+        enterprise = Enterprise.objects.select_for_update().get(pk=enterprise.pk)
+        designation = (
+            selectors.current_designations()
+            .filter(pk=current.pk, enterprise=enterprise)
+            .select_related("person__user")
+            .first()
+        )
+        if designation is None:
+            raise ActionRefused(MAIN_CHANGED)
+        reset = _send_credentials(designation.person)
+        AuditEvent.objects.create(
+            enterprise=enterprise,
+            actor=None,
+            action=Action.CREDENTIALS_SENT,
+            target_person=designation.person,
+            after={"channels": ["email", "sms"], "reset": reset, "staff": staff.get_username()},
+            reason=reason,
+            ip_address=ip,
+        )
+    return designation.person

@@ -11,8 +11,8 @@ from django.utils.translation import gettext as _
 from access import policy, selectors, services
 from access.forms import (
     DesignateForm,
-    ForeignPersonForm,
-    PersonIdentityForm,
+    ForeignMainManagerForm,
+    MainManagerForm,
     RevokeForm,
 )
 from access.login import require_recent_authentication
@@ -100,16 +100,18 @@ def main_manager(request: HttpRequest, enterprise_id: int) -> HttpResponse:
     if confirmation := require_recent_authentication(request):
         return confirmation
     which = request.POST.get("form") if request.method == "POST" else None
-    belgian = PersonIdentityForm(request.POST if which == "belgian" else None, prefix="belgian")
-    foreign = ForeignPersonForm(request.POST if which == "foreign" else None, prefix="foreign")
     current = selectors.main_manager_of(actor.enterprise)
+    shown = {"replaces": current.designation.pk if current else None}
+    belgian = MainManagerForm(request.POST if which == "belgian" else None, prefix="belgian", initial=shown)
+    foreign = ForeignMainManagerForm(request.POST if which == "foreign" else None, prefix="foreign", initial=shown)
     try:
         if which == "belgian" and belgian.is_valid():
             data = belgian.cleaned_data
-            person = services.find_or_create_person(
-                data["niss"], given_name=data["given_name"], surname=data["surname"]
-            )
-            services.designate_main(actor, person)
+            with transaction.atomic():  # a newcomer is kept only if they are designated
+                person = services.find_or_create_person(
+                    data["niss"], given_name=data["given_name"], surname=data["surname"]
+                )
+                services.designate_main(actor, person, replaces=data["replaces"])
         elif which == "foreign" and foreign.is_valid():
             data = foreign.cleaned_data
             services.designate_foreign_main(
@@ -119,6 +121,7 @@ def main_manager(request: HttpRequest, enterprise_id: int) -> HttpResponse:
                 email=data["email"],
                 mobile_phone=data["mobile_phone"],
                 language=data["language"],
+                replaces=data["replaces"],
             )
         elif which == "resend" and current is not None:
             services.resend_credentials(actor, current.designation)
@@ -128,7 +131,16 @@ def main_manager(request: HttpRequest, enterprise_id: int) -> HttpResponse:
         belgian.add_error("given_name", exc)
         which = None
     except ActionRefused as exc:
-        (foreign if which == "foreign" else belgian).add_error(None, str(exc.message))
+        if which == "resend":
+            refused(request, exc)
+            return redirect("access:main_manager", actor.enterprise.pk)
+        form = foreign if which == "foreign" else belgian
+        form.add_error(None, str(exc.message))
+        # The page shows the MAM as they are now, and the form comes back replacing that one.
+        current = selectors.main_manager_of(actor.enterprise)
+        data = request.POST.copy()
+        data[form.add_prefix("replaces")] = str(current.designation.pk) if current else ""
+        form.data = data
         which = None
     if which == "resend":
         messages.success(

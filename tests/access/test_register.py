@@ -79,6 +79,7 @@ def test_staff_designate_a_foreign_main_manager_with_a_reason(world, staff_clien
             "mobile_phone": "+351 912 345 678",
             "language": "en",
             "reason": "The legal representative is abroad",
+            "replaces": selectors.main_manager_of(world.enterprise).designation.pk,
         },
     )
     assert response.status_code == 302

@@ -7,8 +7,10 @@ from pathlib import Path
 import pytest
 from django.contrib.auth import authenticate
 from django.core import mail
+from django.test import Client
 
 from access import selectors, services
+from access.models import AuditEvent
 from accounts import outbox
 from accounts.models import OutboundMessage
 from accounts.sms import LocmemBackend
@@ -119,8 +121,6 @@ def test_resending_rotates_the_password(world, foreign_main):
     new_password = password_in(LocmemBackend.outbox[-1].body)
     assert new_password != old_password
     assert authenticate(username=username, password=new_password) is not None
-    from access.models import AuditEvent
-
     assert AuditEvent.objects.filter(action="credentials_sent", target_person=foreign_main).count() == 1
 
 
@@ -212,3 +212,84 @@ def test_nothing_renders_the_email_templates_with_html_escaping():
     assert sources
     for path in sources:
         assert '"emails/' not in path.read_text() and "'emails/" not in path.read_text(), path
+
+
+# --- A replaced Main Access Manager gets nothing more ---------------------------------------------
+
+
+def replace_by_a_belgian_person(world):
+    person = factories.person(None, "Bea", "Belgian")
+    current = selectors.main_manager_of(world.enterprise).designation
+    services.designate_main(actor_of(world, world.legal_representative), person, replaces=current.pk)
+
+
+def replace_by_staff(world):
+    from django.contrib.auth import get_user_model
+
+    staff = get_user_model().objects.create_superuser("staff-member", password=factories.PASSWORD)
+    current = selectors.main_manager_of(world.enterprise).designation
+    services.designate_main_as_staff(
+        enterprise=world.enterprise,
+        person=factories.person(None, "Bea", "Belgian"),
+        staff=staff,
+        reason="The legal representative asked by letter",
+        ip="192.0.2.1",
+        replaces=current.pk,
+    )
+
+
+def deliver_everything():
+    """What the worker and the sweeper would do: every row, sent or not, twice (for the SMS)."""
+    for _ in range(2):
+        for message_id in OutboundMessage.objects.values_list("pk", flat=True):
+            outbox.deliver(message_id)
+
+
+@pytest.mark.parametrize("replace", [replace_by_a_belgian_person, replace_by_staff])
+def test_a_main_manager_replaced_before_delivery_receives_nothing(world, smtp_server, sms_gateway, replace):
+    person = factories.foreign_main(world, email="jean@example.fr")
+    replace(world)
+    deliver_everything()
+
+    assert smtp_server.messages == [] and sms_gateway.accepted == []
+    assert set(OutboundMessage.objects.values_list("status", flat=True)) == {"cancelled"}
+    person.user.refresh_from_db()
+    assert not person.user.has_usable_password() and not person.user.password_is_temporary
+    event = AuditEvent.objects.get(action="credentials_withdrawn", target_person=person)
+    assert event.enterprise == world.enterprise
+    assert [(m["channel"], m["purpose"]) for m in event.after["cancelled_messages"]] == [
+        ("email", "username"),
+        ("sms", "temporary_password"),
+    ]
+
+
+def test_a_main_manager_replaced_between_the_e_mail_and_the_sms_cannot_log_in(world, smtp_server, sms_gateway):
+    person = factories.foreign_main(world, email="jean@example.fr")
+    email, sms = messages_of(person)
+    outbox.deliver(email.pk)
+    assert len(smtp_server.messages) == 1
+    username = person.user.get_username()
+
+    replace_by_a_belgian_person(world)
+    deliver_everything()
+
+    assert sms_gateway.accepted == []
+    sms.refresh_from_db()
+    assert sms.status == "cancelled" and sms.sent_at is None
+    response = Client(HTTP_ACCEPT_LANGUAGE="en").post("/accounts/login/", {"login": username, "password": ""})
+    assert not response.wsgi_request.user.is_authenticated
+    event = AuditEvent.objects.get(action="credentials_withdrawn", target_person=person)
+    assert [m["id"] for m in event.after["cancelled_messages"]] == [sms.pk]
+
+
+def test_the_temporary_password_of_a_replaced_main_manager_stops_working(world, sms_gateway):
+    person = factories.foreign_main(world)
+    deliver_everything()
+    password = password_in(sms_gateway.accepted[0]["text"])
+    assert authenticate(username=person.user.get_username(), password=password) == person.user
+
+    replace_by_a_belgian_person(world)
+
+    assert authenticate(username=person.user.get_username(), password=password) is None
+    event = AuditEvent.objects.get(action="credentials_withdrawn", target_person=person)
+    assert event.after["cancelled_messages"] == [] and "password" in event.after["reset"]

@@ -46,6 +46,7 @@ import pytest
 from django.apps import apps
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.http import HttpResponse
 from django.test import Client, override_settings
@@ -403,8 +404,18 @@ def designate_payload(s: Stage, target: str) -> dict[str, Any]:
     return {"kind": "group_manager", "group": group.pk, **new_person()}
 
 
+def current_main_designation(enterprise_id: int) -> int | None:
+    designation = Designation.objects.filter(enterprise_id=enterprise_id, kind="main", revoked_at__isnull=True).first()
+    return designation.pk if designation else None
+
+
 def main_manager_payload(s: Stage, target: str) -> dict[str, Any]:
-    return {"form": "belgian", **{f"belgian-{key}": value for key, value in new_person().items()}}
+    replaces = current_main_designation(enterprise_of(s, target)["enterprise_id"])
+    return {
+        "form": "belgian",
+        **{f"belgian-{key}": value for key, value in new_person().items()},
+        "belgian-replaces": replaces or "",
+    }
 
 
 def contact_data_payload(s: Stage, target: str) -> dict[str, Any]:
@@ -453,7 +464,33 @@ def staff_password_payload(s: Stage, target: str) -> dict[str, Any]:
 
 
 def staff_main_manager_payload(s: Stage, target: str) -> dict[str, Any]:
-    return {**new_person(), "language": "fr", "reason": "Exception procedure"}
+    replaces = current_main_designation(enterprise_of(s, target)["enterprise_id"])
+    return {**new_person(), "language": "fr", "reason": "Exception procedure", "replaces": replaces or ""}
+
+
+def reset_payload(s: Stage, target: str) -> dict[str, Any]:
+    return {"email": "marie.main@example.be", "password1": "A-long-new-passphrase-42", "password2": "x"}
+
+
+def reset_key(s: Stage, target: str) -> dict[str, Any]:
+    return {"uidb36": "2", "key": {"missing": f"{MISSING}-x"}.get(target, "set-password")}
+
+
+def staff_reason_payload(s: Stage, target: str) -> dict[str, Any]:
+    return {"reason": "Lost phone"}
+
+
+def with_a_foreign_main_manager(s: Stage, target: str) -> None:
+    """The enterprise's MAM has no Belgian number: their credentials can be sent again."""
+    enterprise_id = enterprise_of(s, target)["enterprise_id"]
+    if enterprise_id == MISSING:
+        return
+    user = get_user_model().objects.create_user(username=f"foreign-{enterprise_id}")
+    person = Person.objects.create(
+        user=user, given_name="Ana", surname="Silva", email="ana@example.pt", mobile_phone="+351912345678"
+    )
+    Designation.objects.filter(enterprise_id=enterprise_id, kind="main").update(revoked_at=timezone.now())
+    Designation.objects.create(enterprise_id=enterprise_id, person=person, kind="main")
 
 
 def block_membership(s: Stage, target: str) -> None:
@@ -539,6 +576,7 @@ MANAGES_THE_USER_DONE = answers(
 OTHERS_OWN = "404 404 404 404 404 404 - 200 - -"
 OTHERS_OWN_DONE = "404 404 404 404 404 404 - done - -"
 SAME_FOR_ALL = {"200": "200 " * 10, "405": "405 " * 10}
+RESET_LINK = answers(**dict.fromkeys(TARGETS, SAME_FOR_ALL["200"]))
 
 ROWS: dict[str, Row] = {
     # --- Access Management -------------------------------------------------------------------------
@@ -856,6 +894,32 @@ ROWS: dict[str, Row] = {
         post=answers(**{NO_TARGET: "kept kept kept kept kept kept kept kept 200 kept"}),
         payload=signup_payload,
     ),
+    # Local accounts have no reset by e-mail: the pages say whom to ask, whatever is posted.
+    "account_reset_password": Row(
+        no_arguments,
+        answers(**{NO_TARGET: SAME_FOR_ALL["200"]}),
+        post=answers(**{NO_TARGET: SAME_FOR_ALL["200"]}),
+        payload=reset_payload,
+    ),
+    "account_reset_password_done": Row(
+        no_arguments,
+        answers(**{NO_TARGET: SAME_FOR_ALL["200"]}),
+        post=answers(**{NO_TARGET: SAME_FOR_ALL["200"]}),
+        payload=reset_payload,
+    ),
+    # A link's parts name no object of an enterprise: whatever is put in them, the same page.
+    "account_reset_password_from_key": Row(
+        reset_key,
+        RESET_LINK,
+        post=RESET_LINK,
+        payload=reset_payload,
+    ),
+    "account_reset_password_from_key_done": Row(
+        no_arguments,
+        answers(**{NO_TARGET: SAME_FOR_ALL["200"]}),
+        post=answers(**{NO_TARGET: SAME_FOR_ALL["200"]}),
+        payload=reset_payload,
+    ),
     # Development only (DEBUG): what the portal sent, for whoever runs it on their machine.
     "dev_outbox": Row(no_arguments, answers(**{NO_TARGET: SAME_FOR_ALL["200"]}), setting="DEV_OUTBOX_ENABLED"),
     # --- The admin's own views of the project (staff only) -------------------------------------
@@ -887,7 +951,7 @@ ROWS: dict[str, Row] = {
         ),
         payload=staff_main_manager_payload,
     ),
-    # Django's own view, journaled by the project's user admin (accounts.admin).
+    # Django's own view, journaled by the project's user admin (access.admin).
     "admin:auth_user_password_change": Row(
         by_admin_user,
         answers(
@@ -899,6 +963,21 @@ ROWS: dict[str, Row] = {
             missing="admin-login " * 9 + "404",
         ),
         payload=staff_password_payload,
+    ),
+    "admin:access_enterprise_main_manager_credentials": Row(
+        by_admin_enterprise,
+        answers(
+            in_scope="admin-login " * 9 + "200",
+            other_enterprise="admin-login " * 9 + "200",
+            missing="admin-login " * 9 + "404",
+        ),
+        post=answers(
+            in_scope="admin-login " * 9 + "done",
+            other_enterprise="admin-login " * 9 + "done",
+            missing="admin-login " * 9 + "404",
+        ),
+        payload=staff_reason_payload,
+        prepare=with_a_foreign_main_manager,
     ),
 }
 
@@ -916,12 +995,8 @@ ALLAUTH_NAMES = {
     "account_email_verification_sent",
     "account_change_password",
     "account_set_password",
-    "account_reset_password",
     "account_confirm_login_code",
     "account_confirm_email",
-    "account_reset_password_from_key_done",
-    "account_reset_password_from_key",
-    "account_reset_password_done",
     "mfa_index",
     "mfa_authenticate",
     "mfa_reauthenticate",

@@ -387,6 +387,11 @@ def _management_forms(*prefixes: str) -> dict[str, str]:
     }
 
 
+def _main_designation(world) -> int:
+    """The Main Access Manager designation a form replaces, as the page shows it."""
+    return Designation.objects.get(enterprise=world.enterprise, kind="main", revoked_at__isnull=True).pk
+
+
 @dataclass(frozen=True)
 class FormCase:
     """A form, who may use it, and data that are valid apart from the field under test.
@@ -501,6 +506,7 @@ FORM_CASES = [
             "belgian-niss": factories.niss(),
             "belgian-given_name": "Bea",
             "belgian-surname": "Boss",
+            "belgian-replaces": _main_designation(b.world),
         },
         ("belgian-niss", "belgian-given_name", "belgian-surname"),
         identifiers=(("belgian-niss", "niss"),),
@@ -516,6 +522,7 @@ FORM_CASES = [
             "foreign-email": "fay@example.fr",
             "foreign-mobile_phone": "+33 6 12 34 56 78",
             "foreign-language": "fr",
+            "foreign-replaces": _main_designation(b.world),
         },
         ("foreign-given_name", "foreign-surname", "foreign-email", "foreign-mobile_phone", "foreign-language"),
     ),
@@ -688,6 +695,7 @@ FORM_CASES = [
             "mobile_phone": "",
             "language": "fr",
             "reason": "The legal representative is abroad",
+            "replaces": _main_designation(b.world),
         },
         ("niss", "given_name", "surname", "email", "mobile_phone", "language", "reason"),
         identifiers=(("niss", "niss"),),

@@ -18,6 +18,7 @@ from django.test import Client
 
 from access import selectors
 from access.models import AuditEvent, Designation, Grant, Membership, OnlineService, Person
+from accounts.models import OutboundMessage
 from tests import factories
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -90,30 +91,47 @@ def test_two_group_managers_designated_for_the_same_group_at_once(world, login):
     assert created.actor == (world.main if responses[0].status_code == 302 else world.access_manager)
 
 
-def test_two_main_managers_designated_at_once_leave_one(world, login):
-    """Two legal representatives replace the Main Access Manager at the same moment: both
-    replacements happen, one after the other, and one Main Access Manager remains."""
+def test_two_main_managers_designated_at_once_one_wins_the_other_is_told(world, login):
+    """Two legal representatives replace the Main Access Manager from the same page at the same
+    moment: one replacement happens; the other person reads that the MAM has just changed, and
+    nothing of theirs is written (no person, no designation, no message)."""
     second_representative = factories.person("second_lr", "Sam", "Second")
     world.enterprise.legal_representatives.create(person=second_representative)
     path = f"/e/{world.enterprise.pk}/main-manager/"
-    numbers = factories.niss(), factories.niss()
+    shown = Designation.objects.get(enterprise=world.enterprise, kind="main", revoked_at__isnull=True)
+
+    def foreign(surname: str) -> dict:
+        return {
+            "form": "foreign",
+            "foreign-given_name": "M",
+            "foreign-surname": surname,
+            "foreign-email": f"{surname.lower()}@example.pt",
+            "foreign-mobile_phone": "+351912345678",
+            "foreign-language": "en",
+            "foreign-replaces": str(shown.pk),
+        }
+
     posts = [
-        (login(who), path, {"form": "belgian", "belgian-niss": niss, "belgian-given_name": "M", "belgian-surname": "X"})
-        for who, niss in zip((world.legal_representative, second_representative), numbers, strict=True)
+        (login(who), path, foreign(surname))
+        for who, surname in zip((world.legal_representative, second_representative), ("Lea", "Sam"), strict=True)
     ]
 
     responses = race(*posts)
 
-    for (client, _path, _data), response in zip(posts, responses, strict=True):
-        assert response.status_code == 302
-        assert success_or_error(client, response) == "success"
+    outcomes = ["success" if response.status_code == 302 else "error" for response in responses]
+    assert sorted(outcomes) == ["error", "success"]
+    winner_client = posts[outcomes.index("success")][0]
+    assert success_or_error(winner_client, responses[outcomes.index("success")]) == "success"
+    loser = responses[outcomes.index("error")]
+    assert loser.status_code == 200
+    assert "The Main Access Manager has just changed." in loser.content.decode()
     current = Designation.objects.get(enterprise=world.enterprise, kind="main", revoked_at__isnull=True)
-    first, last = sorted(journal("designation_created", enterprise=world.enterprise), key=lambda e: e.pk)
-    assert {first.target_person.niss, last.target_person.niss} == set(numbers)
-    assert last.target_person == current.person
-    # The first replacement revoked the original MAM; the second revoked the first replacement.
-    revoked = sorted(journal("designation_revoked", enterprise=world.enterprise), key=lambda e: e.pk)
-    assert [e.target_person for e in revoked] == [world.main, first.target_person]
+    winner_surname = posts[outcomes.index("success")][2]["foreign-surname"]
+    assert current.person.surname == winner_surname
+    assert [e.target_person for e in journal("designation_created", enterprise=world.enterprise)] == [current.person]
+    assert [e.target_person for e in journal("designation_revoked", enterprise=world.enterprise)] == [world.main]
+    assert not Person.objects.filter(surname__in={"Lea", "Sam"} - {winner_surname}).exists()
+    assert set(OutboundMessage.objects.values_list("user", flat=True)) == {current.person.user_id}
 
 
 def test_block_and_delete_of_the_same_person_posted_at_once(world, login):

@@ -283,7 +283,11 @@ FORMS = {
     "main_manager": (
         "legal_representative",
         lambda w: [],
-        lambda w: {"form": "belgian", "belgian-niss": w.co_main.niss},
+        lambda w: {
+            "form": "belgian",
+            "belgian-niss": w.co_main.niss,
+            "belgian-replaces": Designation.objects.get(person=w.main, kind="main").pk,
+        },
         set(),
     ),
     "designation_revoke": (
@@ -418,7 +422,8 @@ def test_the_main_manager_cannot_block_themselves_for_all_groups(stage: Stage) -
 
 
 def test_replacing_the_main_manager_by_themselves_changes_nothing(stage: Stage) -> None:
-    data = {"form": "belgian", "belgian-niss": stage.world.main.niss}
+    replaces = Designation.objects.get(person=stage.world.main, kind="main").pk
+    data = {"form": "belgian", "belgian-niss": stage.world.main.niss, "belgian-replaces": replaces}
     before = snapshot()
     response = stage.clients["legal_representative"].post(url(stage, "main_manager"), data)
     form_error(response, before, "This person is already the Main Access Manager.")

@@ -228,6 +228,15 @@ def resend_the_credentials(world, login, staff):
     return act, lambda: Expected(world.legal_representative, foreign, world.enterprise)
 
 
+def send_credentials_past_the_limit(world, login, staff):
+    foreign = factories.foreign_main(world)  # the first sending of the hour
+    designation = Designation.objects.get(person=foreign, kind="main")
+    for _ in range(4):
+        services.resend_credentials(actor_of(world, world.legal_representative), designation)
+    act = post(login(world.legal_representative), e(world, "main-manager/"), {"form": "resend"})
+    return act, lambda: Expected(world.legal_representative, foreign, world.enterprise)
+
+
 def register_a_legal_representative(world, login, staff):
     data = {
         "number": world.other_enterprise.number,
@@ -317,6 +326,7 @@ CASES: dict[str, Case] = {
     "membership_deleted": delete_from_the_group,
     "logged_in": log_in_with_a_password,
     "credentials_sent": resend_the_credentials,
+    "credentials_limited": send_credentials_past_the_limit,
     "representative_registered": register_a_legal_representative,
     "contactdata_updated": update_the_contact_data,
     "ebox_message_posted": post_an_ebox_message,
@@ -326,8 +336,12 @@ CASES: dict[str, Case] = {
 }
 
 
+# Replacing a Main Access Manager without a Belgian number writes three rows: below.
+REPLACEMENT = ("credentials_withdrawn",)
+
+
 def test_every_kind_of_event_has_a_case():
-    assert set(AuditEvent.Action.values) == set(CASES) | set(FEDERATED_FIRST_LOGIN)
+    assert set(AuditEvent.Action.values) == set(CASES) | set(FEDERATED_FIRST_LOGIN) | set(REPLACEMENT)
 
 
 @pytest.fixture
@@ -353,6 +367,7 @@ def test_the_staff_exception_procedure_writes_one_revocation_and_one_designation
     niss = factories.niss()
     path = f"/admin/access/enterprise/{world.enterprise.pk}/main-manager/"
     data = {"niss": niss, "given_name": "Nora", "surname": "New", "language": "en", "reason": "LR unreachable"}
+    data["replaces"] = Designation.objects.get(person=world.main, kind="main").pk
     rows = journal_written_by(post(staff, path, data))
     assert [row.action for row in rows] == ["designation_revoked", "designation_created"]
     revoked, created = rows
@@ -360,6 +375,23 @@ def test_the_staff_exception_procedure_writes_one_revocation_and_one_designation
     assert (created.actor, created.target_person.niss, created.enterprise) == (None, niss, world.enterprise)
     assert created.after["staff"] == revoked.after["staff"] == "staff"
     assert created.reason == revoked.reason == "LR unreachable"
+
+
+@pytest.mark.django_db
+def test_replacing_a_foreign_main_manager_withdraws_their_login_in_the_journal(world, login):
+    foreign = factories.foreign_main(world)
+    designation = Designation.objects.get(person=foreign, kind="main")
+    data = {"form": "belgian", "belgian-niss": world.co_main.niss, "belgian-replaces": designation.pk}
+    rows = journal_written_by(post(login(world.legal_representative), e(world, "main-manager/"), data))
+    assert [row.action for row in rows] == ["designation_revoked", "designation_created", "credentials_withdrawn"]
+    withdrawn = rows[2]
+    assert (withdrawn.actor, withdrawn.target_person, withdrawn.enterprise) == (
+        world.legal_representative,
+        foreign,
+        world.enterprise,
+    )
+    assert withdrawn.ip_address == "127.0.0.1"
+    assert len(withdrawn.after["cancelled_messages"]) == 2
 
 
 # --- The first login through the identity provider, over real HTTP --------------------------

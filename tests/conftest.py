@@ -188,6 +188,15 @@ def leak_witness():
 
 
 @pytest.fixture
+def admin_client(db):
+    """pytest-django's staff client, as the admin now requires it: a superuser with a one-time-code
+    app, logged in with the password and the code."""
+    from tests.staff import create_staff, log_in_staff
+
+    return log_in_staff(Client(), create_staff("admin")[0])
+
+
+@pytest.fixture
 def smtp_server(settings):
     """A real SMTP server on loopback; the portal's mail goes to it."""
     from tests.servers import SmtpServer

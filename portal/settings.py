@@ -76,6 +76,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "access.login.AccountSetupMiddleware",
+    "access.login.ReturnedPageMiddleware",
     "portal.middleware.PrivatePagesMiddleware",
 ]
 
@@ -94,6 +95,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "portal.context_processors.login_options",
+                "access.login.action_to_confirm",
             ],
         },
     },

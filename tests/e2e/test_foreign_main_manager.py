@@ -11,7 +11,6 @@ from playwright.sync_api import Page, expect
 
 from access.models import AuditEvent, Designation, Enterprise
 from accounts.models import OutboundMessage
-from tests import factories
 
 pytestmark = pytest.mark.e2e
 

@@ -10,7 +10,6 @@ from typing import Any
 from allauth.account.internal.flows.login import get_authentication_records
 from allauth.account.internal.flows.reauthentication import STATE_SESSION_KEY, stash_and_reauthenticate
 from allauth.core.exceptions import ImmediateHttpResponse
-from allauth.core.internal.httpkit import deserialize_request, serialize_request
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.helpers import render_authentication_error
 from allauth.socialaccount.models import SocialLogin
@@ -18,7 +17,7 @@ from allauth.socialaccount.providers.openid_connect.provider import OpenIDConnec
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import resolve, reverse
 from django.utils.translation import gettext as _
@@ -49,7 +48,8 @@ def require_recent_authentication(request: HttpRequest, action: str) -> HttpResp
         return None
     user = request.user
     waiting = {
-        "request": serialize_request(request),
+        # What the view reads of the post; never its headers (runserver's hold the environment).
+        "request": {"path": request.path, "path_info": request.path_info, "post": request.POST.urlencode()},
         "action": str(action),
         "user": user.pk,
         "at": time.time(),
@@ -74,8 +74,11 @@ def confirmed_recently(request: HttpRequest) -> bool:
 
 def resume_confirmed_action(request: HttpRequest, waiting: dict[str, Any]) -> HttpResponse:
     """Once the person confirmed who they are: the action that waited, as if posted again."""
-    suspended = deserialize_request(waiting["request"], request)
-    page = suspended.get_full_path()
+    suspended = request
+    suspended.method = "POST"
+    suspended.POST = QueryDict(waiting["request"]["post"])
+    suspended.path, suspended.path_info = waiting["request"]["path"], waiting["request"]["path_info"]
+    page = suspended.path
     if waiting.get("user") != request.user.pk or time.time() - waiting["at"] > settings.REAUTHENTICATION_SECONDS:
         messages.error(
             request, _("Nothing was done: the confirmation came too long after the action. Please do it again.")

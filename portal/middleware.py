@@ -1,9 +1,14 @@
 from collections.abc import Callable
 
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 from django.utils.cache import patch_cache_control
+from django.utils.translation import ngettext
+
+from portal import sessions
 
 PREFERRED_LANGUAGE = "preferred_language"
 
@@ -34,3 +39,33 @@ class PreferredLanguageMiddleware:
             translation.activate(preferred)
             request.LANGUAGE_CODE = preferred  # type: ignore[attr-defined]
         return self.get_response(request)
+
+
+class SessionActivityMiddleware:
+    """After SESSION_IDLE_SECONDS without a request, the next one needs a new login."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        key = request.session.session_key
+        if request.user.is_authenticated:
+            if sessions.is_idle(request):
+                sessions.forget(key)
+                logout(request)
+                minutes = settings.SESSION_IDLE_SECONDS // 60
+                messages.info(
+                    request,
+                    ngettext(
+                        "You were logged out after %(minutes)d minute without activity. Please log in again.",
+                        "You were logged out after %(minutes)d minutes without activity. Please log in again.",
+                        minutes,
+                    )
+                    % {"minutes": minutes},
+                )
+            else:
+                sessions.seen_now(request)
+        response = self.get_response(request)
+        if key and request.session.session_key not in (key, None) and request.user.is_authenticated:
+            sessions.rekeyed(request, key)
+        return response

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.socialaccount",
     "allauth.mfa",
+    "allauth.usersessions",
     "allauth.socialaccount.providers.openid_connect",
     "accounts",
     "access",
@@ -73,6 +74,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "portal.middleware.PreferredLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "portal.middleware.SessionActivityMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "access.login.AccountSetupMiddleware",
@@ -126,7 +128,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Publishing gives up quickly when the broker is down: the outbox row stays pending and the
 # sweeper queues it again once the broker is back.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "timeout": 2}
-CELERY_BEAT_SCHEDULE = {"flush-outbox": {"task": "accounts.tasks.flush_outbox", "schedule": 60.0}}
+CELERY_BEAT_SCHEDULE = {
+    "flush-outbox": {"task": "accounts.tasks.flush_outbox", "schedule": 60.0},
+    "clear-sessions": {"task": "portal.tasks.clear_sessions", "schedule": 15 * 60.0},
+}
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["accounts.backends.AuthenticationBackend"]
@@ -154,6 +159,10 @@ MFA_TOTP_ISSUER = "Access Management"
 REAUTHENTICATION_SECONDS = int(os.environ.get("REAUTHENTICATION_SECONDS", "300"))
 ACCOUNT_REAUTHENTICATION_TIMEOUT = REAUTHENTICATION_SECONDS
 TEMPORARY_PASSWORD_DAYS = int(os.environ.get("TEMPORARY_PASSWORD_DAYS", "30"))
+# Sessions are listed per person (allauth's user sessions) and end after this long without a request.
+SESSION_IDLE_SECONDS = int(os.environ.get("SESSION_IDLE_SECONDS", "1800"))
+if SESSION_IDLE_SECONDS < 60:
+    raise ImproperlyConfigured(f"SESSION_IDLE_SECONDS must be at least 60, not {SESSION_IDLE_SECONDS}")
 
 # Federated login: the federal authentication service (eID, itsme, MyGov.be, one-time code) over
 # OpenID Connect. With DEV_IDP_ENABLED the portal serves its own development provider at

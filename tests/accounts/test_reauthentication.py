@@ -237,3 +237,20 @@ def test_a_confirmation_long_after_the_action_does_not_do_it(world, login, setti
     assert confirmed.redirect_chain[-1][0] == block_url(world)
     assert "Nothing was done" in confirmed.content.decode()
     assert not EnterpriseBlock.objects.exists()
+
+
+def test_a_manager_with_a_one_time_code_app_may_confirm_with_a_code_instead(world, login):
+    secret = generate_totp_secret()
+    TOTP.activate(world.main.user, secret)
+    client = login(world.main, recently_authenticated=False)
+    client.post(block_url(world), {"reason": "Inquiry"})
+    page = client.get("/accounts/reauthenticate/").content.decode()
+    assert 'href="/accounts/2fa/reauthenticate/"' in page
+    assert "Confirm with a one-time code instead" in page
+
+    page = client.get("/accounts/2fa/reauthenticate/").content.decode()
+    assert "Confirm your identity to block Mats Member for all groups." in page
+    assert 'href="/static/css/portal.css"' in page
+    confirmed = client.post("/accounts/2fa/reauthenticate/", {"code": current_code(secret)})
+    assert confirmed["Location"] == f"/e/{world.enterprise.pk}/users/{world.member.pk}/"
+    assert EnterpriseBlock.objects.filter(person=world.member).exists()

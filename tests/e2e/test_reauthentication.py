@@ -11,6 +11,7 @@ from django.contrib.sessions.backends.db import SessionStore
 from playwright.sync_api import BrowserContext, Page, expect
 
 from access import services
+from access.login import IDENTITY_CONFIRMED_AT
 from access.models import AuditEvent, Designation, EnterpriseBlock
 from tests import factories
 
@@ -26,7 +27,16 @@ def login_long_ago(context: BrowserContext) -> None:
     session = SessionStore(cookie["value"])
     key = login_flow.AUTHENTICATION_METHODS_SESSION_KEY
     session[key] = [{**r, "at": r["at"] - settings.REAUTHENTICATION_SECONDS - 1} for r in session[key]]
+    if IDENTITY_CONFIRMED_AT in session:
+        session[IDENTITY_CONFIRMED_AT] -= settings.REAUTHENTICATION_SECONDS + 1
     session.save()
+
+
+def at_the_identity_provider(page: Page, name: str) -> None:
+    expect(page.get_by_role("heading", name="Development identity provider")).to_be_visible()
+    page.get_by_label(name).check()
+    page.get_by_label("itsme").check()
+    page.get_by_role("button", name="Log in as this identity").click()
 
 
 def confirm_with_the_password(page: Page, action: str, assert_accessible) -> None:
@@ -129,3 +139,37 @@ def test_designating_a_foreign_main_manager_is_corrected_then_confirmed_then_don
     assert AuditEvent.objects.filter(
         action=AuditEvent.Action.DESIGNATION_CREATED, actor=world.legal_representative, target_person=designation.person
     ).exists()
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_a_federal_manager_confirms_at_the_identity_provider_and_the_block_is_done(
+    page: Page, context: BrowserContext, e2e_world, federal_login, assert_accessible, width: int
+):
+    world = e2e_world
+    manager = factories.person(None, "Fanny", "Federal")
+    factories.designate(world.enterprise, manager, "co_main")
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto("/accounts/login/")
+    page.get_by_role("button", name="Log in with eID, itsme or MyGov.be").click()
+    at_the_identity_provider(page, "Fanny Federal")
+    expect(page.get_by_role("button", name="Log out")).to_be_visible()
+    login_long_ago(context)
+    block_page = f"/e/{world.enterprise.pk}/users/{world.member.pk}/block/"
+    page.goto(block_page)
+
+    page.get_by_role("button", name="Block for all groups").click()
+    expect(page.get_by_text("This field is required.")).to_be_visible()
+    assert page.url.endswith(block_page)
+    page.get_by_label("Reason").fill("Shared his password")
+    page.get_by_role("button", name="Block for all groups").click()
+
+    expect(page.get_by_role("heading", name="Confirm your identity")).to_be_visible()
+    expect(page.get_by_text("Confirm your identity to block Mats Member for all groups.")).to_be_visible()
+    assert_accessible("confirmation with the identity provider")
+    page.get_by_role("button", name="Confirm with eID, itsme or MyGov.be").click()
+    at_the_identity_provider(page, "Fanny Federal")
+
+    expect(page.get_by_text("The user is blocked for all groups of the enterprise.")).to_be_visible()
+    assert page.url.endswith(f"/e/{world.enterprise.pk}/users/{world.member.pk}/")
+    assert EnterpriseBlock.objects.get(person=world.member).reason == "Shared his password"
+    assert AuditEvent.objects.filter(action=AuditEvent.Action.ENTERPRISE_BLOCKED, actor=manager).count() == 1

@@ -32,6 +32,7 @@ from django.contrib.sessions.models import Session
 from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from access import selectors, services
@@ -404,6 +405,12 @@ def test_expired_and_idle_sessions_are_cleaned_up_on_schedule(world, settings):
     assert Session.objects.filter(session_key=session_key(active)).exists()
     assert not Session.objects.filter(session_key__in=[session_key(idle), session_key(expired)]).exists()
     assert list(UserSession.objects.values_list("session_key", flat=True)) == [session_key(active)]
+
+
+def test_staff_cannot_unlist_a_session_in_the_admin():
+    """A row deleted there would leave its session alive and out of reach of end_sessions."""
+    with pytest.raises(NoReverseMatch):
+        reverse("admin:usersessions_usersession_changelist")
 
 
 # --- Guessing --------------------------------------------------------------------------------

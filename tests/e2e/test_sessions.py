@@ -41,6 +41,7 @@ def test_a_person_ends_their_session_in_another_browser(
         page.get_by_role("link", name="Your sessions").click()
         expect(page.get_by_role("heading", name="Your sessions")).to_be_visible()
         expect(page.get_by_role("heading", name="This browser")).to_be_visible()
+        expect(page.get_by_text("Chrome on Linux")).to_be_visible()  # this Chromium
         expect(page.get_by_text("Firefox on the office computer")).to_be_visible()
         expect(page.get_by_text("127.0.0.1").first).to_be_visible()
         assert_accessible("sessions page")

@@ -369,21 +369,28 @@ def test_a_session_in_use_stays_and_reading_pages_writes_nothing(world, settings
     assert not [q["sql"] for q in then if q["sql"].split()[0] in ("UPDATE", "INSERT", "DELETE")]
 
 
+FIREFOX_ON_WINDOWS = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0"
+SAFARI_ON_IPHONE = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+    "Version/18.1 Mobile/15E148 Safari/604.1"
+)
+
+
 def test_the_sessions_page_lists_the_persons_browsers_and_ends_the_others(world):
-    here = browser(HTTP_USER_AGENT="Firefox on a laptop", REMOTE_ADDR="192.0.2.10")
-    there = browser(HTTP_USER_AGENT="Safari on a phone", REMOTE_ADDR="198.51.100.7")
+    here = browser(HTTP_USER_AGENT=FIREFOX_ON_WINDOWS, REMOTE_ADDR="192.0.2.10")
+    there = browser(HTTP_USER_AGENT=SAFARI_ON_IPHONE, REMOTE_ADDR="198.51.100.7")
     password_login(here, world.member)
     password_login(there, world.member)
     elsewhere = browser()
     password_login(elsewhere, world.co_main)
     page = here.get("/accounts/sessions/").content.decode()
-    for seen in ("Firefox on a laptop", "192.0.2.10", "Safari on a phone", "198.51.100.7", "This browser"):
+    for seen in ("Firefox on Windows", "192.0.2.10", "Safari on iPhone", "198.51.100.7", "This browser"):
         assert seen in page
     assert "End the other sessions" in page
 
     ended = here.post("/accounts/sessions/", follow=True)
     assert "Your other sessions are ended." in ended.content.decode()
-    assert "Safari on a phone" not in ended.content.decode()
+    assert "Safari on iPhone" not in ended.content.decode()
     assert is_logged_in(here, world)
     assert not is_logged_in(there, world)
     assert is_logged_in(elsewhere, world)

@@ -47,13 +47,18 @@ def started(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None
 
 def is_idle(request: HttpRequest) -> bool:
     seen = request.session.get(LAST_SEEN)
-    return seen is None or time.time() - seen > settings.SESSION_IDLE_SECONDS
+    return seen is not None and time.time() - seen > settings.SESSION_IDLE_SECONDS
 
 
 def seen_now(request: HttpRequest) -> None:
     """Restarts the idle clock, writing only when the last write is older than PRECISION_SECONDS."""
+    seen = request.session.get(LAST_SEEN)
+    if seen is None:
+        # A session that no login listed (made before sessions were listed): listed from now on.
+        started(None, request, request.user)
+        return
     now = int(time.time())
-    if now - request.session.get(LAST_SEEN, 0) < PRECISION_SECONDS:
+    if now - seen < PRECISION_SECONDS:
         return
     request.session[LAST_SEEN] = now
     UserSession.objects.filter(session_key=request.session.session_key).update(

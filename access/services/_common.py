@@ -81,7 +81,7 @@ def end_sessions(person: Person) -> None:
 
     Called inside the service's transaction, so a change that rolls back logs nobody out. Each
     login lists its session under its person (allauth's user sessions), so only theirs are read;
-    a session that is not listed is refused at its next request (portal.sessions).
+    a session made before sessions were listed is listed at its next request (portal.sessions).
     """
     if person.user_id is None:
         return

@@ -354,6 +354,21 @@ def test_a_session_idle_for_session_idle_seconds_needs_a_new_login(world, settin
     assert "without activity" in client.get(response["Location"]).content.decode()
 
 
+def test_a_session_from_before_sessions_were_listed_is_listed_at_its_next_request(world):
+    client = browser()
+    password_login(client, world.member)
+    key = session_key(client)
+    UserSession.objects.filter(session_key=key).delete()
+    session = SessionStore(key)
+    del session[LAST_SEEN]
+    session.save()
+
+    assert is_logged_in(client, world)
+    assert UserSession.objects.filter(session_key=key, user=world.member.user).exists()
+    end_sessions(world.member)
+    assert not is_logged_in(client, world)
+
+
 def test_a_session_in_use_stays_and_reading_pages_writes_nothing(world, settings):
     client = browser()
     password_login(client, world.member)

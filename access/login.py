@@ -9,14 +9,17 @@ from typing import Any
 
 from allauth.account.internal.flows.login import get_authentication_records
 from allauth.account.internal.flows.reauthentication import STATE_SESSION_KEY, stash_and_reauthenticate
+from allauth.core import context
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.helpers import render_authentication_error
 from allauth.socialaccount.models import SocialLogin
 from allauth.socialaccount.providers.openid_connect.provider import OpenIDConnectProvider
+from allauth.usersessions.adapter import DefaultUserSessionsAdapter
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import resolve, reverse
@@ -227,6 +230,18 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
 
     def is_open_for_signup(self, request: HttpRequest, sociallogin: SocialLogin) -> bool:
         return False
+
+
+class UserSessionsAdapter(DefaultUserSessionsAdapter):
+    def end_sessions(self, sessions: Any) -> None:
+        """A person ending their other sessions (their sessions page) is journaled."""
+        sessions = list(sessions)
+        with transaction.atomic():
+            super().end_sessions(sessions)
+            request = context.request
+            person = Person.objects.filter(user=request.user).first() if request is not None else None
+            if person is not None and sessions:
+                services.record_sessions_ended(person, ended=len(sessions), ip=client_ip(request))
 
 
 class AccountSetupMiddleware:

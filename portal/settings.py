@@ -144,6 +144,7 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 ACCOUNT_ADAPTER = "access.login.AccountAdapter"
+USERSESSIONS_ADAPTER = "access.login.UserSessionsAdapter"
 SOCIALACCOUNT_ADAPTER = "access.login.SocialAccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"username"}
 ACCOUNT_USER_DISPLAY = "accounts.models.display_name"

@@ -39,6 +39,7 @@ from access import selectors, services
 from access.models import AuditEvent, EnterpriseBlock, Membership, OnlineService, Person
 from access.selectors import Actor
 from access.services._common import end_sessions
+from accounts import outbox
 from portal.sessions import LAST_SEEN
 from portal.tasks import clear_sessions
 from tests import factories
@@ -367,6 +368,24 @@ def test_a_session_from_before_sessions_were_listed_is_listed_at_its_next_reques
     assert UserSession.objects.filter(session_key=key, user=world.member.user).exists()
     end_sessions(world.member)
     assert not is_logged_in(client, world)
+
+
+def test_a_session_that_changes_key_stays_listed(world):
+    """The first login with a temporary password, and choosing a password, give the session a new
+    key each; ending the person's sessions still ends it."""
+    person = factories.person("jean.dupre", "Jean", "Dupré")
+    password = outbox.issue_temporary_password(person.user)
+    client = browser()
+    client.post("/accounts/login/", {"login": "jean.dupre", "password": password})
+    first = session_key(client)
+    chosen = "a-long-Passphrase-42"
+    response = client.post("/accounts/setup/password/", {"new_password1": chosen, "new_password2": chosen})
+    assert response["Location"] == "/accounts/2fa/totp/activate/"
+    assert session_key(client) != first
+    assert UserSession.objects.filter(session_key=session_key(client), user=person.user).exists()
+
+    end_sessions(person)
+    assert client.get("/accounts/2fa/totp/activate/")["Location"].startswith("/accounts/login/")
 
 
 def test_a_session_in_use_stays_and_reading_pages_writes_nothing(world, settings):

@@ -7,18 +7,22 @@ import secrets
 import time
 from typing import Any
 
-from allauth.account.internal.flows.login import record_authentication
-from allauth.account.internal.flows.reauthentication import raise_if_reauthentication_required
+from allauth.account.internal.flows.login import get_authentication_records, record_authentication
+from allauth.account.internal.flows.reauthentication import STATE_SESSION_KEY, stash_and_reauthenticate
+from allauth.core import context
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.helpers import render_authentication_error
 from allauth.socialaccount.models import SocialLogin
 from allauth.socialaccount.providers.openid_connect.provider import OpenIDConnectProvider
+from allauth.usersessions.adapter import DefaultUserSessionsAdapter
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
-from django.http import HttpRequest, HttpResponse
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import resolve, reverse
 from django.utils.translation import gettext as _
 
 from access import services
@@ -30,28 +34,104 @@ from accounts.models import User
 
 PASSWORD_METHOD = {"amr": ["pwd"], "acr": None}
 IDENTITY_CONFIRMED_AT = "identity_confirmed_at"
+RETURNED_PAGE = "returned_page"
+CONFIRMATION_PAGES = {"account_reauthenticate", "mfa_reauthenticate"}
 
 
-def require_recent_authentication(request: HttpRequest) -> HttpResponse | None:
+def require_recent_authentication(request: HttpRequest, action: str) -> HttpResponse | None:
     """Managers prove who they are again before designating or blocking for all groups (DESIGN §7).
 
-    With a password, allauth asks for it and then replays the suspended request; with a federal
-    identity, the person logs in through the identity provider again and repeats the action.
+    Called once the action's form is valid, so that a wrong value is corrected before anyone is
+    asked for a password. A login or a confirmation within REAUTHENTICATION_SECONDS is enough.
+    Otherwise the action waits in the session: with a password (or a one-time code), allauth asks
+    for it; with a federal identity, the person logs in at the identity provider again. Either way
+    the action is then done (see `resume_confirmed_action`). `action` says what is being confirmed.
     """
-    if request.method != "POST":
+    if request.method != "POST" or confirmed_recently(request):
         return None
     user = request.user
+    waiting = {
+        # What the view reads of the post; never its headers (runserver's hold the environment).
+        "request": {"path": request.path, "path_info": request.path_info, "post": request.POST.urlencode()},
+        "action": str(action),
+        "user": user.pk,
+        "at": time.time(),
+    }
     if isinstance(user, User) and user.has_usable_password():
-        raise_if_reauthentication_required(request, app="")
-        return None
-    if time.time() - request.session.get(IDENTITY_CONFIRMED_AT, 0) < settings.REAUTHENTICATION_SECONDS:
-        return None
-    return render(request, "account/confirm_identity.html", {"next": request.get_full_path()})
+        return stash_and_reauthenticate(request, waiting, RESUME_CONFIRMED_ACTION)
+    request.session[STATE_SESSION_KEY] = {"state": waiting, "callback": RESUME_CONFIRMED_ACTION}
+    return render(request, "account/confirm_identity.html", {"next": request.get_full_path(), "action": action})
+
+
+def confirmed_recently(request: HttpRequest) -> bool:
+    """Whether the person proved who they are within REAUTHENTICATION_SECONDS, at their login or since.
+
+    allauth's own check counts only its re-authentication pages, never the login itself: a manager
+    who had just logged in was asked for their password again.
+    """
+    now = time.time()
+    records = get_authentication_records(request, request.user)
+    times = [record.get("at", 0) for record in records] + [request.session.get(IDENTITY_CONFIRMED_AT, 0)]
+    return any(now - at < settings.REAUTHENTICATION_SECONDS for at in times)
+
+
+def resume_confirmed_action(request: HttpRequest, waiting: dict[str, Any]) -> HttpResponse:
+    """Once the person confirmed who they are: the action that waited, as if posted again."""
+    suspended = request
+    suspended.method = "POST"
+    suspended.POST = QueryDict(waiting["request"]["post"])
+    suspended.path, suspended.path_info = waiting["request"]["path"], waiting["request"]["path_info"]
+    page = suspended.path
+    if waiting.get("user") != request.user.pk or time.time() - waiting["at"] > settings.REAUTHENTICATION_SECONDS:
+        messages.error(
+            request, _("Nothing was done: the confirmation came too long after the action. Please do it again.")
+        )
+        return redirect(page)
+    match = resolve(suspended.path_info)
+    suspended.resolver_match = match
+    response = match.func(suspended, *match.args, **match.kwargs)
+    if response.status_code == 200:
+        # Refused after all (something changed meanwhile): the form comes back with the error on
+        # its own page, where correcting it posts to the right place.
+        request.session[RETURNED_PAGE] = {"path": suspended.path, "content": response.content.decode()}
+        return redirect(page)
+    return response
+
+
+RESUME_CONFIRMED_ACTION = f"{__name__}.{resume_confirmed_action.__name__}"
+
+
+def action_to_confirm(request: HttpRequest) -> dict[str, str]:
+    """The re-authentication pages say which action they confirm."""
+    match = getattr(request, "resolver_match", None)
+    if match is None or match.url_name not in CONFIRMATION_PAGES:
+        return {}
+    waiting = (request.session.get(STATE_SESSION_KEY) or {}).get("state") or {}
+    return {"action_to_confirm": waiting["action"]} if "action" in waiting else {}
+
+
+class ReturnedPageMiddleware:
+    """Shows, once, the page of an action that was refused after its confirmation, at its own address."""
+
+    def __init__(self, get_response: Any) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> Any:
+        if request.method == "GET" and request.user.is_authenticated:
+            returned = request.session.get(RETURNED_PAGE)
+            if returned and returned.get("path") == request.path:
+                del request.session[RETURNED_PAGE]
+                return HttpResponse(returned["content"])
+        return self.get_response(request)
 
 
 class AccountAdapter(BaseAccountAdapter):
     def login(self, request: HttpRequest, user: Any) -> None:
         super().login(request, user)
+        waiting = getattr(request, "waiting_action", None)
+        if waiting is not None:
+            # allauth starts a new session for the federal login that confirms an action.
+            request.session[STATE_SESSION_KEY] = waiting
         if user.password_is_temporary:
             setup.start_setup(user)
             # The temporary password stops working; this session stays valid.
@@ -68,6 +148,14 @@ class AccountAdapter(BaseAccountAdapter):
         activated = services.record_login(person, method=method, ip=client_ip(request))
         if activated:
             request.session["activated_enterprises"] = [enterprise.pk for enterprise in activated]
+
+    def post_login(self, request: HttpRequest, user: Any, **kwargs: Any) -> HttpResponse | None:
+        response = super().post_login(request, user, **kwargs)
+        if getattr(request, "waiting_action", None) is not None:
+            # The federal login confirmed the action that waited for it.
+            waiting = request.session.pop(STATE_SESSION_KEY)
+            return resume_confirmed_action(request, waiting["state"])
+        return response
 
     def get_login_redirect_url(self, request: HttpRequest) -> str:
         user = request.user
@@ -133,6 +221,10 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         if person is None or (sociallogin.is_existing and sociallogin.user.pk != getattr(person.user, "pk", None)):
             raise ImmediateHttpResponse(render(request, "account/unknown_person.html", status=403))
         user = services.link_identity(person, claims, ip=client_ip(request))
+        waiting = request.session.get(STATE_SESSION_KEY) or {}
+        if request.user.pk == user.pk and waiting.get("callback") == RESUME_CONFIRMED_ACTION:
+            # This login confirms an action of the same person: it survives the new session.
+            request.waiting_action = waiting  # type: ignore[attr-defined]
         if not sociallogin.is_existing:
             sociallogin.connect(request, user)
         amr = claims.get("amr")
@@ -143,6 +235,18 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
 
     def is_open_for_signup(self, request: HttpRequest, sociallogin: SocialLogin) -> bool:
         return False
+
+
+class UserSessionsAdapter(DefaultUserSessionsAdapter):
+    def end_sessions(self, sessions: Any) -> None:
+        """A person ending their other sessions (their sessions page) is journaled."""
+        sessions = list(sessions)
+        with transaction.atomic():
+            super().end_sessions(sessions)
+            request = context.request
+            person = Person.objects.filter(user=request.user).first() if request is not None else None
+            if person is not None and sessions:
+                services.record_sessions_ended(person, ended=len(sessions), ip=client_ip(request))
 
 
 class AccountSetupMiddleware:

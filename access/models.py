@@ -392,6 +392,7 @@ class AuditEvent(models.Model):
         ENTERPRISE_UNBLOCKED = "enterprise_unblocked", _("unblocked for all groups")
         MEMBERSHIP_DELETED = "membership_deleted", _("deleted from the group")
         LOGGED_IN = "logged_in", _("logged in")
+        SESSIONS_ENDED = "sessions_ended", _("other sessions ended")
         PROFILE_UPDATED = "profile_updated", _("profile updated from the identity provider")
         ENTERPRISE_ACTIVATED = "enterprise_activated", _("enterprise account activated")
         CREDENTIALS_SENT = "credentials_sent", _("username and temporary password sent again")

@@ -1,13 +1,14 @@
-import contextvars
-import logging
-import re
-import uuid
 from collections.abc import Callable
 
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 from django.utils.cache import patch_cache_control
+from django.utils.translation import ngettext
+
+from portal import sessions
 
 PREFERRED_LANGUAGE = "preferred_language"
 
@@ -40,41 +41,31 @@ class PreferredLanguageMiddleware:
         return self.get_response(request)
 
 
-CURRENT_REQUEST_ID: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
-# What a proxy may pass as an id: a header value that is safe in a log line and on a page.
-FORWARDED_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
-
-
-class RequestIdMiddleware:
-    """Each request gets an id, on the response (X-Request-ID), in the log records written while it
-    is served, and on the 500 page, so that a person can quote it and staff find the traceback.
-
-    The proxy in front (TRUSTED_PROXY_COUNT) may pass its own id, which is kept so that its log and
-    the portal's match; without a trusted proxy the header comes from the client and is ignored.
-    """
+class SessionActivityMiddleware:
+    """After SESSION_IDLE_SECONDS without a request, the next one needs a new login."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        forwarded = request.headers.get("X-Request-ID", "")
-        if settings.TRUSTED_PROXY_COUNT and FORWARDED_REQUEST_ID.fullmatch(forwarded):
-            request_id = forwarded
-        else:
-            request_id = uuid.uuid4().hex
-        request.request_id = request_id  # type: ignore[attr-defined]
-        token = CURRENT_REQUEST_ID.set(request_id)
-        try:
-            response = self.get_response(request)
-        finally:
-            CURRENT_REQUEST_ID.reset(token)
-        response["X-Request-ID"] = request_id
+        key = request.session.session_key
+        if request.user.is_authenticated:
+            if sessions.is_idle(request):
+                sessions.forget(key)
+                logout(request)
+                minutes = settings.SESSION_IDLE_SECONDS // 60
+                messages.info(
+                    request,
+                    ngettext(
+                        "You were logged out after %(minutes)d minute without activity. Please log in again.",
+                        "You were logged out after %(minutes)d minutes without activity. Please log in again.",
+                        minutes,
+                    )
+                    % {"minutes": minutes},
+                )
+            else:
+                sessions.seen_now(request)
+        response = self.get_response(request)
+        if key and request.session.session_key not in (key, None) and request.user.is_authenticated:
+            sessions.rekeyed(request, key)
         return response
-
-
-class RequestIdFilter(logging.Filter):
-    """Gives every log record the id of the request being served ("-" outside a request)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = CURRENT_REQUEST_ID.get()
-        return True

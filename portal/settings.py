@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.socialaccount",
     "allauth.mfa",
+    "allauth.usersessions",
     "allauth.socialaccount.providers.openid_connect",
     "accounts",
     "access",
@@ -64,7 +65,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     # First, so that every answer, a 500 included, carries the request's id.
-    "portal.middleware.RequestIdMiddleware",
+    "portal.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -75,9 +76,11 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "portal.middleware.PreferredLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "portal.middleware.SessionActivityMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "access.login.AccountSetupMiddleware",
+    "access.login.ReturnedPageMiddleware",
     "portal.middleware.PrivatePagesMiddleware",
 ]
 
@@ -96,6 +99,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "portal.context_processors.login_options",
+                "access.login.action_to_confirm",
             ],
         },
     },
@@ -126,7 +130,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Publishing gives up quickly when the broker is down: the outbox row stays pending and the
 # sweeper queues it again once the broker is back.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "timeout": 2}
-CELERY_BEAT_SCHEDULE = {"flush-outbox": {"task": "accounts.tasks.flush_outbox", "schedule": 60.0}}
+CELERY_BEAT_SCHEDULE = {
+    "flush-outbox": {"task": "accounts.tasks.flush_outbox", "schedule": 60.0},
+    "clear-sessions": {"task": "portal.tasks.clear_sessions", "schedule": 15 * 60.0},
+}
 
 
 def env_positive_ints(name: str, default: str) -> list[int]:
@@ -165,6 +172,7 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 ACCOUNT_ADAPTER = "access.login.AccountAdapter"
+USERSESSIONS_ADAPTER = "access.login.UserSessionsAdapter"
 SOCIALACCOUNT_ADAPTER = "access.login.SocialAccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"username"}
 ACCOUNT_USER_DISPLAY = "accounts.models.display_name"
@@ -199,6 +207,10 @@ MFA_FORMS = {"activate_totp": "accounts.setup.ActivateTOTPForm"}
 REAUTHENTICATION_SECONDS = int(os.environ.get("REAUTHENTICATION_SECONDS", "300"))
 ACCOUNT_REAUTHENTICATION_TIMEOUT = REAUTHENTICATION_SECONDS
 TEMPORARY_PASSWORD_DAYS = int(os.environ.get("TEMPORARY_PASSWORD_DAYS", "30"))
+# Sessions are listed per person (allauth's user sessions) and end after this long without a request.
+SESSION_IDLE_SECONDS = int(os.environ.get("SESSION_IDLE_SECONDS", "1800"))
+if SESSION_IDLE_SECONDS < 60:
+    raise ImproperlyConfigured(f"SESSION_IDLE_SECONDS must be at least 60, not {SESSION_IDLE_SECONDS}")
 
 
 def env_rate(name: str, default: str) -> tuple[int, int]:
@@ -344,7 +356,7 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     # Each line names the request it was written for: the id a person reads on the 500 page.
-    "filters": {"request_id": {"()": "portal.middleware.RequestIdFilter"}},
+    "filters": {"request_id": {"()": "portal.request_id.RequestIdFilter"}},
     "formatters": {"console": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["request_id"], "formatter": "console"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},

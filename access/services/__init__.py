@@ -14,6 +14,7 @@ from access.services.identity import (
     link_identity,
     person_for_identity,
     record_login,
+    record_sessions_ended,
 )
 from access.services.main_manager import (
     designate_foreign_main,
@@ -57,6 +58,7 @@ __all__ = [
     "new_foreign_person",
     "person_for_identity",
     "record_login",
+    "record_sessions_ended",
     "resend_credentials",
     "resend_credentials_as_staff",
     "revoke_designation",

@@ -5,11 +5,10 @@ from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
 
-from django.contrib.auth import SESSION_KEY
+from allauth.usersessions.models import UserSession
 from django.contrib.sessions.models import Session
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -80,13 +79,13 @@ def required_reason(reason: str) -> str:
 def end_sessions(person: Person) -> None:
     """Log the person out everywhere: their sessions end with the change that takes their access.
 
-    Called inside the service's transaction, so a change that rolls back logs nobody out. A
-    session does not say in the database whose it is: the live ones are read, which is fine for
-    actions as rare as blocking someone for all groups or removing them from an enterprise.
+    Called inside the service's transaction, so a change that rolls back logs nobody out. Each
+    login lists its session under its person (allauth's user sessions), so only theirs are read;
+    a session made before sessions were listed is listed at its next request (portal.sessions).
     """
     if person.user_id is None:
         return
-    user_id = str(person.user_id)
-    live = Session.objects.filter(expire_date__gt=timezone.now())
-    ended = [session.pk for session in live.iterator() if session.get_decoded().get(SESSION_KEY) == user_id]
-    Session.objects.filter(pk__in=ended).delete()
+    theirs = UserSession.objects.filter(user_id=person.user_id)
+    keys = list(theirs.values_list("session_key", flat=True))
+    Session.objects.filter(session_key__in=keys).delete()
+    theirs.delete()

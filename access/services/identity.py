@@ -72,6 +72,13 @@ def record_login(person: Person, *, method: dict[str, Any], ip: str | None) -> l
     return activate_pending_enterprises(person, method=method, ip=ip)
 
 
+def record_sessions_ended(person: Person, *, ended: int, ip: str | None) -> None:
+    """Journal a person ending their other sessions (their sessions page)."""
+    AuditEvent.objects.create(
+        actor=person, action=Action.SESSIONS_ENDED, target_person=person, after={"ended": ended}, ip_address=ip
+    )
+
+
 @transaction.atomic
 def activate_pending_enterprises(person: Person, *, method: dict[str, Any], ip: str | None) -> list[Enterprise]:
     pending = Enterprise.objects.select_for_update().filter(

@@ -15,8 +15,9 @@ from access.forms import (
     MainManagerForm,
     RevokeForm,
 )
+from access.identifiers import format_niss
 from access.login import require_recent_authentication
-from access.models import Designation
+from access.models import Designation, Person
 from access.selectors import Actor
 from access.services import ActionRefused
 from access.views._common import (
@@ -33,8 +34,6 @@ from access.views._common import (
 def manager_list(request: HttpRequest, enterprise_id: int) -> HttpResponse:
     actor = get_actor_or_404(request, enterprise_id)
     require(policy.can_view_managers(actor.standing))
-    if confirmation := require_recent_authentication(request):
-        return confirmation
     form = DesignateForm(request.POST or None, standing=actor.standing)
     if request.method == "POST" and not policy.manager_kinds(actor.standing):
         # No role to offer here (a legal representative), so no form to show an error in: a forged
@@ -42,6 +41,12 @@ def manager_list(request: HttpRequest, enterprise_id: int) -> HttpResponse:
         raise PermissionDenied(policy.CANNOT_DESIGNATE)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        action = _("Confirm your identity to designate %(name)s as %(role)s.") % {
+            "name": _named(data),
+            "role": dict(Designation.Kind.choices)[data["kind"]],
+        }
+        if confirmation := require_recent_authentication(request, action):
+            return confirmation
         try:
             with transaction.atomic():  # a newcomer is kept only if they are designated
                 person = services.find_or_create_person(
@@ -61,6 +66,12 @@ def manager_list(request: HttpRequest, enterprise_id: int) -> HttpResponse:
     return render(
         request, "access/manager_list.html", page_context(actor, designations=designations_with_rights, form=form)
     )
+
+
+def _named(data: dict) -> str:
+    """The person a designation form names: as the portal knows them, or as typed for a newcomer."""
+    known = Person.objects.filter(niss=data["niss"]).first()
+    return known.full_name if known else f"{data['given_name']} {data['surname']}".strip() or format_niss(data["niss"])
 
 
 def _can_revoke(actor: Actor, designation: Designation, target: policy.Standing) -> policy.Decision:
@@ -97,8 +108,6 @@ def main_manager(request: HttpRequest, enterprise_id: int) -> HttpResponse:
     actor = get_actor_or_404(request, enterprise_id)
     if policy.MAIN not in policy.designatable_kinds(actor.standing):
         raise PermissionDenied(policy.CANNOT_DESIGNATE)
-    if confirmation := require_recent_authentication(request):
-        return confirmation
     which = request.POST.get("form") if request.method == "POST" else None
     current = selectors.main_manager_of(actor.enterprise)
     shown = {"replaces": current.designation.pk if current else None}
@@ -107,6 +116,8 @@ def main_manager(request: HttpRequest, enterprise_id: int) -> HttpResponse:
     try:
         if which == "belgian" and belgian.is_valid():
             data = belgian.cleaned_data
+            if confirmation := require_recent_authentication(request, _main_to_confirm(_named(data))):
+                return confirmation
             with transaction.atomic():  # a newcomer is kept only if they are designated
                 person = services.find_or_create_person(
                     data["niss"], given_name=data["given_name"], surname=data["surname"]
@@ -114,6 +125,9 @@ def main_manager(request: HttpRequest, enterprise_id: int) -> HttpResponse:
                 services.designate_main(actor, person, replaces=data["replaces"])
         elif which == "foreign" and foreign.is_valid():
             data = foreign.cleaned_data
+            name = f"{data['given_name']} {data['surname']}"
+            if confirmation := require_recent_authentication(request, _main_to_confirm(name)):
+                return confirmation
             services.designate_foreign_main(
                 actor,
                 given_name=data["given_name"],
@@ -124,6 +138,11 @@ def main_manager(request: HttpRequest, enterprise_id: int) -> HttpResponse:
                 replaces=data["replaces"],
             )
         elif which == "resend" and current is not None:
+            action = _("Confirm your identity to send new credentials to %(name)s.") % {
+                "name": current.designation.person.full_name
+            }
+            if confirmation := require_recent_authentication(request, action):
+                return confirmation
             services.resend_credentials(actor, current.designation)
         else:
             which = None
@@ -153,3 +172,7 @@ def main_manager(request: HttpRequest, enterprise_id: int) -> HttpResponse:
     return render(
         request, "access/main_manager.html", page_context(actor, current=current, belgian=belgian, foreign=foreign)
     )
+
+
+def _main_to_confirm(name: str) -> str:
+    return _("Confirm your identity to designate %(name)s as Main Access Manager.") % {"name": name}

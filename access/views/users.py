@@ -269,10 +269,11 @@ def person_block(request: HttpRequest, enterprise_id: int, person_id: int) -> Ht
             actor.standing, selectors.standing_of(person.pk, actor.enterprise.pk, actor.standing)
         )
     )
-    if confirmation := require_recent_authentication(request):
-        return confirmation
     form = BlockForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        action = _("Confirm your identity to block %(name)s for all groups.") % {"name": person.full_name}
+        if confirmation := require_recent_authentication(request, action):
+            return confirmation
         try:
             services.block_everywhere(
                 actor, person, reason=form.cleaned_data["reason"], until=form.cleaned_data["until"]

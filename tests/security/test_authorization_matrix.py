@@ -920,6 +920,14 @@ ROWS: dict[str, Row] = {
         post=answers(**{NO_TARGET: SAME_FOR_ALL["200"]}),
         payload=reset_payload,
     ),
+    # Everyone logged in sees their own sessions and ends their other ones (each persona here has
+    # only this one: nothing else to end); their sessions are nobody else's to see.
+    "usersessions_list": Row(
+        no_arguments,
+        answers(**{NO_TARGET: "200 200 200 200 200 200 200 200 login 200"}),
+        post=answers(**{NO_TARGET: "kept kept kept kept kept kept kept kept login kept"}),
+        journaled=False,
+    ),
     # Development only (DEBUG): what the portal sent, for whoever runs it on their machine.
     "dev_outbox": Row(no_arguments, answers(**{NO_TARGET: SAME_FOR_ALL["200"]}), setting="DEV_OUTBOX_ENABLED"),
     # --- The admin's own views of the project (staff only) -------------------------------------

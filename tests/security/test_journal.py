@@ -222,6 +222,13 @@ def log_in_with_a_password(world, login, staff):
     return post(Client(), "/accounts/login/", data), lambda: Expected(world.member, world.member, None)
 
 
+def end_the_other_sessions(world, login, staff):
+    here, there = Client(), Client()
+    for client in (here, there):
+        client.post("/accounts/login/", {"login": world.member.user.username, "password": factories.PASSWORD})
+    return post(here, "/accounts/sessions/", {}), lambda: Expected(world.member, world.member, None)
+
+
 def resend_the_credentials(world, login, staff):
     foreign = factories.foreign_main(world)
     act = post(login(world.legal_representative), e(world, "main-manager/"), {"form": "resend"})
@@ -325,6 +332,7 @@ CASES: dict[str, Case] = {
     "enterprise_unblocked": unblock_everywhere,
     "membership_deleted": delete_from_the_group,
     "logged_in": log_in_with_a_password,
+    "sessions_ended": end_the_other_sessions,
     "credentials_sent": resend_the_credentials,
     "credentials_limited": send_credentials_past_the_limit,
     "representative_registered": register_a_legal_representative,

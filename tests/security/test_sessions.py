@@ -13,6 +13,7 @@ import secrets
 import threading
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit
@@ -22,17 +23,25 @@ import pytest
 import requests
 from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_totp_secret, hotp_value
 from allauth.socialaccount.models import SocialAccount
+from allauth.usersessions.models import UserSession
 from cryptography.hazmat.primitives.asymmetric import rsa
 from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
 from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
-from django.db import transaction
+from django.db import connection, transaction
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 
 from access import selectors, services
 from access.models import AuditEvent, EnterpriseBlock, Membership, OnlineService, Person
 from access.selectors import Actor
+from access.services._common import end_sessions
+from accounts import outbox
+from portal.sessions import LAST_SEEN
+from portal.tasks import clear_sessions
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -268,6 +277,184 @@ def test_sessions_end_with_the_transaction_of_the_block(world):
         raise RuntimeError("rolled back")
     assert sessions_of(world.member) == 1
     assert is_logged_in(member, world)
+
+
+# --- Sessions listed per person, idle sessions ended ----------------------------------------------
+
+
+def other_peoples_sessions(count: int) -> None:
+    """Live sessions of other people, as their logins leave them."""
+    users = get_user_model().objects.bulk_create(
+        get_user_model()(username=f"someone-{n}-{secrets.token_hex(4)}") for n in range(count)
+    )
+    keys = [secrets.token_hex(16) for _ in users]
+    expiry = django_settings.SESSION_COOKIE_AGE
+    Session.objects.bulk_create(
+        Session(
+            session_key=key,
+            session_data=SessionStore().encode({"_auth_user_id": str(user.pk), "_auth_user_hash": "x"}),
+            expire_date=timezone.now() + timedelta(seconds=expiry),
+        )
+        for key, user in zip(keys, users, strict=True)
+    )
+    UserSession.objects.bulk_create(
+        UserSession(user=user, session_key=key, ip="192.0.2.1", user_agent="Firefox")
+        for key, user in zip(keys, users, strict=True)
+    )
+
+
+def session_rows_read_while(action) -> tuple[int, int]:
+    """The queries an action makes, and the rows of the session table it reads (PostgreSQL's count
+    for this transaction; scans by index only, so that a read of every session shows as one)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SELECT idx_tup_fetch FROM pg_stat_xact_user_tables WHERE relname = 'django_session'")
+        (before,) = cursor.fetchone()
+        with CaptureQueriesContext(connection) as captured:
+            action()
+        cursor.execute("SELECT idx_tup_fetch FROM pg_stat_xact_user_tables WHERE relname = 'django_session'")
+        (after,) = cursor.fetchone()
+    return len(captured), after - before
+
+
+def test_ending_a_persons_sessions_reads_only_theirs(world):
+    phone, laptop = browser(), browser()
+    password_login(phone, world.member)
+    password_login(laptop, world.member)
+    other = browser()
+    password_login(other, world.co_main)
+    few = session_rows_read_while(lambda: end_sessions(world.member))
+    assert sessions_of(world.member) == 0
+    assert not is_logged_in(phone, world) and not is_logged_in(laptop, world)
+    assert is_logged_in(other, world)
+
+    password_login(phone, world.member)
+    password_login(laptop, world.member)
+    other_peoples_sessions(1000)
+    many = session_rows_read_while(lambda: end_sessions(world.member))
+    assert sessions_of(world.member) == 0
+    assert many[0] == few[0]  # as many queries
+    assert many[1] <= 2  # and no more session rows read than the person's two
+    assert is_logged_in(other, world)
+
+
+def test_a_session_idle_for_session_idle_seconds_needs_a_new_login(world, settings):
+    client = browser()
+    password_login(client, world.member)
+    assert is_logged_in(client, world)
+    key = session_key(client)
+    session = SessionStore(key)
+    session[LAST_SEEN] -= settings.SESSION_IDLE_SECONDS + 1
+    session.save()
+
+    response = client.get(f"/e/{world.enterprise.pk}/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+    assert not SessionStore().exists(key)
+    assert not UserSession.objects.filter(session_key=key).exists()
+    assert "without activity" in client.get(response["Location"]).content.decode()
+
+
+def test_a_session_from_before_sessions_were_listed_is_listed_at_its_next_request(world):
+    client = browser()
+    password_login(client, world.member)
+    key = session_key(client)
+    UserSession.objects.filter(session_key=key).delete()
+    session = SessionStore(key)
+    del session[LAST_SEEN]
+    session.save()
+
+    assert is_logged_in(client, world)
+    assert UserSession.objects.filter(session_key=key, user=world.member.user).exists()
+    end_sessions(world.member)
+    assert not is_logged_in(client, world)
+
+
+def test_a_session_that_changes_key_stays_listed(world):
+    """The first login with a temporary password, and choosing a password, give the session a new
+    key each; ending the person's sessions still ends it."""
+    person = factories.person("jean.dupre", "Jean", "Dupré")
+    password = outbox.issue_temporary_password(person.user)
+    client = browser()
+    client.post("/accounts/login/", {"login": "jean.dupre", "password": password})
+    first = session_key(client)
+    chosen = "a-long-Passphrase-42"
+    response = client.post("/accounts/setup/password/", {"new_password1": chosen, "new_password2": chosen})
+    assert response["Location"] == "/accounts/2fa/totp/activate/"
+    assert session_key(client) != first
+    assert UserSession.objects.filter(session_key=session_key(client), user=person.user).exists()
+
+    end_sessions(person)
+    assert client.get("/accounts/2fa/totp/activate/")["Location"].startswith("/accounts/login/")
+
+
+def test_a_session_in_use_stays_and_reading_pages_writes_nothing(world, settings):
+    client = browser()
+    password_login(client, world.member)
+    client.get(f"/e/{world.enterprise.pk}/")
+    session = SessionStore(session_key(client))
+    session[LAST_SEEN] -= settings.SESSION_IDLE_SECONDS - 120
+    session.save()
+    with CaptureQueriesContext(connection) as first:
+        assert is_logged_in(client, world)  # active within the idle time: the clock starts again
+    assert any(q["sql"].startswith("UPDATE") for q in first)
+    with CaptureQueriesContext(connection) as then:
+        assert is_logged_in(client, world)
+    assert not [q["sql"] for q in then if q["sql"].split()[0] in ("UPDATE", "INSERT", "DELETE")]
+
+
+FIREFOX_ON_WINDOWS = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0"
+SAFARI_ON_IPHONE = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+    "Version/18.1 Mobile/15E148 Safari/604.1"
+)
+
+
+def test_the_sessions_page_lists_the_persons_browsers_and_ends_the_others(world):
+    here = browser(HTTP_USER_AGENT=FIREFOX_ON_WINDOWS, REMOTE_ADDR="192.0.2.10")
+    there = browser(HTTP_USER_AGENT=SAFARI_ON_IPHONE, REMOTE_ADDR="198.51.100.7")
+    password_login(here, world.member)
+    password_login(there, world.member)
+    elsewhere = browser()
+    password_login(elsewhere, world.co_main)
+    page = here.get("/accounts/sessions/").content.decode()
+    for seen in ("Firefox on Windows", "192.0.2.10", "Safari on iPhone", "198.51.100.7", "This browser"):
+        assert seen in page
+    assert "End the other sessions" in page
+
+    ended = here.post("/accounts/sessions/", follow=True)
+    assert "Your other sessions are ended." in ended.content.decode()
+    journaled = AuditEvent.objects.get(action="sessions_ended")
+    assert (journaled.actor, journaled.target_person) == (world.member, world.member)
+    assert (journaled.after, journaled.ip_address) == ({"ended": 1}, "192.0.2.10")
+    assert "Safari on iPhone" not in ended.content.decode()
+    assert is_logged_in(here, world)
+    assert not is_logged_in(there, world)
+    assert is_logged_in(elsewhere, world)
+
+
+def test_expired_and_idle_sessions_are_cleaned_up_on_schedule(world, settings):
+    tasks = {entry["task"] for entry in django_settings.CELERY_BEAT_SCHEDULE.values()}
+    assert "portal.tasks.clear_sessions" in tasks
+    active, idle, expired = browser(), browser(), browser()
+    for client in (active, idle, expired):
+        password_login(client, world.member)
+    UserSession.objects.filter(session_key=session_key(idle)).update(
+        last_seen_at=timezone.now() - timedelta(seconds=settings.SESSION_IDLE_SECONDS + 61)
+    )
+    Session.objects.filter(session_key=session_key(expired)).update(expire_date=timezone.now() - timedelta(days=1))
+
+    clear_sessions()
+
+    assert Session.objects.filter(session_key=session_key(active)).exists()
+    assert not Session.objects.filter(session_key__in=[session_key(idle), session_key(expired)]).exists()
+    assert list(UserSession.objects.values_list("session_key", flat=True)) == [session_key(active)]
+
+
+def test_staff_cannot_unlist_a_session_in_the_admin():
+    """A row deleted there would leave its session alive and out of reach of end_sessions."""
+    with pytest.raises(NoReverseMatch):
+        reverse("admin:usersessions_usersession_changelist")
 
 
 # --- Guessing --------------------------------------------------------------------------------

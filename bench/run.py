@@ -178,13 +178,15 @@ def recreate_database() -> None:
 
 
 def logged_in(username: str) -> Client:
-    """A session as after a login that has just confirmed the person's identity."""
+    """A session as after a login that has just confirmed the person's identity (with a one-time
+    code, which the admin asks of staff)."""
     user = get_user_model().objects.get(username=username)
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(user)
     session = client.session
     session[login_flow.AUTHENTICATION_METHODS_SESSION_KEY] = [
-        {"method": "password", "at": time.time(), "reauthenticated": True}
+        {"method": "password", "at": time.time(), "reauthenticated": True},
+        {"method": "mfa", "at": time.time(), "type": "totp"},
     ]
     session[login_flow._AUTHENTICATION_METHODS_USER_SESSION_KEY] = str(user.pk)
     session[IDENTITY_CONFIRMED_AT] = time.time()

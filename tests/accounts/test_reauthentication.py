@@ -10,6 +10,7 @@ from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_totp_secret, hotp_value
 from django.test import Client
 
+from access import selectors
 from access.login import IDENTITY_CONFIRMED_AT
 from access.models import AuditEvent, Designation, EnterpriseBlock
 from tests import factories
@@ -148,6 +149,7 @@ def test_an_invalid_phone_for_a_foreign_main_manager_is_shown_before_any_passwor
         "foreign-email": "jean.dupre@example.fr",
         "foreign-mobile_phone": "12",
         "foreign-language": "en",
+        "foreign-replaces": selectors.main_manager_of(world.enterprise).designation.pk,
     }
     url = f"/e/{world.enterprise.pk}/main-manager/"
     response = client.post(url, data)

@@ -75,13 +75,15 @@ def test_an_outsider_reset_changes_nothing_and_the_main_manager_activates(
         mam.locator("#id_new_password2").fill("Brussels-Lyon-2026!")
         mam.get_by_role("button", name="Save my password").click()
 
-        expect(mam.get_by_role("heading", name="Activate Authenticator App")).to_be_visible()
+        expect(mam.get_by_role("heading", name="Set up your app for one-time codes")).to_be_visible()
         secret = mam.locator("#authenticator_secret").input_value()
         mam.get_by_label("Authenticator code").fill("000000")
         mam.get_by_role("button", name="Activate").click()
-        expect(mam.get_by_role("heading", name="Activate Authenticator App")).to_be_visible()
+        expect(mam.get_by_role("heading", name="Set up your app for one-time codes")).to_be_visible()
         mam.get_by_label("Authenticator code").fill(current_code(secret))
         mam.get_by_role("button", name="Activate").click()
+        expect(mam.get_by_role("heading", name="Your recovery codes")).to_be_visible()
+        mam.get_by_role("link", name="Continue").click()
         expect(mam.get_by_role("heading", name="Your enterprise account is active")).to_be_visible()
     finally:
         context.close()

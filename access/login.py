@@ -7,7 +7,7 @@ import secrets
 import time
 from typing import Any
 
-from allauth.account.internal.flows.login import record_authentication
+from allauth.account.internal.flows.login import get_authentication_records, record_authentication
 from allauth.account.internal.flows.reauthentication import raise_if_reauthentication_required
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
@@ -22,13 +22,19 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from access import services
-from access.models import Person
+from access.models import AuditEvent, Person
+from access.services.identity import login_method, record_credentials_change
 from accounts import setup
 from accounts.adapter import AccountAdapter as BaseAccountAdapter
 from accounts.http import client_ip
 from accounts.models import User
 
-PASSWORD_METHOD = {"amr": ["pwd"], "acr": None}
+# What allauth announces (and mails, when its notifications are on) after a change a person made
+# to their own login, and how the journal names it.
+CREDENTIALS_CHANGES = {
+    "account/email/password_changed": AuditEvent.Action.PASSWORD_CHANGED,
+    "mfa/email/recovery_codes_generated": AuditEvent.Action.RECOVERY_CODES_GENERATED,
+}
 IDENTITY_CONFIRMED_AT = "identity_confirmed_at"
 
 
@@ -63,11 +69,23 @@ class AccountAdapter(BaseAccountAdapter):
         method = getattr(request, "identity_method", None)
         if method is not None:
             request.session[IDENTITY_CONFIRMED_AT] = time.time()
-        method = method or PASSWORD_METHOD
+        else:
+            # allauth calls this once every stage of the login is passed, the second factor
+            # included; its records of the steps say which were taken.
+            method = login_method(get_authentication_records(request, user))
         request.session["identity_method"] = method
         activated = services.record_login(person, method=method, ip=client_ip(request))
         if activated:
             request.session["activated_enterprises"] = [enterprise.pk for enterprise in activated]
+
+    def send_notification_mail(
+        self, template_prefix: str, user: Any, context: Any = None, email: str | None = None
+    ) -> None:
+        action = CREDENTIALS_CHANGES.get(template_prefix)
+        person = Person.objects.filter(user=user).first() if action else None
+        if action and person is not None:
+            record_credentials_change(person, action, ip=client_ip(self.request))
+        super().send_notification_mail(template_prefix, user, context, email)
 
     def get_login_redirect_url(self, request: HttpRequest) -> str:
         user = request.user

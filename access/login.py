@@ -81,6 +81,7 @@ class AccountAdapter(BaseAccountAdapter):
     def send_notification_mail(
         self, template_prefix: str, user: Any, context: Any = None, email: str | None = None
     ) -> None:
+        # allauth calls this after the change itself, whether its notifications are on or not.
         action = CREDENTIALS_CHANGES.get(template_prefix)
         person = Person.objects.filter(user=user).first() if action else None
         if action and person is not None:

@@ -7,7 +7,7 @@ import secrets
 import time
 from typing import Any
 
-from allauth.account.internal.flows.login import get_authentication_records, record_authentication
+from allauth.account.internal.flows.login import get_authentication_records
 from allauth.account.internal.flows.reauthentication import STATE_SESSION_KEY, stash_and_reauthenticate
 from allauth.core import context
 from allauth.core.exceptions import ImmediateHttpResponse
@@ -26,13 +26,19 @@ from django.urls import resolve, reverse
 from django.utils.translation import gettext as _
 
 from access import services
-from access.models import Person
+from access.models import AuditEvent, Person
+from access.services.identity import login_method, record_credentials_change
 from accounts import setup
 from accounts.adapter import AccountAdapter as BaseAccountAdapter
 from accounts.http import client_ip
 from accounts.models import User
 
-PASSWORD_METHOD = {"amr": ["pwd"], "acr": None}
+# What allauth announces (and mails, when its notifications are on) after a change a person made
+# to their own login, and how the journal names it.
+CREDENTIALS_CHANGES = {
+    "account/email/password_changed": AuditEvent.Action.PASSWORD_CHANGED,
+    "mfa/email/recovery_codes_generated": AuditEvent.Action.RECOVERY_CODES_GENERATED,
+}
 IDENTITY_CONFIRMED_AT = "identity_confirmed_at"
 RETURNED_PAGE = "returned_page"
 CONFIRMATION_PAGES = {"account_reauthenticate", "mfa_reauthenticate"}
@@ -126,6 +132,15 @@ class ReturnedPageMiddleware:
 
 
 class AccountAdapter(BaseAccountAdapter):
+    def is_reauthentication_required(self, *, app: str, **kwargs: Any) -> bool:
+        """allauth's own pages that ask for a confirmation (enrolling an app, the recovery codes)
+        accept a login as recent as the portal's actions do: right after logging in, nobody is
+        asked for their password again."""
+        request = context.request
+        if request is not None and request.user.is_authenticated and confirmed_recently(request):
+            return False
+        return super().is_reauthentication_required(app=app, **kwargs)
+
     def login(self, request: HttpRequest, user: Any) -> None:
         super().login(request, user)
         waiting = getattr(request, "waiting_action", None)
@@ -143,7 +158,10 @@ class AccountAdapter(BaseAccountAdapter):
         method = getattr(request, "identity_method", None)
         if method is not None:
             request.session[IDENTITY_CONFIRMED_AT] = time.time()
-        method = method or PASSWORD_METHOD
+        else:
+            # allauth calls this once every stage of the login is passed, the second factor
+            # included; its records of the steps say which were taken.
+            method = login_method(get_authentication_records(request, user))
         request.session["identity_method"] = method
         activated = services.record_login(person, method=method, ip=client_ip(request))
         if activated:
@@ -157,15 +175,22 @@ class AccountAdapter(BaseAccountAdapter):
             return resume_confirmed_action(request, waiting["state"])
         return response
 
+    def send_notification_mail(
+        self, template_prefix: str, user: Any, context: Any = None, email: str | None = None
+    ) -> None:
+        # allauth calls this after the change itself, whether its notifications are on or not.
+        action = CREDENTIALS_CHANGES.get(template_prefix)
+        person = Person.objects.filter(user=user).first() if action else None
+        if action and person is not None:
+            record_credentials_change(person, action, ip=client_ip(self.request))
+        super().send_notification_mail(template_prefix, user, context, email)
+
     def get_login_redirect_url(self, request: HttpRequest) -> str:
         user = request.user
         step = setup.next_setup_step(user) if isinstance(user, User) and user.setup_required else None
         if step:
             return reverse(step)
         if isinstance(user, User) and setup.add_missing_recovery_codes(user):
-            # The login that just passed both factors is as fresh a proof as allauth's confirmation,
-            # which the page of the codes asks for otherwise.
-            record_authentication(request, user, method="password", reauthenticated=True)
             return reverse("mfa_view_recovery_codes")
         if request.session.get("activated_enterprises"):
             return reverse("activated")

@@ -404,6 +404,8 @@ class AuditEvent(models.Model):
         CHAMAN_CHANGED = "chaman_changed", _("Chaman changed")
         STRUCTURED_MESSAGES_CHANGED = "structured_messages_changed", _("structured-message settings changed")
         STAFF_CHANGED = "staff_changed", _("changed by staff in the admin")
+        PASSWORD_CHANGED = "password_changed", _("password changed")
+        RECOVERY_CODES_GENERATED = "recovery_codes_generated", _("new recovery codes made")
 
     enterprise = models.ForeignKey(Enterprise, null=True, on_delete=models.PROTECT, related_name="events")
     actor = models.ForeignKey(Person, null=True, on_delete=models.PROTECT, related_name="+")

@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import SetPasswordForm
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
@@ -39,6 +39,11 @@ def no_password_reset(request: HttpRequest, **link: str) -> HttpResponse:
     whatever link is followed, is not read: the page only says what to do.
     """
     return render(request, "account/no_password_reset.html")
+
+
+def not_offered(request: HttpRequest, **link: str) -> HttpResponse:
+    """An allauth page the portal does not offer (see urls.py): nothing posted here is read."""
+    raise Http404
 
 
 def dev_outbox(request: HttpRequest) -> HttpResponse:

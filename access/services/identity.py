@@ -62,6 +62,34 @@ def link_identity(person: Person, claims: dict[str, Any], *, ip: str | None) -> 
     return person.user
 
 
+# How allauth records each step of a login in the session, as RFC 8176 names the method. A recovery
+# code is a one-time password too, but RFC 8176 has no value that tells it from an app's code: the
+# journal says "otp" and adds "recovery_code": true, so that a login with a code kept on paper (the
+# phone lost, perhaps) stands out.
+AMR_OF_STEP = {"password": "pwd", "mfa": "otp"}
+
+
+def login_method(steps: list[dict[str, Any]]) -> dict[str, Any]:
+    """The methods of a local login, from allauth's records of its steps (password, second factor)."""
+    amr: list[str] = []
+    recovery_code = False
+    for step in steps:
+        value = AMR_OF_STEP.get(step.get("method", ""))
+        if value is None or step.get("reauthenticated"):
+            continue
+        if value not in amr:
+            amr.append(value)
+        if step["method"] == "mfa":
+            recovery_code = step.get("type") == "recovery_codes"
+    return {"amr": amr, "acr": None, **({"recovery_code": True} if recovery_code else {})}
+
+
+def record_credentials_change(person: Person, action: str, *, ip: str | None) -> AuditEvent:
+    """Journal a change a person made to their own login: a new password, new recovery codes.
+    Neither the password nor the codes are written."""
+    return AuditEvent.objects.create(actor=person, action=action, target_person=person, ip_address=ip)
+
+
 @transaction.atomic
 def record_login(person: Person, *, method: dict[str, Any], ip: str | None) -> list[Enterprise]:
     """Journal the login; activate the enterprises of which this person is the pending MAM,

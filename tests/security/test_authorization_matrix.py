@@ -476,6 +476,14 @@ def reset_key(s: Stage, target: str) -> dict[str, Any]:
     return {"uidb36": "2", "key": {"missing": f"{MISSING}-x"}.get(target, "set-password")}
 
 
+def email_payload(s: Stage, target: str) -> dict[str, Any]:
+    return {"email": "someone.else@example.be", "action_add": "", "password1": "A-long-new-passphrase-42"}
+
+
+def confirmation_key(s: Stage, target: str) -> dict[str, Any]:
+    return {"key": {"missing": f"{MISSING}:x"}.get(target, "MQ:1tqFXp:confirmation")}
+
+
 def staff_reason_payload(s: Stage, target: str) -> dict[str, Any]:
     return {"reason": "Lost phone"}
 
@@ -575,8 +583,9 @@ MANAGES_THE_USER_DONE = answers(
 )
 OTHERS_OWN = "404 404 404 404 404 404 - 200 - -"
 OTHERS_OWN_DONE = "404 404 404 404 404 404 - done - -"
-SAME_FOR_ALL = {"200": "200 " * 10, "405": "405 " * 10}
+SAME_FOR_ALL = {"200": "200 " * 10, "404": "404 " * 10, "405": "405 " * 10}
 RESET_LINK = answers(**dict.fromkeys(TARGETS, SAME_FOR_ALL["200"]))
+NOT_OFFERED = answers(**{NO_TARGET: SAME_FOR_ALL["404"]})
 
 ROWS: dict[str, Row] = {
     # --- Access Management -------------------------------------------------------------------------
@@ -928,6 +937,17 @@ ROWS: dict[str, Row] = {
         post=answers(**{NO_TARGET: "kept kept kept kept kept kept kept kept login kept"}),
         journaled=False,
     ),
+    # allauth's pages that the portal does not offer: a local password for a person who logs in
+    # with a federal identity, an e-mail address added by the person. Nothing posted is read.
+    "account_set_password": Row(no_arguments, NOT_OFFERED, post=NOT_OFFERED, payload=email_payload),
+    "account_email": Row(no_arguments, NOT_OFFERED, post=NOT_OFFERED, payload=email_payload),
+    "account_email_verification_sent": Row(no_arguments, NOT_OFFERED, post=NOT_OFFERED, payload=email_payload),
+    "account_confirm_email": Row(
+        confirmation_key,
+        answers(**dict.fromkeys(TARGETS, SAME_FOR_ALL["404"])),
+        post=answers(**dict.fromkeys(TARGETS, SAME_FOR_ALL["404"])),
+        payload=email_payload,
+    ),
     # Development only (DEBUG): what the portal sent, for whoever runs it on their machine.
     "dev_outbox": Row(no_arguments, answers(**{NO_TARGET: SAME_FOR_ALL["200"]}), setting="DEV_OUTBOX_ENABLED"),
     # --- The admin's own views of the project (staff only) -------------------------------------
@@ -999,12 +1019,8 @@ ALLAUTH_NAMES = {
     "account_logout",
     "account_inactive",
     "account_reauthenticate",
-    "account_email",
-    "account_email_verification_sent",
     "account_change_password",
-    "account_set_password",
     "account_confirm_login_code",
-    "account_confirm_email",
     "mfa_index",
     "mfa_authenticate",
     "mfa_reauthenticate",
@@ -1144,9 +1160,10 @@ def normalised(response: HttpResponse, path: str) -> str:
 
 
 def not_found_page(s: Stage, persona: str) -> str:
-    """The persona's page for an enterprise that does not exist, the yardstick of every 404."""
+    """The persona's page for an enterprise that does not exist, the yardstick of every 404 (for
+    anonymous, who is sent to the login there: their page for an address the portal does not have)."""
     if persona not in s.not_found:
-        path = reverse("access:dashboard", args=[MISSING])
+        path = reverse("access:dashboard", args=[MISSING]) if persona != "anonymous" else "/no-such-page/"
         response = s.clients[persona].get(path)
         assert response.status_code == 404
         s.not_found[persona] = normalised(response, path)

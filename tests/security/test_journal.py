@@ -17,9 +17,11 @@ from dataclasses import dataclass
 
 import pytest
 import requests
+from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.db import DatabaseError, connection, transaction
 from django.db.models import Max
-from django.test import Client
+from django.test import Client, TestCase
 
 from access import services
 from access.models import (
@@ -229,6 +231,30 @@ def end_the_other_sessions(world, login, staff):
     return post(here, "/accounts/sessions/", {}), lambda: Expected(world.member, world.member, None)
 
 
+def change_the_password(world, login, staff):
+    data = {
+        "oldpassword": factories.PASSWORD,
+        "password1": "A-long-new-passphrase-42",
+        "password2": "A-long-new-passphrase-42",
+    }
+    return post(login(world.member), "/accounts/password/change/", data), lambda: Expected(
+        world.member, world.member, None
+    )
+
+
+def make_new_recovery_codes(world, login, staff):
+    TOTP.activate(world.member.user, generate_totp_secret())
+    RecoveryCodes.activate(world.member.user)
+    generate = post(login(world.member), "/accounts/2fa/recovery-codes/generate/")
+
+    def act() -> None:
+        # allauth announces the new codes once their transaction is committed.
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            generate()
+
+    return act, lambda: Expected(world.member, world.member, None)
+
+
 def resend_the_credentials(world, login, staff):
     foreign = factories.foreign_main(world)
     act = post(login(world.legal_representative), e(world, "main-manager/"), {"form": "resend"})
@@ -333,6 +359,8 @@ CASES: dict[str, Case] = {
     "membership_deleted": delete_from_the_group,
     "logged_in": log_in_with_a_password,
     "sessions_ended": end_the_other_sessions,
+    "password_changed": change_the_password,
+    "recovery_codes_generated": make_new_recovery_codes,
     "credentials_sent": resend_the_credentials,
     "credentials_limited": send_credentials_past_the_limit,
     "representative_registered": register_a_legal_representative,

@@ -188,12 +188,12 @@ def leak_witness():
 
 
 @pytest.fixture
-def admin_client(db):
-    """pytest-django's staff client, as the admin now requires it: a superuser with a one-time-code
-    app, logged in with the password and the code."""
+def staff_client(db):
+    """A member of staff as the admin requires them: a one-time-code app, logged in with the
+    password and the code; reading the admin in English."""
     from tests.staff import create_staff, log_in_staff
 
-    return log_in_staff(Client(), create_staff("admin")[0])
+    return log_in_staff(Client(HTTP_ACCEPT_LANGUAGE="en"), create_staff()[0])
 
 
 @pytest.fixture

@@ -1,48 +1,28 @@
 """The Main Access Manager: designated or replaced by a legal representative (or by staff, as the
 exception procedure), with a local login sent by e-mail and SMS when they have no Belgian number.
 
-A local login is recovered only through new credentials sent by the legal representative or by
-staff (there is no reset by e-mail), and taken away when the person is replaced. Each sending
-costs an SMS: it is limited per person who asks and per enterprise.
+A local login (access.services.local_login) is recovered only through new credentials sent by the
+legal representative or by staff (there is no reset by e-mail), and taken away when the person is
+replaced.
 """
 
-import logging
-import secrets
-import time
 from typing import Any
 
-from allauth.account.models import EmailAddress
-from allauth.mfa.models import Authenticator
-from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
-from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from access import policy, selectors
 from access.models import AuditEvent, Designation, Enterprise, Person
 from access.selectors import Actor
-from access.services._common import ActionRefused, check, end_sessions, locked, record
+from access.services import local_login
+from access.services._common import ActionRefused, check, locked, record
 from access.services.designations import designate
-from accounts import outbox
-from accounts.models import User
 
 Action = AuditEvent.Action
-logger = logging.getLogger(__name__)
 
 MAIN_CHANGED = _("The Main Access Manager has just changed. Reload the page.")
-TOO_MANY = _(
-    "Too many usernames and temporary passwords have been sent recently. Nothing was sent; try again later, "
-    "or contact the helpdesk."
-)
-AUTHENTICATOR_NAMES = {
-    Authenticator.Type.TOTP: "one-time-code app",
-    Authenticator.Type.RECOVERY_CODES: "recovery codes",
-    Authenticator.Type.WEBAUTHN: "security keys",
-}
 
 
 def new_foreign_person(*, given_name: str, surname: str, email: str, mobile_phone: str, language: str) -> Person:
@@ -56,163 +36,16 @@ def new_foreign_person(*, given_name: str, surname: str, email: str, mobile_phon
     )
 
 
-def _new_username(person: Person) -> str:
-    base = slugify(f"{person.given_name}.{person.surname}")[:20] or "manager"
-    while True:
-        username = f"{base}.{secrets.randbelow(9000) + 1000}"
-        if not get_user_model().objects.filter(username=username).exists():
-            return username
-
-
-# --- Limits on sending credentials ------------------------------------------------------------
-
-
-def _within_limit(key: str, rate: tuple[int, int]) -> bool:
-    """Count one sending in the shared cache, in a fixed window; False past the limit.
-
-    Without the cache (Redis down) the sending is allowed: nothing leaves before the broker, on
-    the same Redis, is back, and each sending cancels the one still waiting before it, so at most
-    one username and one password per person wait for it.
-    """
-    count, seconds = rate
-    window = int(time.time() // seconds)
-    counter = f"credentials-rate:{key}:{window}"
-    try:
-        cache.add(counter, 0, timeout=seconds)
-        try:
-            return cache.incr(counter) <= count
-        except ValueError:  # the counter expired between add and incr: a new window starts
-            cache.add(counter, 1, timeout=seconds)
-            return True
-    except Exception as exc:  # noqa: BLE001 - the cache is down: see above
-        logger.warning("Sendings of credentials not counted: the cache is unavailable (%s)", type(exc).__name__)
-        return True
-
-
-def _consume_sending(
-    *,
-    actor_key: str,
-    enterprise: Enterprise,
-    actor: Person | None,
-    target: Person | None,
-    ip: str | None,
-    staff: str | None = None,
-    reason: str = "",
-) -> None:
-    """Refuse (journaled, nothing sent) when the actor or the enterprise sent too many credentials.
-
-    Called before the service's transaction, so that the refusal stays in the journal.
-    """
-    for scope, key, rate in (
-        ("actor", actor_key, settings.CREDENTIALS_RATE_PER_ACTOR),
-        ("enterprise", f"enterprise:{enterprise.pk}", settings.CREDENTIALS_RATE_PER_ENTERPRISE),
-    ):
-        if not _within_limit(key, rate):
-            count, seconds = rate
-            AuditEvent.objects.create(
-                enterprise=enterprise,
-                actor=actor,
-                action=Action.CREDENTIALS_LIMITED,
-                target_person=target,
-                after={"limit": scope, "count": count, "seconds": seconds, **({"staff": staff} if staff else {})},
-                reason=reason,
-                ip_address=ip,
-            )
-            raise ActionRefused(TOO_MANY)
-
-
 def _consume_as(actor: Actor, target: Person | None = None) -> None:
     # Only those who may send count against the limits: nobody else uses up an enterprise's budget.
     if policy.MAIN not in policy.designatable_kinds(actor.standing):
         raise PermissionDenied(policy.CANNOT_DESIGNATE)
-    _consume_sending(
+    local_login.consume_sending(
         actor_key=f"person:{actor.person.pk}",
         enterprise=actor.enterprise,
         actor=actor.person,
         target=target,
         ip=actor.ip,
-    )
-
-
-# --- The local login -------------------------------------------------------------------------
-
-
-def _reset_local_login(user: User) -> list[str]:
-    """Everything that let the person in stops working now: the password (temporary or chosen),
-    the one-time-code app and recovery codes, the sessions. Answers what was reset."""
-    user.set_unusable_password()
-    user.password_is_temporary = False
-    user.temporary_password_expires_at = None
-    user.save(update_fields=["password", "password_is_temporary", "temporary_password_expires_at"])
-    authenticators = Authenticator.objects.filter(user=user)
-    kinds = sorted({AUTHENTICATOR_NAMES.get(kind, kind) for kind in authenticators.values_list("type", flat=True)})
-    authenticators.delete()
-    # The portal keeps the address on the person; an unverified allauth address (an e-mail reset
-    # from before there was none) would stop the one-time-code app from being set up again.
-    EmailAddress.objects.filter(user=user, verified=False).delete()
-    return ["password", *kinds, "sessions"]
-
-
-def _send_credentials(person: Person) -> list[str]:
-    """Give the person a local login: the username by e-mail, then a temporary password by SMS.
-
-    Any password, one-time-code app and session they had stop working now; the new password is
-    made when the SMS goes out. Answers what was reset.
-    """
-    if not person.email or not person.mobile_phone:
-        raise ActionRefused(_("A person without a Belgian number needs an e-mail address and a mobile phone number."))
-    user = person.user
-    had_login = user is not None
-    if user is None:
-        user = get_user_model().objects.create_user(
-            username=_new_username(person), first_name=person.given_name, last_name=person.surname, email=person.email
-        )
-        person.user = user
-        person.save(update_fields=["user"])
-    outbox.cancel_pending(user)  # an earlier temporary password on its way would undo this one
-    reset = _reset_local_login(user)
-    if had_login:
-        end_sessions(person)
-    messages = outbox.credentials_messages(
-        user, email=person.email, phone=person.mobile_phone, language=person.preferred_language
-    )
-    outbox.queue(messages)
-    return reset
-
-
-def _withdraw_local_login(
-    person: Person,
-    *,
-    enterprise: Enterprise,
-    actor: Person | None,
-    ip: str | None,
-    staff: str | None = None,
-    reason: str = "",
-) -> None:
-    """A replaced MAM without a Belgian number gets nothing more: the messages not sent yet are
-    cancelled and their login stops working (unless they are still the MAM of another enterprise)."""
-    user = person.user
-    if person.niss is not None or user is None:
-        return
-    if selectors.current_designations().filter(person=person, kind=policy.MAIN).exists():
-        return
-    cancelled = outbox.cancel_pending(user)
-    reset = _reset_local_login(user)
-    end_sessions(person)
-    AuditEvent.objects.create(
-        enterprise=enterprise,
-        actor=actor,
-        action=Action.CREDENTIALS_WITHDRAWN,
-        target_person=person,
-        after={
-            "cancelled_messages": [
-                {"id": message.pk, "channel": message.channel, "purpose": message.purpose} for message in cancelled
-            ],
-            "reset": reset,
-            **({"staff": staff} if staff else {}),
-        },
-        reason=reason,
-        ip_address=ip,
     )
 
 
@@ -264,9 +97,9 @@ def _designate(actor: Actor, person: Person, *, replaces: int | None) -> Designa
         _check_replaces(previous, replaces)
         designation = designate(locked_actor, kind=policy.MAIN, person=person)
         if person.niss is None:
-            _send_credentials(person)
+            local_login.send_credentials(person)
         if previous is not None:
-            _withdraw_local_login(previous.person, enterprise=locked_actor.enterprise, actor=actor.person, ip=actor.ip)
+            local_login.withdraw(previous.person, enterprise=locked_actor.enterprise, actor=actor.person, ip=actor.ip)
     return designation
 
 
@@ -287,7 +120,7 @@ def resend_credentials(actor: Actor, designation: Designation) -> None:
         check(policy.can_designate(actor.standing, policy.MAIN, target))
         if current.person.niss is not None:
             raise ActionRefused(_("This Main Access Manager logs in with their Belgian identity."))
-        reset = _send_credentials(current.person)
+        reset = local_login.send_credentials(current.person)
         after = {"channels": ["email", "sms"], "reset": reset}
         record(actor, Action.CREDENTIALS_SENT, target=current.person, after=after)
 
@@ -308,7 +141,7 @@ def _check_staff(staff: Any, reason: str) -> str:
 
 
 def _consume_as_staff(staff: Any, enterprise: Enterprise, reason: str, ip: str | None, target: Person | None) -> None:
-    _consume_sending(
+    local_login.consume_sending(
         actor_key=f"staff:{staff.pk}",
         enterprise=enterprise,
         actor=None,
@@ -385,9 +218,9 @@ def _designate_as_staff(
             **journal,
         )
         if person.niss is None:
-            _send_credentials(person)
+            local_login.send_credentials(person)
         if previous:
-            _withdraw_local_login(
+            local_login.withdraw(
                 previous.person, enterprise=enterprise, actor=None, ip=ip, staff=staff.get_username(), reason=reason
             )
     return designation
@@ -410,7 +243,7 @@ def resend_credentials_as_staff(*, enterprise: Enterprise, staff: Any, reason: s
         )
         if designation is None:
             raise ActionRefused(MAIN_CHANGED)
-        reset = _send_credentials(designation.person)
+        reset = local_login.send_credentials(designation.person)
         AuditEvent.objects.create(
             enterprise=enterprise,
             actor=None,

@@ -5,16 +5,8 @@ import pytest
 from access import selectors, services
 from access.models import AuditEvent, Enterprise, Person
 from tests import factories
-from tests.staff import create_staff, log_in_staff
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def staff_client(client, world):
-    staff, _secret = create_staff()
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-    return log_in_staff(client, staff)
 
 
 def test_people_are_found_by_name_and_by_a_posted_national_number(staff_client, world):

@@ -11,16 +11,8 @@ from chaman.models import Channel, Sender, TechnicalContact
 from contactdata.models import ContactData
 from tests import factories
 from tests.credentials import ssh_public_key
-from tests.staff import create_staff, log_in_staff
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def staff_client(client, world):
-    staff, _secret = create_staff()
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-    return log_in_staff(client, staff)
 
 
 def form_data(response) -> dict:

@@ -9,7 +9,7 @@ from access import selectors
 from access.models import AuditEvent, Enterprise, LegalRepresentative
 from accounts.models import OutboundMessage
 from tests import factories
-from tests.staff import create_staff, log_in_staff
+from tests.staff import log_in_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -55,13 +55,6 @@ def test_an_enterprise_number_the_register_never_issues_is_refused(world, tmp_pa
         call_command("import_register", path)
     assert "line 2: enterprise_number" in str(error.value)
     assert not Enterprise.objects.filter(number="1000002100").exists()
-
-
-@pytest.fixture
-def staff_client(client):
-    staff, _secret = create_staff()
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-    return log_in_staff(client, staff)
 
 
 def test_staff_designate_a_foreign_main_manager_with_a_reason(world, staff_client):

@@ -15,7 +15,6 @@ from accounts import outbox
 from accounts.models import OutboundMessage
 from tests import factories
 from tests.queries import queries_of
-from tests.staff import create_staff, log_in_staff
 from tests.test_production import ROOT, production_env
 
 pytestmark = pytest.mark.django_db
@@ -160,13 +159,6 @@ def test_a_bad_outbox_setting_stops_the_start(name, value):
 
 
 # --- The outbox in the admin -----------------------------------------------------------------
-
-
-@pytest.fixture
-def staff_client(client):
-    log_in_staff(client, create_staff()[0])
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-    return client
 
 
 def test_staff_read_the_outbox_in_the_admin_without_any_password(person, staff_client, sms_gateway):

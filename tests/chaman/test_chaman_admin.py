@@ -8,16 +8,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from chaman.models import Channel, Sender, TechnicalContact
 from tests.credentials import certificate, private_key_pem, rsa_key, ssh_public_key
-from tests.staff import create_staff, log_in_staff
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def staff_client(client, world):
-    staff, _secret = create_staff()
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-    return log_in_staff(client, staff)
 
 
 @pytest.fixture

@@ -25,7 +25,8 @@ LAST_SEEN = "last_seen"
 # up to this much before SESSION_IDLE_SECONDS.
 PRECISION_SECONDS = 60
 # A login made without a client's request (the test client's force_login) has no address.
-NO_ADDRESS = "0.0.0.0"  # noqa: S104  # nosec B104 - recorded, never bound to
+# Recorded as the session's address, never bound to.
+NO_ADDRESS = "0.0.0.0"  # noqa: S104  # nosec B104
 
 
 def started(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:

@@ -45,6 +45,7 @@ class Scale:
     others: int
     seconds: int
     notifications: int
+    warm_up: bool = True  # the smoke run checks that every page is measured, not the figures
 
     @classmethod
     def full(cls) -> "Scale":
@@ -52,7 +53,7 @@ class Scale:
 
     @classmethod
     def smoke(cls) -> "Scale":
-        return cls(sizes=(10, 30, 100), journal_per_user=2, others=5, seconds=1, notifications=20)
+        return cls(sizes=(10, 30, 100), journal_per_user=2, others=5, seconds=1, notifications=20, warm_up=False)
 
 
 @dataclass(frozen=True)
@@ -131,7 +132,7 @@ def run(scale: Scale, output: Path) -> int:
             personas = ("main",) if page is FLOOR else ("staff",) if page is ADMIN else MANAGERS
             for persona in personas:
                 say(f"  {page.name} as {persona}")
-                load = measure(port, clients[persona], page, loaded, scale.seconds)
+                load = measure(port, clients[persona], page, loaded, scale.seconds, warm_up=scale.warm_up)
                 rows.append(Row(page.name, persona, query_table[(page.name, persona)][loaded.enterprise_id], load))
                 rows[-1].queries_by_size = {
                     size: query_table[(page.name, persona)][m.enterprise_id]
@@ -253,7 +254,7 @@ def wait_for_http(url: str, seconds: float = 30) -> None:
     raise RuntimeError(f"{url} did not answer")
 
 
-def measure(port: int, client: Client, page: Page, managers: dataset.Managers, seconds: int) -> Load:
+def measure(port: int, client: Client, page: Page, managers: dataset.Managers, seconds: int, *, warm_up: bool) -> Load:
     """wrk on loopback, two connections, after a one-second warm-up; each page must answer 200."""
     origin = f"http://127.0.0.1:{port}"
     cookies = "; ".join(f"{name}={morsel.value}" for name, morsel in client.cookies.items())
@@ -265,7 +266,8 @@ def measure(port: int, client: Client, page: Page, managers: dataset.Managers, s
     check_answers_200(url, environment)
     script = str(Path(__file__).with_name("report.lua"))
     wrk = ["wrk", "-t1", "-c2", "--timeout", "10s", "-s", script]
-    subprocess.run([*wrk, "-d1s", url], env=environment, capture_output=True, check=True)
+    if warm_up:
+        subprocess.run([*wrk, "-d1s", url], env=environment, capture_output=True, check=True)
     for duration in (seconds, 2 * seconds, 4 * seconds):
         result = subprocess.run([*wrk, f"-d{duration}s", url], env=environment, capture_output=True, text=True)
         line = next(line for line in result.stdout.splitlines() if line.startswith("BENCH "))

@@ -209,7 +209,7 @@ class EnterpriseAdmin(IdentifierSearchMixin, admin.ModelAdmin):
         return TemplateResponse(request, "admin/access/enterprise/main_manager_credentials.html", context)
 
     def designate_main_manager(self, request: HttpRequest, enterprise_id: int) -> HttpResponse:
-        """The exception procedure (DESIGN §4.2): staff designate or replace the MAM, journaled."""
+        """The exception procedure (docs/design.md §4.2): staff designate or replace the MAM, journaled."""
         enterprise = get_object_or_404(Enterprise, pk=enterprise_id)
         current = selectors.main_manager_of(enterprise)
         shown = {"replaces": current.designation.pk if current else None}
@@ -346,7 +346,7 @@ class MembershipAdmin(IdentifierSearchMixin, admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        # A user removed from a group keeps their row, for the journal (DESIGN §3).
+        # A user removed from a group keeps their row, for the journal (docs/design.md §3.4).
         return False
 
 

@@ -84,7 +84,7 @@ def validate_enterprise_number(value: str) -> None:
 
 
 def make_niss(birth: date, serial: int) -> str:
-    """A valid national register number for a birth date and a serial (DESIGN §6)."""
+    """A valid national register number for a birth date and a serial (docs/design.md §6)."""
     body = f"{birth:%y%m%d}{serial:03d}"
     base = int(("2" if birth.year >= 2000 else "") + body)
     return f"{body}{97 - base % 97:02d}"

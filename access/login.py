@@ -45,7 +45,7 @@ CONFIRMATION_PAGES = {"account_reauthenticate", "mfa_reauthenticate"}
 
 
 def require_recent_authentication(request: HttpRequest, action: str) -> HttpResponse | None:
-    """Managers prove who they are again before designating or blocking for all groups (DESIGN §7).
+    """Managers prove who they are again before designating or blocking for all groups (docs/design.md §7.4).
 
     Called once the action's form is valid, so that a wrong value is corrected before anyone is
     asked for a password. A login or a confirmation within REAUTHENTICATION_SECONDS is enough.

@@ -1,4 +1,4 @@
-"""The access model of DESIGN §3: who is who in an enterprise, and what they may use.
+"""The access model of docs/design.md §3: who is who in an enterprise, and what they may use.
 
 Every rule that the data must keep whatever the code does is a database constraint here; the
 rules about who may change what live in access/policy.py.

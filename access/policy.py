@@ -1,4 +1,4 @@
-"""Who may do what in an enterprise (DESIGN §4). The one place where standings are compared.
+"""Who may do what in an enterprise (docs/design.md §4). The one place where standings are compared.
 
 Every function is pure: it reads a `Standing` (what a person holds in one enterprise, built by
 `access.selectors.standing_of`) and answers with a `Decision`, which is truthy when allowed and
@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Level(IntEnum):
-    """Standings from lowest to highest (DESIGN §4.1): LR > MAM > co-MAM > AM > GM > User."""
+    """Standings from lowest to highest (docs/design.md §4.1): LR > MAM > co-MAM > AM > GM > User."""
 
     NONE = 0
     USER = 1
@@ -48,7 +48,7 @@ class Standing:
     managed_domains: frozenset[int] = frozenset()
     managed_groups: frozenset[int] = frozenset()
     member_of: frozenset[int] = frozenset()
-    # The enterprise is active once its Main Access Manager has logged in (DESIGN §5.3); until
+    # The enterprise is active once its Main Access Manager has logged in (docs/design.md §5.3); until
     # then nobody manages anything in it, but its legal representatives designate the MAM.
     enterprise_active: bool = True
     # Blocked for all groups: the person keeps their standing as a target, but acts on nothing.
@@ -95,7 +95,7 @@ class Standing:
 
     @property
     def scope_groups(self) -> frozenset[int]:
-        """The groups whose users this person manages (DESIGN §4.3)."""
+        """The groups whose users this person manages (docs/design.md §4.3)."""
         if not self.acting:
             return frozenset()
         if self.enterprise_wide:
@@ -216,7 +216,7 @@ def sees_whole_journal(actor: Standing) -> bool:
     return actor.enterprise_wide
 
 
-# --- Surrounding services (DESIGN §8) ---------------------------------------------------------
+# --- Surrounding services (docs/design.md §8) --------------------------------------------------
 
 
 def _acting_manager_or_user(actor: Standing) -> Decision:
@@ -278,7 +278,7 @@ def can_act_on(actor: Standing, target: Standing) -> Decision:
     return ALLOWED
 
 
-# --- Designations (DESIGN §4.2; revoking follows the same rule) ------------------------------
+# --- Designations (docs/design.md §4.2; revoking follows the same rule) -----------------------
 
 
 def designatable_kinds(actor: Standing) -> list[str]:
@@ -356,7 +356,7 @@ def staff_may_designate_main(*, is_staff: bool, has_permission: bool) -> Decisio
     return ALLOWED
 
 
-# --- Users (DESIGN §4.3) --------------------------------------------------------------------
+# --- Users (docs/design.md §4.3) -------------------------------------------------------------
 
 
 def can_create_user(actor: Standing, group_id: int, target: Standing) -> Decision:

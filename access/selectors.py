@@ -1,4 +1,4 @@
-"""Reads of the access model, always through the actor's scope (DESIGN §4.3)."""
+"""Reads of the access model, always through the actor's scope (docs/design.md §4.5)."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -334,7 +334,7 @@ def journal_in_scope(actor: Actor) -> QuerySet[AuditEvent]:
 
 
 def effective_services(person: Person, enterprise: Enterprise, standing: policy.Standing | None = None) -> set[str]:
-    """The codes of the online services a person may use for an enterprise now (DESIGN §3).
+    """The codes of the online services a person may use for an enterprise now (docs/design.md §3.6).
 
     Enterprise active, a current unblocked membership of a group offering the service, no block
     for all groups, and a current grant or an automatic right of one of their standings.

@@ -1,4 +1,4 @@
-"""Chaman (DESIGN §8): the enterprise's sender for bulk declarations, its one technical contact,
+"""Chaman (docs/design.md §8): the enterprise's sender for bulk declarations, its one technical contact,
 its technical channels (FTP, SFTP, SOAP, REST), and the structured-message settings."""
 
 from datetime import timedelta

@@ -1,4 +1,4 @@
-"""An enterprise's contact data (DESIGN §8): addresses, general e-mail and phone, a contact person
+"""An enterprise's contact data (docs/design.md §8): addresses, general e-mail and phone, a contact person
 per domain, the language of its correspondence."""
 
 from django.db import models

@@ -1,4 +1,4 @@
-"""e-Box Enterprise (DESIGN §8): messages from institutions and tasks of online services."""
+"""e-Box Enterprise (docs/design.md §8): messages from institutions and tasks of online services."""
 
 from django.db import models
 from django.db.models import Q

@@ -6,7 +6,7 @@ from ebox.models import Message, Reading, Task
 
 
 def messages_for(person: Person, enterprise: Enterprise, services: set[str]) -> QuerySet[Message]:
-    """The messages this person sees (DESIGN §8): not expired, and for a service they hold if any."""
+    """The messages this person sees (docs/design.md §8): not expired, and for a service they hold if any."""
     return (
         Message.objects.filter(enterprise=enterprise)
         .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now()))

@@ -1,4 +1,4 @@
-"""Personas of one enterprise (DESIGN §1) and of another, shared by the whole suite.
+"""Personas of one enterprise (docs/design.md §1) and of another, shared by the whole suite.
 
 Enterprise "Acme": groups employer and pension_fund (domain nsso_employer) and taxpayer
 (domain finance). main, co_main, access_manager (nsso_employer), group_manager (employer),
@@ -128,7 +128,7 @@ def login():
         client = Client(HTTP_ACCEPT_LANGUAGE="en")
         client.force_login(person.user)
         if recently_authenticated:
-            # As if the person had just confirmed who they are (DESIGN §7's re-authentication).
+            # As if the person had just confirmed who they are (docs/design.md §7.4, re-authentication).
             session = client.session
             session[login_flow.AUTHENTICATION_METHODS_SESSION_KEY] = [
                 {"method": "password", "at": time.time(), "reauthenticated": True}

@@ -1,4 +1,4 @@
-"""Every write of the access model (DESIGN §4–§5).
+"""Every write of the access model (docs/design.md §4–§5).
 
 Each service locks the enterprise row, reads the actor's standing again under that lock (so a
 manager revoked a moment ago can no longer act, and two requests on one enterprise take turns),

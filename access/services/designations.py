@@ -1,4 +1,4 @@
-"""Designating and revoking managers (DESIGN §4.2)."""
+"""Designating and revoking managers (docs/design.md §4.2)."""
 
 from typing import Any
 

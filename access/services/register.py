@@ -1,5 +1,5 @@
 """Register data entered by staff or imported from a file: enterprises, their groups, and their
-legal representatives (DESIGN §5.1)."""
+legal representatives (docs/design.md §5.1)."""
 
 from dataclasses import dataclass, field
 from datetime import date

@@ -1,4 +1,4 @@
-"""Managing the users of groups (DESIGN §4.3): add, grant, block, unblock, delete."""
+"""Managing the users of groups (docs/design.md §4.3): add, grant, block, unblock, delete."""
 
 from collections.abc import Iterable
 from datetime import date

@@ -1,4 +1,4 @@
-"""National register numbers and enterprise numbers (DESIGN §6)."""
+"""National register numbers and enterprise numbers (docs/design.md §6)."""
 
 import pytest
 from django.core.exceptions import ValidationError

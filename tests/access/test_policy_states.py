@@ -1,4 +1,4 @@
-"""What a pending enterprise and a block for all groups change, as a table (DESIGN §5.3, §4.3)."""
+"""What a pending enterprise and a block for all groups change, as a table (docs/design.md §4.4)."""
 
 import pytest
 

@@ -1,4 +1,4 @@
-"""The policy of DESIGN §4 ("Who may do what"), written out as a table independently of access/policy.py.
+"""The policy of docs/design.md §4 ("Who may do what"), written out as a table independently of access/policy.py.
 
 The world: enterprise 1 has domains D1 (groups G1, G2) and D2 (group G3). Enterprise 2 owns group G9
 in domain D9; its MAM is the `outsider`, and `user_g9` is one of its users. Standings of enterprise 2
@@ -8,7 +8,7 @@ Each table below lists what is ALLOWED; every other combination of actor x scope
 to be refused, with a reason. Rows are generated from the full cross product, so a missing entry is a
 refusal that is tested, not a gap.
 
-Decisions taken where DESIGN is silent, and asserted here:
+Decisions taken where the specification was silent (docs/decisions.md), and asserted here:
 - Standing order LR(6) > MAM(5) > co-MAM(4) > AM(3) > GM(2) > User(1) > none(0); a person's level is
   their highest. Protected targets: nobody acts on themselves, on the MAM, or on anyone at or above
   their own level. This covers user actions and designating/revoking co-MAM, AM and GM.
@@ -104,8 +104,8 @@ OUTSIDERS_OWN = {"user_g9"}
 VIEW_ENTERPRISE = {"lr", "main", "co_main", "am_d1", "am_d2", "gm_g1", "gm_g3", "user_g1", "user_g1_g3", "outsider"}
 MANAGE_USERS = {"main", "co_main", "am_d1", "am_d2", "gm_g1", "gm_g3", "outsider"}
 VIEW_MANAGERS = {"lr", "main", "co_main", "am_d1", "am_d2", "outsider"}
-# DESIGN §8: ContactData and the e-Box for every manager and user; Chaman for AMs and GMs, users with the service;
-# structured-message settings for the MAM and co-MAMs. A legal representative alone has none.
+# docs/design.md §8: ContactData and the e-Box for every manager and user; Chaman for AMs and GMs, users with the
+# service; structured-message settings for the MAM and co-MAMs. A legal representative alone has none.
 CONTACTDATA = {"main", "co_main", "am_d1", "am_d2", "gm_g1", "gm_g3", "user_g1", "user_g1_g3", "outsider"}
 CHAMAN = {
     "without the service": {"main", "co_main", "am_d1", "am_d2", "gm_g1", "gm_g3", "outsider"},
@@ -183,7 +183,7 @@ DESIGNATE = {
     (GROUP_MANAGER, "G9"): {"outsider": OUTSIDERS_OWN},
     (GROUP_MANAGER, "none"): {},
 }
-# Revoking follows the designation matrix (DESIGN §4.2), except that the MAM is never revoked, only replaced.
+# Revoking follows the designation matrix (docs/design.md §4.2), except that the MAM is never revoked, only replaced.
 REVOKE = {(kind, scope): ({} if kind == MAIN else allowed) for (kind, scope), allowed in DESIGNATE.items()}
 
 OFFERS = {
@@ -325,7 +325,7 @@ def test_policy_row(row: Row) -> None:
 
 @pytest.mark.parametrize("row", [pytest.param(row, id=row.id) for row in CROSS_ENTERPRISE_ROWS])
 def test_cross_enterprise_target_is_refused(row: Row) -> None:
-    # DESIGN §4.3: outsiders get nothing of an enterprise, and protection compares standings "in the
+    # docs/design.md §4.1, §4.5: outsiders get nothing of an enterprise, and protection compares standings "in the
     # enterprise". A standing of another enterprise is never a target here, whatever its level.
     decision = _ask(row)
 

@@ -566,7 +566,7 @@ NOT_ASKED_OF_ENTERPRISES = {"other_enterprise": NO_STANDING - {"other_enterprise
 # Shorthands for lines that recur; every other line is written out.
 #            LR  MAM coM AM  GM  user out other anon staff
 # A page of a whole enterprise, at Other's address: only Other's manager is at home there.
-# A user's pages and actions: the managers whose scope holds the group (DESIGN §4.3).
+# A user's pages and actions: the managers whose scope holds the group (docs/design.md §4.3).
 MANAGES_THE_USER = answers(
     in_scope="404 200 200 200 200 404 404 404 login 404",
     other_group="- 200 200 200 404 - - - - -",

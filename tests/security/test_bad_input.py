@@ -61,7 +61,7 @@ NASTY = "\x00\r\n\t\x0b\x0c\u00a0\u2003\u2028\u200b\ufeff٣７०.-/ ,;:_+<>&\"'
 nasty_text = st.text(alphabet=st.sampled_from(NASTY) | st.characters(codec="utf-8"), max_size=60)
 
 
-# --- An oracle written out independently of the product (DESIGN §6) -------------------------
+# --- An oracle written out independently of the product (docs/design.md §6) ------------------
 
 
 def niss_check(body: str, born_from_2000: bool) -> str:
@@ -247,7 +247,7 @@ def test_a_huge_enterprise_number_is_refused_at_once(size):
 
 
 def test_the_oracle_agrees_with_the_design_examples():
-    """The independent checks above accept and refuse what DESIGN §6 says."""
+    """The independent checks above accept and refuse what docs/design.md §6 says."""
     assert is_valid_niss("85073003328") and is_valid_niss("17073003384") and is_valid_niss("98472899765")
     assert not is_valid_niss("85073003329")
     assert is_valid_enterprise_number("0403019261") and is_valid_enterprise_number("0428759497")

@@ -106,7 +106,7 @@ def test_a_legal_representative_designates_only_the_main_manager(stage: Stage) -
         ("access_manager", "co_main", None),
         ("access_manager", "main", None),
         ("access_manager", "group_manager", "other enterprise's group"),
-        ("co_main", "co_main", None),  # only the MAM designates co-MAMs (DESIGN §4.2)
+        ("co_main", "co_main", None),  # only the MAM designates co-MAMs (docs/design.md §4.2)
         ("co_main", "main", None),
         ("co_main", "access_manager", "missing domain"),
         ("co_main", "access_manager", "not a number"),
@@ -166,7 +166,7 @@ TAMPERED_SERVICES = {
 
 @pytest.mark.parametrize("tampered", TAMPERED_SERVICES)
 def test_grant_form_refuses_services_beyond_the_ceiling(stage: Stage, tampered: str) -> None:
-    # The ceiling binds the MAM too (DESIGN §4.3).
+    # The ceiling binds the MAM too (docs/design.md §4.3).
     target = url(stage, "grant_add", stage.world.member_membership.pk)
     before = snapshot()
     response = stage.clients["main"].post(target, {"service": TAMPERED_SERVICES[tampered]()}, follow=True)

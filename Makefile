@@ -8,7 +8,7 @@ TEST_ENV := DJANGO_SETTINGS_MODULE=tests.settings
 
 APPS := access accounts portal devidp contactdata chaman ebox
 
-.PHONY: install messages run test bench lint audit lock makemessages
+.PHONY: install messages run check test bench lint types audit lock makemessages
 
 install: $(VENV)/.installed
 
@@ -28,13 +28,13 @@ run: messages
 	DEBUG=1 $(PY) manage.py load_demo
 	DEBUG=1 DEV_IDP_ENABLED=1 $(PY) manage.py runserver 127.0.0.1:8000
 
-test: install
+# Lint, types and the dependency audit: no services, no tests.
+check: lint types audit
+
+test: check
 	scripts/ensure-services
 	$(MAKE) messages
 	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run
-	$(MAKE) lint
-	$(VENV)/bin/mypy $(APPS)
-	$(PY) scripts/audit-dependencies
 	$(TEST_ENV) $(PY) manage.py collectstatic --noinput -v0
 	$(PY) -m pytest
 
@@ -50,6 +50,9 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/djlint templates --lint --profile django
 	$(VENV)/bin/bandit -q -r $(APPS) -x '*/migrations/*' --severity-level medium
+
+types: install
+	$(VENV)/bin/mypy $(APPS)
 
 audit: install
 	$(PY) scripts/audit-dependencies

@@ -52,7 +52,7 @@ lint: install
 	$(VENV)/bin/bandit -q -r $(APPS) -x '*/migrations/*' --severity-level medium
 
 types: install
-	$(VENV)/bin/mypy $(APPS)
+	$(VENV)/bin/mypy $(APPS) bench tests
 
 audit: install
 	$(PY) scripts/audit-dependencies

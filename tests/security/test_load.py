@@ -149,8 +149,10 @@ class Load:
             manager, "POST", self.e(manager, f"groups/{group}/add/"), {**form, "services": [service], "confirm": "on"}
         )
         added = response is not None and response.status_code == 302
-        if added:
-            self.memberships[group].append(int(MEMBERSHIP_URL.search(response.headers["Location"]).group(1)))
+        if response is not None and added:
+            membership = MEMBERSHIP_URL.search(response.headers["Location"])
+            assert membership, response.headers["Location"]
+            self.memberships[group].append(int(membership.group(1)))
         self.wrote("add user", added, "user_created", "service_granted")
 
     def grant(self, manager: Manager, rng: random.Random) -> None:

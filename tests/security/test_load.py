@@ -351,7 +351,7 @@ def percentile(values: list[float], q: int) -> float:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_fifty_managers_for_a_minute(catalogue, tmp_path, capsys):
+def test_fifty_managers_for_a_minute(catalogue: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     port, log = free_port(), tmp_path / "gunicorn.log"
     server = start_gunicorn(port, log)  # it loads the application while the scene is built
     managers: list[Manager] = []

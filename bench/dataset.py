@@ -210,10 +210,12 @@ def _enterprise(
         batch_size=5000,
     )
     searched = people[len(people) // 2]
+    usernames = {standing: person.user.username for standing, person in managers.items() if person.user}
+    assert len(usernames) == len(managers) and searched.niss, "every manager logs in; the searched person has a number"
     return Managers(
         enterprise_id=enterprise.pk,
         group_id=groups[0].pk,
-        usernames={standing: person.user.username for standing, person in managers.items()},
+        usernames=usernames,
         member_in_one_group=people[-1].pk,
         member_in_every_group=people[0].pk,
         searched_surname=searched.surname,

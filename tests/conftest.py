@@ -126,6 +126,7 @@ def login():
 
     def make(person: Person, *, recently_authenticated: bool = True) -> Client:
         client = Client(HTTP_ACCEPT_LANGUAGE="en")
+        assert person.user, f"{person} has no login"
         client.force_login(person.user)
         if recently_authenticated:
             # As if the person had just confirmed who they are (docs/design.md §7.4, re-authentication).

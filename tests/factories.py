@@ -83,4 +83,6 @@ def foreign_main(world, by: Person | None = None, **fields) -> Person:
         current = selectors.main_manager_of(world.enterprise)
         details["replaces"] = current.designation.pk if current else None
     services.designate_foreign_main(actor_of(world, by or world.legal_representative), **details)
-    return selectors.main_manager_of(world.enterprise).designation.person
+    status = selectors.main_manager_of(world.enterprise)
+    assert status, "the enterprise has no Main Access Manager"
+    return status.designation.person

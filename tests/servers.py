@@ -39,7 +39,7 @@ class SmtpServer:
             self._controller = None
 
     def bodies(self) -> list[str]:
-        return [m.get_payload(decode=True).decode(m.get_content_charset() or "utf-8") for m in self.messages]
+        return [bytes(m.get_payload(decode=True)).decode(m.get_content_charset() or "utf-8") for m in self.messages]
 
 
 class SmsGateway:

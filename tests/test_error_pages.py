@@ -9,6 +9,7 @@ This module is also the URL conf of its tests: the portal's addresses, and one p
 import io
 import logging
 import re
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -37,7 +38,7 @@ SOMETHING_WENT_WRONG = {
 }
 
 
-def browser(language: str = "en", **headers: str) -> Client:
+def browser(language: str = "en", **headers: Any) -> Client:
     return Client(HTTP_ACCEPT_LANGUAGE=language, raise_request_exception=False, **headers)
 
 

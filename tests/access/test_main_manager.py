@@ -18,8 +18,9 @@ TOO_MANY = "Too many usernames and temporary passwords have been sent recently. 
 
 
 def shown_replaces(page: str, prefix: str) -> str:
-    field = re.search(rf'<input type="hidden" name="{prefix}-replaces"[^>]*>', page).group(0)
-    value = re.search(r'value="(\d*)"', field)
+    field = re.search(rf'<input type="hidden" name="{prefix}-replaces"[^>]*>', page)
+    assert field, f"no {prefix}-replaces field on the page"
+    value = re.search(r'value="(\d*)"', field.group(0))
     return value.group(1) if value else ""
 
 

@@ -231,8 +231,8 @@ def _rows() -> list[Row]:
         rows.append(Row("can_use_contactdata", actor, None, actor in CONTACTDATA))
         rows.append(Row("can_use_ebox", actor, None, actor in CONTACTDATA))
         rows.append(Row("can_manage_structured_messages", actor, None, actor in STRUCTURED_MESSAGES))
-        for holding, allowed in CHAMAN.items():
-            rows.append(Row("can_use_chaman", actor, None, actor in allowed, offer=holding))
+        for holding, holders in CHAMAN.items():
+            rows.append(Row("can_use_chaman", actor, None, actor in holders, offer=holding))
         for group in GROUPS:
             rows.append(Row("can_manage_group", actor, None, actor in MANAGE_GROUP[group], scope=group))
         for target in TARGETS:

@@ -5,6 +5,7 @@ person sees recovery codes, each of which logs in once."""
 
 import html
 import re
+from typing import TYPE_CHECKING
 
 import pytest
 from allauth.mfa.models import Authenticator
@@ -15,6 +16,9 @@ from django.test import Client
 from access.models import Enterprise
 from accounts import outbox
 from tests import factories
+
+if TYPE_CHECKING:
+    from django.test.client import _MonkeyPatchedWSGIResponse as TestResponse
 
 pytestmark = pytest.mark.django_db
 
@@ -34,8 +38,9 @@ def current_code(secret: str) -> str:
 
 def secret_on(response) -> str:
     field = re.search(r'<input[^>]*id="authenticator_secret"[^>]*>', response.content.decode())
-    assert field, "no secret on the enrolment page"
-    return html.unescape(re.search(r'value="([^"]*)"', field.group(0)).group(1))
+    value = re.search(r'value="([^"]*)"', field.group(0)) if field else None
+    assert value, "no secret on the enrolment page"
+    return html.unescape(value.group(1))
 
 
 @pytest.fixture
@@ -131,7 +136,7 @@ def recovery_codes_on(response) -> list[str]:
     return re.findall(r"<code>(\w+)</code>", listed.group(1))
 
 
-def enrolled(browser: Client) -> Client:
+def enrolled(browser: Client) -> "TestResponse":
     secret = secret_on(browser.get("/accounts/2fa/totp/activate/"))
     return browser.post("/accounts/2fa/totp/activate/", {"code": current_code(secret)})
 

@@ -44,7 +44,9 @@ def deliver_all() -> None:
 
 
 def received_credentials() -> tuple[str, str]:
-    username = re.search(r"Your username is: (\S+)", mail.outbox[-1].body).group(1)
+    named = re.search(r"Your username is: (\S+)", str(mail.outbox[-1].body))
+    assert named, mail.outbox[-1].body
+    username = named.group(1)
     return username, LocmemBackend.outbox[-1].body.strip().splitlines()[-1]
 
 
@@ -89,6 +91,7 @@ def activate(username: str, password: str) -> Client:
     secret = re.search(r'id="authenticator_secret"[^>]*value="([A-Z2-7]+)"', page) or re.search(
         r'value="([A-Z2-7]{16,})"[^>]*id="authenticator_secret"', page
     )
+    assert secret, "no secret on the enrolment page"
     response = browser.post("/accounts/2fa/totp/activate/", {"code": current_code(secret.group(1))})
     if response.status_code == 200:  # the 30-second window turned between making the code and checking it
         response = browser.post("/accounts/2fa/totp/activate/", {"code": current_code(secret.group(1))})

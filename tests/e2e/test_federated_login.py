@@ -53,6 +53,7 @@ def test_main_manager_activates_the_enterprise_at_first_login(
     assert enterprise.activated_by == main
     assert main.user is not None
     activation = AuditEvent.objects.get(enterprise=enterprise, action="enterprise_activated")
+    assert activation.after is not None
     assert activation.after["amr"] == ["itsme"]
     assert activation.after["acr"] == "urn:be:fedict:iam:fas:Level450"
     assert AuditEvent.objects.filter(actor=main, action="logged_in", after__amr=["itsme"]).count() == 1

@@ -48,7 +48,10 @@ def test_foreign_main_manager_activates_the_enterprise(
     # The username, from the real SMTP server; the password, from the SMS gateway.
     assert len(smtp_server.messages) == 1
     assert smtp_server.messages[0]["To"] == "jean.dupre@example.fr"
-    username = re.search(r"Your username is: (\S+)", smtp_server.bodies()[0]).group(1)
+    mail_body = smtp_server.bodies()[0]
+    named = re.search(r"Your username is: (\S+)", mail_body)
+    assert named, mail_body
+    username = named.group(1)
     assert len(sms_gateway.accepted) == 1
     assert sms_gateway.accepted[0]["to"] == "+33612345678"
     password = sms_gateway.accepted[0]["text"].strip().splitlines()[-1]

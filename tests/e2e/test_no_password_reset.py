@@ -35,7 +35,10 @@ def test_an_outsider_reset_changes_nothing_and_the_main_manager_activates(
     Enterprise.objects.filter(pk=world.enterprise.pk).update(status="pending", activated_at=None)
     factories.foreign_main(world, email="ana.silva@example.pt")  # delivered at once: tasks run eagerly
     assert (len(smtp_server.messages), len(sms_gateway.accepted)) == (1, 1)
-    username = re.search(r"Your username is: (\S+)", smtp_server.bodies()[0]).group(1)
+    mail_body = smtp_server.bodies()[0]
+    named = re.search(r"Your username is: (\S+)", mail_body)
+    assert named, mail_body
+    username = named.group(1)
     password = sms_gateway.accepted[0]["text"].strip().splitlines()[-1]
 
     # The outsider, in their browser: the reset page, then a post of the address.

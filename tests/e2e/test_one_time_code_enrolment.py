@@ -45,7 +45,10 @@ def test_a_foreign_main_manager_enrols_in_a_fresh_browser(
 
     # Designated by the legal representative: the username by e-mail, the password by SMS.
     factories.foreign_main(world)
-    username = re.search(r"Your username is: (\S+)", smtp_server.bodies()[0]).group(1)
+    mail_body = smtp_server.bodies()[0]
+    named = re.search(r"Your username is: (\S+)", mail_body)
+    assert named, mail_body
+    username = named.group(1)
     password = sms_gateway.accepted[0]["text"].strip().splitlines()[-1]
 
     page.goto("/accounts/login/")

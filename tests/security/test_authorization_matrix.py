@@ -39,7 +39,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from types import SimpleNamespace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -60,6 +60,9 @@ from tests import conftest, factories
 from tests.conftest import World
 from tests.credentials import ssh_public_key
 from tests.staff import create_staff, log_in_staff
+
+if TYPE_CHECKING:
+    from django.test.client import _MonkeyPatchedWSGIResponse as TestResponse
 
 PERSONAS = (
     "legal_representative",
@@ -111,9 +114,9 @@ def building(django_db_blocker) -> Iterator[Stage]:
     )
     with quick, django_db_blocker.unblock(), transaction.atomic():
         # conftest's own fixture functions, called once here rather than for each test.
-        conftest.catalogue.__wrapped__(None, None)  # reloaded if a transactional test flushed it
+        conftest.catalogue.__wrapped__(None, None)  # type: ignore[attr-defined]  # reloaded if a transactional test flushed it
         SERVICE_IDS.clear()
-        world = conftest.world.__wrapped__(None)
+        world = conftest.world.__wrapped__(None)  # type: ignore[attr-defined]
         senders, channels = {}, {}
         for key, enterprise, number in (("acme", world.enterprise, "111111"), ("other", world.other_enterprise, "999")):
             senders[key] = Sender.objects.create(enterprise=enterprise, number=number)
@@ -137,7 +140,7 @@ def building(django_db_blocker) -> Iterator[Stage]:
             "other_enterprise": message(world.other_enterprise, "Other's"),
         }
         staff, _secret = create_staff()
-        login = conftest.login.__wrapped__()
+        login = conftest.login.__wrapped__()  # type: ignore[attr-defined]
         clients = {name: login(getattr(world, name)) for name in PERSONAS if name not in ("anonymous", "staff")}
         clients["anonymous"] = Client(HTTP_ACCEPT_LANGUAGE="en")
         clients["staff"] = log_in_staff(Client(HTTP_ACCEPT_LANGUAGE="en"), staff)
@@ -1154,7 +1157,7 @@ def _cells() -> list[Any]:
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="[^"]*"')
 
 
-def normalised(response: HttpResponse, path: str) -> str:
+def normalised(response: "TestResponse", path: str) -> str:
     body = response.content.decode()
     return CSRF.sub('name="csrfmiddlewaretoken" value=""', body).replace(path, "{path}")
 
@@ -1170,7 +1173,7 @@ def not_found_page(s: Stage, persona: str) -> str:
     return s.not_found[persona]
 
 
-def redirected_to(response: HttpResponse, where: str, back_to: str | None = None) -> None:
+def redirected_to(response: "TestResponse", where: str, back_to: str | None = None) -> None:
     assert response.status_code == 302, f"expected a redirect, got {response.status_code}"
     location = urlsplit(response["Location"])
     assert location.path == where, response["Location"]
@@ -1178,7 +1181,7 @@ def redirected_to(response: HttpResponse, where: str, back_to: str | None = None
         assert parse_qs(location.query).get("next") == [back_to], response["Location"]
 
 
-def check_answer(s: Stage, persona: str, response: HttpResponse, expected: str, path: str) -> None:
+def check_answer(s: Stage, persona: str, response: "TestResponse", expected: str, path: str) -> None:
     if expected == "login":
         redirected_to(response, reverse("account_login"), back_to=path)
     elif expected == "admin-login":
@@ -1260,7 +1263,7 @@ def test_the_guard_names_a_url_without_a_row() -> None:
             path("admin/access/enterprise/<int:pk>/export/", new_page, name="admin:access_enterprise_export"),
         ]
     )
-    found = uncovered(url_patterns(URLResolver(get_resolver().pattern, conf)))
+    found = uncovered(url_patterns(URLResolver(get_resolver().pattern, conf)))  # type: ignore[arg-type]  # a URLconf module's stand-in
     assert [entry.split(" ")[0] for entry in found] == ["new_page", "admin:access_enterprise_export"]
 
 
@@ -1272,7 +1275,7 @@ def test_rows_name_only_urls_that_exist() -> None:
 
 
 def test_only_the_documented_cells_are_not_asked() -> None:
-    rules = {
+    rules: dict[Callable[[Stage, str], dict[str, int]], dict[str, set[str]]] = {
         **dict.fromkeys([by_group, by_person, by_membership, by_grant, by_designation], NOT_ASKED_OF_OBJECTS),
         **dict.fromkeys([by_message, by_channel], NOT_ASKED_OF_OBJECTS),
         by_enterprise: NOT_ASKED_OF_ENTERPRISES,

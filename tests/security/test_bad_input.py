@@ -32,13 +32,13 @@ from tests.conftest import World
 from tests.credentials import certificate, ssh_public_key
 from tests.staff import create_staff, log_in_staff
 
-REPEATABLE = {
-    "deadline": None,
-    "derandomize": True,
-    "database": None,
-    "suppress_health_check": [HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
-}
-PARSERS = settings(max_examples=60, **REPEATABLE)
+REPEATABLE = settings(
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+PARSERS = settings(REPEATABLE, max_examples=60)
 
 NISS_MESSAGES = {
     "format": "Enter a national register number of 11 digits, e.g. 85.07.30-033.28.",
@@ -257,7 +257,7 @@ def test_the_oracle_agrees_with_the_design_examples():
 # --- Every form of the portal ----------------------------------------------------------------
 
 # No shrinking: each step would be a request, and the examples are drawn small already.
-FORMS = settings(max_examples=4, phases=[Phase.explicit, Phase.reuse, Phase.generate], **REPEATABLE)
+FORMS = settings(REPEATABLE, max_examples=4, phases=[Phase.explicit, Phase.reuse, Phase.generate])
 
 # Payloads a hostile or careless person types. None of them may come back unescaped.
 PAYLOADS = [
@@ -358,10 +358,11 @@ def bench(world) -> Bench:
     key, fingerprint = parse_ssh_public_key(ssh_public_key())
     channel = Channel.objects.create(sender=sender, kind="sftp", ssh_public_key=key, key_fingerprint=fingerprint)
     newcomer = factories.person("newcomer", "Nico", "Newcomer", niss=None)
+    enrolling = factories.person("enrolling", "Enzo", "Enrolling", niss=None)
+    assert newcomer.user and enrolling.user
     newcomer.user.set_unusable_password()
     newcomer.user.setup_required = True
     newcomer.user.save()
-    enrolling = factories.person("enrolling", "Enzo", "Enrolling", niss=None)
     enrolling.user.setup_required = True
     enrolling.user.save()
     return Bench(
@@ -376,7 +377,9 @@ def bench(world) -> Bench:
 
 
 def _grantable(group) -> str:
-    return str(selectors.grantable_services(group).first().pk)
+    service = selectors.grantable_services(group).first()
+    assert service, f"{group} offers no service"
+    return str(service.pk)
 
 
 def _management_forms(*prefixes: str) -> dict[str, str]:

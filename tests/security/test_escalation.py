@@ -11,7 +11,7 @@ The stage (the world and its clients, built once for the module) is the matrix's
 """
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -20,15 +20,17 @@ from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 from django.utils.html import escape
+from django_stubs_ext import StrOrPromise
 
 from access import policy
 from access.models import AuditEvent, Designation, EnterpriseBlock, Grant, Membership, OnlineService, Person
 from chaman.models import Channel, StructuredMessageSettings, TechnicalContact
 from contactdata.models import ContactData
 from tests import conftest, factories
+from tests.conftest import World
 from tests.security.test_authorization_matrix import Stage, building, changed_tables, playing, snapshot
 
-sign_in = conftest.login.__wrapped__()
+sign_in = conftest.login.__wrapped__()  # type: ignore[attr-defined]
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +59,7 @@ def url(stage: Stage, name: str, *args: Any) -> str:
     return reverse(f"access:{name}", args=[stage.acme, *args])
 
 
-def refused(response, before, *, status: int, says: str | None = None) -> None:
+def refused(response, before, *, status: int, says: StrOrPromise | None = None) -> None:
     """A readable refusal that wrote nothing."""
     body = response.content.decode()
     assert response.status_code == status, f"expected {status}, got {response.status_code}"
@@ -114,9 +116,9 @@ def test_a_legal_representative_designates_only_the_main_manager(stage: Stage) -
         ("main", "superuser", None),
     ],
 )
-def test_a_manager_cannot_designate_beyond_the_matrix(stage: Stage, persona: str, kind: str, scope: str) -> None:
+def test_a_manager_cannot_designate_beyond_the_matrix(stage: Stage, persona: str, kind: str, scope: str | None) -> None:
     w = stage.world
-    scopes = {
+    scopes: dict[str | None, dict[str, Any]] = {
         "own domain": {"domain": w.groups["employer"].role_type.domain_id},
         "other domain": {"domain": w.groups["taxpayer"].role_type.domain_id},
         "other enterprise's group": {"group": w.other_groups["employer"].pk},
@@ -142,6 +144,7 @@ def test_nobody_designates_themselves(stage: Stage, persona: str, kind: str, sco
     me = getattr(w, persona)
     data = {"kind": kind, "niss": me.niss}
     if kind == "group_manager":
+        assert scope
         data["group"] = w.groups[scope].pk
     if kind == "access_manager":
         data["domain"] = w.groups["taxpayer"].role_type.domain_id
@@ -177,7 +180,7 @@ def test_grant_form_refuses_services_beyond_the_ceiling(stage: Stage, tampered: 
 @pytest.mark.parametrize("tampered", TAMPERED_SERVICES)
 def test_add_user_form_refuses_services_beyond_the_ceiling(stage: Stage, tampered: str) -> None:
     niss = factories.niss()
-    data = {"niss": niss, "given_name": "Nora", "surname": "New", "confirm": "on"}
+    data: dict[str, Any] = {"niss": niss, "given_name": "Nora", "surname": "New", "confirm": "on"}
     data["services"] = [service("dimona").pk, TAMPERED_SERVICES[tampered]()]
     before = snapshot()
     response = stage.clients["group_manager"].post(url(stage, "user_add", stage.world.groups["employer"].pk), data)
@@ -257,7 +260,7 @@ def _outcome(client: Client, path: str, data: dict[str, Any]) -> tuple[Any, ...]
     return response.status_code, written, state
 
 
-FORMS = {
+FORMS: dict[str, tuple[str, Callable[[World], list[int]], Callable[[World], dict[str, Any]], set[str]]] = {
     # name: (persona, URL arguments, payload, the form's own fields)
     "user_add": (
         "group_manager",
@@ -297,7 +300,7 @@ FORMS = {
         set(),
     ),
 }
-OTHER_FORMS = {
+OTHER_FORMS: dict[str, tuple[str, dict[str, str]]] = {
     "contactdata:edit": ("member", {"general-general_email": "a@example.be", "general-correspondence_language": "fr"}),
     "chaman:contact_save": ("group_manager", {"name": "New", "email": "new@example.be"}),
     "chaman:channel_add": ("group_manager", {"kind": "ftp"}),
@@ -441,7 +444,7 @@ def test_staff_cannot_delete_what_the_journal_relies_on(stage: Stage, model: str
     path = reverse(f"admin:access_{model}_delete", args=[row.pk])
     before = snapshot()
     refused(stage.clients["staff"].post(path, {"post": "yes"}), before, status=403)
-    assert type(row).objects.filter(pk=row.pk).exists()
+    assert type(row)._default_manager.filter(pk=row.pk).exists()
 
 
 # --- A session that outlives the designation -------------------------------------------------------------

@@ -42,6 +42,7 @@ SECONDS = float(os.environ.get("LOAD_TEST_SECONDS", "60"))
 ENTERPRISES = 10
 MEMBERS_PER_GROUP = 4
 TIMEOUT = 30  # seconds a request may take before it counts as hung
+GRACEFUL_TIMEOUT = 5  # seconds gunicorn gives its workers to stop before it kills them
 MEMBERSHIP_URL = re.compile(r"/memberships/(\d+)/$")
 
 
@@ -148,8 +149,10 @@ class Load:
             manager, "POST", self.e(manager, f"groups/{group}/add/"), {**form, "services": [service], "confirm": "on"}
         )
         added = response is not None and response.status_code == 302
-        if added:
-            self.memberships[group].append(int(MEMBERSHIP_URL.search(response.headers["Location"]).group(1)))
+        if response is not None and added:
+            membership = MEMBERSHIP_URL.search(response.headers["Location"])
+            assert membership, response.headers["Location"]
+            self.memberships[group].append(int(membership.group(1)))
         self.wrote("add user", added, "user_created", "service_granted")
 
     def grant(self, manager: Manager, rng: random.Random) -> None:
@@ -278,9 +281,29 @@ def start_gunicorn(port: int, log: Path) -> subprocess.Popen:
         "LOG_LEVEL": "WARNING",
     }
     command = [sys.executable, "-m", "gunicorn", "portal.wsgi:application", "--bind", f"127.0.0.1:{port}",
-               "--worker-class", "gthread", "--workers", "2", "--threads", "8", "--timeout", str(TIMEOUT)]  # fmt: skip
+               "--worker-class", "gthread", "--workers", "2", "--threads", "8", "--timeout", str(TIMEOUT),
+               "--graceful-timeout", str(GRACEFUL_TIMEOUT)]  # fmt: skip
     with log.open("w") as output:
-        return subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
+        # A process group of its own, so that the arbiter and its workers can be stopped together.
+        return subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
+        )
+
+
+def stop_gunicorn(server: subprocess.Popen) -> None:
+    """Gunicorn's graceful stop (SIGTERM): the workers finish what is in flight, drop idle
+    keep-alive connections and close their database connections, so PostgreSQL adds their
+    statistics (deadlocks among them) to the database's. The arbiter kills a worker still busy
+    after GRACEFUL_TIMEOUT and then exits; should the arbiter itself be stuck, however busy the
+    machine, the whole process group is killed."""
+    if server.poll() is not None:
+        return
+    server.send_signal(signal.SIGTERM)
+    try:
+        server.wait(timeout=GRACEFUL_TIMEOUT + 60)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait()
 
 
 def wait_until_ready(server: subprocess.Popen, port: int, log: Path) -> None:
@@ -292,7 +315,7 @@ def wait_until_ready(server: subprocess.Popen, port: int, log: Path) -> None:
         except requests.RequestException:  # not listening yet, or still loading the application
             pass
         time.sleep(0.2)
-    server.kill()
+    stop_gunicorn(server)
     raise AssertionError(f"gunicorn did not start:\n{log.read_text()}")
 
 
@@ -328,7 +351,7 @@ def percentile(values: list[float], q: int) -> float:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_fifty_managers_for_a_minute(catalogue, tmp_path, capsys):
+def test_fifty_managers_for_a_minute(catalogue: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     port, log = free_port(), tmp_path / "gunicorn.log"
     server = start_gunicorn(port, log)  # it loads the application while the scene is built
     managers: list[Manager] = []
@@ -346,12 +369,11 @@ def test_fifty_managers_for_a_minute(catalogue, tmp_path, capsys):
             thread.join(timeout=SECONDS + 2 * TIMEOUT + 10)
         assert not any(thread.is_alive() for thread in threads), "a manager's thread hung"
     finally:
+        # Every request has had its answer; the clients close their keep-alive connections, so
+        # that none of them holds a worker.
         for manager in managers:
             manager.http.close()
-        # Every request has had its answer: a quick shutdown. The workers' database connections
-        # close, and PostgreSQL adds their statistics (deadlocks among them) to the database's.
-        server.send_signal(signal.SIGINT)
-        server.wait(timeout=30)
+        stop_gunicorn(server)
 
     tally = load.tally
     requests_made = sum(tally.statuses.values())

@@ -54,6 +54,7 @@ def browser(**extra: Any) -> Client:
 
 
 def password_login(client: Client, person: Person, **extra: str):
+    assert person.user, f"{person} has no login"
     return client.post("/accounts/login/", {"login": person.user.username, "password": factories.PASSWORD, **extra})
 
 
@@ -80,7 +81,9 @@ def logins_journaled() -> int:
 
 
 def csrf_token_of(page) -> str:
-    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.content.decode()).group(1)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.content.decode())
+    assert token, "no CSRF token on the page"
+    return token.group(1)
 
 
 def test_a_portal_post_without_the_right_csrf_token_is_refused_and_changes_nothing(world):
@@ -128,6 +131,7 @@ def planted_session(client: Client) -> str:
     store = SessionStore()
     store["planted"] = True
     store.create()
+    assert store.session_key
     client.cookies[SESSION_COOKIE] = store.session_key
     return store.session_key
 
@@ -586,8 +590,8 @@ class OidcStandIn:
                     self.reply({"error": "not_found"}, 404)
 
             def do_POST(self) -> None:  # noqa: N802
-                form = {k: v[0] for k, v in parse_qs(self.rfile.read(int(self.headers["Content-Length"]))).items()}
-                form = {k.decode(): v.decode() for k, v in form.items()}
+                body = self.rfile.read(int(self.headers["Content-Length"])).decode()
+                form = {k: v[0] for k, v in parse_qs(body).items()}
                 grant = stand_in.grants.pop(form.get("code", ""), None)
                 if grant is None or form.get("client_secret") != stand_in.secret:
                     self.reply({"error": "invalid_grant"}, 400)

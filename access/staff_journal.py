@@ -12,6 +12,7 @@ from typing import Any
 from django.db import models, transaction
 from django.http import HttpRequest
 
+from access import journal
 from access.models import AuditEvent, Enterprise, Person
 from accounts.http import client_ip
 
@@ -87,14 +88,14 @@ def record_staff_change(
         # The journal's references protect what they name: the row names what goes, in words.
         enterprise = None if enterprise is obj else enterprise
         person = None if person is obj else person
-    return AuditEvent.objects.create(
+    return journal.record(
+        AuditEvent.Action.STAFF_CHANGED,
         enterprise=enterprise,
         actor=None,
-        action=AuditEvent.Action.STAFF_CHANGED,
-        target_person=person,
+        target=person,
         before=before,
         after={"staff": request.user.get_username(), "object": f"{_label(obj)}: {obj}", **(after or {})},
-        ip_address=client_ip(request),
+        ip=client_ip(request),
     )
 
 

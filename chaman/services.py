@@ -1,18 +1,21 @@
-"""Writes of Chaman and of the structured-message settings, each journaled."""
+"""Writes of Chaman and of the structured-message settings: each in the enterprise's lock, with the
+actor's standing and services read again inside it, and journaled there (access.writes)."""
 
 from typing import Any
 
-from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
 from access import policy, selectors
 from access.models import AuditEvent
 from access.selectors import Actor
-from access.services._common import ActionRefused, check
+from access.writes import ActionRefused, check, locked, record
 from chaman.credentials import Certificate, parse_certificate, parse_ssh_public_key
 from chaman.models import Channel, Sender, StructuredMessageSettings, TechnicalContact
 
 Action = AuditEvent.Action
+
+
+CHANGED = _("This has just changed. Reload the page.")
 
 
 def _check_chaman(actor: Actor) -> None:
@@ -20,44 +23,33 @@ def _check_chaman(actor: Actor) -> None:
     check(policy.can_use_chaman(actor.standing, held))
 
 
-def _journal(actor: Actor, action: str, *, before: Any = None, after: Any = None) -> None:
-    AuditEvent.objects.create(
-        enterprise=actor.enterprise, actor=actor.person, action=action, before=before, after=after, ip_address=actor.ip
-    )
-
-
 def create_sender(actor: Actor, *, number: str, name: str, email: str, phone: str) -> Sender:
-    _check_chaman(actor)
-    try:
-        with transaction.atomic():
-            sender = Sender.objects.create(enterprise=actor.enterprise, number=number)
-            TechnicalContact.objects.create(sender=sender, name=name, email=email, phone=phone)
-    except IntegrityError as exc:
-        raise ActionRefused(_("This sender number is already used, or the enterprise already has a sender.")) from exc
-    _journal(actor, Action.CHAMAN_CHANGED, after={"sender": number, "technical_contact": name})
+    with locked(actor, _("This sender number is already used, or the enterprise already has a sender.")) as actor:
+        _check_chaman(actor)
+        sender = Sender.objects.create(enterprise=actor.enterprise, number=number)
+        TechnicalContact.objects.create(sender=sender, name=name, email=email, phone=phone)
+        record(actor, Action.CHAMAN_CHANGED, after={"sender": number, "technical_contact": name})
     return sender
 
 
 def add_technical_contact(actor: Actor, sender: Sender, *, name: str, email: str, phone: str) -> None:
     """A sender has exactly one technical contact: a second one is refused (change it instead)."""
-    _check_chaman(actor)
-    try:
-        with transaction.atomic():
-            TechnicalContact.objects.create(sender=sender, name=name, email=email, phone=phone)
-    except IntegrityError as exc:
-        raise ActionRefused(_("The sender already has its technical contact: change it instead.")) from exc
-    _journal(actor, Action.CHAMAN_CHANGED, after={"technical_contact": name})
+    with locked(actor, _("The sender already has its technical contact: change it instead.")) as actor:
+        _check_chaman(actor)
+        TechnicalContact.objects.create(sender=sender, name=name, email=email, phone=phone)
+        record(actor, Action.CHAMAN_CHANGED, after={"technical_contact": name})
 
 
 def change_technical_contact(actor: Actor, sender: Sender, *, name: str, email: str, phone: str) -> None:
-    _check_chaman(actor)
-    contact = sender.technical_contact
-    before = {"technical_contact": f"{contact.name} {contact.email} {contact.phone}".strip()}
-    contact.name, contact.email, contact.phone = name, email, phone
-    contact.save(update_fields=["name", "email", "phone"])
-    _journal(
-        actor, Action.CHAMAN_CHANGED, before=before, after={"technical_contact": f"{name} {email} {phone}".strip()}
-    )
+    with locked(actor, CHANGED) as actor:
+        _check_chaman(actor)
+        contact = sender.technical_contact
+        before = {"technical_contact": f"{contact.name} {contact.email} {contact.phone}".strip()}
+        contact.name, contact.email, contact.phone = name, email, phone
+        contact.save(update_fields=["name", "email", "phone"])
+        record(
+            actor, Action.CHAMAN_CHANGED, before=before, after={"technical_contact": f"{name} {email} {phone}".strip()}
+        )
 
 
 def _describe(channel: Channel) -> dict[str, Any]:
@@ -87,48 +79,50 @@ def set_credentials(
 
 def add_channel(actor: Actor, sender: Sender, data: dict[str, Any]) -> Channel:
     """Add a channel from a validated ChannelForm's data (key and certificate already parsed)."""
-    _check_chaman(actor)
-    channel = Channel(sender=sender, kind=data["kind"])
-    set_credentials(channel, key=data.get("parsed_ssh_public_key"), certificate=data.get("parsed_certificate_pem"))
-    if channel.kind == Channel.Kind.REST:
-        channel.oauth_client_id = data["oauth_client_id"]
-    channel.save()
-    _journal(actor, Action.CHAMAN_CHANGED, after=_describe(channel))
+    with locked(actor, CHANGED) as actor:
+        _check_chaman(actor)
+        channel = Channel(sender=sender, kind=data["kind"])
+        set_credentials(channel, key=data.get("parsed_ssh_public_key"), certificate=data.get("parsed_certificate_pem"))
+        if channel.kind == Channel.Kind.REST:
+            channel.oauth_client_id = data["oauth_client_id"]
+        channel.save()
+        record(actor, Action.CHAMAN_CHANGED, after=_describe(channel))
     return channel
 
 
 def set_channel_active(actor: Actor, channel: Channel, *, active: bool) -> None:
-    _check_chaman(actor)
-    with transaction.atomic():
+    with locked(actor, CHANGED) as actor:
+        _check_chaman(actor)
         channel = Channel.objects.select_for_update().get(pk=channel.pk)
         if not active and StructuredMessageSettings.objects.filter(channel=channel).exists():
             raise ActionRefused(_("Structured messages are delivered to this channel: choose another way first."))
         before = _describe(channel)
         channel.active = active
         channel.save(update_fields=["active"])
-        _journal(actor, Action.CHAMAN_CHANGED, before=before, after=_describe(channel))
+        record(actor, Action.CHAMAN_CHANGED, before=before, after=_describe(channel))
 
 
 def replace_credential(actor: Actor, channel: Channel, text: str) -> None:
     """A new SSH key (SFTP) or certificate (SOAP, REST); FTP has neither. Raises ValidationError."""
-    _check_chaman(actor)
-    before = _describe(channel)
-    if channel.kind == Channel.Kind.SFTP:
-        set_credentials(channel, key=parse_ssh_public_key(text))
-    elif channel.kind in (Channel.Kind.SOAP, Channel.Kind.REST):
-        set_credentials(channel, certificate=parse_certificate(text))
-    else:
-        raise ActionRefused(_("An FTP channel has no key or certificate."))
-    channel.save()
-    _journal(actor, Action.CHAMAN_CHANGED, before=before, after=_describe(channel))
+    with locked(actor, CHANGED) as actor:
+        _check_chaman(actor)
+        before = _describe(channel)
+        if channel.kind == Channel.Kind.SFTP:
+            set_credentials(channel, key=parse_ssh_public_key(text))
+        elif channel.kind in (Channel.Kind.SOAP, Channel.Kind.REST):
+            set_credentials(channel, certificate=parse_certificate(text))
+        else:
+            raise ActionRefused(_("An FTP channel has no key or certificate."))
+        channel.save()
+        record(actor, Action.CHAMAN_CHANGED, before=before, after=_describe(channel))
 
 
 def save_structured_messages(actor: Actor, data: dict[str, Any]) -> StructuredMessageSettings:
-    check(policy.can_manage_structured_messages(actor.standing))
-    channel = data.get("channel")
-    if channel is not None and (not channel.active or channel.sender.enterprise_id != actor.enterprise.pk):
-        raise ActionRefused(_("Choose an active technical channel of the enterprise."))
-    with transaction.atomic():
+    with locked(actor, CHANGED) as actor:
+        check(policy.can_manage_structured_messages(actor.standing))
+        channel = data.get("channel")
+        if channel is not None and (not channel.active or channel.sender.enterprise_id != actor.enterprise.pk):
+            raise ActionRefused(_("Choose an active technical channel of the enterprise."))
         settings, _created = StructuredMessageSettings.objects.select_for_update().get_or_create(
             enterprise=actor.enterprise
         )
@@ -137,7 +131,7 @@ def save_structured_messages(actor: Actor, data: dict[str, Any]) -> StructuredMe
         for field in fields:
             setattr(settings, field, data.get(field))
         settings.save()
-        _journal(
+        record(
             actor,
             Action.STRUCTURED_MESSAGES_CHANGED,
             before=before,

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from access import policy, selectors
 from access.selectors import Actor
 from access.services import ActionRefused
-from access.views._common import get_actor_or_404, page_context, require
+from access.views.common import get_actor_or_404, page_context, require
 from chaman import services
 from chaman.forms import (
     ChannelForm,

@@ -2,13 +2,13 @@
 
 from typing import Any
 
-from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from access import policy
 from access.models import AuditEvent, Domain
 from access.selectors import Actor
-from access.services._common import check
+from access.writes import check, locked, record
 from contactdata.models import Address, ContactData, DomainContact
 
 
@@ -32,9 +32,9 @@ def update_contact_data(
     contacts: dict[Domain, dict[str, Any]],
 ) -> ContactData:
     """Update the contact data; a domain contact without a name is removed."""
-    check(policy.can_use_contactdata(actor.standing))
-    with transaction.atomic():
-        contact_data, _ = ContactData.objects.select_for_update().get_or_create(enterprise=actor.enterprise)
+    with locked(actor, _("This has just changed. Reload the page.")) as actor:
+        check(policy.can_use_contactdata(actor.standing))
+        contact_data, _created = ContactData.objects.select_for_update().get_or_create(enterprise=actor.enterprise)
         before = _snapshot(contact_data)
         for field, value in general.items():
             setattr(contact_data, field, value)
@@ -50,12 +50,5 @@ def update_contact_data(
                 DomainContact.objects.filter(contact_data=contact_data, domain=domain).delete()
         after = _snapshot(contact_data)
         if after != before:
-            AuditEvent.objects.create(
-                enterprise=actor.enterprise,
-                actor=actor.person,
-                action=AuditEvent.Action.CONTACTDATA_UPDATED,
-                before=before,
-                after=after,
-                ip_address=actor.ip,
-            )
+            record(actor, AuditEvent.Action.CONTACTDATA_UPDATED, before=before, after=after)
     return contact_data

@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 
 from access import policy
 from access.models import Domain
-from access.views._common import get_actor_or_404, page_context, require
+from access.views.common import get_actor_or_404, page_context, require
 from contactdata import services
 from contactdata.forms import AddressForm, DomainContactForm, GeneralForm
 from contactdata.models import Address, ContactData

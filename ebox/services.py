@@ -1,17 +1,21 @@
+"""Writes of the e-Box: a person reads a message; staff post one from an institution."""
+
 from datetime import datetime
 
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
-from access import policy
+from access import journal, policy
 from access.models import AuditEvent, Enterprise, OnlineService
 from access.selectors import Actor
-from access.services._common import check
+from access.writes import check, locked
 from ebox.models import Message, Reading
 
 
 def mark_read(actor: Actor, message: Message) -> None:
-    check(policy.can_use_ebox(actor.standing))
-    Reading.objects.get_or_create(message=message, person=actor.person)
+    with locked(actor, _("This has just changed. Reload the page.")) as actor:
+        check(policy.can_use_ebox(actor.standing))
+        Reading.objects.get_or_create(message=message, person=actor.person)
 
 
 @transaction.atomic
@@ -39,9 +43,10 @@ def post_message(
 
 
 def record_posting(message: Message, *, posted_by: str) -> None:
-    AuditEvent.objects.create(
+    journal.record(
+        AuditEvent.Action.EBOX_MESSAGE_POSTED,
         enterprise=message.enterprise,
-        action=AuditEvent.Action.EBOX_MESSAGE_POSTED,
+        actor=None,
         after={
             "subject": message.subject,
             "institution": message.sender_institution,

@@ -3,7 +3,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from access import policy, selectors
-from access.views._common import get_actor_or_404, page_context, paginate, require
+from access.views.common import get_actor_or_404, page_context, paginate, require
 from ebox import selectors as ebox_selectors
 from ebox import services
 

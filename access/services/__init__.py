@@ -7,7 +7,6 @@ policy raises PermissionDenied with its reason; a conflict with the current stat
 blocked, a manager already designated) raises ActionRefused with a message for the person.
 """
 
-from access.services._common import ActionRefused
 from access.services.designations import designate, revoke_designation
 from access.services.identity import (
     activate_pending_enterprises,
@@ -37,6 +36,7 @@ from access.services.users import (
     unblock_everywhere,
     unblock_membership,
 )
+from access.writes import ActionRefused
 
 __all__ = [
     "ActionRefused",

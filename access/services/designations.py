@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from access import policy, selectors
 from access.models import Designation, Domain, Group, Person
 from access.selectors import Actor
-from access.services._common import Action, ActionRefused, check, locked, record
+from access.writes import Action, ActionRefused, check, locked, record
 
 
 def _designation_snapshot(designation: Designation) -> dict[str, Any]:

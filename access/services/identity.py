@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from access import selectors
+from access import journal, selectors
 from access.identifiers import parse_niss
 from access.models import AuditEvent, Designation, Enterprise, Language, Person
 
@@ -56,8 +56,8 @@ def link_identity(person: Person, claims: dict[str, Any], *, ip: str | None) -> 
         user.save(update_fields=["first_name", "last_name"])
     if after:
         person.save()
-        AuditEvent.objects.create(
-            actor=person, action=Action.PROFILE_UPDATED, target_person=person, before=before, after=after, ip_address=ip
+        journal.record(
+            Action.PROFILE_UPDATED, enterprise=None, actor=person, target=person, before=before, after=after, ip=ip
         )
     return person.user
 
@@ -87,14 +87,14 @@ def login_method(steps: list[dict[str, Any]]) -> dict[str, Any]:
 def record_credentials_change(person: Person, action: str, *, ip: str | None) -> AuditEvent:
     """Journal a change a person made to their own login: a new password, new recovery codes.
     Neither the password nor the codes are written."""
-    return AuditEvent.objects.create(actor=person, action=action, target_person=person, ip_address=ip)
+    return journal.record(action, enterprise=None, actor=person, target=person, ip=ip)
 
 
 @transaction.atomic
 def record_login(person: Person, *, method: dict[str, Any], ip: str | None) -> list[Enterprise]:
     """Journal the login; activate the enterprises of which this person is the pending MAM,
     unless their local account still has its set-up to finish (activation waits for it)."""
-    AuditEvent.objects.create(actor=person, action=Action.LOGGED_IN, target_person=person, after=method, ip_address=ip)
+    journal.record(Action.LOGGED_IN, enterprise=None, actor=person, target=person, after=method, ip=ip)
     if person.user is not None and person.user.setup_required:
         return []
     return activate_pending_enterprises(person, method=method, ip=ip)
@@ -102,9 +102,7 @@ def record_login(person: Person, *, method: dict[str, Any], ip: str | None) -> l
 
 def record_sessions_ended(person: Person, *, ended: int, ip: str | None) -> None:
     """Journal a person ending their other sessions (their sessions page)."""
-    AuditEvent.objects.create(
-        actor=person, action=Action.SESSIONS_ENDED, target_person=person, after={"ended": ended}, ip_address=ip
-    )
+    journal.record(Action.SESSIONS_ENDED, enterprise=None, actor=person, target=person, after={"ended": ended}, ip=ip)
 
 
 @transaction.atomic
@@ -122,14 +120,14 @@ def activate_pending_enterprises(person: Person, *, method: dict[str, Any], ip: 
         enterprise.activated_at = now
         enterprise.activated_by = person
         enterprise.save(update_fields=["status", "activated_at", "activated_by"])
-        AuditEvent.objects.create(
+        journal.record(
+            Action.ENTERPRISE_ACTIVATED,
             enterprise=enterprise,
             actor=person,
-            action=Action.ENTERPRISE_ACTIVATED,
-            target_person=person,
+            target=person,
             before={"status": "pending"},
             after={"status": "active", **method},
-            ip_address=ip,
+            ip=ip,
         )
         activated.append(enterprise)
     return activated

@@ -17,9 +17,9 @@ from django.core.cache import cache
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
-from access import policy, selectors
+from access import journal, policy, selectors
 from access.models import AuditEvent, Enterprise, Person
-from access.services._common import ActionRefused, end_sessions
+from access.writes import ActionRefused, end_sessions
 from accounts import outbox
 from accounts.models import User
 
@@ -90,14 +90,14 @@ def consume_sending(
     ):
         if not within_limit(key, rate):
             count, seconds = rate
-            AuditEvent.objects.create(
+            journal.record(
+                Action.CREDENTIALS_LIMITED,
                 enterprise=enterprise,
                 actor=actor,
-                action=Action.CREDENTIALS_LIMITED,
-                target_person=target,
+                target=target,
                 after={"limit": scope, "count": count, "seconds": seconds, **({"staff": staff} if staff else {})},
                 reason=reason,
-                ip_address=ip,
+                ip=ip,
             )
             raise ActionRefused(TOO_MANY)
 
@@ -167,11 +167,11 @@ def withdraw(
     cancelled = outbox.cancel_pending(user)
     was_reset = reset(user)
     end_sessions(person)
-    AuditEvent.objects.create(
+    journal.record(
+        Action.CREDENTIALS_WITHDRAWN,
         enterprise=enterprise,
         actor=actor,
-        action=Action.CREDENTIALS_WITHDRAWN,
-        target_person=person,
+        target=person,
         after={
             "cancelled_messages": [
                 {"id": message.pk, "channel": message.channel, "purpose": message.purpose} for message in cancelled
@@ -180,5 +180,5 @@ def withdraw(
             **({"staff": staff} if staff else {}),
         },
         reason=reason,
-        ip_address=ip,
+        ip=ip,
     )

@@ -13,12 +13,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from access import policy, selectors
+from access import journal, policy, selectors
 from access.models import AuditEvent, Designation, Enterprise, Person
 from access.selectors import Actor
 from access.services import local_login
-from access.services._common import ActionRefused, check, locked, record
 from access.services.designations import designate
+from access.writes import ActionRefused, check, locked, record
 
 Action = AuditEvent.Action
 
@@ -198,24 +198,29 @@ def _designate_as_staff(
         _check_replaces(previous, replaces)
         if previous and previous.person_id == person.pk:
             raise ActionRefused(_("This person is already the Main Access Manager."))
-        journal = {"enterprise": enterprise, "actor": None, "ip_address": ip, "reason": reason}
         if previous:
             previous.revoked_at = timezone.now()
             previous.reason = reason
             previous.save(update_fields=["revoked_at", "reason"])
-            AuditEvent.objects.create(
-                action=Action.DESIGNATION_REVOKED,
-                target_person=previous.person,
+            journal.record(
+                Action.DESIGNATION_REVOKED,
+                target=previous.person,
                 before={"kind": policy.MAIN, "person": previous.person.full_name},
                 after={"staff": staff.get_username()},
-                **journal,
+                enterprise=enterprise,
+                actor=None,
+                reason=reason,
+                ip=ip,
             )
         designation = Designation.objects.create(enterprise=enterprise, person=person, kind=policy.MAIN, reason=reason)
-        AuditEvent.objects.create(
-            action=Action.DESIGNATION_CREATED,
-            target_person=person,
+        journal.record(
+            Action.DESIGNATION_CREATED,
+            target=person,
             after={"kind": policy.MAIN, "person": person.full_name, "staff": staff.get_username()},
-            **journal,
+            enterprise=enterprise,
+            actor=None,
+            reason=reason,
+            ip=ip,
         )
         if person.niss is None:
             local_login.send_credentials(person)
@@ -244,13 +249,13 @@ def resend_credentials_as_staff(*, enterprise: Enterprise, staff: Any, reason: s
         if designation is None:
             raise ActionRefused(MAIN_CHANGED)
         reset = local_login.send_credentials(designation.person)
-        AuditEvent.objects.create(
+        journal.record(
+            Action.CREDENTIALS_SENT,
             enterprise=enterprise,
             actor=None,
-            action=Action.CREDENTIALS_SENT,
-            target_person=designation.person,
+            target=designation.person,
             after={"channels": ["email", "sms"], "reset": reset, "staff": staff.get_username()},
             reason=reason,
-            ip_address=ip,
+            ip=ip,
         )
     return designation.person

@@ -8,6 +8,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from access import journal
 from access.identifiers import parse_enterprise_number, parse_niss
 from access.models import AuditEvent, Enterprise, Group, Language, LegalRepresentative, Person, RoleType
 
@@ -15,11 +16,11 @@ COLUMNS = ("enterprise_number", "enterprise_name", "language", "role", "niss", "
 
 
 def journal_representative(representative: LegalRepresentative, *, source: str, staff: str | None = None) -> None:
-    AuditEvent.objects.create(
+    journal.record(
+        AuditEvent.Action.REPRESENTATIVE_REGISTERED,
         enterprise=representative.enterprise,
         actor=None,
-        action=AuditEvent.Action.REPRESENTATIVE_REGISTERED,
-        target_person=representative.person,
+        target=representative.person,
         after={"source": source, "staff": staff, "valid_from": representative.valid_from.isoformat()},
     )
 

@@ -11,7 +11,7 @@ from access import policy, selectors
 from access.identifiers import parse_niss
 from access.models import EnterpriseBlock, Grant, Group, Membership, OnlineService, Person
 from access.selectors import Actor
-from access.services._common import Action, ActionRefused, check, end_sessions, locked, record, required_reason
+from access.writes import Action, ActionRefused, check, end_sessions, locked, record, required_reason
 
 
 def find_or_create_person(niss: str, *, given_name: str = "", surname: str = "", email: str = "") -> Person:

@@ -6,7 +6,7 @@ from django.shortcuts import render
 
 from access import selectors
 from access.models import Enterprise, OnlineService, Person
-from access.views._common import (
+from access.views.common import (
     get_actor_or_404,
     page_context,
     window,

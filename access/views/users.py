@@ -20,7 +20,7 @@ from access.login import require_recent_authentication
 from access.models import Group, Membership, OnlineService, Person
 from access.selectors import Actor
 from access.services import ActionRefused
-from access.views._common import (
+from access.views.common import (
     get_actor_or_404,
     page_context,
     paginate,

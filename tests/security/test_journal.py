@@ -9,6 +9,7 @@ The table of events is built from AuditEvent.Action: a new kind of event without
 fails `test_every_kind_of_event_has_a_case`.
 """
 
+import ast
 import html
 import os
 import re
@@ -473,3 +474,60 @@ def test_a_first_federated_login_of_a_pending_main_manager_writes_one_row_of_eac
     for row in rows:
         assert (row.actor, row.target_person) == (main, main)
         assert row.enterprise == (pending if row.action == "enterprise_activated" else None)
+
+
+# --- One way into the journal --------------------------------------------------------------------
+
+# The benchmark's data set (bench/) is left out: it fabricates years of history in bulk, dated in the past.
+PRODUCT = ("access", "accounts", "portal", "devidp", "contactdata", "chaman", "ebox")
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+THE_JOURNAL = os.path.join("access", "journal.py")
+
+
+def _writes_a_journal_row(call: ast.Call) -> bool:
+    """AuditEvent.objects.create/get_or_create/update_or_create/bulk_create(...), AuditEvent(...)
+    (saved or bulk-created later), or any manager's bulk_create of AuditEvent rows."""
+    func = call.func
+    if isinstance(func, ast.Name) and func.id == "AuditEvent":
+        return True
+    if not isinstance(func, ast.Attribute):
+        return False
+    if func.attr not in {"create", "get_or_create", "update_or_create", "bulk_create"}:
+        return False
+    return "AuditEvent" in ast.unparse(func.value)
+
+
+def journal_writes_outside_the_journal() -> list[str]:
+    found = []
+    for app in PRODUCT:
+        for directory, _dirs, files in os.walk(os.path.join(ROOT, app)):
+            if "migrations" in directory.split(os.sep):
+                continue
+            for name in files:
+                if not name.endswith(".py"):
+                    continue
+                path = os.path.join(directory, name)
+                relative = os.path.relpath(path, ROOT)
+                if relative == THE_JOURNAL:
+                    continue
+                with open(path, encoding="utf-8") as source:
+                    tree = ast.parse(source.read(), filename=relative)
+                found += [
+                    f"{relative}:{node.lineno}"
+                    for node in ast.walk(tree)
+                    if isinstance(node, ast.Call) and _writes_a_journal_row(node)
+                ]
+    return found
+
+
+def test_journal_rows_are_created_only_by_the_journal():
+    """access/journal.py's record is the one way a row enters the journal; a write anywhere else
+    would bypass what it guarantees (the enterprise, the actor, the domain of the group, the ip)."""
+    assert journal_writes_outside_the_journal() == []
+
+
+def test_the_scan_sees_a_journal_row_written_directly():
+    tree = ast.parse(
+        "AuditEvent.objects.create(action='x')\nmodels.AuditEvent.objects.bulk_create([])\nAuditEvent(action='x').save()"
+    )
+    assert [_writes_a_journal_row(node) for node in ast.walk(tree) if isinstance(node, ast.Call)].count(True) == 3

@@ -38,7 +38,7 @@ from django.utils import timezone
 from access import selectors, services
 from access.models import AuditEvent, EnterpriseBlock, Membership, OnlineService, Person
 from access.selectors import Actor
-from access.services._common import end_sessions
+from access.writes import end_sessions
 from accounts import outbox
 from portal.sessions import LAST_SEEN
 from portal.tasks import clear_sessions

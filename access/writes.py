@@ -1,4 +1,6 @@
-"""What every service shares: the refusal, the lock on the enterprise, the journal."""
+"""How every write goes: in one transaction holding the enterprise's row, with the actor's
+standing read again inside it, the policy asked (`check`), the change made and journaled (`record`).
+A conflict with the current state is an `ActionRefused`."""
 
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from access import policy, selectors
+from access import journal, policy, selectors
 from access.models import AuditEvent, Domain, Enterprise, Group, Person
 from access.selectors import Actor
 
@@ -51,21 +53,22 @@ def record(
     target: Person | None = None,
     group: Group | None = None,
     domain: Domain | None = None,
-    before: dict[str, Any] | None = None,
-    after: dict[str, Any] | None = None,
+    before: Any = None,
+    after: Any = None,
     reason: str = "",
 ) -> AuditEvent:
-    return AuditEvent.objects.create(
+    """Journal what the actor did in their enterprise (access.journal.record, for a signed-in actor)."""
+    return journal.record(
+        action,
         enterprise=actor.enterprise,
         actor=actor.person,
-        action=action,
-        target_person=target,
+        target=target,
         group=group,
-        domain=domain or (group.role_type.domain if group else None),
+        domain=domain,
         before=before,
         after=after,
         reason=reason,
-        ip_address=actor.ip,
+        ip=actor.ip,
     )
 
 

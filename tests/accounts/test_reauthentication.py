@@ -143,7 +143,6 @@ def test_a_wrong_value_is_shown_on_the_form_before_any_password_is_asked(world, 
 def test_an_invalid_phone_for_a_foreign_main_manager_is_shown_before_any_password_is_asked(world, login):
     client = login(world.legal_representative, recently_authenticated=False)
     data = {
-        "form": "foreign",
         "foreign-given_name": "Jean",
         "foreign-surname": "Dupré",
         "foreign-email": "jean.dupre@example.fr",
@@ -151,7 +150,8 @@ def test_an_invalid_phone_for_a_foreign_main_manager_is_shown_before_any_passwor
         "foreign-language": "en",
         "foreign-replaces": selectors.main_manager_of(world.enterprise).designation.pk,
     }
-    url = f"/e/{world.enterprise.pk}/main-manager/"
+    page = f"/e/{world.enterprise.pk}/main-manager/"
+    url = f"{page}foreign/"
     response = client.post(url, data)
     assert response.status_code == 200
     assert 'role="alert"' in response.content.decode()
@@ -163,7 +163,7 @@ def test_an_invalid_phone_for_a_foreign_main_manager_is_shown_before_any_passwor
         in client.get(response["Location"]).content.decode()
     )
     confirmed = client.post("/accounts/reauthenticate/", {"password": factories.PASSWORD})
-    assert confirmed["Location"] == url
+    assert confirmed["Location"] == page
     assert Designation.objects.filter(kind="main", person__surname="Dupré", revoked_at__isnull=True).exists()
 
 

@@ -415,9 +415,20 @@ def current_main_designation(enterprise_id: int) -> int | None:
 def main_manager_payload(s: Stage, target: str) -> dict[str, Any]:
     replaces = current_main_designation(enterprise_of(s, target)["enterprise_id"])
     return {
-        "form": "belgian",
         **{f"belgian-{key}": value for key, value in new_person().items()},
         "belgian-replaces": replaces or "",
+    }
+
+
+def foreign_main_manager_payload(s: Stage, target: str) -> dict[str, Any]:
+    replaces = current_main_designation(enterprise_of(s, target)["enterprise_id"])
+    return {
+        "foreign-given_name": "Fay",
+        "foreign-surname": "Faraway",
+        "foreign-email": "fay@example.fr",
+        "foreign-mobile_phone": "+33 6 12 34 56 78",
+        "foreign-language": "fr",
+        "foreign-replaces": replaces or "",
     }
 
 
@@ -733,12 +744,38 @@ ROWS: dict[str, Row] = {
             other_enterprise="404 404 404 404 404 404 - 403 - -",
             missing="404 404 404 404 404 404 - - - -",
         ),
+    ),
+    "access:main_manager_belgian": Row(
+        by_enterprise,
+        POST_ONLY,
         post=answers(
             in_scope="done 403 403 403 403 403 404 404 login 404",
             other_enterprise="404 404 404 404 404 404 - 403 - -",
             missing="404 404 404 404 404 404 - - - -",
         ),
         payload=main_manager_payload,
+    ),
+    "access:main_manager_foreign": Row(
+        by_enterprise,
+        POST_ONLY,
+        post=answers(
+            in_scope="done 403 403 403 403 403 404 404 login 404",
+            other_enterprise="404 404 404 404 404 404 - 403 - -",
+            missing="404 404 404 404 404 404 - - - -",
+        ),
+        payload=foreign_main_manager_payload,
+    ),
+    # The enterprise's MAM has no Belgian number: its former MAM (main in Acme, Other's own MAM)
+    # is no longer one of its managers.
+    "access:main_manager_credentials": Row(
+        by_enterprise,
+        POST_ONLY,
+        post=answers(
+            in_scope="done 404 403 403 403 403 404 404 login 404",
+            other_enterprise="404 404 404 404 404 404 - 404 - -",
+            missing="404 404 404 404 404 404 - - - -",
+        ),
+        prepare=with_a_foreign_main_manager,
     ),
     # The designation of a Group Manager: of the employer group, of the pension-fund group, of
     # the taxpayer group; and Other's MAM.

@@ -503,9 +503,8 @@ FORM_CASES = [
     FormCase(
         "main_manager_belgian",
         "legal_representative",
-        lambda b: f"{b.acme}/main-manager/",
+        lambda b: f"{b.acme}/main-manager/belgian/",
         lambda b, field: {
-            "form": "belgian",
             "belgian-niss": factories.niss(),
             "belgian-given_name": "Bea",
             "belgian-surname": "Boss",
@@ -517,9 +516,8 @@ FORM_CASES = [
     FormCase(
         "main_manager_foreign",
         "legal_representative",
-        lambda b: f"{b.acme}/main-manager/",
+        lambda b: f"{b.acme}/main-manager/foreign/",
         lambda b, field: {
-            "form": "foreign",
             "foreign-given_name": "Fay",
             "foreign-surname": "Faraway",
             "foreign-email": "fay@example.fr",

@@ -283,11 +283,10 @@ FORMS: dict[str, tuple[str, Callable[[World], list[int]], Callable[[World], dict
         lambda w: {"kind": "group_manager", "group": w.groups["pension_fund"].pk, "niss": w.tax_member.niss},
         {"niss", "group"},
     ),
-    "main_manager": (
+    "main_manager_belgian": (
         "legal_representative",
         lambda w: [],
         lambda w: {
-            "form": "belgian",
             "belgian-niss": w.co_main.niss,
             "belgian-replaces": Designation.objects.get(person=w.main, kind="main").pk,
         },
@@ -426,9 +425,9 @@ def test_the_main_manager_cannot_block_themselves_for_all_groups(stage: Stage) -
 
 def test_replacing_the_main_manager_by_themselves_changes_nothing(stage: Stage) -> None:
     replaces = Designation.objects.get(person=stage.world.main, kind="main").pk
-    data = {"form": "belgian", "belgian-niss": stage.world.main.niss, "belgian-replaces": replaces}
+    data = {"belgian-niss": stage.world.main.niss, "belgian-replaces": replaces}
     before = snapshot()
-    response = stage.clients["legal_representative"].post(url(stage, "main_manager"), data)
+    response = stage.clients["legal_representative"].post(url(stage, "main_manager_belgian"), data)
     form_error(response, before, "This person is already the Main Access Manager.")
 
 

@@ -257,7 +257,7 @@ def make_new_recovery_codes(world, login, staff):
 
 def resend_the_credentials(world, login, staff):
     foreign = factories.foreign_main(world)
-    act = post(login(world.legal_representative), e(world, "main-manager/"), {"form": "resend"})
+    act = post(login(world.legal_representative), e(world, "main-manager/credentials/"), {})
     return act, lambda: Expected(world.legal_representative, foreign, world.enterprise)
 
 
@@ -266,7 +266,7 @@ def send_credentials_past_the_limit(world, login, staff):
     designation = Designation.objects.get(person=foreign, kind="main")
     for _ in range(4):
         services.resend_credentials(actor_of(world, world.legal_representative), designation)
-    act = post(login(world.legal_representative), e(world, "main-manager/"), {"form": "resend"})
+    act = post(login(world.legal_representative), e(world, "main-manager/credentials/"), {})
     return act, lambda: Expected(world.legal_representative, foreign, world.enterprise)
 
 
@@ -417,8 +417,8 @@ def test_the_staff_exception_procedure_writes_one_revocation_and_one_designation
 def test_replacing_a_foreign_main_manager_withdraws_their_login_in_the_journal(world, login):
     foreign = factories.foreign_main(world)
     designation = Designation.objects.get(person=foreign, kind="main")
-    data = {"form": "belgian", "belgian-niss": world.co_main.niss, "belgian-replaces": designation.pk}
-    rows = journal_written_by(post(login(world.legal_representative), e(world, "main-manager/"), data))
+    data = {"belgian-niss": world.co_main.niss, "belgian-replaces": designation.pk}
+    rows = journal_written_by(post(login(world.legal_representative), e(world, "main-manager/belgian/"), data))
     assert [row.action for row in rows] == ["designation_revoked", "designation_created", "credentials_withdrawn"]
     withdrawn = rows[2]
     assert (withdrawn.actor, withdrawn.target_person, withdrawn.enterprise) == (

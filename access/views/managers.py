@@ -17,7 +17,7 @@ from access.forms import (
     RevokeForm,
 )
 from access.identifiers import format_niss
-from access.login import require_recent_authentication
+from access.login.reauthentication import require_recent_authentication
 from access.models import Designation, Person
 from access.selectors import Actor
 from access.services import ActionRefused

@@ -11,7 +11,7 @@ from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_tot
 from django.test import Client
 
 from access import selectors
-from access.login import IDENTITY_CONFIRMED_AT
+from access.login.reauthentication import IDENTITY_CONFIRMED_AT
 from access.models import AuditEvent, Designation, EnterpriseBlock
 from tests import factories
 

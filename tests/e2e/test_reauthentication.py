@@ -11,7 +11,7 @@ from django.contrib.sessions.backends.db import SessionStore
 from playwright.sync_api import BrowserContext, Page, expect
 
 from access import services
-from access.login import IDENTITY_CONFIRMED_AT
+from access.login.reauthentication import IDENTITY_CONFIRMED_AT
 from access.models import AuditEvent, Designation, EnterpriseBlock
 from tests import factories
 

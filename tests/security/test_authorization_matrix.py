@@ -53,7 +53,7 @@ from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, path, reverse
 from django.utils import timezone
 
-from access.models import Designation, EnterpriseBlock, Membership, OnlineService, Person
+from access.models import Designation, Domain, EnterpriseBlock, Membership, OnlineService, Person
 from chaman.models import Channel, Sender, TechnicalContact
 from ebox.models import Message
 from tests import conftest, factories
@@ -436,6 +436,24 @@ def contact_data_payload(s: Stage, target: str) -> dict[str, Any]:
     return {"general-general_email": "info@example.be", "general-correspondence_language": "nl"}
 
 
+def addresses_payload(s: Stage, target: str) -> dict[str, Any]:
+    return {
+        "registered_office-street": "Rue de la Loi",
+        "registered_office-number": "16",
+        "registered_office-postal_code": "1000",
+        "registered_office-city": "Bruxelles",
+    }
+
+
+def domain_contacts_payload(s: Stage, target: str) -> dict[str, Any]:
+    # A contact person for every domain: each actor is offered those of their own enterprise's groups.
+    people = (
+        {f"domain-{code}-name": "Paula Payroll", f"domain-{code}-email": "payroll@example.be"}
+        for code in Domain.objects.values_list("code", flat=True)
+    )
+    return {key: value for person in people for key, value in person.items()}
+
+
 def sender_payload(s: Stage, target: str) -> dict[str, Any]:
     return {"number": "4242", "name": "Tom Tech", "email": "tom@example.be"}
 
@@ -814,12 +832,36 @@ ROWS: dict[str, Row] = {
             other_enterprise=OTHERS_OWN,
             missing="404 404 404 404 404 404 - - - -",
         ),
+    ),
+    "contactdata:general_save": Row(
+        by_enterprise,
+        POST_ONLY,
         post=answers(
             in_scope="403 done done done done done 404 404 login 404",
             other_enterprise=OTHERS_OWN_DONE,
             missing="404 404 404 404 404 404 - - - -",
         ),
         payload=contact_data_payload,
+    ),
+    "contactdata:addresses_save": Row(
+        by_enterprise,
+        POST_ONLY,
+        post=answers(
+            in_scope="403 done done done done done 404 404 login 404",
+            other_enterprise=OTHERS_OWN_DONE,
+            missing="404 404 404 404 404 404 - - - -",
+        ),
+        payload=addresses_payload,
+    ),
+    "contactdata:contacts_save": Row(
+        by_enterprise,
+        POST_ONLY,
+        post=answers(
+            in_scope="403 done done done done done 404 404 login 404",
+            other_enterprise=OTHERS_OWN_DONE,
+            missing="404 404 404 404 404 404 - - - -",
+        ),
+        payload=domain_contacts_payload,
     ),
     "ebox:inbox": Row(
         by_enterprise,

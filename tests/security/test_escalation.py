@@ -300,7 +300,23 @@ FORMS: dict[str, tuple[str, Callable[[World], list[int]], Callable[[World], dict
     ),
 }
 OTHER_FORMS: dict[str, tuple[str, dict[str, str]]] = {
-    "contactdata:edit": ("member", {"general-general_email": "a@example.be", "general-correspondence_language": "fr"}),
+    "contactdata:general_save": (
+        "member",
+        {"general-general_email": "a@example.be", "general-correspondence_language": "fr"},
+    ),
+    "contactdata:addresses_save": (
+        "member",
+        {
+            "registered_office-street": "Rue Haute",
+            "registered_office-number": "12",
+            "registered_office-postal_code": "1000",
+            "registered_office-city": "Bruxelles",
+        },
+    ),
+    "contactdata:contacts_save": (
+        "member",
+        {"domain-nsso_employer-name": "Paul", "domain-nsso_employer-email": "p@example.be"},
+    ),
     "chaman:contact_save": ("group_manager", {"name": "New", "email": "new@example.be"}),
     "chaman:channel_add": ("group_manager", {"kind": "ftp"}),
     "chaman:structured_messages": ("co_main", {"contact_name": "Sam", "delivery": "ebox"}),

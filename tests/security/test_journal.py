@@ -306,14 +306,12 @@ def change_an_enterprise_in_the_admin(world, login, staff):
 
 def update_the_contact_data(world, login, staff):
     data = {
-        "general-general_email": "info@acme.be",
-        "general-correspondence_language": "nl",
         "registered_office-street": "Rue de la Loi",
         "registered_office-number": "16",
         "registered_office-postal_code": "1000",
         "registered_office-city": "Bruxelles",
     }
-    act = post(login(world.member), e(world, "contact-data/"), data)
+    act = post(login(world.member), e(world, "contact-data/addresses/"), data)
     return act, lambda: Expected(world.member, None, world.enterprise)
 
 

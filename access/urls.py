@@ -20,6 +20,9 @@ urlpatterns = [
     path("memberships/<id:membership_id>/delete/", views.membership_delete, name="membership_delete"),
     path("managers/", views.manager_list, name="manager_list"),
     path("main-manager/", views.main_manager, name="main_manager"),
+    path("main-manager/belgian/", views.main_manager_belgian, name="main_manager_belgian"),
+    path("main-manager/foreign/", views.main_manager_foreign, name="main_manager_foreign"),
+    path("main-manager/credentials/", views.main_manager_credentials, name="main_manager_credentials"),
     path("managers/<id:designation_id>/revoke/", views.designation_revoke, name="designation_revoke"),
     path("journal/", views.journal, name="journal"),
 ]

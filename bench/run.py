@@ -27,7 +27,7 @@ from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
-from access.login import IDENTITY_CONFIRMED_AT  # noqa: E402
+from access.login.reauthentication import IDENTITY_CONFIRMED_AT  # noqa: E402
 from accounts import outbox  # noqa: E402
 from accounts.models import OutboundMessage  # noqa: E402
 from bench import dataset  # noqa: E402

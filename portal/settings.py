@@ -79,8 +79,8 @@ MIDDLEWARE = [
     "portal.middleware.SessionActivityMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "access.login.AccountSetupMiddleware",
-    "access.login.ReturnedPageMiddleware",
+    "access.login.setup_middleware.AccountSetupMiddleware",
+    "access.login.reauthentication.ReturnedPageMiddleware",
     "portal.middleware.PrivatePagesMiddleware",
 ]
 
@@ -99,7 +99,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "portal.context_processors.login_options",
-                "access.login.action_to_confirm",
+                "access.login.reauthentication.action_to_confirm",
             ],
         },
     },
@@ -171,9 +171,9 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
-ACCOUNT_ADAPTER = "access.login.AccountAdapter"
-USERSESSIONS_ADAPTER = "access.login.UserSessionsAdapter"
-SOCIALACCOUNT_ADAPTER = "access.login.SocialAccountAdapter"
+ACCOUNT_ADAPTER = "access.login.adapters.AccountAdapter"
+USERSESSIONS_ADAPTER = "access.login.adapters.UserSessionsAdapter"
+SOCIALACCOUNT_ADAPTER = "access.login.adapters.SocialAccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"username"}
 ACCOUNT_USER_DISPLAY = "accounts.models.display_name"
 ACCOUNT_SIGNUP_FIELDS = ["username*", "password1*", "password2*"]

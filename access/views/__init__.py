@@ -2,7 +2,14 @@
 call one service, redirect. Outsiders get 404; insiders without the right get 403 with the reason."""
 
 from access.views.journal import activated, journal
-from access.views.managers import designation_revoke, main_manager, manager_list
+from access.views.managers import (
+    designation_revoke,
+    main_manager,
+    main_manager_belgian,
+    main_manager_credentials,
+    main_manager_foreign,
+    manager_list,
+)
 from access.views.users import (
     dashboard,
     grant_add,
@@ -28,6 +35,9 @@ __all__ = [
     "group_detail",
     "journal",
     "main_manager",
+    "main_manager_belgian",
+    "main_manager_credentials",
+    "main_manager_foreign",
     "manager_list",
     "membership_block",
     "membership_delete",

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
 
 from access import policy, selectors, services
 from access.forms import (
@@ -16,7 +17,7 @@ from access.forms import (
     RevokeForm,
 )
 from access.identifiers import format_niss
-from access.login import require_recent_authentication
+from access.login.reauthentication import require_recent_authentication
 from access.models import Designation, Person
 from access.selectors import Actor
 from access.services import ActionRefused
@@ -102,76 +103,131 @@ def designation_revoke(request: HttpRequest, enterprise_id: int, designation_id:
     return render(request, "access/designation_revoke.html", page_context(actor, designation=designation, form=form))
 
 
-@login_required
-def main_manager(request: HttpRequest, enterprise_id: int) -> HttpResponse:
-    """A legal representative designates or replaces the Main Access Manager."""
+def _main_manager_actor(request: HttpRequest, enterprise_id: int) -> Actor:
     actor = get_actor_or_404(request, enterprise_id)
     if policy.MAIN not in policy.designatable_kinds(actor.standing):
         raise PermissionDenied(policy.CANNOT_DESIGNATE)
-    which = request.POST.get("form") if request.method == "POST" else None
+    return actor
+
+
+def _main_manager_page(
+    request: HttpRequest,
+    actor: Actor,
+    belgian: MainManagerForm | None = None,
+    foreign: ForeignMainManagerForm | None = None,
+) -> HttpResponse:
     current = selectors.main_manager_of(actor.enterprise)
     shown = {"replaces": current.designation.pk if current else None}
-    belgian = MainManagerForm(request.POST if which == "belgian" else None, prefix="belgian", initial=shown)
-    foreign = ForeignMainManagerForm(request.POST if which == "foreign" else None, prefix="foreign", initial=shown)
+    context = page_context(
+        actor,
+        current=current,
+        belgian=belgian or MainManagerForm(prefix="belgian", initial=shown),
+        foreign=foreign or ForeignMainManagerForm(prefix="foreign", initial=shown),
+    )
+    return render(request, "access/main_manager.html", context)
+
+
+def _refused_main(
+    request: HttpRequest, actor: Actor, form: MainManagerForm | ForeignMainManagerForm, exc: ActionRefused
+) -> HttpResponse:
+    form.add_error(None, str(exc.message))
+    # The page shows the MAM as they are now, and the form comes back replacing that one.
+    current = selectors.main_manager_of(actor.enterprise)
+    data = request.POST.copy()
+    data[form.add_prefix("replaces")] = str(current.designation.pk) if current else ""
+    form.data = data
+    if isinstance(form, ForeignMainManagerForm):
+        return _main_manager_page(request, actor, foreign=form)
+    return _main_manager_page(request, actor, belgian=form)
+
+
+def _main_designated(request: HttpRequest, actor: Actor) -> HttpResponse:
+    messages.success(request, _("The Main Access Manager is designated; they have been informed."))
+    return redirect("access:main_manager", actor.enterprise.pk)
+
+
+@login_required
+@require_GET
+def main_manager(request: HttpRequest, enterprise_id: int) -> HttpResponse:
+    """A legal representative designates or replaces the Main Access Manager."""
+    return _main_manager_page(request, _main_manager_actor(request, enterprise_id))
+
+
+@login_required
+@require_POST
+def main_manager_belgian(request: HttpRequest, enterprise_id: int) -> HttpResponse:
+    """The Main Access Manager is a person with a Belgian national register number."""
+    actor = _main_manager_actor(request, enterprise_id)
+    form = MainManagerForm(request.POST, prefix="belgian")
+    if not form.is_valid():
+        return _main_manager_page(request, actor, belgian=form)
+    data = form.cleaned_data
+    if confirmation := require_recent_authentication(request, _main_to_confirm(_named(data))):
+        return confirmation
     try:
-        if which == "belgian" and belgian.is_valid():
-            data = belgian.cleaned_data
-            if confirmation := require_recent_authentication(request, _main_to_confirm(_named(data))):
-                return confirmation
-            with transaction.atomic():  # a newcomer is kept only if they are designated
-                person = services.find_or_create_person(
-                    data["niss"], given_name=data["given_name"], surname=data["surname"]
-                )
-                services.designate_main(actor, person, replaces=data["replaces"])
-        elif which == "foreign" and foreign.is_valid():
-            data = foreign.cleaned_data
-            name = f"{data['given_name']} {data['surname']}"
-            if confirmation := require_recent_authentication(request, _main_to_confirm(name)):
-                return confirmation
-            services.designate_foreign_main(
-                actor,
-                given_name=data["given_name"],
-                surname=data["surname"],
-                email=data["email"],
-                mobile_phone=data["mobile_phone"],
-                language=data["language"],
-                replaces=data["replaces"],
+        with transaction.atomic():  # a newcomer is kept only if they are designated
+            person = services.find_or_create_person(
+                data["niss"], given_name=data["given_name"], surname=data["surname"]
             )
-        elif which == "resend" and current is not None:
-            action = _("Confirm your identity to send new credentials to %(name)s.") % {
-                "name": current.designation.person.full_name
-            }
-            if confirmation := require_recent_authentication(request, action):
-                return confirmation
-            services.resend_credentials(actor, current.designation)
-        else:
-            which = None
+            services.designate_main(actor, person, replaces=data["replaces"])
     except ValidationError as exc:
-        belgian.add_error("given_name", exc)
-        which = None
+        form.add_error("given_name", exc)
+        return _main_manager_page(request, actor, belgian=form)
     except ActionRefused as exc:
-        if which == "resend":
-            refused(request, exc)
-            return redirect("access:main_manager", actor.enterprise.pk)
-        form = foreign if which == "foreign" else belgian
-        form.add_error(None, str(exc.message))
-        # The page shows the MAM as they are now, and the form comes back replacing that one.
-        current = selectors.main_manager_of(actor.enterprise)
-        data = request.POST.copy()
-        data[form.add_prefix("replaces")] = str(current.designation.pk) if current else ""
-        form.data = data
-        which = None
-    if which == "resend":
+        return _refused_main(request, actor, form, exc)
+    return _main_designated(request, actor)
+
+
+@login_required
+@require_POST
+def main_manager_foreign(request: HttpRequest, enterprise_id: int) -> HttpResponse:
+    """The Main Access Manager is a person without a Belgian number, who receives credentials."""
+    actor = _main_manager_actor(request, enterprise_id)
+    form = ForeignMainManagerForm(request.POST, prefix="foreign")
+    if not form.is_valid():
+        return _main_manager_page(request, actor, foreign=form)
+    data = form.cleaned_data
+    if confirmation := require_recent_authentication(
+        request, _main_to_confirm(f"{data['given_name']} {data['surname']}")
+    ):
+        return confirmation
+    try:
+        services.designate_foreign_main(
+            actor,
+            given_name=data["given_name"],
+            surname=data["surname"],
+            email=data["email"],
+            mobile_phone=data["mobile_phone"],
+            language=data["language"],
+            replaces=data["replaces"],
+        )
+    except ActionRefused as exc:
+        return _refused_main(request, actor, form, exc)
+    return _main_designated(request, actor)
+
+
+@login_required
+@require_POST
+def main_manager_credentials(request: HttpRequest, enterprise_id: int) -> HttpResponse:
+    """New credentials for the current Main Access Manager, who lost their password or phone."""
+    actor = _main_manager_actor(request, enterprise_id)
+    current = selectors.main_manager_of(actor.enterprise)
+    if current is None:
+        return redirect("access:main_manager", actor.enterprise.pk)
+    action = _("Confirm your identity to send new credentials to %(name)s.") % {
+        "name": current.designation.person.full_name
+    }
+    if confirmation := require_recent_authentication(request, action):
+        return confirmation
+    try:
+        services.resend_credentials(actor, current.designation)
+    except ActionRefused as exc:
+        refused(request, exc)
+    else:
         messages.success(
             request, _("A new username and temporary password are on their way; the old password no longer works.")
         )
-        return redirect("access:main_manager", actor.enterprise.pk)
-    if which:
-        messages.success(request, _("The Main Access Manager is designated; they have been informed."))
-        return redirect("access:main_manager", actor.enterprise.pk)
-    return render(
-        request, "access/main_manager.html", page_context(actor, current=current, belgian=belgian, foreign=foreign)
-    )
+    return redirect("access:main_manager", actor.enterprise.pk)
 
 
 def _main_to_confirm(name: str) -> str:

@@ -16,7 +16,7 @@ from access.forms import (
     GrantForm,
     ReasonForm,
 )
-from access.login import require_recent_authentication
+from access.login.reauthentication import require_recent_authentication
 from access.models import Group, Membership, OnlineService, Person
 from access.selectors import Actor
 from access.services import ActionRefused

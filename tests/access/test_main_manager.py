@@ -26,7 +26,6 @@ def shown_replaces(page: str, prefix: str) -> str:
 
 def foreign_form(replaces: str, surname: str = "Silva") -> dict:
     return {
-        "form": "foreign",
         "foreign-given_name": "Ana",
         "foreign-surname": surname,
         "foreign-email": "ana@example.pt",
@@ -38,7 +37,6 @@ def foreign_form(replaces: str, surname: str = "Silva") -> dict:
 
 def belgian_form(replaces: str, niss: str) -> dict:
     return {
-        "form": "belgian",
         "belgian-niss": niss,
         "belgian-given_name": "Bea",
         "belgian-surname": "Belgian",
@@ -64,11 +62,11 @@ def test_a_form_shown_before_the_main_manager_changed_replaces_nobody(world, log
 
     # The other legal representative designates someone in the meantime.
     winner_niss = factories.niss()
-    assert second.post(path, belgian_form(stale, winner_niss)).status_code == 302
+    assert second.post(path + "belgian/", belgian_form(stale, winner_niss)).status_code == 302
     winner = selectors.main_manager_of(world.enterprise).designation
     events = AuditEvent.objects.count()
 
-    response = first.post(path, foreign_form(stale))
+    response = first.post(path + "foreign/", foreign_form(stale))
     page = response.content.decode()
     assert response.status_code == 200
     assert CHANGED in page
@@ -81,7 +79,7 @@ def test_a_form_shown_before_the_main_manager_changed_replaces_nobody(world, log
     # The page now shows the new MAM, and the form replaces them: sent again, it goes through.
     assert "Bea Belgian" in page
     assert shown_replaces(page, "foreign") == str(winner.pk)
-    assert first.post(path, foreign_form(str(winner.pk))).status_code == 302
+    assert first.post(path + "foreign/", foreign_form(str(winner.pk))).status_code == 302
     assert selectors.main_manager_of(world.enterprise).designation.person.surname == "Silva"
 
 
@@ -92,7 +90,7 @@ def test_a_form_shown_when_there_was_no_main_manager_replaces_nobody(world, logi
     assert shown_replaces(client.get(path).content.decode(), "belgian") == ""
     factories.designate(world.enterprise, world.co_main, "main")
 
-    response = client.post(path, belgian_form("", factories.niss()))
+    response = client.post(path + "belgian/", belgian_form("", factories.niss()))
     assert CHANGED in response.content.decode()
     assert selectors.main_manager_of(world.enterprise).designation.person == world.co_main
 
@@ -124,7 +122,7 @@ def limits(settings):
 def designate_foreign(client, world, surname: str):
     path = f"/e/{world.enterprise.pk}/main-manager/"
     replaces = shown_replaces(client.get(path).content.decode(), "foreign")
-    return client.post(path, foreign_form(replaces, surname), follow=True)
+    return client.post(path + "foreign/", foreign_form(replaces, surname), follow=True)
 
 
 def sms_queued() -> int:
@@ -151,10 +149,10 @@ def test_new_credentials_are_limited_per_actor(world, login, limits):
     factories.foreign_main(world)  # the first sending
     client = login(world.legal_representative)
     path = f"/e/{world.enterprise.pk}/main-manager/"
-    assert "are on their way" in client.post(path, {"form": "resend"}, follow=True).content.decode()
+    assert "are on their way" in client.post(path + "credentials/", {}, follow=True).content.decode()
     assert sms_queued() == 2
 
-    page = client.post(path, {"form": "resend"}, follow=True).content.decode()
+    page = client.post(path + "credentials/", {}, follow=True).content.decode()
     assert TOO_MANY in page
     assert sms_queued() == 2
     assert OutboundMessage.objects.filter(status="pending").count() == 1  # the second sending, untouched
@@ -168,10 +166,10 @@ def test_sendings_are_limited_per_enterprise_whoever_asks(world, login, second_r
     path = f"/e/{world.enterprise.pk}/main-manager/"
     designate_foreign(first, world, "One")
     designate_foreign(first, world, "Two")
-    assert "are on their way" in second.post(path, {"form": "resend"}, follow=True).content.decode()
+    assert "are on their way" in second.post(path + "credentials/", {}, follow=True).content.decode()
     assert sms_queued() == 3
 
-    assert TOO_MANY in second.post(path, {"form": "resend"}, follow=True).content.decode()
+    assert TOO_MANY in second.post(path + "credentials/", {}, follow=True).content.decode()
     credentials = f"/admin/access/enterprise/{world.enterprise.pk}/main-manager/credentials/"
     assert TOO_MANY in staff_client.post(credentials, {"reason": "Lost phone"}).content.decode()
     assert sms_queued() == 3
@@ -188,7 +186,7 @@ def test_sendings_are_limited_per_enterprise_whoever_asks(world, login, second_r
     other_path = f"/e/{world.other_enterprise.pk}/main-manager/"
     other_client = login(other)
     replaces = shown_replaces(other_client.get(other_path).content.decode(), "foreign")
-    assert other_client.post(other_path, foreign_form(replaces, "Else")).status_code == 302
+    assert other_client.post(other_path + "foreign/", foreign_form(replaces, "Else")).status_code == 302
 
 
 def test_staff_sendings_are_limited_per_member_of_staff(world, staff_client, limits):
@@ -237,7 +235,7 @@ def test_only_those_who_may_send_use_up_the_enterprise_s_sendings(world, login, 
             services.resend_credentials(actor_of(world, world.co_main), designation)
     client = login(world.legal_representative)
     path = f"/e/{world.enterprise.pk}/main-manager/"
-    assert "are on their way" in client.post(path, {"form": "resend"}, follow=True).content.decode()
+    assert "are on their way" in client.post(path + "credentials/", {}, follow=True).content.decode()
     assert not AuditEvent.objects.filter(action="credentials_limited").exists()
 
 

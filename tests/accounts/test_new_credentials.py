@@ -184,7 +184,7 @@ def test_new_credentials_stop_the_old_password_reset_the_app_and_end_the_session
     assert Authenticator.objects.filter(user=person.user).count() == 2
 
     page = login(world.legal_representative).post(
-        f"/e/{world.enterprise.pk}/main-manager/", {"form": "resend"}, follow=True
+        f"/e/{world.enterprise.pk}/main-manager/credentials/", {}, follow=True
     )
     assert "A new username and temporary password are on their way" in page.content.decode()
 

@@ -141,7 +141,7 @@ def test_only_a_legal_representative_designates_the_main_manager(world):
 
 def test_the_legal_representative_resends_from_the_main_manager_page(world, login, foreign_main):
     client = login(world.legal_representative)
-    response = client.post(f"/e/{world.enterprise.pk}/main-manager/", {"form": "resend"}, follow=True)
+    response = client.post(f"/e/{world.enterprise.pk}/main-manager/credentials/", {}, follow=True)
     assert "A new username and temporary password are on their way" in response.content.decode()
     assert OutboundMessage.objects.filter(user=foreign_main.user, channel="email").count() == 2
 

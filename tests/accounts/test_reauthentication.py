@@ -11,7 +11,7 @@ from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_tot
 from django.test import Client
 
 from access import selectors
-from access.login import IDENTITY_CONFIRMED_AT
+from access.login.reauthentication import IDENTITY_CONFIRMED_AT
 from access.models import AuditEvent, Designation, EnterpriseBlock
 from tests import factories
 
@@ -143,7 +143,6 @@ def test_a_wrong_value_is_shown_on_the_form_before_any_password_is_asked(world, 
 def test_an_invalid_phone_for_a_foreign_main_manager_is_shown_before_any_password_is_asked(world, login):
     client = login(world.legal_representative, recently_authenticated=False)
     data = {
-        "form": "foreign",
         "foreign-given_name": "Jean",
         "foreign-surname": "Dupré",
         "foreign-email": "jean.dupre@example.fr",
@@ -151,7 +150,8 @@ def test_an_invalid_phone_for_a_foreign_main_manager_is_shown_before_any_passwor
         "foreign-language": "en",
         "foreign-replaces": selectors.main_manager_of(world.enterprise).designation.pk,
     }
-    url = f"/e/{world.enterprise.pk}/main-manager/"
+    page = f"/e/{world.enterprise.pk}/main-manager/"
+    url = f"{page}foreign/"
     response = client.post(url, data)
     assert response.status_code == 200
     assert 'role="alert"' in response.content.decode()
@@ -163,7 +163,7 @@ def test_an_invalid_phone_for_a_foreign_main_manager_is_shown_before_any_passwor
         in client.get(response["Location"]).content.decode()
     )
     confirmed = client.post("/accounts/reauthenticate/", {"password": factories.PASSWORD})
-    assert confirmed["Location"] == url
+    assert confirmed["Location"] == page
     assert Designation.objects.filter(kind="main", person__surname="Dupré", revoked_at__isnull=True).exists()
 
 

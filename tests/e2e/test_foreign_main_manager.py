@@ -31,7 +31,7 @@ def test_foreign_main_manager_activates_the_enterprise(
     page.get_by_role("link", name="Acme").click()
     page.get_by_role("navigation", name="Enterprise menu").get_by_role("link", name="Main Access Manager").click()
     assert_accessible("main manager page")
-    form = page.locator("form", has=page.locator("input[value=foreign]"))
+    form = page.locator("form[action$='/main-manager/foreign/']")
     form.get_by_label("Given name").fill("Jean")
     form.get_by_label("Surname").fill("Dupré")
     form.get_by_label("E-mail address").fill("jean.dupre@example.fr")

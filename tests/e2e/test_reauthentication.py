@@ -11,7 +11,7 @@ from django.contrib.sessions.backends.db import SessionStore
 from playwright.sync_api import BrowserContext, Page, expect
 
 from access import services
-from access.login import IDENTITY_CONFIRMED_AT
+from access.login.reauthentication import IDENTITY_CONFIRMED_AT
 from access.models import AuditEvent, Designation, EnterpriseBlock
 from tests import factories
 
@@ -113,7 +113,7 @@ def test_designating_a_foreign_main_manager_is_corrected_then_confirmed_then_don
     login_long_ago(context)
     main_page = f"/e/{world.enterprise.pk}/main-manager/"
     page.goto(main_page)
-    form = page.locator("form", has=page.locator("input[value=foreign]"))
+    form = page.locator("form[action$='/main-manager/foreign/']")
     form.get_by_label("Given name").fill("Jean")
     form.get_by_label("Surname").fill("Dupré")
     form.get_by_label("E-mail address").fill("jean.dupre@example.fr")
@@ -123,8 +123,8 @@ def test_designating_a_foreign_main_manager_is_corrected_then_confirmed_then_don
 
     # The wrong number is shown on the Main Access Manager's page, before any password.
     expect(page.get_by_role("alert").first).to_be_visible()
-    assert page.url.endswith(main_page)
-    form = page.locator("form", has=page.locator("input[value=foreign]"))
+    assert page.url.endswith(f"{main_page}foreign/")
+    form = page.locator("form[action$='/main-manager/foreign/']")
     expect(form.get_by_label("Given name")).to_have_value("Jean")
     form.get_by_label("Mobile phone number").fill("+33 6 12 34 56 78")
     form.get_by_role("button", name="Designate").click()

@@ -53,7 +53,7 @@ from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, path, reverse
 from django.utils import timezone
 
-from access.models import Designation, EnterpriseBlock, Membership, OnlineService, Person
+from access.models import Designation, Domain, EnterpriseBlock, Membership, OnlineService, Person
 from chaman.models import Channel, Sender, TechnicalContact
 from ebox.models import Message
 from tests import conftest, factories
@@ -415,14 +415,43 @@ def current_main_designation(enterprise_id: int) -> int | None:
 def main_manager_payload(s: Stage, target: str) -> dict[str, Any]:
     replaces = current_main_designation(enterprise_of(s, target)["enterprise_id"])
     return {
-        "form": "belgian",
         **{f"belgian-{key}": value for key, value in new_person().items()},
         "belgian-replaces": replaces or "",
     }
 
 
+def foreign_main_manager_payload(s: Stage, target: str) -> dict[str, Any]:
+    replaces = current_main_designation(enterprise_of(s, target)["enterprise_id"])
+    return {
+        "foreign-given_name": "Fay",
+        "foreign-surname": "Faraway",
+        "foreign-email": "fay@example.fr",
+        "foreign-mobile_phone": "+33 6 12 34 56 78",
+        "foreign-language": "fr",
+        "foreign-replaces": replaces or "",
+    }
+
+
 def contact_data_payload(s: Stage, target: str) -> dict[str, Any]:
     return {"general-general_email": "info@example.be", "general-correspondence_language": "nl"}
+
+
+def addresses_payload(s: Stage, target: str) -> dict[str, Any]:
+    return {
+        "registered_office-street": "Rue de la Loi",
+        "registered_office-number": "16",
+        "registered_office-postal_code": "1000",
+        "registered_office-city": "Bruxelles",
+    }
+
+
+def domain_contacts_payload(s: Stage, target: str) -> dict[str, Any]:
+    # A contact person for every domain: each actor is offered those of their own enterprise's groups.
+    people = (
+        {f"domain-{code}-name": "Paula Payroll", f"domain-{code}-email": "payroll@example.be"}
+        for code in Domain.objects.values_list("code", flat=True)
+    )
+    return {key: value for person in people for key, value in person.items()}
 
 
 def sender_payload(s: Stage, target: str) -> dict[str, Any]:
@@ -733,12 +762,38 @@ ROWS: dict[str, Row] = {
             other_enterprise="404 404 404 404 404 404 - 403 - -",
             missing="404 404 404 404 404 404 - - - -",
         ),
+    ),
+    "access:main_manager_belgian": Row(
+        by_enterprise,
+        POST_ONLY,
         post=answers(
             in_scope="done 403 403 403 403 403 404 404 login 404",
             other_enterprise="404 404 404 404 404 404 - 403 - -",
             missing="404 404 404 404 404 404 - - - -",
         ),
         payload=main_manager_payload,
+    ),
+    "access:main_manager_foreign": Row(
+        by_enterprise,
+        POST_ONLY,
+        post=answers(
+            in_scope="done 403 403 403 403 403 404 404 login 404",
+            other_enterprise="404 404 404 404 404 404 - 403 - -",
+            missing="404 404 404 404 404 404 - - - -",
+        ),
+        payload=foreign_main_manager_payload,
+    ),
+    # The enterprise's MAM has no Belgian number: its former MAM (main in Acme, Other's own MAM)
+    # is no longer one of its managers.
+    "access:main_manager_credentials": Row(
+        by_enterprise,
+        POST_ONLY,
+        post=answers(
+            in_scope="done 404 403 403 403 403 404 404 login 404",
+            other_enterprise="404 404 404 404 404 404 - 404 - -",
+            missing="404 404 404 404 404 404 - - - -",
+        ),
+        prepare=with_a_foreign_main_manager,
     ),
     # The designation of a Group Manager: of the employer group, of the pension-fund group, of
     # the taxpayer group; and Other's MAM.
@@ -777,12 +832,36 @@ ROWS: dict[str, Row] = {
             other_enterprise=OTHERS_OWN,
             missing="404 404 404 404 404 404 - - - -",
         ),
+    ),
+    "contactdata:general_save": Row(
+        by_enterprise,
+        POST_ONLY,
         post=answers(
             in_scope="403 done done done done done 404 404 login 404",
             other_enterprise=OTHERS_OWN_DONE,
             missing="404 404 404 404 404 404 - - - -",
         ),
         payload=contact_data_payload,
+    ),
+    "contactdata:addresses_save": Row(
+        by_enterprise,
+        POST_ONLY,
+        post=answers(
+            in_scope="403 done done done done done 404 404 login 404",
+            other_enterprise=OTHERS_OWN_DONE,
+            missing="404 404 404 404 404 404 - - - -",
+        ),
+        payload=addresses_payload,
+    ),
+    "contactdata:contacts_save": Row(
+        by_enterprise,
+        POST_ONLY,
+        post=answers(
+            in_scope="403 done done done done done 404 404 login 404",
+            other_enterprise=OTHERS_OWN_DONE,
+            missing="404 404 404 404 404 404 - - - -",
+        ),
+        payload=domain_contacts_payload,
     ),
     "ebox:inbox": Row(
         by_enterprise,

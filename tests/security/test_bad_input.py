@@ -503,9 +503,8 @@ FORM_CASES = [
     FormCase(
         "main_manager_belgian",
         "legal_representative",
-        lambda b: f"{b.acme}/main-manager/",
+        lambda b: f"{b.acme}/main-manager/belgian/",
         lambda b, field: {
-            "form": "belgian",
             "belgian-niss": factories.niss(),
             "belgian-given_name": "Bea",
             "belgian-surname": "Boss",
@@ -517,9 +516,8 @@ FORM_CASES = [
     FormCase(
         "main_manager_foreign",
         "legal_representative",
-        lambda b: f"{b.acme}/main-manager/",
+        lambda b: f"{b.acme}/main-manager/foreign/",
         lambda b, field: {
-            "form": "foreign",
             "foreign-given_name": "Fay",
             "foreign-surname": "Faraway",
             "foreign-email": "fay@example.fr",
@@ -531,35 +529,45 @@ FORM_CASES = [
     ),
     # contactdata
     FormCase(
-        "contact_data",
+        "contact_data_general",
         "member",
-        lambda b: f"{b.acme}/contact-data/",
+        lambda b: f"{b.acme}/contact-data/general/",
         lambda b, field: {
             "general-general_email": "info@acme.be",
             "general-general_phone": "02 509 59 59",
             "general-correspondence_language": "nl",
+        },
+        ("general-general_email", "general-general_phone", "general-correspondence_language"),
+    ),
+    FormCase(
+        "contact_data_addresses",
+        "member",
+        lambda b: f"{b.acme}/contact-data/addresses/",
+        lambda b, field: {
             "registered_office-street": "Rue Haute",
             "registered_office-number": "12",
             "registered_office-box": "",
             "registered_office-postal_code": "1000",
             "registered_office-city": "Bruxelles",
-            "domain-nsso_employer-name": "Paul Payroll",
-            "domain-nsso_employer-email": "payroll@acme.be",
-            "domain-nsso_employer-phone": "+32 2 509 59 59",
         },
         (
-            "general-general_email",
-            "general-general_phone",
-            "general-correspondence_language",
             "registered_office-street",
             "registered_office-number",
             "registered_office-box",
             "registered_office-postal_code",
             "registered_office-city",
-            "domain-nsso_employer-name",
-            "domain-nsso_employer-email",
-            "domain-nsso_employer-phone",
         ),
+    ),
+    FormCase(
+        "contact_data_contacts",
+        "member",
+        lambda b: f"{b.acme}/contact-data/contacts/",
+        lambda b, field: {
+            "domain-nsso_employer-name": "Paul Payroll",
+            "domain-nsso_employer-email": "payroll@acme.be",
+            "domain-nsso_employer-phone": "+32 2 509 59 59",
+        },
+        ("domain-nsso_employer-name", "domain-nsso_employer-email", "domain-nsso_employer-phone"),
     ),
     # chaman and structured messages
     FormCase(

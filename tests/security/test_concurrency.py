@@ -97,12 +97,11 @@ def test_two_main_managers_designated_at_once_one_wins_the_other_is_told(world, 
     nothing of theirs is written (no person, no designation, no message)."""
     second_representative = factories.person("second_lr", "Sam", "Second")
     world.enterprise.legal_representatives.create(person=second_representative)
-    path = f"/e/{world.enterprise.pk}/main-manager/"
+    path = f"/e/{world.enterprise.pk}/main-manager/foreign/"
     shown = Designation.objects.get(enterprise=world.enterprise, kind="main", revoked_at__isnull=True)
 
     def foreign(surname: str) -> dict:
         return {
-            "form": "foreign",
             "foreign-given_name": "M",
             "foreign-surname": surname,
             "foreign-email": f"{surname.lower()}@example.pt",

@@ -283,11 +283,10 @@ FORMS: dict[str, tuple[str, Callable[[World], list[int]], Callable[[World], dict
         lambda w: {"kind": "group_manager", "group": w.groups["pension_fund"].pk, "niss": w.tax_member.niss},
         {"niss", "group"},
     ),
-    "main_manager": (
+    "main_manager_belgian": (
         "legal_representative",
         lambda w: [],
         lambda w: {
-            "form": "belgian",
             "belgian-niss": w.co_main.niss,
             "belgian-replaces": Designation.objects.get(person=w.main, kind="main").pk,
         },
@@ -301,7 +300,23 @@ FORMS: dict[str, tuple[str, Callable[[World], list[int]], Callable[[World], dict
     ),
 }
 OTHER_FORMS: dict[str, tuple[str, dict[str, str]]] = {
-    "contactdata:edit": ("member", {"general-general_email": "a@example.be", "general-correspondence_language": "fr"}),
+    "contactdata:general_save": (
+        "member",
+        {"general-general_email": "a@example.be", "general-correspondence_language": "fr"},
+    ),
+    "contactdata:addresses_save": (
+        "member",
+        {
+            "registered_office-street": "Rue Haute",
+            "registered_office-number": "12",
+            "registered_office-postal_code": "1000",
+            "registered_office-city": "Bruxelles",
+        },
+    ),
+    "contactdata:contacts_save": (
+        "member",
+        {"domain-nsso_employer-name": "Paul", "domain-nsso_employer-email": "p@example.be"},
+    ),
     "chaman:contact_save": ("group_manager", {"name": "New", "email": "new@example.be"}),
     "chaman:channel_add": ("group_manager", {"kind": "ftp"}),
     "chaman:structured_messages": ("co_main", {"contact_name": "Sam", "delivery": "ebox"}),
@@ -426,9 +441,9 @@ def test_the_main_manager_cannot_block_themselves_for_all_groups(stage: Stage) -
 
 def test_replacing_the_main_manager_by_themselves_changes_nothing(stage: Stage) -> None:
     replaces = Designation.objects.get(person=stage.world.main, kind="main").pk
-    data = {"form": "belgian", "belgian-niss": stage.world.main.niss, "belgian-replaces": replaces}
+    data = {"belgian-niss": stage.world.main.niss, "belgian-replaces": replaces}
     before = snapshot()
-    response = stage.clients["legal_representative"].post(url(stage, "main_manager"), data)
+    response = stage.clients["legal_representative"].post(url(stage, "main_manager_belgian"), data)
     form_error(response, before, "This person is already the Main Access Manager.")
 
 

@@ -216,14 +216,14 @@ def test_a_failed_resend_queues_and_sends_nothing(
     path = f"/e/{world.enterprise.pk}/main-manager/"
 
     journal_write_fails("credentials_sent")
-    server_error_of(login(world.legal_representative), path, {"form": "resend"})
+    server_error_of(login(world.legal_representative), path + "credentials/", {})
     assert OutboundMessage.objects.count() == 2
     assert (len(smtp_server.messages), len(sms_gateway.accepted)) == (1, 1)
     assert authenticate(username=username, password=password) == person.user
     assert not AuditEvent.objects.filter(action="credentials_sent").exists()
 
     journal_write_fails.heal()  # the same request, once the database takes the journal row
-    assert login(world.legal_representative).post(path, {"form": "resend"}).status_code == 302
+    assert login(world.legal_representative).post(path + "credentials/", {}).status_code == 302
     assert OutboundMessage.objects.count() == 4
     assert (len(smtp_server.messages), len(sms_gateway.accepted)) == (2, 2)
     assert authenticate(username=username, password=password) is None

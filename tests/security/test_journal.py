@@ -258,7 +258,7 @@ def make_new_recovery_codes(world, login, staff):
 
 def resend_the_credentials(world, login, staff):
     foreign = factories.foreign_main(world)
-    act = post(login(world.legal_representative), e(world, "main-manager/"), {"form": "resend"})
+    act = post(login(world.legal_representative), e(world, "main-manager/credentials/"), {})
     return act, lambda: Expected(world.legal_representative, foreign, world.enterprise)
 
 
@@ -267,7 +267,7 @@ def send_credentials_past_the_limit(world, login, staff):
     designation = Designation.objects.get(person=foreign, kind="main")
     for _ in range(4):
         services.resend_credentials(actor_of(world, world.legal_representative), designation)
-    act = post(login(world.legal_representative), e(world, "main-manager/"), {"form": "resend"})
+    act = post(login(world.legal_representative), e(world, "main-manager/credentials/"), {})
     return act, lambda: Expected(world.legal_representative, foreign, world.enterprise)
 
 
@@ -307,14 +307,12 @@ def change_an_enterprise_in_the_admin(world, login, staff):
 
 def update_the_contact_data(world, login, staff):
     data = {
-        "general-general_email": "info@acme.be",
-        "general-correspondence_language": "nl",
         "registered_office-street": "Rue de la Loi",
         "registered_office-number": "16",
         "registered_office-postal_code": "1000",
         "registered_office-city": "Bruxelles",
     }
-    act = post(login(world.member), e(world, "contact-data/"), data)
+    act = post(login(world.member), e(world, "contact-data/addresses/"), data)
     return act, lambda: Expected(world.member, None, world.enterprise)
 
 
@@ -418,8 +416,8 @@ def test_the_staff_exception_procedure_writes_one_revocation_and_one_designation
 def test_replacing_a_foreign_main_manager_withdraws_their_login_in_the_journal(world, login):
     foreign = factories.foreign_main(world)
     designation = Designation.objects.get(person=foreign, kind="main")
-    data = {"form": "belgian", "belgian-niss": world.co_main.niss, "belgian-replaces": designation.pk}
-    rows = journal_written_by(post(login(world.legal_representative), e(world, "main-manager/"), data))
+    data = {"belgian-niss": world.co_main.niss, "belgian-replaces": designation.pk}
+    rows = journal_written_by(post(login(world.legal_representative), e(world, "main-manager/belgian/"), data))
     assert [row.action for row in rows] == ["designation_revoked", "designation_created", "credentials_withdrawn"]
     withdrawn = rows[2]
     assert (withdrawn.actor, withdrawn.target_person, withdrawn.enterprise) == (

@@ -132,6 +132,8 @@ class Decision:
 ALLOWED = Decision(True)
 
 OUTSIDER = _("You have no standing in this enterprise.")
+NOT_STAFF = _("The admin is for the portal's staff.")
+SECOND_FACTOR_REQUIRED = _("Staff open the admin after a one-time code.")
 NO_USER_MANAGEMENT = _("You do not manage users in this enterprise.")
 GROUP_NOT_IN_SCOPE = _("This group is not one of the groups you manage.")
 NOT_ALL_GROUPS_IN_SCOPE = _("This person belongs to groups that you do not manage.")
@@ -353,6 +355,18 @@ def staff_may_designate_main(*, is_staff: bool, has_permission: bool) -> Decisio
     """Staff do what a legal representative does, in the admin, as the exception procedure."""
     if not (is_staff and has_permission):
         return refuse(CANNOT_DESIGNATE)
+    return ALLOWED
+
+
+def staff_may_open_admin(
+    *, is_active: bool, is_staff: bool, holds_second_factor: bool, passed_second_factor: bool
+) -> Decision:
+    """The admin opens for active staff whose login passed a second factor they hold: a password
+    alone opens nothing there (docs/decisions.md)."""
+    if not (is_active and is_staff):
+        return refuse(NOT_STAFF)
+    if not (holds_second_factor and passed_second_factor):
+        return refuse(SECOND_FACTOR_REQUIRED)
     return ALLOWED
 
 

@@ -19,6 +19,7 @@ from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext_lazy as _
 
+from access import policy
 from access.staff_journal import StaffJournal
 
 SECOND_FACTORS = [Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN]
@@ -39,7 +40,14 @@ class StaffAdminSite(admin.AdminSite):
 
     def has_permission(self, request: HttpRequest) -> bool:
         user = request.user
-        return user.is_active and user.is_staff and holds_second_factor(user) and passed_second_factor(request)
+        return bool(
+            policy.staff_may_open_admin(
+                is_active=user.is_active,
+                is_staff=user.is_staff,
+                holds_second_factor=holds_second_factor(user),
+                passed_second_factor=passed_second_factor(request),
+            )
+        )
 
     @method_decorator(secure_admin_login)
     def login(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:

@@ -72,3 +72,20 @@ def test_refusals_say_why():
     assert "blocked for all groups" in str(blocked.reason)
     assert policy.is_outsider(standing())
     assert not policy.is_outsider(standing(**USER))
+
+
+def test_the_admin_opens_only_for_active_staff_who_passed_a_second_factor_they_hold():
+    """Every combination of the four facts: one opens the admin."""
+    import itertools
+
+    from access import policy
+
+    for active, staff, holds, passed in itertools.product((True, False), repeat=4):
+        decision = policy.staff_may_open_admin(
+            is_active=active, is_staff=staff, holds_second_factor=holds, passed_second_factor=passed
+        )
+        assert bool(decision) == (active and staff and holds and passed), (active, staff, holds, passed)
+        if not (active and staff):
+            assert decision.reason == policy.NOT_STAFF
+        elif not decision:
+            assert decision.reason == policy.SECOND_FACTOR_REQUIRED

@@ -69,6 +69,19 @@ def test_staff_open_the_admin_with_a_one_time_code_and_designate_the_main_manage
     page.goto("/admin/access/enterprise/")
     expect(page.get_by_role("cell", name="Ana Silva")).to_be_visible()
 
+    # Ana lost her phone: new credentials, with a reason for the journal (forgotten first).
+    page.goto(f"/admin/access/enterprise/{e2e_world.enterprise.pk}/change/")
+    page.get_by_role("link", name="Send the Main Access Manager new credentials").click()
+    expect(page.get_by_text("Send Ana Silva, Main Access Manager of")).to_be_visible()
+    page.get_by_role("button", name="Send new credentials").click()
+    expect(page.get_by_text("This field is required.")).to_be_visible()
+    assert len(smtp_server.messages) == 1 and len(sms_gateway.accepted) == 1
+    page.get_by_label("Reason").fill("Lost phone, called the helpdesk")
+    page.get_by_role("button", name="Send new credentials").click()
+    expect(page.get_by_text("A new username and temporary password are on their way")).to_be_visible()
+    assert AuditEvent.objects.get(action="credentials_sent", reason="Lost phone, called the helpdesk")
+    assert len(smtp_server.messages) == 2 and len(sms_gateway.accepted) == 2
+
 
 @pytest.mark.parametrize("width", WIDTHS)
 def test_staff_without_a_second_factor_are_led_to_enrol_one(page: Page, width, e2e_world, assert_accessible):

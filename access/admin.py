@@ -34,6 +34,7 @@ from access.models import (
     Person,
     RoleType,
 )
+from access.policy import DesignationKind
 from access.staff_journal import HIDDEN, record_staff_change
 from accounts.http import client_ip
 from accounts.models import User
@@ -147,7 +148,7 @@ class EnterpriseAdmin(IdentifierSearchMixin, admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         # The pending activations, with their expiry, in one query for the whole list.
-        main = selectors.current_designations().filter(enterprise=OuterRef("pk"), kind=Designation.Kind.MAIN)
+        main = selectors.current_designations().filter(enterprise=OuterRef("pk"), kind=DesignationKind.MAIN)
         return (
             super()
             .get_queryset(request)

@@ -6,7 +6,8 @@ from django.utils.translation import gettext_lazy as _
 
 from access import policy
 from access.identifiers import MAX_INPUT_LENGTH, parse_niss
-from access.models import Designation, Domain, Group, Language, OnlineService
+from access.models import Domain, Group, Language, OnlineService
+from access.policy import DesignationKind
 from portal.lib.phone import parse_phone
 
 
@@ -127,11 +128,11 @@ class DesignateForm(PersonIdentityForm):
 
     def __init__(self, *args: Any, standing: policy.Standing, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        labels = dict(Designation.Kind.choices)
+        labels = dict(DesignationKind.choices)
         self.fields["kind"].choices = [(kind, labels[kind]) for kind in policy.manager_kinds(standing)]  # type: ignore[attr-defined]
         self.fields["domain"].queryset = Domain.objects.filter(pk__in=standing.scope_domains)  # type: ignore[attr-defined]
         self.fields["group"].queryset = Group.objects.filter(  # type: ignore[attr-defined]
-            pk__in=[g for g, d in standing.enterprise_groups.items() if d in standing.scope_domains]
+            pk__in=policy.group_manager_groups(standing)
         ).select_related("role_type")
         self.fields["domain"].help_text = _("For an Access Manager.")
         self.fields["group"].help_text = _("For a Group Manager.")
@@ -139,9 +140,9 @@ class DesignateForm(PersonIdentityForm):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         kind = data.get("kind")
-        if kind == policy.ACCESS_MANAGER and not data.get("domain"):
+        if kind == DesignationKind.ACCESS_MANAGER and not data.get("domain"):
             self.add_error("domain", _("Choose the domain of the Access Manager."))
-        if kind == policy.GROUP_MANAGER and not data.get("group"):
+        if kind == DesignationKind.GROUP_MANAGER and not data.get("group"):
             self.add_error("group", _("Choose the group of the Group Manager."))
         return data
 

@@ -19,6 +19,7 @@ from access.identifiers import (
     validate_enterprise_number,
     validate_niss,
 )
+from access.policy import DesignationKind
 
 # The identifiers' length checks below are database constraints: `number__length=10`.
 CharField.register_lookup(Length)
@@ -217,15 +218,9 @@ class Group(models.Model):
 
 
 class Designation(models.Model):
-    class Kind(models.TextChoices):
-        MAIN = "main", _("Main Access Manager")
-        CO_MAIN = "co_main", _("co-Main Access Manager")
-        ACCESS_MANAGER = "access_manager", _("Access Manager")
-        GROUP_MANAGER = "group_manager", _("Group Manager")
-
     enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="designations")
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="designations")
-    kind = models.CharField(_("role"), max_length=20, choices=Kind.choices)
+    kind = models.CharField(_("role"), max_length=20, choices=DesignationKind.choices)
     domain = models.ForeignKey(Domain, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     group = models.ForeignKey(Group, null=True, blank=True, on_delete=models.PROTECT, related_name="designations")
     designated_by = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
@@ -243,9 +238,13 @@ class Designation(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=(
-                    Q(kind="access_manager", domain__isnull=False, group__isnull=True)
-                    | Q(kind="group_manager", domain__isnull=True, group__isnull=False)
-                    | Q(kind__in=["main", "co_main"], domain__isnull=True, group__isnull=True)
+                    Q(kind=DesignationKind.ACCESS_MANAGER, domain__isnull=False, group__isnull=True)
+                    | Q(kind=DesignationKind.GROUP_MANAGER, domain__isnull=True, group__isnull=False)
+                    | Q(
+                        kind__in=[DesignationKind.MAIN, DesignationKind.CO_MAIN],
+                        domain__isnull=True,
+                        group__isnull=True,
+                    )
                 ),
                 name="designation_scope_matches_kind",
             ),
@@ -254,21 +253,23 @@ class Designation(models.Model):
                 name="designation_period",
             ),
             models.UniqueConstraint(
-                fields=["enterprise"], condition=Q(kind="main", revoked_at__isnull=True), name="designation_one_main"
+                fields=["enterprise"],
+                condition=Q(kind=DesignationKind.MAIN, revoked_at__isnull=True),
+                name="designation_one_main",
             ),
             models.UniqueConstraint(
                 fields=["enterprise", "domain"],
-                condition=Q(kind="access_manager", revoked_at__isnull=True),
+                condition=Q(kind=DesignationKind.ACCESS_MANAGER, revoked_at__isnull=True),
                 name="designation_one_access_manager_per_domain",
             ),
             models.UniqueConstraint(
                 fields=["group"],
-                condition=Q(kind="group_manager", revoked_at__isnull=True),
+                condition=Q(kind=DesignationKind.GROUP_MANAGER, revoked_at__isnull=True),
                 name="designation_one_group_manager_per_group",
             ),
             models.UniqueConstraint(
                 fields=["enterprise", "person"],
-                condition=Q(kind="co_main", revoked_at__isnull=True),
+                condition=Q(kind=DesignationKind.CO_MAIN, revoked_at__isnull=True),
                 name="designation_co_main_once_per_person",
             ),
         ]

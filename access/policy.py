@@ -4,12 +4,16 @@ Every function is pure: it reads a `Standing` (what a person holds in one enterp
 `access.selectors.standing_of`) and answers with a `Decision`, which is truthy when allowed and
 otherwise carries the reason shown to the person. Services ask before every write; views ask to
 build forms and to tell templates what to show.
+
+Every `can_*` takes its arguments in one order: the actor's standing, the target's standing, where
+(a group, or a kind of manager and its domain or group), then what (an online service).
 """
 
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import IntEnum
 
+from django.db.models import TextChoices
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -26,12 +30,14 @@ class Level(IntEnum):
     LEGAL_REPRESENTATIVE = 6
 
 
-# Designation kinds, as stored in Designation.kind.
-MAIN = "main"
-CO_MAIN = "co_main"
-ACCESS_MANAGER = "access_manager"
-GROUP_MANAGER = "group_manager"
-DESIGNATION_KINDS = (MAIN, CO_MAIN, ACCESS_MANAGER, GROUP_MANAGER)
+class DesignationKind(TextChoices):
+    """The managers one designates (docs/design.md §4.2): the one list of them, stored in
+    `Designation.kind` and named in an online service's `automatic_for`."""
+
+    MAIN = "main", _("Main Access Manager")
+    CO_MAIN = "co_main", _("co-Main Access Manager")
+    ACCESS_MANAGER = "access_manager", _("Access Manager")
+    GROUP_MANAGER = "group_manager", _("Group Manager")
 
 
 @dataclass(frozen=True)
@@ -207,9 +213,9 @@ def designations_seen(actor: Standing) -> tuple[frozenset[str], frozenset[int]]:
     seen across the enterprise, and the groups whose Group Manager is seen."""
     kinds: set[str] = set()
     if actor.legal_representative or actor.enterprise_wide:
-        kinds |= {MAIN, CO_MAIN}
+        kinds |= {DesignationKind.MAIN, DesignationKind.CO_MAIN}
     if actor.enterprise_wide:
-        kinds.add(ACCESS_MANAGER)
+        kinds.add(DesignationKind.ACCESS_MANAGER)
     return frozenset(kinds), actor.scope_groups
 
 
@@ -283,41 +289,41 @@ def can_act_on(actor: Standing, target: Standing) -> Decision:
 # --- Designations (docs/design.md §4.2; revoking follows the same rule) -----------------------
 
 
-def designatable_kinds(actor: Standing) -> list[str]:
-    kinds = []
+def designatable_kinds(actor: Standing) -> list[DesignationKind]:
+    kinds: list[DesignationKind] = []
     if actor.legal_representative:
-        kinds.append(MAIN)
+        kinds.append(DesignationKind.MAIN)
     if actor.main and actor.acting:
-        kinds.append(CO_MAIN)
+        kinds.append(DesignationKind.CO_MAIN)
     if actor.enterprise_wide and actor.acting:
-        kinds.append(ACCESS_MANAGER)
+        kinds.append(DesignationKind.ACCESS_MANAGER)
     if actor.scope_domains:
-        kinds.append(GROUP_MANAGER)
+        kinds.append(DesignationKind.GROUP_MANAGER)
     return kinds
 
 
-def manager_kinds(actor: Standing) -> list[str]:
+def manager_kinds(actor: Standing) -> list[DesignationKind]:
     """What the managers page offers: every kind the actor designates but the Main Access
     Manager, who has a page of their own (a legal representative's act)."""
-    return [kind for kind in designatable_kinds(actor) if kind != MAIN]
+    return [kind for kind in designatable_kinds(actor) if kind != DesignationKind.MAIN]
 
 
 def _may_designate_kind(actor: Standing, kind: str, domain_id: int | None, group_id: int | None) -> Decision:
-    if kind not in DESIGNATION_KINDS:
+    if kind not in DesignationKind:
         return refuse(CANNOT_DESIGNATE)
-    if kind == MAIN and not actor.legal_representative:
+    if kind == DesignationKind.MAIN and not actor.legal_representative:
         return refuse(CANNOT_DESIGNATE)
-    if kind != MAIN and not actor.enterprise_active:
+    if kind != DesignationKind.MAIN and not actor.enterprise_active:
         return refuse(ENTERPRISE_PENDING)
-    if kind != MAIN and actor.blocked_everywhere:
+    if kind != DesignationKind.MAIN and actor.blocked_everywhere:
         return refuse(BLOCKED)
-    if kind == CO_MAIN and not actor.main:
+    if kind == DesignationKind.CO_MAIN and not actor.main:
         return refuse(CANNOT_DESIGNATE)
-    if kind == ACCESS_MANAGER and not actor.enterprise_wide:
+    if kind == DesignationKind.ACCESS_MANAGER and not actor.enterprise_wide:
         return refuse(CANNOT_DESIGNATE)
-    if kind == ACCESS_MANAGER and domain_id not in actor.scope_domains:
+    if kind == DesignationKind.ACCESS_MANAGER and domain_id not in actor.scope_domains:
         return refuse(DOMAIN_NOT_IN_SCOPE)
-    if kind == GROUP_MANAGER:
+    if kind == DesignationKind.GROUP_MANAGER:
         if group_id is None or group_id not in actor.enterprise_groups:
             return refuse(OUTSIDER)
         if actor.enterprise_groups[group_id] not in actor.scope_domains:
@@ -325,25 +331,35 @@ def _may_designate_kind(actor: Standing, kind: str, domain_id: int | None, group
     return ALLOWED
 
 
+def can_designate_main(actor: Standing) -> Decision:
+    """A legal representative designates or replaces the Main Access Manager (a page of its own)."""
+    return _may_designate_kind(actor, DesignationKind.MAIN, None, None)
+
+
+def group_manager_groups(actor: Standing) -> frozenset[int]:
+    """The groups whose Group Manager the actor designates: those of the domains they manage."""
+    return frozenset(g for g, d in actor.enterprise_groups.items() if d in actor.scope_domains)
+
+
 def can_designate(
-    actor: Standing, kind: str, target: Standing, *, domain_id: int | None = None, group_id: int | None = None
+    actor: Standing, target: Standing, kind: str, *, domain_id: int | None = None, group_id: int | None = None
 ) -> Decision:
     decision = _may_designate_kind(actor, kind, domain_id, group_id)
     if not decision:
         return decision
     # A legal representative may name themselves, or replace the current MAM: that is their role.
-    if kind == MAIN and target.enterprise_id != actor.enterprise_id:
+    if kind == DesignationKind.MAIN and target.enterprise_id != actor.enterprise_id:
         return refuse(OUTSIDER)
-    if kind == MAIN:
+    if kind == DesignationKind.MAIN:
         return ALLOWED
     return can_act_on(actor, target)
 
 
 def can_revoke(
-    actor: Standing, kind: str, target: Standing, *, domain_id: int | None = None, group_id: int | None = None
+    actor: Standing, target: Standing, kind: str, *, domain_id: int | None = None, group_id: int | None = None
 ) -> Decision:
     # The enterprise always keeps its MAM: a legal representative replaces them, nobody removes them.
-    if kind == MAIN:
+    if kind == DesignationKind.MAIN:
         return refuse(MAIN_PROTECTED)
     decision = _may_designate_kind(actor, kind, domain_id, group_id)
     if not decision:
@@ -373,7 +389,7 @@ def staff_may_open_admin(
 # --- Users (docs/design.md §4.3) -------------------------------------------------------------
 
 
-def can_create_user(actor: Standing, group_id: int, target: Standing) -> Decision:
+def can_create_user(actor: Standing, target: Standing, group_id: int) -> Decision:
     """Add a person to a group. A person new to the enterprise has no standing and may be added."""
     decision = can_manage_group(actor, group_id)
     if not decision:
@@ -409,6 +425,53 @@ def can_block_everywhere(actor: Standing, target: Standing) -> Decision:
 
 
 can_unblock_everywhere = can_block_everywhere
+
+
+# --- Using online services (docs/design.md §3.6) ------------------------------------------------
+
+# The standings named in an online service's `automatic_for`: the designation kinds, and a member.
+MEMBER = "user"
+
+
+@dataclass(frozen=True)
+class OfferedService:
+    """An online service that one group offers, as it stands for one person: granted to them in
+    that group (a current grant in an active membership), or not."""
+
+    group_id: int
+    code: str
+    granted: bool
+    automatic_for: frozenset[str]
+
+
+def automatic_standings(actor: Standing) -> frozenset[str]:
+    """The standings of the actor that receive services without a grant (not a legal representative's)."""
+    held = [
+        (actor.main, DesignationKind.MAIN),
+        (actor.co_main, DesignationKind.CO_MAIN),
+        (bool(actor.managed_domains), DesignationKind.ACCESS_MANAGER),
+        (bool(actor.managed_groups), DesignationKind.GROUP_MANAGER),
+        (bool(actor.member_of), MEMBER),
+    ]
+    return frozenset(str(name) for has, name in held if has)
+
+
+def usable_services(
+    actor: Standing, offers: Iterable[OfferedService], *, active_groups: Collection[int]
+) -> frozenset[str]:
+    """The online services a person may use for the enterprise: none while it is not active or they
+    are blocked for all groups; otherwise what a group they actively belong to grants them, and what
+    a group they belong to or manage offers to one of their standings automatically."""
+    if not actor.enterprise_active or actor.blocked_everywhere:
+        return frozenset()
+    held = automatic_standings(actor)
+    groups = set(active_groups) | actor.scope_groups
+    return frozenset(
+        offer.code
+        for offer in offers
+        if (offer.granted and offer.group_id in active_groups)
+        or (offer.group_id in groups and held & offer.automatic_for)
+    )
 
 
 @dataclass(frozen=True)

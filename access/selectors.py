@@ -24,6 +24,7 @@ from access.models import (
     OnlineService,
     Person,
 )
+from access.policy import DesignationKind
 from accounts.models import OutboundMessage
 
 
@@ -114,10 +115,10 @@ def standings_of(
             enterprise_id=enterprise_id,
             enterprise_groups=groups,
             legal_representative=_LEGAL_REPRESENTATIVE in kinds,
-            main=policy.MAIN in kinds,
-            co_main=policy.CO_MAIN in kinds,
-            managed_domains=frozenset(d for k, d, _ in rows if k == policy.ACCESS_MANAGER and d is not None),
-            managed_groups=frozenset(g for k, _, g in rows if k == policy.GROUP_MANAGER and g is not None),
+            main=DesignationKind.MAIN in kinds,
+            co_main=DesignationKind.CO_MAIN in kinds,
+            managed_domains=frozenset(d for k, d, _ in rows if k == DesignationKind.ACCESS_MANAGER and d is not None),
+            managed_groups=frozenset(g for k, _, g in rows if k == DesignationKind.GROUP_MANAGER and g is not None),
             member_of=frozenset(g for k, _, g in rows if k == _MEMBER and g is not None),
             enterprise_active=active,
             blocked_everywhere=_BLOCKED in kinds,
@@ -294,7 +295,10 @@ class MainManagerStatus:
 def main_manager_of(enterprise: Enterprise) -> MainManagerStatus | None:
     """The current MAM, with the state of the messages that carry a local login to them."""
     designation = (
-        current_designations().filter(enterprise=enterprise, kind=policy.MAIN).select_related("person__user").first()
+        current_designations()
+        .filter(enterprise=enterprise, kind=DesignationKind.MAIN)
+        .select_related("person__user")
+        .first()
     )
     if designation is None:
         return None
@@ -310,7 +314,7 @@ def main_manager_of(enterprise: Enterprise) -> MainManagerStatus | None:
 def designations_in_scope(actor: Actor) -> QuerySet[Designation]:
     """Current designations the actor may designate or revoke, and their own."""
     kinds, groups = policy.designations_seen(actor.standing)
-    condition = Q(person=actor.person) | Q(kind__in=kinds) | Q(kind=policy.GROUP_MANAGER, group_id__in=groups)
+    condition = Q(person=actor.person) | Q(kind__in=kinds) | Q(kind=DesignationKind.GROUP_MANAGER, group_id__in=groups)
     return (
         current_designations()
         .filter(condition, enterprise=actor.enterprise)
@@ -334,16 +338,15 @@ def journal_in_scope(actor: Actor) -> QuerySet[AuditEvent]:
 
 
 def effective_services(person: Person, enterprise: Enterprise, standing: policy.Standing | None = None) -> set[str]:
-    """The codes of the online services a person may use for an enterprise now (docs/design.md §3.6).
+    """The codes of the online services a person may use for an enterprise now: what each of
+    their groups offers them, as `policy.usable_services` decides (docs/design.md §3.6).
 
-    Enterprise active, a current unblocked membership of a group offering the service, no block
-    for all groups, and a current grant or an automatic right of one of their standings.
-    Two queries: the person's active memberships with their grants, and what the groups offer.
+    Two queries: the person's active memberships with their current grants, and what the groups
+    offer.
     """
     standing = standing or standing_of(person.pk, enterprise.pk)
-    if enterprise.status != Enterprise.Status.ACTIVE or standing.blocked_everywhere:
+    if not standing.enterprise_active or standing.blocked_everywhere:
         return set()
-    held = {_AUTOMATIC_NAMES[level] for level in standing.levels if level in _AUTOMATIC_NAMES}
     today = timezone.localdate()
     active_groups: set[int] = set()
     granted: set[tuple[int, int]] = set()  # (group, service)
@@ -356,22 +359,21 @@ def effective_services(person: Person, enterprise: Enterprise, standing: policy.
         active_groups.add(group_id)
         if service_id is not None and revoked_at is None and (valid_until is None or valid_until >= today):
             granted.add((group_id, service_id))
-    # Automatic rights come with a standing, in the groups one uses or manages.
-    groups = active_groups | standing.scope_groups
-    offers = Group.objects.filter(pk__in=groups, role_type__services__isnull=False).values_list(
-        "pk", "role_type__services__pk", "role_type__services__code", "role_type__services__automatic_for"
+    offers = Group.objects.filter(
+        pk__in=active_groups | standing.scope_groups, role_type__services__isnull=False
+    ).values_list("pk", "role_type__services__pk", "role_type__services__code", "role_type__services__automatic_for")
+    return set(
+        policy.usable_services(
+            standing,
+            [
+                policy.OfferedService(
+                    group_id=group_id,
+                    code=code,
+                    granted=(group_id, service_id) in granted,
+                    automatic_for=frozenset(automatic_for or ()),
+                )
+                for group_id, service_id, code, automatic_for in offers
+            ],
+            active_groups=active_groups,
+        )
     )
-    return {
-        code
-        for group_id, service_id, code, automatic_for in offers
-        if (group_id, service_id) in granted or held & set(automatic_for or [])
-    }
-
-
-_AUTOMATIC_NAMES = {
-    policy.Level.MAIN: "main",
-    policy.Level.CO_MAIN: "co_main",
-    policy.Level.ACCESS_MANAGER: "access_manager",
-    policy.Level.GROUP_MANAGER: "group_manager",
-    policy.Level.USER: "user",
-}

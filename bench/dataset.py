@@ -25,6 +25,7 @@ from access.models import (
     Person,
     RoleType,
 )
+from access.policy import DesignationKind
 
 GROUPS = 20
 DOMAINS = ("nsso_employer", "finance")
@@ -138,24 +139,24 @@ def _enterprise(
     LegalRepresentative.objects.create(person=managers["legal"], enterprise=enterprise)
     first_domain = groups[0].role_type.domain_id
     designations = [
-        Designation(enterprise=enterprise, person=managers["main"], kind=Designation.Kind.MAIN),
+        Designation(enterprise=enterprise, person=managers["main"], kind=DesignationKind.MAIN),
         Designation(
             enterprise=enterprise,
             person=managers["co_main"],
-            kind=Designation.Kind.CO_MAIN,
+            kind=DesignationKind.CO_MAIN,
             designated_by=managers["main"],
         ),
         Designation(
             enterprise=enterprise,
             person=managers["access_manager"],
-            kind=Designation.Kind.ACCESS_MANAGER,
+            kind=DesignationKind.ACCESS_MANAGER,
             domain_id=first_domain,
             designated_by=managers["main"],
         ),
         Designation(
             enterprise=enterprise,
             person=managers["group_manager"],
-            kind=Designation.Kind.GROUP_MANAGER,
+            kind=DesignationKind.GROUP_MANAGER,
             group=groups[0],
             designated_by=managers["access_manager"],
         ),
@@ -164,11 +165,11 @@ def _enterprise(
     others = _people(len(domains) - 1 + len(groups) - 1, numbers, rng, prefix="M")
     spare = iter(others)
     designations += [
-        Designation(enterprise=enterprise, person=next(spare), kind=Designation.Kind.ACCESS_MANAGER, domain_id=domain)
+        Designation(enterprise=enterprise, person=next(spare), kind=DesignationKind.ACCESS_MANAGER, domain_id=domain)
         for domain in domains - {first_domain}
     ]
     designations += [
-        Designation(enterprise=enterprise, person=next(spare), kind=Designation.Kind.GROUP_MANAGER, group=group)
+        Designation(enterprise=enterprise, person=next(spare), kind=DesignationKind.GROUP_MANAGER, group=group)
         for group in groups[1:]
     ]
     Designation.objects.bulk_create(designations)
@@ -240,7 +241,7 @@ def _small_enterprises(count: int, roles: list[RoleType], numbers: Numbers, rng:
     mains = _people(count, numbers, rng, prefix="N")
     Designation.objects.bulk_create(
         [
-            Designation(enterprise=enterprise, person=main, kind=Designation.Kind.MAIN)
+            Designation(enterprise=enterprise, person=main, kind=DesignationKind.MAIN)
             for enterprise, main in zip(enterprises, mains, strict=True)
         ],
         batch_size=5000,

@@ -7,7 +7,7 @@ from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from chaman.credentials import PRIVATE_KEY_CODE, parse_certificate, parse_ssh_public_key
-from chaman.models import Channel, StructuredMessageSettings
+from chaman.models import CERTIFICATE_KINDS, CLIENT_ID_KINDS, KEY_KINDS, ChannelKind, StructuredMessageSettings
 from portal.lib.phone import parse_phone
 
 
@@ -47,12 +47,12 @@ def clean_channel_credentials(form: forms.BaseForm, data: dict[str, Any], *, par
     kind = data.get("kind")
     needs = {
         "ssh_public_key": (
-            kind == Channel.Kind.SFTP,
+            kind in KEY_KINDS,
             parse_ssh_public_key,
             _("An SFTP channel needs an SSH public key."),
         ),
         "certificate_pem": (
-            kind in (Channel.Kind.SOAP, Channel.Kind.REST),
+            kind in CERTIFICATE_KINDS,
             parse_certificate,
             _("This channel needs an X.509 certificate."),
         ),
@@ -68,12 +68,12 @@ def clean_channel_credentials(form: forms.BaseForm, data: dict[str, Any], *, par
             data[f"parsed_{field}"] = parser(data[field])
         except ValidationError as exc:
             refuse_credential(form, field, exc)
-    if kind == Channel.Kind.REST and not data.get("oauth_client_id"):
+    if kind in CLIENT_ID_KINDS and not data.get("oauth_client_id"):
         form.add_error("oauth_client_id", _("A REST channel needs an OAuth client id."))
 
 
 class ChannelForm(forms.Form):
-    kind = forms.ChoiceField(label=_("Kind of channel"), choices=Channel.Kind.choices)
+    kind = forms.ChoiceField(label=_("Kind of channel"), choices=ChannelKind.choices)
     ssh_public_key = forms.CharField(
         label=_("SSH public key"), required=False, widget=forms.Textarea(attrs={"rows": 3}), help_text=_("For SFTP.")
     )

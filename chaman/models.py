@@ -41,15 +41,24 @@ class TechnicalContact(models.Model):
         return self.name
 
 
-class Channel(models.Model):
-    class Kind(models.TextChoices):
-        FTP = "ftp", "FTP"
-        SFTP = "sftp", "SFTP"
-        SOAP = "soap", "SOAP"
-        REST = "rest", "REST"
+class ChannelKind(models.TextChoices):
+    FTP = "ftp", "FTP"
+    SFTP = "sftp", "SFTP"
+    SOAP = "soap", "SOAP"
+    REST = "rest", "REST"
 
+
+# What each kind of channel carries: SFTP an SSH public key, SOAP and REST an X.509 certificate (and
+# REST an OAuth client id), FTP none of them. Forms, services and pages read it here; the
+# constraints of `Channel` hold the stored rows to it.
+KEY_KINDS = [ChannelKind.SFTP]
+CERTIFICATE_KINDS = [ChannelKind.SOAP, ChannelKind.REST]
+CLIENT_ID_KINDS = [ChannelKind.REST]
+
+
+class Channel(models.Model):
     sender = models.ForeignKey(Sender, on_delete=models.CASCADE, related_name="channels")
-    kind = models.CharField(_("kind"), max_length=4, choices=Kind.choices)
+    kind = models.CharField(_("kind"), max_length=4, choices=ChannelKind.choices)
     active = models.BooleanField(_("active"), default=True)
     ssh_public_key = models.TextField(_("SSH public key"), blank=True)
     key_fingerprint = models.CharField(_("key fingerprint"), max_length=100, blank=True)
@@ -66,19 +75,33 @@ class Channel(models.Model):
         ordering = ["kind", "pk"]
         constraints = [
             models.CheckConstraint(
-                condition=~Q(kind="sftp") | (~Q(ssh_public_key="") & ~Q(key_fingerprint="")),
+                condition=~Q(kind=ChannelKind.SFTP) | (~Q(ssh_public_key="") & ~Q(key_fingerprint="")),
                 name="channel_sftp_has_key",
             ),
             models.CheckConstraint(
-                condition=~Q(kind__in=["soap", "rest"])
+                condition=~Q(kind__in=CERTIFICATE_KINDS)
                 | (~Q(certificate_pem="") & Q(certificate_expires_at__isnull=False)),
                 name="channel_soap_rest_have_certificate",
             ),
-            models.CheckConstraint(condition=~Q(kind="rest") | ~Q(oauth_client_id=""), name="channel_rest_has_client"),
+            models.CheckConstraint(
+                condition=~Q(kind=ChannelKind.REST) | ~Q(oauth_client_id=""), name="channel_rest_has_client"
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} – {self.sender}"
+
+    @property
+    def takes_key(self) -> bool:
+        return self.kind in KEY_KINDS
+
+    @property
+    def takes_certificate(self) -> bool:
+        return self.kind in CERTIFICATE_KINDS
+
+    @property
+    def takes_client_id(self) -> bool:
+        return self.kind in CLIENT_ID_KINDS
 
     @property
     def certificate_expires_soon(self) -> bool:

@@ -68,9 +68,9 @@ def set_credentials(
 ) -> None:
     """The channel's key or certificate, with what is read from it, from credentials.py's parsing
     only: the stored material and its fingerprint, subject and expiry always go together."""
-    if channel.kind != Channel.Kind.SFTP or key is not None:
+    if not channel.takes_key or key is not None:
         channel.ssh_public_key, channel.key_fingerprint = key or ("", "")
-    if channel.kind not in (Channel.Kind.SOAP, Channel.Kind.REST) or certificate is not None:
+    if not channel.takes_certificate or certificate is not None:
         channel.certificate_pem = certificate.pem if certificate else ""
         channel.certificate_subject = certificate.subject if certificate else ""
         channel.certificate_fingerprint = certificate.fingerprint if certificate else ""
@@ -83,7 +83,7 @@ def add_channel(actor: Actor, sender: Sender, data: dict[str, Any]) -> Channel:
         _check_chaman(actor)
         channel = Channel(sender=sender, kind=data["kind"])
         set_credentials(channel, key=data.get("parsed_ssh_public_key"), certificate=data.get("parsed_certificate_pem"))
-        if channel.kind == Channel.Kind.REST:
+        if channel.takes_client_id:
             channel.oauth_client_id = data["oauth_client_id"]
         channel.save()
         record(actor, Action.CHAMAN_CHANGED, after=_describe(channel))
@@ -107,9 +107,9 @@ def replace_credential(actor: Actor, channel: Channel, text: str) -> None:
     with locked(actor, CHANGED) as actor:
         _check_chaman(actor)
         before = _describe(channel)
-        if channel.kind == Channel.Kind.SFTP:
+        if channel.takes_key:
             set_credentials(channel, key=parse_ssh_public_key(text))
-        elif channel.kind in (Channel.Kind.SOAP, Channel.Kind.REST):
+        elif channel.takes_certificate:
             set_credentials(channel, certificate=parse_certificate(text))
         else:
             raise ActionRefused(_("An FTP channel has no key or certificate."))

@@ -23,8 +23,9 @@ from access.models import (
     Person,
     RoleType,
 )
+from access.policy import DesignationKind
 from chaman.credentials import parse_certificate, parse_ssh_public_key
-from chaman.models import Channel, Sender, TechnicalContact
+from chaman.models import Channel, ChannelKind, Sender, TechnicalContact
 from contactdata.models import Address, ContactData, DomainContact
 from ebox.models import Message, Task
 
@@ -96,13 +97,13 @@ def load_demo(users: int = 50) -> bool:
     user = _person("user", "Ulla", "Schmidt", make_niss(date(1991, 5, 17), 71), "de")
 
     LegalRepresentative.objects.create(person=lr, enterprise=bakery, valid_from=date(2020, 1, 1))
-    Designation.objects.create(enterprise=bakery, person=mam, kind=Designation.Kind.MAIN, designated_by=lr)
-    Designation.objects.create(enterprise=bakery, person=comam, kind=Designation.Kind.CO_MAIN, designated_by=mam)
+    Designation.objects.create(enterprise=bakery, person=mam, kind=DesignationKind.MAIN, designated_by=lr)
+    Designation.objects.create(enterprise=bakery, person=comam, kind=DesignationKind.CO_MAIN, designated_by=mam)
     Designation.objects.create(
-        enterprise=bakery, person=am, kind=Designation.Kind.ACCESS_MANAGER, domain=nsso, designated_by=mam
+        enterprise=bakery, person=am, kind=DesignationKind.ACCESS_MANAGER, domain=nsso, designated_by=mam
     )
     Designation.objects.create(
-        enterprise=bakery, person=gm, kind=Designation.Kind.GROUP_MANAGER, group=groups["employer"], designated_by=am
+        enterprise=bakery, person=gm, kind=DesignationKind.GROUP_MANAGER, group=groups["employer"], designated_by=am
     )
     _member(user, groups["employer"], ["dimona", "dmfa"], gm)
 
@@ -140,11 +141,11 @@ def load_demo(users: int = 50) -> bool:
     brewery.save(update_fields=["status", "activated_at"])
     LegalRepresentative.objects.create(person=lr, enterprise=brewery, valid_from=date(2024, 6, 1))
     newcomer = _person(None, "Nina", "Nieuwland", make_niss(date(1993, 8, 12), 95), "nl")
-    Designation.objects.create(enterprise=brewery, person=newcomer, kind=Designation.Kind.MAIN, designated_by=lr)
+    Designation.objects.create(enterprise=brewery, person=newcomer, kind=DesignationKind.MAIN, designated_by=lr)
 
     transport, transport_groups = _enterprise("0428759497", "Transports Janssens SRL", ["employer"])
     other = _person("other", "Olivier", "Janssens", make_niss(date(1970, 2, 2), 83), "nl")
-    Designation.objects.create(enterprise=transport, person=other, kind=Designation.Kind.MAIN)
+    Designation.objects.create(enterprise=transport, person=other, kind=DesignationKind.MAIN)
     for i in range(5):
         person = _person(None, GIVEN_NAMES[-1 - i], "Janssens", make_niss(date(1990 + i, 4, 4), 301 + 2 * i), "nl")
         _member(person, transport_groups["employer"], ["dimona"], other)
@@ -204,18 +205,18 @@ def _chaman(enterprise: Enterprise) -> None:
     sender = Sender.objects.create(enterprise=enterprise, number="412345")
     TechnicalContact.objects.create(sender=sender, name="Thomas Maes", email="it@boulangerie-dupont.be")
     key_line, fingerprint = parse_ssh_public_key(f"{ssh_key} batch@boulangerie-dupont")
-    Channel.objects.create(sender=sender, kind=Channel.Kind.SFTP, ssh_public_key=key_line, key_fingerprint=fingerprint)
+    Channel.objects.create(sender=sender, kind=ChannelKind.SFTP, ssh_public_key=key_line, key_fingerprint=fingerprint)
     certificate = parse_certificate(pem)
     Channel.objects.create(
         sender=sender,
-        kind=Channel.Kind.REST,
+        kind=ChannelKind.REST,
         certificate_pem=certificate.pem,
         certificate_subject=certificate.subject,
         certificate_fingerprint=certificate.fingerprint,
         certificate_expires_at=certificate.expires_at,
         oauth_client_id="boulangerie-dupont-payroll",
     )
-    Channel.objects.create(sender=sender, kind=Channel.Kind.FTP, active=False)
+    Channel.objects.create(sender=sender, kind=ChannelKind.FTP, active=False)
 
 
 def _contact_data(enterprise: Enterprise, nsso: Domain) -> None:

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from access import policy, selectors
 from access.models import Designation, Domain, Group, Person
+from access.policy import DesignationKind
 from access.selectors import Actor
 from access.writes import Action, ActionRefused, check, locked, record
 
@@ -24,37 +25,37 @@ def designate(
     actor: Actor, *, kind: str, person: Person, domain: Domain | None = None, group: Group | None = None
 ) -> Designation:
     """Designate a manager. Designating a MAM replaces the current one (a legal representative's act)."""
-    if kind == policy.ACCESS_MANAGER and domain is None:
+    if kind == DesignationKind.ACCESS_MANAGER and domain is None:
         raise ActionRefused(_("Choose the domain of the Access Manager."))
-    if kind == policy.GROUP_MANAGER and group is None:
+    if kind == DesignationKind.GROUP_MANAGER and group is None:
         raise ActionRefused(_("Choose the group of the Group Manager."))
-    if kind != policy.ACCESS_MANAGER:
+    if kind != DesignationKind.ACCESS_MANAGER:
         domain = None
-    if kind != policy.GROUP_MANAGER:
+    if kind != DesignationKind.GROUP_MANAGER:
         group = None
     with locked(actor, _("Someone else has just designated a manager for this role. Reload the page.")) as actor:
         target = selectors.standing_of(person.pk, actor.enterprise.pk)
         check(
             policy.can_designate(
                 actor.standing,
-                kind,
                 target,
+                kind,
                 domain_id=domain.pk if domain else None,
                 group_id=group.pk if group else None,
             )
         )
         current = selectors.current_designations().filter(enterprise=actor.enterprise, kind=kind)
-        if kind == policy.MAIN:
+        if kind == DesignationKind.MAIN:
             previous = current.select_related("person").first()
             if previous and previous.person_id == person.pk:
                 raise ActionRefused(_("This person is already the Main Access Manager."))
             if previous:
                 _end_designation(actor, previous, reason=str(_("Replaced by a legal representative.")))
-        elif kind == policy.CO_MAIN and current.filter(person=person).exists():
+        elif kind == DesignationKind.CO_MAIN and current.filter(person=person).exists():
             raise ActionRefused(_("This person is already a co-Main Access Manager."))
-        elif kind == policy.ACCESS_MANAGER and current.filter(domain=domain).exists():
+        elif kind == DesignationKind.ACCESS_MANAGER and current.filter(domain=domain).exists():
             raise ActionRefused(_("This domain already has an Access Manager: revoke them first."))
-        elif kind == policy.GROUP_MANAGER and current.filter(group=group).exists():
+        elif kind == DesignationKind.GROUP_MANAGER and current.filter(group=group).exists():
             raise ActionRefused(_("This group already has a Group Manager: revoke them first."))
         # Expired designations no longer count but still hold the unique slot: close them.
         Designation.objects.filter(
@@ -108,8 +109,8 @@ def revoke_designation(actor: Actor, designation: Designation, *, reason: str = 
         check(
             policy.can_revoke(
                 actor.standing,
-                designation.kind,
                 target,
+                designation.kind,
                 domain_id=designation.domain_id,
                 group_id=designation.group_id,
             )

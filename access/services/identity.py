@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from access import journal, selectors
 from access.identifiers import parse_niss
-from access.models import AuditEvent, Designation, Enterprise, Language, Person
+from access.models import AuditEvent, Enterprise, Language, Person
+from access.policy import DesignationKind
 
 Action = AuditEvent.Action
 
@@ -110,7 +111,7 @@ def activate_pending_enterprises(person: Person, *, method: dict[str, Any], ip: 
     pending = Enterprise.objects.select_for_update().filter(
         status=Enterprise.Status.PENDING,
         pk__in=selectors.current_designations()
-        .filter(person=person, kind=Designation.Kind.MAIN)
+        .filter(person=person, kind=DesignationKind.MAIN)
         .values("enterprise_id"),
     )
     activated = []

@@ -17,8 +17,9 @@ from django.core.cache import cache
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
-from access import journal, policy, selectors
+from access import journal, selectors
 from access.models import AuditEvent, Enterprise, Person
+from access.policy import DesignationKind
 from access.writes import ActionRefused, end_sessions
 from accounts import outbox
 from accounts.models import User
@@ -162,7 +163,7 @@ def withdraw(
     user = person.user
     if person.niss is not None or user is None:
         return
-    if selectors.current_designations().filter(person=person, kind=policy.MAIN).exists():
+    if selectors.current_designations().filter(person=person, kind=DesignationKind.MAIN).exists():
         return
     cancelled = outbox.cancel_pending(user)
     was_reset = reset(user)

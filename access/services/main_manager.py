@@ -8,13 +8,13 @@ replaced.
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from access import journal, policy, selectors
 from access.models import AuditEvent, Designation, Enterprise, Person
+from access.policy import DesignationKind
 from access.selectors import Actor
 from access.services import local_login
 from access.services.designations import designate
@@ -38,8 +38,7 @@ def new_foreign_person(*, given_name: str, surname: str, email: str, mobile_phon
 
 def _consume_as(actor: Actor, target: Person | None = None) -> None:
     # Only those who may send count against the limits: nobody else uses up an enterprise's budget.
-    if policy.MAIN not in policy.designatable_kinds(actor.standing):
-        raise PermissionDenied(policy.CANNOT_DESIGNATE)
+    check(policy.can_designate_main(actor.standing))
     local_login.consume_sending(
         actor_key=f"person:{actor.person.pk}",
         enterprise=actor.enterprise,
@@ -90,12 +89,12 @@ def _designate(actor: Actor, person: Person, *, replaces: int | None) -> Designa
     with locked(actor, MAIN_CHANGED) as locked_actor:
         previous = (
             selectors.current_designations()
-            .filter(enterprise=locked_actor.enterprise, kind=policy.MAIN)
+            .filter(enterprise=locked_actor.enterprise, kind=DesignationKind.MAIN)
             .select_related("person__user")
             .first()
         )
         _check_replaces(previous, replaces)
-        designation = designate(locked_actor, kind=policy.MAIN, person=person)
+        designation = designate(locked_actor, kind=DesignationKind.MAIN, person=person)
         if person.niss is None:
             local_login.send_credentials(person)
         if previous is not None:
@@ -117,7 +116,7 @@ def resend_credentials(actor: Actor, designation: Designation) -> None:
         if current is None:
             raise ActionRefused(MAIN_CHANGED)
         target = selectors.standing_of(current.person_id, actor.enterprise.pk)
-        check(policy.can_designate(actor.standing, policy.MAIN, target))
+        check(policy.can_designate(actor.standing, target, DesignationKind.MAIN))
         if current.person.niss is not None:
             raise ActionRefused(_("This Main Access Manager logs in with their Belgian identity."))
         reset = local_login.send_credentials(current.person)
@@ -194,7 +193,7 @@ def _designate_as_staff(
 ) -> Designation:
     with transaction.atomic():
         enterprise = Enterprise.objects.select_for_update().get(pk=enterprise.pk)
-        previous = selectors.current_designations().filter(enterprise=enterprise, kind=policy.MAIN).first()
+        previous = selectors.current_designations().filter(enterprise=enterprise, kind=DesignationKind.MAIN).first()
         _check_replaces(previous, replaces)
         if previous and previous.person_id == person.pk:
             raise ActionRefused(_("This person is already the Main Access Manager."))
@@ -205,18 +204,20 @@ def _designate_as_staff(
             journal.record(
                 Action.DESIGNATION_REVOKED,
                 target=previous.person,
-                before={"kind": policy.MAIN, "person": previous.person.full_name},
+                before={"kind": DesignationKind.MAIN, "person": previous.person.full_name},
                 after={"staff": staff.get_username()},
                 enterprise=enterprise,
                 actor=None,
                 reason=reason,
                 ip=ip,
             )
-        designation = Designation.objects.create(enterprise=enterprise, person=person, kind=policy.MAIN, reason=reason)
+        designation = Designation.objects.create(
+            enterprise=enterprise, person=person, kind=DesignationKind.MAIN, reason=reason
+        )
         journal.record(
             Action.DESIGNATION_CREATED,
             target=person,
-            after={"kind": policy.MAIN, "person": person.full_name, "staff": staff.get_username()},
+            after={"kind": DesignationKind.MAIN, "person": person.full_name, "staff": staff.get_username()},
             enterprise=enterprise,
             actor=None,
             reason=reason,
@@ -234,7 +235,7 @@ def _designate_as_staff(
 def resend_credentials_as_staff(*, enterprise: Enterprise, staff: Any, reason: str, ip: str | None) -> Person:
     """Staff send the current foreign MAM new credentials (a lost phone), with a reason."""
     reason = _check_staff(staff, reason)
-    current = selectors.current_designations().filter(enterprise=enterprise, kind=policy.MAIN).first()
+    current = selectors.current_designations().filter(enterprise=enterprise, kind=DesignationKind.MAIN).first()
     if current is None or current.person.niss is not None:
         raise ActionRefused(_("This enterprise has no Main Access Manager without a Belgian number."))
     _consume_as_staff(staff, enterprise, reason, ip, target=current.person)

@@ -56,7 +56,7 @@ def create_user(actor: Actor, *, group: Group, person: Person, services: Iterabl
     with locked(actor, _("This person has just been added to this group.")) as actor:
         group = Group.objects.select_related("role_type__domain").get(pk=group.pk, enterprise=actor.enterprise)
         target = selectors.standing_of(person.pk, actor.enterprise.pk)
-        check(policy.can_create_user(actor.standing, group.pk, target))
+        check(policy.can_create_user(actor.standing, target, group.pk))
         for service in services:
             check(policy.can_grant_service(actor.standing, target, group.pk, _offer(group, service)))
         if selectors.current_memberships().filter(person=person, group=group).exists():

@@ -69,7 +69,7 @@ def page_context(actor: Actor, *, services: set[str] | None = None, **extra: Any
         "can_use_ebox": bool(policy.can_use_ebox(standing)),
         "can_use_chaman": bool(policy.can_use_chaman(standing, services or set())),
         "can_manage_structured_messages": bool(policy.can_manage_structured_messages(standing)),
-        "can_designate_main": policy.MAIN in policy.designatable_kinds(standing),
+        "can_designate_main": bool(policy.can_designate_main(standing)),
         **extra,
     }
 

@@ -19,6 +19,7 @@ from access.forms import (
 from access.identifiers import format_niss
 from access.login.reauthentication import require_recent_authentication
 from access.models import Designation, Person
+from access.policy import DesignationKind
 from access.selectors import Actor
 from access.services import ActionRefused
 from access.views.common import (
@@ -44,7 +45,7 @@ def manager_list(request: HttpRequest, enterprise_id: int) -> HttpResponse:
         data = form.cleaned_data
         action = _("Confirm your identity to designate %(name)s as %(role)s.") % {
             "name": _named(data),
-            "role": dict(Designation.Kind.choices)[data["kind"]],
+            "role": dict(DesignationKind.choices)[data["kind"]],
         }
         if confirmation := require_recent_authentication(request, action):
             return confirmation
@@ -77,7 +78,7 @@ def _named(data: dict) -> str:
 
 def _can_revoke(actor: Actor, designation: Designation, target: policy.Standing) -> policy.Decision:
     return policy.can_revoke(
-        actor.standing, designation.kind, target, domain_id=designation.domain_id, group_id=designation.group_id
+        actor.standing, target, designation.kind, domain_id=designation.domain_id, group_id=designation.group_id
     )
 
 
@@ -105,8 +106,7 @@ def designation_revoke(request: HttpRequest, enterprise_id: int, designation_id:
 
 def _main_manager_actor(request: HttpRequest, enterprise_id: int) -> Actor:
     actor = get_actor_or_404(request, enterprise_id)
-    if policy.MAIN not in policy.designatable_kinds(actor.standing):
-        raise PermissionDenied(policy.CANNOT_DESIGNATE)
+    require(policy.can_designate_main(actor.standing))
     return actor
 
 

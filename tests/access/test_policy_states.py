@@ -56,13 +56,13 @@ def test_state_table(name, held, active, blocked, view, users, group1, kinds, bl
     assert bool(policy.can_manage_group(actor, 1)) == group1
     assert policy.designatable_kinds(actor) == kinds
     assert bool(policy.can_block_everywhere(actor, TARGET)) == block_all
-    assert bool(policy.can_create_user(actor, 1, NEWCOMER)) == group1
+    assert bool(policy.can_create_user(actor, NEWCOMER, 1)) == group1
 
 
 def test_the_legal_representative_designates_the_main_manager_of_a_pending_enterprise():
     lr = standing(active=False, **LR)
-    assert policy.can_designate(lr, policy.MAIN, NEWCOMER)
-    assert not policy.can_designate(standing(active=False, **MAIN), policy.CO_MAIN, NEWCOMER)
+    assert policy.can_designate(lr, NEWCOMER, policy.DesignationKind.MAIN)
+    assert not policy.can_designate(standing(active=False, **MAIN), NEWCOMER, policy.DesignationKind.CO_MAIN)
 
 
 def test_refusals_say_why():

@@ -21,6 +21,7 @@ Decisions taken where the specification was silent (docs/decisions.md), and asse
   service's business (it loads memberships through the actor's scope).
 """
 
+from dataclasses import replace
 from typing import Any, NamedTuple
 
 import pytest
@@ -28,12 +29,15 @@ from django.conf import settings
 from django.utils.functional import Promise
 
 from access import policy
-from access.policy import ACCESS_MANAGER, CO_MAIN, GROUP_MANAGER, MAIN, Level, ServiceOffer, Standing
+from access.policy import Level, ServiceOffer, Standing
 
 if not settings.configured:  # run with `-p no:django`: lazy reasons need settings to be read
     settings.configure(USE_I18N=False)
 
 # --- The world ----------------------------------------------------------------------------------------
+
+# The designation kinds as stored: written out here, so that the table does not take them from the policy.
+MAIN, CO_MAIN, ACCESS_MANAGER, GROUP_MANAGER = "main", "co_main", "access_manager", "group_manager"
 
 ENTERPRISE = 1
 OTHER_ENTERPRISE = 2
@@ -112,6 +116,8 @@ CHAMAN = {
     "with the service": {"main", "co_main", "am_d1", "am_d2", "gm_g1", "gm_g3", "user_g1", "user_g1_g3", "outsider"},
 }
 STRUCTURED_MESSAGES = {"main", "co_main", "outsider"}
+# The Main Access Manager's page: a legal representative's act.
+DESIGNATE_MAIN = {"lr"}
 DESIGNATABLE_KINDS = {
     "lr": [MAIN],
     "main": [CO_MAIN, ACCESS_MANAGER, GROUP_MANAGER],
@@ -231,6 +237,7 @@ def _rows() -> list[Row]:
         rows.append(Row("can_use_contactdata", actor, None, actor in CONTACTDATA))
         rows.append(Row("can_use_ebox", actor, None, actor in CONTACTDATA))
         rows.append(Row("can_manage_structured_messages", actor, None, actor in STRUCTURED_MESSAGES))
+        rows.append(Row("can_designate_main", actor, None, actor in DESIGNATE_MAIN))
         for holding, holders in CHAMAN.items():
             rows.append(Row("can_use_chaman", actor, None, actor in holders, offer=holding))
         for group in GROUPS:
@@ -286,6 +293,7 @@ def _ask(row: Row) -> policy.Decision:
         "can_use_contactdata",
         "can_use_ebox",
         "can_manage_structured_messages",
+        "can_designate_main",
     ):
         return function(actor)
     if row.function == "can_use_chaman":
@@ -294,14 +302,12 @@ def _ask(row: Row) -> policy.Decision:
         return function(actor, group_id)
     if row.function in ("can_act_on", *EVERYWHERE_FUNCTIONS):
         return function(actor, target)
-    if row.function == "can_create_user":
-        return function(actor, group_id, target)
-    if row.function in IN_GROUP_FUNCTIONS:  # can_create_user was handled above: its arguments differ
+    if row.function in IN_GROUP_FUNCTIONS:
         return function(actor, target, group_id)
     if row.function == "can_grant_service":
         return function(actor, target, group_id, OFFERS[row.offer or ""])
     if row.function in ("can_designate", "can_revoke"):
-        return function(actor, row.kind, target, **_scope_kwargs(row))
+        return function(actor, target, row.kind, **_scope_kwargs(row))
     raise AssertionError(f"no way to ask {row.function}")
 
 
@@ -341,6 +347,85 @@ def test_designatable_kinds(actor: str) -> None:
     assert policy.manager_kinds(PERSONAS[actor]) == [k for k in DESIGNATABLE_KINDS.get(actor, []) if k != "main"]
 
 
+# The groups whose Group Manager each actor designates: those of the domains they manage.
+GROUP_MANAGER_GROUPS = {
+    "main": {"G1", "G2", "G3"},
+    "co_main": {"G1", "G2", "G3"},
+    "am_d1": {"G1", "G2"},
+    "am_d2": {"G3"},
+    "outsider": {"G9"},
+}
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+def test_group_manager_groups(actor: str) -> None:
+    expected = {GROUPS[name] for name in GROUP_MANAGER_GROUPS.get(actor, set())}
+
+    assert policy.group_manager_groups(PERSONAS[actor]) == expected
+
+
+# --- Using online services (docs/design.md §3.6) ----------------------------------------------------------
+
+# What the groups offer, each as it stands for the person asked: Dimona granted to them in G1, DmfA offered in
+# G2 without a grant, Chaman automatic in G1 for managers, the e-Box automatic in G3 for everyone, and a
+# service granted in the other enterprise's G9.
+OFFERED = [
+    policy.OfferedService(group_id=GROUPS["G1"], code="dimona", granted=True, automatic_for=frozenset()),
+    policy.OfferedService(group_id=GROUPS["G2"], code="dmfa", granted=False, automatic_for=frozenset()),
+    policy.OfferedService(
+        group_id=GROUPS["G1"],
+        code="chaman",
+        granted=False,
+        automatic_for=frozenset({MAIN, CO_MAIN, ACCESS_MANAGER, GROUP_MANAGER}),
+    ),
+    policy.OfferedService(
+        group_id=GROUPS["G3"],
+        code="ebox",
+        granted=False,
+        automatic_for=frozenset({MAIN, CO_MAIN, ACCESS_MANAGER, GROUP_MANAGER, "user"}),
+    ),
+    policy.OfferedService(group_id=GROUPS["G9"], code="other", granted=True, automatic_for=frozenset()),
+]
+# A grant counts in a group the person actively belongs to; an automatic right in a group they belong to or
+# manage. A legal representative alone uses nothing; the outsider manages G9 but holds no grant there.
+USABLE = {
+    "lr": set(),
+    "main": {"chaman", "ebox"},
+    "co_main": {"chaman", "ebox"},
+    "am_d1": {"chaman"},
+    "am_d2": {"ebox"},
+    "gm_g1": {"chaman"},
+    "gm_g3": {"ebox"},
+    "user_g1": {"dimona"},
+    "user_g1_g3": {"dimona", "ebox"},
+    "newcomer": set(),
+    "outsider": set(),
+}
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+def test_usable_services(actor: str) -> None:
+    standing = PERSONAS[actor]
+
+    assert policy.usable_services(standing, OFFERED, active_groups=standing.member_of) == USABLE[actor]
+
+
+@pytest.mark.parametrize("actor", ["main", "user_g1_g3"])
+def test_no_service_is_usable_while_blocked_or_inactive(actor: str) -> None:
+    standing = PERSONAS[actor]
+    blocked = replace(standing, blocked_everywhere=True)
+    pending = replace(standing, enterprise_active=False)
+
+    assert policy.usable_services(blocked, OFFERED, active_groups=standing.member_of) == set()
+    assert policy.usable_services(pending, OFFERED, active_groups=standing.member_of) == set()
+
+
+def test_a_grant_in_a_blocked_membership_is_not_usable() -> None:
+    standing = PERSONAS["user_g1"]
+
+    assert policy.usable_services(standing, OFFERED, active_groups=set()) == set()
+
+
 @pytest.mark.parametrize("actor", ACTORS)
 def test_view_managers_follows_designatable_kinds(actor: str) -> None:
     standing = PERSONAS[actor]
@@ -373,12 +458,13 @@ def test_every_can_function_has_rows() -> None:
 
 def test_every_designation_kind_has_rows() -> None:
     for function in ("can_designate", "can_revoke"):
-        assert {row.kind for row in ROWS if row.function == function} == set(policy.DESIGNATION_KINDS)
-    assert {kind for kinds in DESIGNATABLE_KINDS.values() for kind in kinds} == set(policy.DESIGNATION_KINDS)
+        assert {row.kind for row in ROWS if row.function == function} == set(policy.DesignationKind)
+    assert {kind for kinds in DESIGNATABLE_KINDS.values() for kind in kinds} == set(policy.DesignationKind)
 
 
 def test_every_level_has_a_persona() -> None:
     assert set(PERSONA_LEVELS.values()) == set(Level)
+    assert set(USABLE) == set(ACTORS)
 
 
 def test_every_scope_is_tested_with_every_actor_and_target() -> None:
@@ -397,6 +483,7 @@ def test_tables_name_only_known_personas_and_scopes() -> None:
     # A typo in a table would silently turn an allowed row into a refused one.
     names = set(PERSONAS)
     target_sets = [VIEW_ENTERPRISE, MANAGE_USERS, VIEW_MANAGERS, set(DESIGNATABLE_KINDS), *MANAGE_GROUP.values()]
+    target_sets += [DESIGNATE_MAIN, set(GROUP_MANAGER_GROUPS), set(USABLE)]
     target_sets += [set(ACT_ON), *ACT_ON.values(), set(IN_GROUP), set(EVERYWHERE), *EVERYWHERE.values()]
     target_sets += [targets for by_group in IN_GROUP.values() for targets in by_group.values()]
     target_sets += [set(by_actor) for by_actor in DESIGNATE.values()]

@@ -186,7 +186,7 @@ class EnterpriseAdmin(IdentifierSearchMixin, admin.ModelAdmin):
         form = StaffReasonForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
-                services.resend_credentials_as_staff(
+                services.main_manager_resend_credentials_as_staff(
                     enterprise=enterprise, staff=request.user, reason=form.cleaned_data["reason"], ip=client_ip(request)
                 )
             except services.ActionRefused as exc:
@@ -221,10 +221,10 @@ class EnterpriseAdmin(IdentifierSearchMixin, admin.ModelAdmin):
                 staff, reason, ip = request.user, data["reason"], client_ip(request)
                 if data["niss"]:
                     with transaction.atomic():  # a newcomer is kept only if they are designated
-                        person = services.find_or_create_person(
+                        person = services.person_get_or_create(
                             data["niss"], given_name=data["given_name"], surname=data["surname"]
                         )
-                        services.designate_main_as_staff(
+                        services.main_manager_designate_as_staff(
                             enterprise=enterprise,
                             person=person,
                             staff=staff,
@@ -233,7 +233,7 @@ class EnterpriseAdmin(IdentifierSearchMixin, admin.ModelAdmin):
                             replaces=data["replaces"],
                         )
                 else:
-                    services.designate_foreign_main_as_staff(
+                    services.main_manager_designate_foreign_as_staff(
                         enterprise=enterprise,
                         replaces=data["replaces"],
                         given_name=data["given_name"],
@@ -268,7 +268,7 @@ class EnterpriseAdmin(IdentifierSearchMixin, admin.ModelAdmin):
         super().save_formset(request, form, formset, change)
         if formset.model is LegalRepresentative:
             for representative in formset.new_objects:
-                services.journal_representative(representative, source="admin", staff=request.user.get_username())
+                services.legal_representative_record(representative, source="admin", staff=request.user.get_username())
 
 
 @admin.register(Domain)

@@ -82,7 +82,7 @@ def record_staff_change(
     deleted: bool = False,
 ) -> AuditEvent:
     """Journal a change made by the member of staff of this request (actor=None, as in
-    designate_main_as_staff); call it inside the change's transaction."""
+    main_manager_designate_as_staff); call it inside the change's transaction."""
     enterprise, person = _enterprise_of(obj), _person_of(obj)
     if deleted:
         # The journal's references protect what they name: the row names what goes, in words.

@@ -29,7 +29,7 @@ class ChannelAdminForm(forms.ModelForm):
             clean_channel_credentials(self, data, parse=fields)
         key = data.get("parsed_ssh_public_key")
         certificate = data.get("parsed_certificate_pem")
-        services.set_credentials(self.instance, key=key, certificate=certificate)
+        services.channel_set_credentials(self.instance, key=key, certificate=certificate)
         data["ssh_public_key"] = self.instance.ssh_public_key
         data["certificate_pem"] = self.instance.certificate_pem
         return data

@@ -23,7 +23,7 @@ def _check_chaman(actor: Actor) -> None:
     check(policy.can_use_chaman(actor.standing, held))
 
 
-def create_sender(actor: Actor, *, number: str, name: str, email: str, phone: str) -> Sender:
+def sender_create(actor: Actor, *, number: str, name: str, email: str, phone: str) -> Sender:
     with locked(actor, _("This sender number is already used, or the enterprise already has a sender.")) as actor:
         _check_chaman(actor)
         sender = Sender.objects.create(enterprise=actor.enterprise, number=number)
@@ -32,7 +32,7 @@ def create_sender(actor: Actor, *, number: str, name: str, email: str, phone: st
     return sender
 
 
-def add_technical_contact(actor: Actor, sender: Sender, *, name: str, email: str, phone: str) -> None:
+def technical_contact_add(actor: Actor, sender: Sender, *, name: str, email: str, phone: str) -> None:
     """A sender has exactly one technical contact: a second one is refused (change it instead)."""
     with locked(actor, _("The sender already has its technical contact: change it instead.")) as actor:
         _check_chaman(actor)
@@ -40,7 +40,7 @@ def add_technical_contact(actor: Actor, sender: Sender, *, name: str, email: str
         record(actor, Action.CHAMAN_CHANGED, after={"technical_contact": name})
 
 
-def change_technical_contact(actor: Actor, sender: Sender, *, name: str, email: str, phone: str) -> None:
+def technical_contact_change(actor: Actor, sender: Sender, *, name: str, email: str, phone: str) -> None:
     with locked(actor, CHANGED) as actor:
         _check_chaman(actor)
         contact = sender.technical_contact
@@ -63,7 +63,7 @@ def _describe(channel: Channel) -> dict[str, Any]:
     }
 
 
-def set_credentials(
+def channel_set_credentials(
     channel: Channel, *, key: tuple[str, str] | None = None, certificate: Certificate | None = None
 ) -> None:
     """The channel's key or certificate, with what is read from it, from credentials.py's parsing
@@ -77,12 +77,14 @@ def set_credentials(
         channel.certificate_expires_at = certificate.expires_at if certificate else None
 
 
-def add_channel(actor: Actor, sender: Sender, data: dict[str, Any]) -> Channel:
+def channel_add(actor: Actor, sender: Sender, data: dict[str, Any]) -> Channel:
     """Add a channel from a validated ChannelForm's data (key and certificate already parsed)."""
     with locked(actor, CHANGED) as actor:
         _check_chaman(actor)
         channel = Channel(sender=sender, kind=data["kind"])
-        set_credentials(channel, key=data.get("parsed_ssh_public_key"), certificate=data.get("parsed_certificate_pem"))
+        channel_set_credentials(
+            channel, key=data.get("parsed_ssh_public_key"), certificate=data.get("parsed_certificate_pem")
+        )
         if channel.takes_client_id:
             channel.oauth_client_id = data["oauth_client_id"]
         channel.save()
@@ -90,7 +92,7 @@ def add_channel(actor: Actor, sender: Sender, data: dict[str, Any]) -> Channel:
     return channel
 
 
-def set_channel_active(actor: Actor, channel: Channel, *, active: bool) -> None:
+def channel_set_active(actor: Actor, channel: Channel, *, active: bool) -> None:
     with locked(actor, CHANGED) as actor:
         _check_chaman(actor)
         channel = Channel.objects.select_for_update().get(pk=channel.pk)
@@ -102,22 +104,22 @@ def set_channel_active(actor: Actor, channel: Channel, *, active: bool) -> None:
         record(actor, Action.CHAMAN_CHANGED, before=before, after=_describe(channel))
 
 
-def replace_credential(actor: Actor, channel: Channel, text: str) -> None:
+def channel_replace_credential(actor: Actor, channel: Channel, text: str) -> None:
     """A new SSH key (SFTP) or certificate (SOAP, REST); FTP has neither. Raises ValidationError."""
     with locked(actor, CHANGED) as actor:
         _check_chaman(actor)
         before = _describe(channel)
         if channel.takes_key:
-            set_credentials(channel, key=parse_ssh_public_key(text))
+            channel_set_credentials(channel, key=parse_ssh_public_key(text))
         elif channel.takes_certificate:
-            set_credentials(channel, certificate=parse_certificate(text))
+            channel_set_credentials(channel, certificate=parse_certificate(text))
         else:
             raise ActionRefused(_("An FTP channel has no key or certificate."))
         channel.save()
         record(actor, Action.CHAMAN_CHANGED, before=before, after=_describe(channel))
 
 
-def save_structured_messages(actor: Actor, data: dict[str, Any]) -> StructuredMessageSettings:
+def structured_messages_save(actor: Actor, data: dict[str, Any]) -> StructuredMessageSettings:
     with locked(actor, CHANGED) as actor:
         check(policy.can_manage_structured_messages(actor.standing))
         channel = data.get("channel")

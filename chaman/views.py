@@ -67,7 +67,7 @@ def sender_create(request: HttpRequest, enterprise_id: int) -> HttpResponse:
     if not form.is_valid():
         return _index(request, actor, sender_form=form)
     try:
-        services.create_sender(actor, **form.cleaned_data)
+        services.sender_create(actor, **form.cleaned_data)
     except ActionRefused as exc:
         form.add_error(None, str(exc.message))
         return _index(request, actor, sender_form=form)
@@ -86,9 +86,9 @@ def contact_save(request: HttpRequest, enterprise_id: int) -> HttpResponse:
         return _index(request, actor, contact_form=form)
     try:
         if request.POST.get("add"):
-            services.add_technical_contact(actor, sender, **form.cleaned_data)
+            services.technical_contact_add(actor, sender, **form.cleaned_data)
         else:
-            services.change_technical_contact(actor, sender, **form.cleaned_data)
+            services.technical_contact_change(actor, sender, **form.cleaned_data)
     except ActionRefused as exc:
         form.add_error(None, str(exc.message))
         return _index(request, actor, contact_form=form)
@@ -104,7 +104,7 @@ def channel_add(request: HttpRequest, enterprise_id: int) -> HttpResponse:
     form = ChannelForm(request.POST)
     if not form.is_valid():
         return _index(request, actor, channel_form=form)
-    services.add_channel(actor, sender, form.cleaned_data)
+    services.channel_add(actor, sender, form.cleaned_data)
     messages.success(request, _("The channel is added."))
     return redirect("chaman:index", actor.enterprise.pk)
 
@@ -119,7 +119,7 @@ def channel_toggle(request: HttpRequest, enterprise_id: int, channel_id: int) ->
     actor = _chaman_actor(request, enterprise_id)
     channel = _channel(actor, channel_id)
     try:
-        services.set_channel_active(actor, channel, active=not channel.active)
+        services.channel_set_active(actor, channel, active=not channel.active)
         messages.success(request, _("The channel is deactivated.") if channel.active else _("The channel is active."))
     except ActionRefused as exc:
         messages.error(request, str(exc.message))
@@ -134,7 +134,7 @@ def channel_replace(request: HttpRequest, enterprise_id: int, channel_id: int) -
     form = ReplaceCredentialForm(request.POST, prefix=f"replace-{channel.pk}")
     if form.is_valid():
         try:
-            services.replace_credential(actor, channel, form.cleaned_data["credential"])
+            services.channel_replace_credential(actor, channel, form.cleaned_data["credential"])
         except ValidationError as exc:
             refuse_credential(form, "credential", exc)
         except ActionRefused as exc:
@@ -154,7 +154,7 @@ def structured_messages(request: HttpRequest, enterprise_id: int) -> HttpRespons
     form = StructuredMessagesForm(request.POST or None, instance=current, channels=channels)
     if request.method == "POST" and form.is_valid():
         try:
-            services.save_structured_messages(actor, form.cleaned_data)
+            services.structured_messages_save(actor, form.cleaned_data)
         except ActionRefused as exc:
             form.add_error(None, str(exc.message))
         else:

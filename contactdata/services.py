@@ -24,7 +24,7 @@ def _snapshot(contact_data: ContactData) -> dict[str, Any]:
     }
 
 
-def update_contact_data(
+def contact_data_update(
     actor: Actor,
     *,
     general: dict[str, Any],

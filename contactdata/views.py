@@ -109,7 +109,7 @@ def general_save(request: HttpRequest, enterprise_id: int) -> HttpResponse:
     form = _general_form(instance, request.POST)
     if not form.is_valid():
         return _page(request, actor, instance, general=form)
-    services.update_contact_data(actor, general=form.cleaned_data, addresses={}, contacts={})
+    services.contact_data_update(actor, general=form.cleaned_data, addresses={}, contacts={})
     return _saved(request, actor)
 
 
@@ -127,7 +127,7 @@ def addresses_save(request: HttpRequest, enterprise_id: int) -> HttpResponse:
         for (kind, _label), (_, form) in zip(Address.Kind.choices, forms, strict=True)
         if form.has_changed()
     }
-    services.update_contact_data(actor, general={}, addresses=changed, contacts={})
+    services.contact_data_update(actor, general={}, addresses=changed, contacts={})
     return _saved(request, actor)
 
 
@@ -140,5 +140,5 @@ def contacts_save(request: HttpRequest, enterprise_id: int) -> HttpResponse:
     if not all(form.is_valid() for _domain, form in forms):
         return _page(request, actor, instance, contact_forms=forms)
     changed = {domain: form.cleaned_data for domain, form in forms if form.has_changed()}
-    services.update_contact_data(actor, general={}, addresses={}, contacts=changed)
+    services.contact_data_update(actor, general={}, addresses={}, contacts=changed)
     return _saved(request, actor)

@@ -15,12 +15,12 @@ class MessageAdmin(admin.ModelAdmin):
     list_filter = ["sender_institution", "required_service"]
     search_fields = ["subject", "enterprise__name", "enterprise__number"]
     raw_id_fields = ["enterprise"]
-    journaled_additions = (Message,)  # by services.record_posting
+    journaled_additions = (Message,)  # by services.message_posting_record
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
         if not change:
-            services.record_posting(obj, posted_by=request.user.get_username())
+            services.message_posting_record(obj, posted_by=request.user.get_username())
 
 
 @admin.register(Task)

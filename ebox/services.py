@@ -12,14 +12,14 @@ from access.writes import check, locked
 from ebox.models import Message, Reading
 
 
-def mark_read(actor: Actor, message: Message) -> None:
+def message_mark_read(actor: Actor, message: Message) -> None:
     with locked(actor, _("This has just changed. Reload the page.")) as actor:
         check(policy.can_use_ebox(actor.standing))
         Reading.objects.get_or_create(message=message, person=actor.person)
 
 
 @transaction.atomic
-def post_message(
+def message_post(
     *,
     enterprise: Enterprise,
     sender_institution: str,
@@ -38,11 +38,11 @@ def post_message(
         required_service=required_service,
         expires_at=expires_at,
     )
-    record_posting(message, posted_by=posted_by)
+    message_posting_record(message, posted_by=posted_by)
     return message
 
 
-def record_posting(message: Message, *, posted_by: str) -> None:
+def message_posting_record(message: Message, *, posted_by: str) -> None:
     journal.record(
         AuditEvent.Action.EBOX_MESSAGE_POSTED,
         enterprise=message.enterprise,

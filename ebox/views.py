@@ -31,5 +31,5 @@ def message_detail(request: HttpRequest, enterprise_id: int, message_id: int) ->
     require(policy.can_use_ebox(actor.standing))
     held = selectors.effective_services(actor.person, actor.enterprise, actor.standing)
     message = get_object_or_404(ebox_selectors.messages_for(actor.person, actor.enterprise, held), pk=message_id)
-    services.mark_read(actor, message)
+    services.message_mark_read(actor, message)
     return render(request, "ebox/message.html", page_context(actor, services=held, message=message))

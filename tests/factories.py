@@ -82,7 +82,7 @@ def foreign_main(world, by: Person | None = None, **fields) -> Person:
     if "replaces" not in details:
         current = selectors.main_manager_of(world.enterprise)
         details["replaces"] = current.designation.pk if current else None
-    services.designate_foreign_main(actor_of(world, by or world.legal_representative), **details)
+    services.main_manager_designate_foreign(actor_of(world, by or world.legal_representative), **details)
     status = selectors.main_manager_of(world.enterprise)
     assert status, "the enterprise has no Main Access Manager"
     return status.designation.person

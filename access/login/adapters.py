@@ -30,7 +30,7 @@ from access.login.reauthentication import (
     resume_confirmed_action,
 )
 from access.models import AuditEvent, Person
-from access.services.identity import login_method, record_credentials_change
+from access.services.identity import credentials_change_record, login_method
 from accounts import setup
 from accounts.adapter import AccountAdapter as BaseAccountAdapter
 from accounts.http import client_ip
@@ -76,7 +76,7 @@ class AccountAdapter(BaseAccountAdapter):
             # included; its records of the steps say which were taken.
             method = login_method(get_authentication_records(request, user))
         request.session["identity_method"] = method
-        activated = services.record_login(person, method=method, ip=client_ip(request))
+        activated = services.login_record(person, method=method, ip=client_ip(request))
         if activated:
             request.session["activated_enterprises"] = [enterprise.pk for enterprise in activated]
 
@@ -95,7 +95,7 @@ class AccountAdapter(BaseAccountAdapter):
         action = CREDENTIALS_CHANGES.get(template_prefix)
         person = Person.objects.filter(user=user).first() if action else None
         if action and person is not None:
-            record_credentials_change(person, action, ip=client_ip(self.request))
+            credentials_change_record(person, action, ip=client_ip(self.request))
         super().send_notification_mail(template_prefix, user, context, email)
 
     def get_login_redirect_url(self, request: HttpRequest) -> str:
@@ -130,10 +130,10 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
             provider = self.get_provider(request, sociallogin.account.provider)
             raise ImmediateHttpResponse(render_authentication_error(request, provider))
         claims = identity_claims(sociallogin)
-        person = services.person_for_identity(claims)
+        person = services.person_get_by_identity(claims)
         if person is None or (sociallogin.is_existing and sociallogin.user.pk != getattr(person.user, "pk", None)):
             raise ImmediateHttpResponse(render(request, "account/unknown_person.html", status=403))
-        user = services.link_identity(person, claims, ip=client_ip(request))
+        user = services.identity_link(person, claims, ip=client_ip(request))
         waiting = request.session.get(STATE_SESSION_KEY) or {}
         if request.user.pk == user.pk and waiting.get("callback") == RESUME_CONFIRMED_ACTION:
             # This login confirms an action of the same person: it survives the new session.
@@ -159,4 +159,4 @@ class UserSessionsAdapter(DefaultUserSessionsAdapter):
             request = context.request
             person = Person.objects.filter(user=request.user).first() if request is not None else None
             if person is not None and sessions:
-                services.record_sessions_ended(person, ended=len(sessions), ip=client_ip(request))
+                services.sessions_ended_record(person, ended=len(sessions), ip=client_ip(request))

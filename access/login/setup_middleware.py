@@ -49,7 +49,7 @@ class AccountSetupMiddleware:
         if person is None:
             return False
         method = {"amr": ["pwd", "otp"], "acr": None}
-        activated = services.activate_pending_enterprises(person, method=method, ip=client_ip(request))
+        activated = services.enterprises_activate_pending(person, method=method, ip=client_ip(request))
         if activated:
             request.session["activated_enterprises"] = [enterprise.pk for enterprise in activated]
         return bool(activated)

@@ -21,7 +21,7 @@ def _designation_snapshot(designation: Designation) -> dict[str, Any]:
     }
 
 
-def designate(
+def designation_create(
     actor: Actor, *, kind: str, person: Person, domain: Domain | None = None, group: Group | None = None
 ) -> Designation:
     """Designate a manager. Designating a MAM replaces the current one (a legal representative's act)."""
@@ -96,7 +96,7 @@ def _end_designation(actor: Actor, designation: Designation, *, reason: str) -> 
     )
 
 
-def revoke_designation(actor: Actor, designation: Designation, *, reason: str = "") -> None:
+def designation_revoke(actor: Actor, designation: Designation, *, reason: str = "") -> None:
     with locked(actor, _("This designation has just changed. Reload the page.")) as actor:
         designation = (
             Designation.objects.select_for_update(of=("self",))

@@ -23,7 +23,7 @@ PROFILE_CLAIMS = {
 }
 
 
-def person_for_identity(claims: dict[str, Any]) -> Person | None:
+def person_get_by_identity(claims: dict[str, Any]) -> Person | None:
     """The person whose national register number the identity carries, or None if unknown."""
     try:
         niss = parse_niss(str(claims.get("egovNRN", "")))
@@ -33,7 +33,7 @@ def person_for_identity(claims: dict[str, Any]) -> Person | None:
 
 
 @transaction.atomic
-def link_identity(person: Person, claims: dict[str, Any], *, ip: str | None) -> Any:
+def identity_link(person: Person, claims: dict[str, Any], *, ip: str | None) -> Any:
     """Update the person's profile from the identity and return their login account (made if none)."""
     before, after = {}, {}
     for claim, field in PROFILE_CLAIMS.items():
@@ -85,29 +85,29 @@ def login_method(steps: list[dict[str, Any]]) -> dict[str, Any]:
     return {"amr": amr, "acr": None, **({"recovery_code": True} if recovery_code else {})}
 
 
-def record_credentials_change(person: Person, action: str, *, ip: str | None) -> AuditEvent:
+def credentials_change_record(person: Person, action: str, *, ip: str | None) -> AuditEvent:
     """Journal a change a person made to their own login: a new password, new recovery codes.
     Neither the password nor the codes are written."""
     return journal.record(action, enterprise=None, actor=person, target=person, ip=ip)
 
 
 @transaction.atomic
-def record_login(person: Person, *, method: dict[str, Any], ip: str | None) -> list[Enterprise]:
+def login_record(person: Person, *, method: dict[str, Any], ip: str | None) -> list[Enterprise]:
     """Journal the login; activate the enterprises of which this person is the pending MAM,
     unless their local account still has its set-up to finish (activation waits for it)."""
     journal.record(Action.LOGGED_IN, enterprise=None, actor=person, target=person, after=method, ip=ip)
     if person.user is not None and person.user.setup_required:
         return []
-    return activate_pending_enterprises(person, method=method, ip=ip)
+    return enterprises_activate_pending(person, method=method, ip=ip)
 
 
-def record_sessions_ended(person: Person, *, ended: int, ip: str | None) -> None:
+def sessions_ended_record(person: Person, *, ended: int, ip: str | None) -> None:
     """Journal a person ending their other sessions (their sessions page)."""
     journal.record(Action.SESSIONS_ENDED, enterprise=None, actor=person, target=person, after={"ended": ended}, ip=ip)
 
 
 @transaction.atomic
-def activate_pending_enterprises(person: Person, *, method: dict[str, Any], ip: str | None) -> list[Enterprise]:
+def enterprises_activate_pending(person: Person, *, method: dict[str, Any], ip: str | None) -> list[Enterprise]:
     pending = Enterprise.objects.select_for_update().filter(
         status=Enterprise.Status.PENDING,
         pk__in=selectors.current_designations()

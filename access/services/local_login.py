@@ -71,7 +71,7 @@ def within_limit(key: str, rate: tuple[int, int]) -> bool:
         return True
 
 
-def consume_sending(
+def credentials_budget_consume(
     *,
     actor_key: str,
     enterprise: Enterprise,
@@ -106,7 +106,7 @@ def consume_sending(
 # --- The local login -------------------------------------------------------------------------
 
 
-def reset(user: User) -> list[str]:
+def credentials_reset(user: User) -> list[str]:
     """Everything that let the person in stops working now: the password (temporary or chosen),
     the one-time-code app and recovery codes, the sessions. Answers what was reset."""
     user.set_unusable_password()
@@ -122,7 +122,7 @@ def reset(user: User) -> list[str]:
     return ["password", *kinds, "sessions"]
 
 
-def send_credentials(person: Person) -> list[str]:
+def credentials_send(person: Person) -> list[str]:
     """Give the person a local login: the username by e-mail, then a temporary password by SMS.
 
     Any password, one-time-code app and session they had stop working now; the new password is
@@ -139,7 +139,7 @@ def send_credentials(person: Person) -> list[str]:
         person.user = user
         person.save(update_fields=["user"])
     outbox.cancel_pending(user)  # an earlier temporary password on its way would undo this one
-    was_reset = reset(user)
+    was_reset = credentials_reset(user)
     if had_login:
         end_sessions(person)
     messages = outbox.credentials_messages(
@@ -149,7 +149,7 @@ def send_credentials(person: Person) -> list[str]:
     return was_reset
 
 
-def withdraw(
+def credentials_withdraw(
     person: Person,
     *,
     enterprise: Enterprise,
@@ -166,7 +166,7 @@ def withdraw(
     if selectors.current_designations().filter(person=person, kind=DesignationKind.MAIN).exists():
         return
     cancelled = outbox.cancel_pending(user)
-    was_reset = reset(user)
+    was_reset = credentials_reset(user)
     end_sessions(person)
     journal.record(
         Action.CREDENTIALS_WITHDRAWN,

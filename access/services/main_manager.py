@@ -17,7 +17,7 @@ from access.models import AuditEvent, Designation, Enterprise, Person
 from access.policy import DesignationKind
 from access.selectors import Actor
 from access.services import local_login
-from access.services.designations import designate
+from access.services.designations import designation_create
 from access.writes import ActionRefused, check, locked, record
 
 Action = AuditEvent.Action
@@ -25,7 +25,7 @@ Action = AuditEvent.Action
 MAIN_CHANGED = _("The Main Access Manager has just changed. Reload the page.")
 
 
-def new_foreign_person(*, given_name: str, surname: str, email: str, mobile_phone: str, language: str) -> Person:
+def person_create_foreign(*, given_name: str, surname: str, email: str, mobile_phone: str, language: str) -> Person:
     """A person without a Belgian number: they will log in with a username and a password."""
     return Person.objects.create(
         given_name=given_name.strip(),
@@ -39,7 +39,7 @@ def new_foreign_person(*, given_name: str, surname: str, email: str, mobile_phon
 def _consume_as(actor: Actor, target: Person | None = None) -> None:
     # Only those who may send count against the limits: nobody else uses up an enterprise's budget.
     check(policy.can_designate_main(actor.standing))
-    local_login.consume_sending(
+    local_login.credentials_budget_consume(
         actor_key=f"person:{actor.person.pk}",
         enterprise=actor.enterprise,
         actor=actor.person,
@@ -57,7 +57,7 @@ def _check_replaces(previous: Designation | None, replaces: int | None) -> None:
 # --- By a legal representative ------------------------------------------------------------------
 
 
-def designate_main(actor: Actor, person: Person, *, replaces: int | None) -> Designation:
+def main_manager_designate(actor: Actor, person: Person, *, replaces: int | None) -> Designation:
     """A legal representative designates (or replaces) the MAM; a foreign MAM gets a local login.
 
     `replaces` is the id of the MAM designation the form showed (None when there was none).
@@ -67,7 +67,7 @@ def designate_main(actor: Actor, person: Person, *, replaces: int | None) -> Des
     return _designate(actor, person, replaces=replaces)
 
 
-def designate_foreign_main(
+def main_manager_designate_foreign(
     actor: Actor,
     *,
     given_name: str,
@@ -79,7 +79,7 @@ def designate_foreign_main(
 ) -> Designation:
     _consume_as(actor)
     with transaction.atomic():
-        person = new_foreign_person(
+        person = person_create_foreign(
             given_name=given_name, surname=surname, email=email, mobile_phone=mobile_phone, language=language
         )
         return _designate(actor, person, replaces=replaces)
@@ -94,15 +94,17 @@ def _designate(actor: Actor, person: Person, *, replaces: int | None) -> Designa
             .first()
         )
         _check_replaces(previous, replaces)
-        designation = designate(locked_actor, kind=DesignationKind.MAIN, person=person)
+        designation = designation_create(locked_actor, kind=DesignationKind.MAIN, person=person)
         if person.niss is None:
-            local_login.send_credentials(person)
+            local_login.credentials_send(person)
         if previous is not None:
-            local_login.withdraw(previous.person, enterprise=locked_actor.enterprise, actor=actor.person, ip=actor.ip)
+            local_login.credentials_withdraw(
+                previous.person, enterprise=locked_actor.enterprise, actor=actor.person, ip=actor.ip
+            )
     return designation
 
 
-def resend_credentials(actor: Actor, designation: Designation) -> None:
+def main_manager_resend_credentials(actor: Actor, designation: Designation) -> None:
     """Send a new username e-mail and temporary password; the previous password, the one-time-code
     app and the sessions stop working."""
     _consume_as(actor, target=designation.person)
@@ -119,7 +121,7 @@ def resend_credentials(actor: Actor, designation: Designation) -> None:
         check(policy.can_designate(actor.standing, target, DesignationKind.MAIN))
         if current.person.niss is not None:
             raise ActionRefused(_("This Main Access Manager logs in with their Belgian identity."))
-        reset = local_login.send_credentials(current.person)
+        reset = local_login.credentials_send(current.person)
         after = {"channels": ["email", "sms"], "reset": reset}
         record(actor, Action.CREDENTIALS_SENT, target=current.person, after=after)
 
@@ -140,7 +142,7 @@ def _check_staff(staff: Any, reason: str) -> str:
 
 
 def _consume_as_staff(staff: Any, enterprise: Enterprise, reason: str, ip: str | None, target: Person | None) -> None:
-    local_login.consume_sending(
+    local_login.credentials_budget_consume(
         actor_key=f"staff:{staff.pk}",
         enterprise=enterprise,
         actor=None,
@@ -151,7 +153,7 @@ def _consume_as_staff(staff: Any, enterprise: Enterprise, reason: str, ip: str |
     )
 
 
-def designate_main_as_staff(
+def main_manager_designate_as_staff(
     *, enterprise: Enterprise, person: Person, staff: Any, reason: str, ip: str | None, replaces: int | None
 ) -> Designation:
     """The exception procedure: a member of staff designates the MAM in the admin, with a reason."""
@@ -163,7 +165,7 @@ def designate_main_as_staff(
     )
 
 
-def designate_foreign_main_as_staff(
+def main_manager_designate_foreign_as_staff(
     *,
     enterprise: Enterprise,
     staff: Any,
@@ -180,7 +182,7 @@ def designate_foreign_main_as_staff(
     reason = _check_staff(staff, reason)
     _consume_as_staff(staff, enterprise, reason, ip, target=None)
     with transaction.atomic():
-        person = new_foreign_person(
+        person = person_create_foreign(
             given_name=given_name, surname=surname, email=email, mobile_phone=mobile_phone, language=language
         )
         return _designate_as_staff(
@@ -224,15 +226,17 @@ def _designate_as_staff(
             ip=ip,
         )
         if person.niss is None:
-            local_login.send_credentials(person)
+            local_login.credentials_send(person)
         if previous:
-            local_login.withdraw(
+            local_login.credentials_withdraw(
                 previous.person, enterprise=enterprise, actor=None, ip=ip, staff=staff.get_username(), reason=reason
             )
     return designation
 
 
-def resend_credentials_as_staff(*, enterprise: Enterprise, staff: Any, reason: str, ip: str | None) -> Person:
+def main_manager_resend_credentials_as_staff(
+    *, enterprise: Enterprise, staff: Any, reason: str, ip: str | None
+) -> Person:
     """Staff send the current foreign MAM new credentials (a lost phone), with a reason."""
     reason = _check_staff(staff, reason)
     current = selectors.current_designations().filter(enterprise=enterprise, kind=DesignationKind.MAIN).first()
@@ -249,7 +253,7 @@ def resend_credentials_as_staff(*, enterprise: Enterprise, staff: Any, reason: s
         )
         if designation is None:
             raise ActionRefused(MAIN_CHANGED)
-        reset = local_login.send_credentials(designation.person)
+        reset = local_login.credentials_send(designation.person)
         journal.record(
             Action.CREDENTIALS_SENT,
             enterprise=enterprise,

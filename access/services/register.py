@@ -15,7 +15,7 @@ from access.models import AuditEvent, Enterprise, Group, Language, LegalRepresen
 COLUMNS = ("enterprise_number", "enterprise_name", "language", "role", "niss", "given_name", "surname", "valid_from")
 
 
-def journal_representative(representative: LegalRepresentative, *, source: str, staff: str | None = None) -> None:
+def legal_representative_record(representative: LegalRepresentative, *, source: str, staff: str | None = None) -> None:
     journal.record(
         AuditEvent.Action.REPRESENTATIVE_REGISTERED,
         enterprise=representative.enterprise,
@@ -57,7 +57,7 @@ def _clean(number: int, row: dict[str, Any], roles: set[str]) -> tuple[dict[str,
     return clean, errors
 
 
-def import_register(rows: list[dict[str, Any]]) -> ImportResult:
+def register_import(rows: list[dict[str, Any]]) -> ImportResult:
     """Check every row first; import all of them, or none when one is wrong."""
     result = ImportResult()
     roles = set(RoleType.objects.values_list("code", flat=True))
@@ -84,6 +84,6 @@ def import_register(rows: list[dict[str, Any]]) -> ImportResult:
                 person=person, enterprise=enterprise, valid_from=row["valid_from"]
             )
             if created:
-                journal_representative(representative, source="import")
+                legal_representative_record(representative, source="import")
                 result.representatives += 1
     return result

@@ -14,7 +14,7 @@ from access.selectors import Actor
 from access.writes import Action, ActionRefused, check, end_sessions, locked, record, required_reason
 
 
-def find_or_create_person(niss: str, *, given_name: str = "", surname: str = "", email: str = "") -> Person:
+def person_get_or_create(niss: str, *, given_name: str = "", surname: str = "", email: str = "") -> Person:
     """The person with this national register number, created with the given names if unknown."""
     niss = parse_niss(niss)
     person = Person.objects.filter(niss=niss).first()
@@ -50,7 +50,9 @@ def _grant(actor: Actor, membership: Membership, service: OnlineService, target:
     return grant
 
 
-def create_user(actor: Actor, *, group: Group, person: Person, services: Iterable[OnlineService] = ()) -> Membership:
+def membership_create(
+    actor: Actor, *, group: Group, person: Person, services: Iterable[OnlineService] = ()
+) -> Membership:
     """Add a person to a group with a choice of online services, within the grant ceiling."""
     services = list(services)
     with locked(actor, _("This person has just been added to this group.")) as actor:
@@ -86,13 +88,13 @@ def _locked_membership(actor: Actor, membership: Membership) -> tuple[Membership
     return locked, selectors.standing_of(locked.person_id, actor.enterprise.pk)
 
 
-def grant_service(actor: Actor, membership: Membership, service: OnlineService) -> Grant:
+def grant_create(actor: Actor, membership: Membership, service: OnlineService) -> Grant:
     with locked(actor, _("This online service has just been granted.")) as actor:
         membership, target = _locked_membership(actor, membership)
         return _grant(actor, membership, service, target)
 
 
-def revoke_service(actor: Actor, membership: Membership, service: OnlineService) -> None:
+def grant_revoke(actor: Actor, membership: Membership, service: OnlineService) -> None:
     with locked(actor, _("This online service has just changed. Reload the page.")) as actor:
         membership, target = _locked_membership(actor, membership)
         check(policy.can_revoke_service(actor.standing, target, membership.group_id))
@@ -111,7 +113,7 @@ def revoke_service(actor: Actor, membership: Membership, service: OnlineService)
         )
 
 
-def block_membership(actor: Actor, membership: Membership, *, reason: str, until: date | None = None) -> None:
+def membership_block(actor: Actor, membership: Membership, *, reason: str, until: date | None = None) -> None:
     reason = required_reason(reason)
     with locked(actor, _("This user has just changed. Reload the page.")) as actor:
         membership, target = _locked_membership(actor, membership)
@@ -135,7 +137,7 @@ def block_membership(actor: Actor, membership: Membership, *, reason: str, until
         )
 
 
-def unblock_membership(actor: Actor, membership: Membership) -> None:
+def membership_unblock(actor: Actor, membership: Membership) -> None:
     with locked(actor, _("This user has just changed. Reload the page.")) as actor:
         membership, target = _locked_membership(actor, membership)
         check(policy.can_unblock_in_group(actor.standing, target, membership.group_id))
@@ -158,7 +160,7 @@ def unblock_membership(actor: Actor, membership: Membership) -> None:
         )
 
 
-def delete_membership(actor: Actor, membership: Membership, *, reason: str) -> None:
+def membership_delete(actor: Actor, membership: Membership, *, reason: str) -> None:
     """Remove a person from a group. The row stays, marked removed, for the journal."""
     reason = required_reason(reason)
     with locked(actor, _("This user has just changed. Reload the page.")) as actor:
@@ -187,7 +189,7 @@ def delete_membership(actor: Actor, membership: Membership, *, reason: str) -> N
             end_sessions(membership.person)
 
 
-def block_everywhere(actor: Actor, person: Person, *, reason: str, until: date | None = None) -> EnterpriseBlock:
+def person_block_everywhere(actor: Actor, person: Person, *, reason: str, until: date | None = None) -> EnterpriseBlock:
     """Block a person for every group of the enterprise, including groups they join later."""
     reason = required_reason(reason)
     with locked(actor, _("This person has just been blocked for all groups.")) as actor:
@@ -210,7 +212,7 @@ def block_everywhere(actor: Actor, person: Person, *, reason: str, until: date |
     return block
 
 
-def unblock_everywhere(actor: Actor, person: Person) -> None:
+def person_unblock_everywhere(actor: Actor, person: Person) -> None:
     with locked(actor, _("This person has just been unblocked.")) as actor:
         target = selectors.standing_of(person.pk, actor.enterprise.pk)
         check(policy.can_unblock_everywhere(actor.standing, target))

@@ -51,10 +51,12 @@ def manager_list(request: HttpRequest, enterprise_id: int) -> HttpResponse:
             return confirmation
         try:
             with transaction.atomic():  # a newcomer is kept only if they are designated
-                person = services.find_or_create_person(
+                person = services.person_get_or_create(
                     data["niss"], given_name=data["given_name"], surname=data["surname"]
                 )
-                services.designate(actor, kind=data["kind"], person=person, domain=data["domain"], group=data["group"])
+                services.designation_create(
+                    actor, kind=data["kind"], person=person, domain=data["domain"], group=data["group"]
+                )
         except ValidationError as exc:
             form.add_error("given_name", exc)
         except ActionRefused as exc:
@@ -90,7 +92,7 @@ def designation_revoke(request: HttpRequest, enterprise_id: int, designation_id:
     form = RevokeForm(request.POST if request.method == "POST" else None)
     if form.is_valid():
         try:
-            services.revoke_designation(actor, designation, reason=form.cleaned_data["reason"])
+            services.designation_revoke(actor, designation, reason=form.cleaned_data["reason"])
         except ActionRefused as exc:
             refused(request, exc)
         else:
@@ -166,10 +168,8 @@ def main_manager_belgian(request: HttpRequest, enterprise_id: int) -> HttpRespon
         return confirmation
     try:
         with transaction.atomic():  # a newcomer is kept only if they are designated
-            person = services.find_or_create_person(
-                data["niss"], given_name=data["given_name"], surname=data["surname"]
-            )
-            services.designate_main(actor, person, replaces=data["replaces"])
+            person = services.person_get_or_create(data["niss"], given_name=data["given_name"], surname=data["surname"])
+            services.main_manager_designate(actor, person, replaces=data["replaces"])
     except ValidationError as exc:
         form.add_error("given_name", exc)
         return _main_manager_page(request, actor, belgian=form)
@@ -192,7 +192,7 @@ def main_manager_foreign(request: HttpRequest, enterprise_id: int) -> HttpRespon
     ):
         return confirmation
     try:
-        services.designate_foreign_main(
+        services.main_manager_designate_foreign(
             actor,
             given_name=data["given_name"],
             surname=data["surname"],
@@ -220,7 +220,7 @@ def main_manager_credentials(request: HttpRequest, enterprise_id: int) -> HttpRe
     if confirmation := require_recent_authentication(request, action):
         return confirmation
     try:
-        services.resend_credentials(actor, current.designation)
+        services.main_manager_resend_credentials(actor, current.designation)
     except ActionRefused as exc:
         refused(request, exc)
     else:

@@ -125,12 +125,12 @@ def user_add(request: HttpRequest, enterprise_id: int, group_id: int) -> HttpRes
     if request.method == "POST" and form.is_valid():
         try:
             with transaction.atomic():  # a newcomer is kept only if they are added
-                person = services.find_or_create_person(
+                person = services.person_get_or_create(
                     form.cleaned_data["niss"],
                     given_name=form.cleaned_data["given_name"],
                     surname=form.cleaned_data["surname"],
                 )
-                membership = services.create_user(
+                membership = services.membership_create(
                     actor, group=group, person=person, services=form.cleaned_data["services"]
                 )
         except ValidationError as exc:
@@ -187,7 +187,7 @@ def grant_add(request: HttpRequest, enterprise_id: int, membership_id: int) -> H
         messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
     else:
         try:
-            services.grant_service(actor, membership, form.cleaned_data["service"])
+            services.grant_create(actor, membership, form.cleaned_data["service"])
             messages.success(request, _("The online service is granted."))
         except ActionRefused as exc:
             refused(request, exc)
@@ -201,7 +201,7 @@ def grant_revoke(request: HttpRequest, enterprise_id: int, membership_id: int, s
     membership = _membership_in_scope(actor, membership_id)
     service = get_object_or_404(OnlineService, pk=service_id)
     try:
-        services.revoke_service(actor, membership, service)
+        services.grant_revoke(actor, membership, service)
         messages.success(request, _("The online service is revoked."))
     except ActionRefused as exc:
         refused(request, exc)
@@ -215,7 +215,7 @@ def membership_block(request: HttpRequest, enterprise_id: int, membership_id: in
     form = BlockForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.block_membership(
+            services.membership_block(
                 actor, membership, reason=form.cleaned_data["reason"], until=form.cleaned_data["until"]
             )
         except ActionRefused as exc:
@@ -232,7 +232,7 @@ def membership_unblock(request: HttpRequest, enterprise_id: int, membership_id: 
     actor = get_actor_or_404(request, enterprise_id)
     membership = _membership_in_scope(actor, membership_id)
     try:
-        services.unblock_membership(actor, membership)
+        services.membership_unblock(actor, membership)
         messages.success(request, _("The user is unblocked for this group."))
     except ActionRefused as exc:
         refused(request, exc)
@@ -246,7 +246,7 @@ def membership_delete(request: HttpRequest, enterprise_id: int, membership_id: i
     form = ReasonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.delete_membership(actor, membership, reason=form.cleaned_data["reason"])
+            services.membership_delete(actor, membership, reason=form.cleaned_data["reason"])
         except ActionRefused as exc:
             form.add_error(None, str(exc.message))
         else:
@@ -275,7 +275,7 @@ def person_block(request: HttpRequest, enterprise_id: int, person_id: int) -> Ht
         if confirmation := require_recent_authentication(request, action):
             return confirmation
         try:
-            services.block_everywhere(
+            services.person_block_everywhere(
                 actor, person, reason=form.cleaned_data["reason"], until=form.cleaned_data["until"]
             )
         except ActionRefused as exc:
@@ -292,7 +292,7 @@ def person_unblock(request: HttpRequest, enterprise_id: int, person_id: int) -> 
     actor = get_actor_or_404(request, enterprise_id)
     person, _memberships = _person_in_scope(actor, person_id)
     try:
-        services.unblock_everywhere(actor, person)
+        services.person_unblock_everywhere(actor, person)
         messages.success(request, _("The user is unblocked for all groups of the enterprise."))
     except ActionRefused as exc:
         refused(request, exc)

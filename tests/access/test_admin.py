@@ -40,7 +40,7 @@ def test_the_journal_is_read_only(staff_client, world):
         enterprise=world.enterprise,
         standing=selectors.standing_of(world.main.pk, world.enterprise.pk),
     )
-    services.block_membership(actor, world.member_membership, reason="Audit")
+    services.membership_block(actor, world.member_membership, reason="Audit")
     event = AuditEvent.objects.get()
     assert staff_client.get("/admin/access/auditevent/").status_code == 200
     assert staff_client.get("/admin/access/auditevent/add/").status_code == 403

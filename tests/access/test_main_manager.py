@@ -232,7 +232,7 @@ def test_only_those_who_may_send_use_up_the_enterprise_s_sendings(world, login, 
     designation = selectors.main_manager_of(world.enterprise).designation
     for _ in range(3):
         with pytest.raises(PermissionDenied):
-            services.resend_credentials(actor_of(world, world.co_main), designation)
+            services.main_manager_resend_credentials(actor_of(world, world.co_main), designation)
     client = login(world.legal_representative)
     path = f"/e/{world.enterprise.pk}/main-manager/"
     assert "are on their way" in client.post(path + "credentials/", {}, follow=True).content.decode()
@@ -245,10 +245,10 @@ def test_new_credentials_for_a_main_manager_replaced_meanwhile_are_refused(world
 
     factories.foreign_main(world)
     shown = selectors.main_manager_of(world.enterprise).designation
-    services.designate_main(actor_of(world, world.legal_representative), world.co_main, replaces=shown.pk)
+    services.main_manager_designate(actor_of(world, world.legal_representative), world.co_main, replaces=shown.pk)
 
     with pytest.raises(services.ActionRefused, match="The Main Access Manager has just changed"):
-        services.resend_credentials(actor_of(world, world.legal_representative), shown)
+        services.main_manager_resend_credentials(actor_of(world, world.legal_representative), shown)
     assert not AuditEvent.objects.filter(action="credentials_sent").exists()
 
 

@@ -33,8 +33,8 @@ def last_event():
 
 class TestCreateUser:
     def test_creates_membership_with_services_and_journals_it(self, world):
-        newcomer = services.find_or_create_person(factories.niss(), given_name="Nina", surname="New")
-        membership = services.create_user(
+        newcomer = services.person_get_or_create(factories.niss(), given_name="Nina", surname="New")
+        membership = services.membership_create(
             actor(world, world.group_manager),
             group=world.groups["employer"],
             person=newcomer,
@@ -59,7 +59,7 @@ class TestCreateUser:
     def test_service_outside_the_group_is_refused_and_nothing_is_written(self, world):
         newcomer = factories.person()
         with pytest.raises(PermissionDenied):
-            services.create_user(
+            services.membership_create(
                 actor(world, world.group_manager),
                 group=world.groups["employer"],
                 person=newcomer,
@@ -70,7 +70,7 @@ class TestCreateUser:
 
     def test_service_that_is_not_delegatable_is_refused_even_to_the_main_manager(self, world):
         with pytest.raises(PermissionDenied):
-            services.create_user(
+            services.membership_create(
                 actor(world, world.main),
                 group=world.groups["employer"],
                 person=factories.person(),
@@ -79,61 +79,63 @@ class TestCreateUser:
 
     def test_group_manager_cannot_add_to_another_group(self, world):
         with pytest.raises(PermissionDenied):
-            services.create_user(
+            services.membership_create(
                 actor(world, world.group_manager), group=world.groups["taxpayer"], person=factories.person()
             )
 
     def test_existing_member_cannot_be_added_twice(self, world):
         with pytest.raises(services.ActionRefused):
-            services.create_user(actor(world, world.group_manager), group=world.groups["employer"], person=world.member)
+            services.membership_create(
+                actor(world, world.group_manager), group=world.groups["employer"], person=world.member
+            )
 
     def test_unknown_person_needs_names(self, world):
         niss = factories.niss()
         with pytest.raises(ValidationError):
-            services.find_or_create_person(niss)
+            services.person_get_or_create(niss)
         assert not Person.objects.filter(niss=niss).exists()
 
     def test_invalid_niss_creates_nothing(self, world):
         before = Person.objects.count()
         with pytest.raises(ValidationError):
-            services.find_or_create_person("85.07.30-033.29", given_name="A", surname="B")
+            services.person_get_or_create("85.07.30-033.29", given_name="A", surname="B")
         assert Person.objects.count() == before
 
     def test_known_person_is_found_by_niss_in_any_format(self, world):
         formatted = world.member.niss_display
-        assert services.find_or_create_person(formatted) == world.member
+        assert services.person_get_or_create(formatted) == world.member
 
 
 class TestGrants:
     def test_grant_and_revoke(self, world):
         gm = actor(world, world.group_manager)
-        services.grant_service(gm, world.member_membership, service("dmfa"))
+        services.grant_create(gm, world.member_membership, service("dmfa"))
         assert last_event().action == "service_granted"
-        services.revoke_service(gm, world.member_membership, service("dmfa"))
+        services.grant_revoke(gm, world.member_membership, service("dmfa"))
         assert last_event().action == "service_revoked"
         assert last_event().before == {"service": "dmfa"}
         assert not selectors.current_grants().filter(membership=world.member_membership, service__code="dmfa").exists()
 
     def test_grant_twice_is_refused(self, world):
         with pytest.raises(services.ActionRefused):
-            services.grant_service(actor(world, world.group_manager), world.member_membership, service("dimona"))
+            services.grant_create(actor(world, world.group_manager), world.member_membership, service("dimona"))
 
     def test_grant_beyond_the_ceiling_is_refused(self, world):
         with pytest.raises(PermissionDenied):
-            services.grant_service(actor(world, world.main), world.member_membership, service("myminfin"))
+            services.grant_create(actor(world, world.main), world.member_membership, service("myminfin"))
         assert not Grant.objects.filter(membership=world.member_membership, service__code="myminfin").exists()
 
 
 class TestBlockAndDelete:
     def test_block_requires_a_reason(self, world):
         with pytest.raises(services.ActionRefused):
-            services.block_membership(actor(world, world.group_manager), world.member_membership, reason="  ")
+            services.membership_block(actor(world, world.group_manager), world.member_membership, reason="  ")
         world.member_membership.refresh_from_db()
         assert world.member_membership.status == "active"
 
     def test_block_then_unblock_is_journaled_with_before_and_after(self, world):
         gm = actor(world, world.group_manager)
-        services.block_membership(gm, world.member_membership, reason="Left the team")
+        services.membership_block(gm, world.member_membership, reason="Left the team")
         world.member_membership.refresh_from_db()
         assert world.member_membership.status == "blocked"
         event = last_event()
@@ -144,33 +146,33 @@ class TestBlockAndDelete:
             "blocked",
         )
         with pytest.raises(services.ActionRefused):
-            services.block_membership(gm, world.member_membership, reason="again")
-        services.unblock_membership(gm, world.member_membership)
+            services.membership_block(gm, world.member_membership, reason="again")
+        services.membership_unblock(gm, world.member_membership)
         world.member_membership.refresh_from_db()
         assert world.member_membership.status == "active"
         assert last_event().action == "membership_unblocked"
 
     def test_blocked_member_loses_effective_access(self, world):
         assert "dimona" in selectors.effective_services(world.member, world.enterprise)
-        services.block_membership(actor(world, world.group_manager), world.member_membership, reason="r")
+        services.membership_block(actor(world, world.group_manager), world.member_membership, reason="r")
         assert "dimona" not in selectors.effective_services(world.member, world.enterprise)
 
     def test_delete_keeps_the_row_and_revokes_the_grants(self, world):
-        services.delete_membership(actor(world, world.group_manager), world.member_membership, reason="Left")
+        services.membership_delete(actor(world, world.group_manager), world.member_membership, reason="Left")
         world.member_membership.refresh_from_db()
         assert world.member_membership.removed_at is not None
         assert not selectors.current_grants().filter(membership=world.member_membership).exists()
         assert last_event().before == {"status": "active", "services": ["dimona"]}
         assert selectors.effective_services(world.member, world.enterprise) == set()
         with pytest.raises(services.ActionRefused):
-            services.delete_membership(actor(world, world.group_manager), world.member_membership, reason="again")
+            services.membership_delete(actor(world, world.group_manager), world.member_membership, reason="again")
 
     def test_block_everywhere_covers_every_group_and_later_ones(self, world):
-        services.block_everywhere(actor(world, world.main), world.member, reason="Fraud inquiry")
+        services.person_block_everywhere(actor(world, world.main), world.member, reason="Fraud inquiry")
         assert selectors.effective_services(world.member, world.enterprise) == set()
-        services.create_user(actor(world, world.main), group=world.groups["taxpayer"], person=world.member)
+        services.membership_create(actor(world, world.main), group=world.groups["taxpayer"], person=world.member)
         assert selectors.effective_services(world.member, world.enterprise) == set()
-        services.unblock_everywhere(actor(world, world.main), world.member)
+        services.person_unblock_everywhere(actor(world, world.main), world.member)
         assert "dimona" in selectors.effective_services(world.member, world.enterprise)
         assert [e.action for e in AuditEvent.objects.filter(target_person=world.member).order_by("pk")][-1] == (
             "enterprise_unblocked"
@@ -180,31 +182,31 @@ class TestBlockAndDelete:
         membership = factories.member(world.member, world.groups["taxpayer"])
         assert membership.pk
         with pytest.raises(PermissionDenied):
-            services.block_everywhere(actor(world, world.group_manager), world.member, reason="r")
+            services.person_block_everywhere(actor(world, world.group_manager), world.member, reason="r")
         assert not EnterpriseBlock.objects.exists()
 
     def test_nobody_acts_on_the_main_manager_or_themselves(self, world):
         main_membership = factories.member(world.main, world.groups["employer"])
         with pytest.raises(PermissionDenied):
-            services.block_membership(actor(world, world.co_main), main_membership, reason="coup")
+            services.membership_block(actor(world, world.co_main), main_membership, reason="coup")
         gm_membership = factories.member(world.group_manager, world.groups["employer"])
         with pytest.raises(PermissionDenied):
-            services.delete_membership(actor(world, world.group_manager), gm_membership, reason="self")
+            services.membership_delete(actor(world, world.group_manager), gm_membership, reason="self")
 
     def test_revoked_manager_can_no_longer_act(self, world):
         stale = actor(world, world.group_manager)  # a session opened before the revocation
         designation = Designation.objects.get(person=world.group_manager, revoked_at__isnull=True)
-        services.revoke_designation(actor(world, world.main), designation)
+        services.designation_revoke(actor(world, world.main), designation)
         with pytest.raises(PermissionDenied):
-            services.block_membership(stale, world.member_membership, reason="too late")
+            services.membership_block(stale, world.member_membership, reason="too late")
 
 
 class TestDesignations:
     def test_co_main_designates_and_revokes_an_access_manager(self, world):
         finance = Domain.objects.get(code="finance")
-        services.revoke_designation(actor(world, world.co_main), Designation.objects.get(person=world.finance_manager))
+        services.designation_revoke(actor(world, world.co_main), Designation.objects.get(person=world.finance_manager))
         newcomer = factories.person()
-        designation = services.designate(
+        designation = services.designation_create(
             actor(world, world.co_main), kind="access_manager", person=newcomer, domain=finance
         )
         assert selectors.standing_of(newcomer.pk, world.enterprise.pk).managed_domains == {finance.pk}
@@ -214,13 +216,13 @@ class TestDesignations:
             "domain": "finance",
             "group": None,
         }
-        services.revoke_designation(actor(world, world.co_main), designation, reason="Reorganised")
+        services.designation_revoke(actor(world, world.co_main), designation, reason="Reorganised")
         assert last_event().action == "designation_revoked"
         assert selectors.standing_of(newcomer.pk, world.enterprise.pk).managed_domains == frozenset()
 
     def test_second_group_manager_for_a_group_is_refused(self, world):
         with pytest.raises(services.ActionRefused):
-            services.designate(
+            services.designation_create(
                 actor(world, world.access_manager),
                 kind="group_manager",
                 person=factories.person(),
@@ -229,7 +231,7 @@ class TestDesignations:
 
     def test_access_manager_cannot_designate_outside_their_domain(self, world):
         with pytest.raises(PermissionDenied):
-            services.designate(
+            services.designation_create(
                 actor(world, world.access_manager),
                 kind="group_manager",
                 person=factories.person(),
@@ -238,24 +240,24 @@ class TestDesignations:
 
     def test_only_the_main_manager_designates_co_mains(self, world):
         with pytest.raises(PermissionDenied):
-            services.designate(actor(world, world.co_main), kind="co_main", person=factories.person())
-        services.designate(actor(world, world.main), kind="co_main", person=factories.person())
+            services.designation_create(actor(world, world.co_main), kind="co_main", person=factories.person())
+        services.designation_create(actor(world, world.main), kind="co_main", person=factories.person())
 
     def test_legal_representative_replaces_the_main_manager(self, world):
         successor = factories.person()
-        services.designate(actor(world, world.legal_representative), kind="main", person=successor)
+        services.designation_create(actor(world, world.legal_representative), kind="main", person=successor)
         assert selectors.standing_of(successor.pk, world.enterprise.pk).main
         assert not selectors.standing_of(world.main.pk, world.enterprise.pk).main
 
     def test_the_main_manager_cannot_be_revoked(self, world):
         with pytest.raises(PermissionDenied):
-            services.revoke_designation(
+            services.designation_revoke(
                 actor(world, world.legal_representative), Designation.objects.get(person=world.main)
             )
 
     def test_self_designation_is_refused(self, world):
         with pytest.raises(PermissionDenied):
-            services.designate(
+            services.designation_create(
                 actor(world, world.access_manager),
                 kind="group_manager",
                 person=world.access_manager,
@@ -297,7 +299,7 @@ class TestDatabaseConstraints:
             Person.objects.create(niss=world.member.niss, given_name="Dup", surname="Licate")
 
     def test_the_journal_refuses_changes(self, world):
-        services.block_membership(actor(world, world.group_manager), world.member_membership, reason="r")
+        services.membership_block(actor(world, world.group_manager), world.member_membership, reason="r")
         event = last_event()
         with pytest.raises(TypeError):
             event.save()
@@ -332,13 +334,13 @@ class TestConcurrency:
         return outcomes
 
     def test_two_designations_of_the_same_group_manager(self, world):
-        services.revoke_designation(actor(world, world.main), Designation.objects.get(person=world.group_manager))
+        services.designation_revoke(actor(world, world.main), Designation.objects.get(person=world.group_manager))
         first, second = factories.person(), factories.person()
         am = actor(world, world.access_manager)
         group = world.groups["employer"]
         outcomes = self.race(
-            lambda: services.designate(am, kind="group_manager", person=first, group=group),
-            lambda: services.designate(am, kind="group_manager", person=second, group=group),
+            lambda: services.designation_create(am, kind="group_manager", person=first, group=group),
+            lambda: services.designation_create(am, kind="group_manager", person=second, group=group),
         )
         assert sorted(outcomes, key=lambda o: o != "ok")[0] == "ok"
         assert outcomes.count("ok") == 1
@@ -348,8 +350,8 @@ class TestConcurrency:
     def test_block_and_delete_at_once(self, world):
         gm, membership = actor(world, world.group_manager), world.member_membership
         outcomes = self.race(
-            lambda: services.block_membership(gm, membership, reason="block"),
-            lambda: services.delete_membership(gm, membership, reason="delete"),
+            lambda: services.membership_block(gm, membership, reason="block"),
+            lambda: services.membership_delete(gm, membership, reason="delete"),
         )
         membership.refresh_from_db()
         assert membership.removed_at is not None
@@ -362,8 +364,8 @@ class TestConcurrency:
         gm = actor(world, world.group_manager)
         group = world.groups["employer"]
         outcomes = self.race(
-            lambda: services.create_user(gm, group=group, person=newcomer, services=[service("dimona")]),
-            lambda: services.create_user(gm, group=group, person=newcomer, services=[service("dimona")]),
+            lambda: services.membership_create(gm, group=group, person=newcomer, services=[service("dimona")]),
+            lambda: services.membership_create(gm, group=group, person=newcomer, services=[service("dimona")]),
         )
         assert outcomes.count("ok") == 1
         assert Membership.objects.filter(person=newcomer).count() == 1
@@ -374,8 +376,8 @@ class TestConcurrency:
         designation = Designation.objects.get(person=world.group_manager)
         main = actor(world, world.main)
         outcomes = self.race(
-            lambda: services.revoke_designation(main, designation),
-            lambda: services.grant_service(gm, world.member_membership, service("dmfa")),
+            lambda: services.designation_revoke(main, designation),
+            lambda: services.grant_create(gm, world.member_membership, service("dmfa")),
         )
         assert outcomes[0] == "ok"
         granted = Grant.objects.filter(membership=world.member_membership, service__code="dmfa").exists()

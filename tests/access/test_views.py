@@ -311,9 +311,9 @@ class TestJournal:
             enterprise=world.enterprise,
             standing=selectors.standing_of(world.main.pk, world.enterprise.pk),
         )
-        services.block_membership(main, world.member_membership, reason="employer-event")
-        services.block_membership(main, world.tax_membership, reason="taxpayer-event")
-        services.block_everywhere(main, world.pension_member, reason="enterprise-event")
+        services.membership_block(main, world.member_membership, reason="employer-event")
+        services.membership_block(main, world.tax_membership, reason="taxpayer-event")
+        services.person_block_everywhere(main, world.pension_member, reason="enterprise-event")
         path = url(world, "journal")
         seen = {
             persona: {

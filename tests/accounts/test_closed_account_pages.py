@@ -18,7 +18,7 @@ NEW_PASSWORD = "a-long-Passphrase-42"
 def federated(world):
     """A person who logged in with eID: their account has no usable password."""
     person = factories.person(None, "Fedor", "Federal")
-    user = services.link_identity(person, {"egovNRN": person.niss}, ip=None)
+    user = services.identity_link(person, {"egovNRN": person.niss}, ip=None)
     assert not user.has_usable_password()
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(user)

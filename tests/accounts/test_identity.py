@@ -14,16 +14,16 @@ def claims(person, **extra):
 
 
 def test_the_person_is_found_by_national_number_in_any_format(world):
-    assert services.person_for_identity({"egovNRN": world.member.niss}) == world.member
-    assert services.person_for_identity({"egovNRN": world.member.niss_display}) == world.member
-    assert services.person_for_identity({"egovNRN": factories.niss()}) is None
-    assert services.person_for_identity({"egovNRN": "85.07.30-033.29"}) is None
-    assert services.person_for_identity({}) is None
+    assert services.person_get_by_identity({"egovNRN": world.member.niss}) == world.member
+    assert services.person_get_by_identity({"egovNRN": world.member.niss_display}) == world.member
+    assert services.person_get_by_identity({"egovNRN": factories.niss()}) is None
+    assert services.person_get_by_identity({"egovNRN": "85.07.30-033.29"}) is None
+    assert services.person_get_by_identity({}) is None
 
 
 def test_the_profile_follows_the_identity_and_is_journaled(world):
     member = world.member
-    user = services.link_identity(
+    user = services.identity_link(
         member, claims(member, surname="Member-Peeters", mail="mats@example.be", prefLanguage="NL"), ip="192.0.2.1"
     )
     member.refresh_from_db()
@@ -36,7 +36,7 @@ def test_the_profile_follows_the_identity_and_is_journaled(world):
 
 def test_an_unknown_language_is_ignored_and_nothing_changes_twice(world):
     member = world.member
-    services.link_identity(member, claims(member, prefLanguage="es"), ip=None)
+    services.identity_link(member, claims(member, prefLanguage="es"), ip=None)
     member.refresh_from_db()
     assert member.preferred_language == "en"
     assert not AuditEvent.objects.filter(action="profile_updated").exists()
@@ -44,7 +44,7 @@ def test_an_unknown_language_is_ignored_and_nothing_changes_twice(world):
 
 def test_a_person_without_login_gets_an_account_without_password(world):
     person = factories.person(None, "Nora", "Nologin")
-    user = services.link_identity(person, claims(person), ip=None)
+    user = services.identity_link(person, claims(person), ip=None)
     assert user.pk and not user.has_usable_password()
     person.refresh_from_db()
     assert person.user == user
@@ -57,13 +57,13 @@ def test_the_first_login_of_the_main_manager_activates_only_their_pending_enterp
     Enterprise.objects.filter(pk=other_pending.pk).update(status="pending", activated_at=None)
     Designation.objects.create(enterprise=pending, person=world.main, kind="main")
 
-    activated = services.record_login(world.main, method={"amr": ["eid"], "acr": "high"}, ip="192.0.2.2")
+    activated = services.login_record(world.main, method={"amr": ["eid"], "acr": "high"}, ip="192.0.2.2")
     assert activated == [pending]
     pending.refresh_from_db()
     other_pending.refresh_from_db()
     assert (pending.status, pending.activated_by) == ("active", world.main)
     assert other_pending.status == "pending"
-    assert services.record_login(world.main, method={"amr": ["eid"], "acr": "high"}, ip=None) == []
+    assert services.login_record(world.main, method={"amr": ["eid"], "acr": "high"}, ip=None) == []
     assert AuditEvent.objects.filter(action="enterprise_activated").count() == 1
     assert AuditEvent.objects.filter(action="logged_in", actor=world.main).count() == 2
 

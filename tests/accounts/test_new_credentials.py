@@ -206,7 +206,7 @@ def test_new_credentials_stop_the_old_password_reset_the_app_and_end_the_session
 def test_new_credentials_refuse_the_temporary_password_not_yet_used(world, pending_main):
     username, old_password = received_credentials()
     designation = selectors.main_manager_of(world.enterprise).designation
-    services.resend_credentials(actor_of(world, world.legal_representative), designation)
+    services.main_manager_resend_credentials(actor_of(world, world.legal_representative), designation)
     assert authenticate(username=username, password=old_password) is None
 
 

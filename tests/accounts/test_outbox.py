@@ -111,7 +111,7 @@ def test_resending_rotates_the_password(world, foreign_main):
     outbox.deliver(sms.pk)
     old_password = password_in(LocmemBackend.outbox[-1].body)
     designation = selectors.main_manager_of(world.enterprise).designation
-    services.resend_credentials(actor_of(world, world.legal_representative), designation)
+    services.main_manager_resend_credentials(actor_of(world, world.legal_representative), designation)
     username = foreign_main.user.get_username()
     assert authenticate(username=username, password=old_password) is None
     for message in OutboundMessage.objects.filter(status="pending"):
@@ -220,7 +220,7 @@ def test_nothing_renders_the_email_templates_with_html_escaping():
 def replace_by_a_belgian_person(world):
     person = factories.person(None, "Bea", "Belgian")
     current = selectors.main_manager_of(world.enterprise).designation
-    services.designate_main(actor_of(world, world.legal_representative), person, replaces=current.pk)
+    services.main_manager_designate(actor_of(world, world.legal_representative), person, replaces=current.pk)
 
 
 def replace_by_staff(world):
@@ -228,7 +228,7 @@ def replace_by_staff(world):
 
     staff = get_user_model().objects.create_superuser("staff-member", password=factories.PASSWORD)
     current = selectors.main_manager_of(world.enterprise).designation
-    services.designate_main_as_staff(
+    services.main_manager_designate_as_staff(
         enterprise=world.enterprise,
         person=factories.person(None, "Bea", "Belgian"),
         staff=staff,

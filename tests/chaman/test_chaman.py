@@ -57,7 +57,7 @@ def test_a_user_with_the_chaman_service_opens_it(world, login):
     response = login(world.member).get(url(world))
     assert response.status_code == 403
     assert "Chaman" in response.content.decode()
-    services.grant_service(actor, world.member_membership, OnlineService.objects.get(code="chaman"))
+    services.grant_create(actor, world.member_membership, OnlineService.objects.get(code="chaman"))
     assert login(world.member).get(url(world)).status_code == 200
 
 

@@ -91,7 +91,7 @@ def test_a_block_refused_after_the_confirmation_comes_back_on_its_own_page(
     expect(page.get_by_role("heading", name="Confirm your identity")).to_be_visible()
 
     # Meanwhile, the co-Main Access Manager blocks the same person.
-    services.block_everywhere(factories.actor_of(world, world.co_main), world.member, reason="Fraud")
+    services.person_block_everywhere(factories.actor_of(world, world.co_main), world.member, reason="Fraud")
 
     confirm_with_the_password(page, "Confirm your identity to block Mats Member for all groups.", assert_accessible)
     expect(page.get_by_text("This person is already blocked for all groups.")).to_be_visible()

@@ -53,7 +53,7 @@ def journal_written_by(action: Callable[[], object]) -> list[AuditEvent]:
 
 @pytest.fixture
 def event(world):
-    services.block_membership(actor_of(world, world.group_manager), world.member_membership, reason="Inquiry")
+    services.membership_block(actor_of(world, world.group_manager), world.member_membership, reason="Inquiry")
     return AuditEvent.objects.get(action="membership_blocked")
 
 
@@ -125,7 +125,7 @@ class TestAppendOnly:
         assert AuditEvent.objects.get(pk=event.pk).reason == "Inquiry"
 
     def test_inserting_still_works(self, world, event):
-        services.unblock_membership(actor_of(world, world.group_manager), world.member_membership)
+        services.membership_unblock(actor_of(world, world.group_manager), world.member_membership)
         assert AuditEvent.objects.filter(action="membership_unblocked").count() == 1
 
 
@@ -266,7 +266,7 @@ def send_credentials_past_the_limit(world, login, staff):
     foreign = factories.foreign_main(world)  # the first sending of the hour
     designation = Designation.objects.get(person=foreign, kind="main")
     for _ in range(4):
-        services.resend_credentials(actor_of(world, world.legal_representative), designation)
+        services.main_manager_resend_credentials(actor_of(world, world.legal_representative), designation)
     act = post(login(world.legal_representative), e(world, "main-manager/credentials/"), {})
     return act, lambda: Expected(world.legal_representative, foreign, world.enterprise)
 

@@ -276,7 +276,7 @@ def test_sessions_end_with_the_transaction_of_the_block(world):
     standing = selectors.standing_of(world.main.pk, world.enterprise.pk)
     actor = Actor(person=world.main, enterprise=world.enterprise, standing=standing)
     with pytest.raises(RuntimeError), transaction.atomic():
-        services.block_everywhere(actor, world.member, reason="Inquiry")
+        services.person_block_everywhere(actor, world.member, reason="Inquiry")
         assert sessions_of(world.member) == 0
         raise RuntimeError("rolled back")
     assert sessions_of(world.member) == 1

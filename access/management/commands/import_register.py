@@ -3,7 +3,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from access.services.register import COLUMNS, import_register
+from access.services.register import COLUMNS, register_import
 
 
 class Command(BaseCommand):
@@ -15,7 +15,7 @@ class Command(BaseCommand):
     def handle(self, *args: object, path: Path, **options: object) -> None:
         with path.open(newline="", encoding="utf-8-sig") as file:
             rows = list(csv.DictReader(file))
-        result = import_register(rows)
+        result = register_import(rows)
         if result.errors:
             raise CommandError("Nothing imported:\n" + "\n".join(result.errors))
         self.stdout.write(

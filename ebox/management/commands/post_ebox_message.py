@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from access.identifiers import parse_enterprise_number
 from access.models import Enterprise, OnlineService
-from ebox.services import post_message
+from ebox.services import message_post
 
 
 class Command(BaseCommand):
@@ -32,7 +32,7 @@ class Command(BaseCommand):
         expires = None
         if options.get("expires"):
             expires = timezone.make_aware(datetime.fromisoformat(options["expires"]))
-        message = post_message(
+        message = message_post(
             enterprise=enterprise,
             sender_institution=options["institution"],
             subject=options["subject"],

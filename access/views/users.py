@@ -171,6 +171,7 @@ def membership_edit(request: HttpRequest, enterprise_id: int, membership_id: int
         actor,
         membership=membership,
         granted=granted,
+        can_grant_more=grantable.exists(),
         grant_form=GrantForm(services=grantable),
         can_act=policy.can_act_in_group(actor.standing, target, membership.group_id),
     )

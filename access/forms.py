@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from access import policy
 from access.identifiers import MAX_INPUT_LENGTH, parse_niss
 from access.models import Designation, Domain, Group, Language, OnlineService
-from portal.lib.phone import parse_phone
+from accounts.phone import parse_phone
 
 
 class NissField(forms.CharField):

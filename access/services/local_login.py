@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from access import journal, policy, selectors
 from access.models import AuditEvent, Enterprise, Person
 from access.writes import ActionRefused, end_sessions
-from accounts import outbox
+from accounts import outbox, tasks
 from accounts.models import User
 
 Action = AuditEvent.Action
@@ -144,7 +144,7 @@ def send_credentials(person: Person) -> list[str]:
     messages = outbox.credentials_messages(
         user, email=person.email, phone=person.mobile_phone, language=person.preferred_language
     )
-    outbox.queue(messages)
+    tasks.queue(messages)
     return was_reset
 
 

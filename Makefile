@@ -44,10 +44,12 @@ bench: messages
 	scripts/ensure-services
 	$(PY) -m bench
 
-# Static analysis: ruff (lint and format), djLint on the templates, bandit (no medium or high).
+# Static analysis: ruff (lint and format), the direction of imports between and inside the apps
+# (import-linter, contracts in pyproject.toml), djLint on the templates, bandit (no medium or high).
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-logo
 	$(VENV)/bin/djlint templates --lint --profile django
 	$(VENV)/bin/bandit -q -r $(APPS) -x '*/migrations/*' --severity-level medium
 

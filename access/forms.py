@@ -8,7 +8,7 @@ from access import policy
 from access.identifiers import MAX_INPUT_LENGTH, parse_niss
 from access.models import Domain, Group, Language, OnlineService
 from access.policy import DesignationKind
-from portal.lib.phone import parse_phone
+from accounts.phone import parse_phone
 
 
 class NissField(forms.CharField):

@@ -317,12 +317,12 @@ class Membership(models.Model):
         ]
         indexes = [models.Index(fields=["group", "removed_at"], name="membership_group_current_idx")]
 
+    def __str__(self) -> str:
+        return f"{self.person} – {self.group}"
+
     @property
     def is_blocked(self) -> bool:
         return self.status == Membership.Status.BLOCKED
-
-    def __str__(self) -> str:
-        return f"{self.person} – {self.group}"
 
 
 class Grant(models.Model):

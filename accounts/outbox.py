@@ -1,9 +1,13 @@
 """The outbox: messages are rows written with the change that causes them, then delivered by a
 Celery task that takes the row's id. Delivery is idempotent (a sent row is never sent again).
 
+This module holds the rows and the attempts and knows nothing of Celery: `accounts/tasks.py` hands
+the ids to the worker (`queue`, on commit), makes each attempt in a task (`deliver_message`, which
+then queues the messages the attempt released) and runs the sweep (`flush_outbox`).
+
 A message is queued when it becomes pending, and its next attempt is due a while later; the
-sweeper (`flush`, every minute) queues again the pending messages whose attempt is due, and moves
-their due time on by the retry schedule as it does. That is the one retry mechanism: the task
+sweeper (`flush_outbox`, every minute) queues again the pending messages whose attempt is due, and
+moves their due time on by the retry schedule as it does. That is the one retry mechanism: the task
 makes one attempt and never retries itself. The schedule lives in the database, the store of
 record, where staff see it; a countdown kept in Redis would be lost with Redis, and one longer
 than the broker's visibility timeout would run twice. After `OUTBOX_MAX_ATTEMPTS` attempts the
@@ -18,7 +22,7 @@ import logging
 import secrets
 import string
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -40,29 +44,18 @@ class DeliveryError(Exception):
     """A provider did not take the message at this attempt."""
 
 
+class Attempt(NamedTuple):
+    """What one attempt at a message came to: its status, and the messages that waited on it and
+    are pending now that it is sent (the SMS after the username e-mail), to be queued in turn."""
+
+    status: str
+    released: list[OutboundMessage]
+
+
 def due_again(attempts: int, now: datetime | None = None) -> datetime:
     """When a message that had `attempts` attempts is queued again if this one does not end it."""
     schedule = settings.OUTBOX_RETRY_SECONDS
     return (now or timezone.now()) + timedelta(seconds=schedule[min(attempts, len(schedule) - 1)])
-
-
-def queue(messages: list[OutboundMessage]) -> None:
-    """Hand the pending messages to the worker once the current transaction commits."""
-    ids = [message.pk for message in messages if message.status == Status.PENDING]
-    if ids:
-        transaction.on_commit(lambda: _publish(ids))
-
-
-def _publish(ids: list[int]) -> None:
-    from accounts.tasks import deliver_message
-
-    for message_id in ids:
-        try:
-            deliver_message.delay(message_id)
-        except Exception as exc:  # noqa: BLE001 - the broker is down: the sweeper retries later
-            logger.warning(
-                "Message %s stays pending: the task queue is unavailable (%s)", message_id, type(exc).__name__
-            )
 
 
 def credentials_messages(user: User, *, email: str, phone: str, language: str) -> list[OutboundMessage]:
@@ -167,20 +160,22 @@ def _send(message: OutboundMessage) -> None:
                 raise DeliveryError(str(exc)) from exc
 
 
-def deliver(message_id: int) -> str:
-    """Make one attempt at a message if it is still pending; answer its status (never its content).
+def attempt(message_id: int) -> Attempt:
+    """Make one attempt at a message if it is still pending; answer its status (never its content)
+    and the messages it released.
 
     A failed attempt leaves the message pending until its due time, set when it was queued; the
     last one fails it, and the messages waiting on it."""
     error: DeliveryError | None = None
     given_up: list[OutboundMessage] = []
+    following: list[OutboundMessage] = []
     with transaction.atomic():
         message = OutboundMessage.objects.select_for_update().select_related("user").filter(pk=message_id).first()
         if message is None:
-            return "missing"
+            return Attempt("missing", [])
         # Read again under the row lock: a message sent or cancelled meanwhile is left alone.
         if message.status != Status.PENDING:
-            return message.status
+            return Attempt(message.status, [])
         message.attempts += 1
         try:
             # A savepoint: a failed attempt leaves no temporary password behind, and a fault of
@@ -206,7 +201,6 @@ def deliver(message_id: int) -> str:
                 next_message.status = Status.PENDING
                 next_message.next_attempt_at = due_again(0)
             OutboundMessage.objects.bulk_update(following, ["status", "next_attempt_at"])
-            queue(following)
     if error is not None and message.status == Status.FAILED:
         logger.error("Message %s failed after %s attempts: %s", message_id, message.attempts, error)
         for waiting in given_up:
@@ -220,7 +214,7 @@ def deliver(message_id: int) -> str:
             message.next_attempt_at,
             error,
         )
-    return message.status
+    return Attempt(message.status, following)
 
 
 def _fail_waiting_on(message: OutboundMessage) -> list[OutboundMessage]:
@@ -239,8 +233,9 @@ def _fail_waiting_on(message: OutboundMessage) -> list[OutboundMessage]:
     return failed
 
 
-def flush() -> int:
-    """Queue the pending messages whose attempt is due (Celery beat runs this every minute).
+def claim_due() -> list[int]:
+    """The pending messages whose attempt is due, claimed for the sweeper to queue (Celery beat
+    runs it every minute); their ids.
 
     Each is claimed as it is queued: its next attempt moves on by the retry schedule, so that it
     is queued once per due time however often this runs, and again only if that attempt fails or
@@ -256,5 +251,4 @@ def flush() -> int:
         for message in due:
             message.next_attempt_at = due_again(message.attempts, now)
         OutboundMessage.objects.bulk_update(due, ["next_attempt_at"])
-    _publish([message.pk for message in due])
-    return len(due)
+    return [message.pk for message in due]

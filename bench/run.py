@@ -28,7 +28,7 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from access.login.reauthentication import IDENTITY_CONFIRMED_AT  # noqa: E402
-from accounts import outbox  # noqa: E402
+from accounts import tasks  # noqa: E402
 from accounts.models import OutboundMessage  # noqa: E402
 from bench import dataset  # noqa: E402
 
@@ -341,7 +341,7 @@ def measure_notifications(count: int) -> dict[str, float]:
                     for user in users
                 ]
             )
-            outbox.queue(messages)
+            tasks.queue(messages)
             committed = time.monotonic()
         deadline = committed + 300
         while len(smtp.messages) < count and time.monotonic() < deadline:

@@ -6,9 +6,9 @@ from django.core.exceptions import ValidationError
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
+from accounts.phone import parse_phone
 from chaman.credentials import PRIVATE_KEY_CODE, parse_certificate, parse_ssh_public_key
 from chaman.models import CERTIFICATE_KINDS, CLIENT_ID_KINDS, KEY_KINDS, ChannelKind, StructuredMessageSettings
-from portal.lib.phone import parse_phone
 
 
 class TechnicalContactForm(forms.Form):

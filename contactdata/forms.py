@@ -3,8 +3,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.phone import parse_phone
 from contactdata.models import Address, ContactData, DomainContact
-from portal.lib.phone import parse_phone
 
 
 class GeneralForm(forms.ModelForm):

@@ -21,7 +21,7 @@ from access import journal, selectors
 from access.models import AuditEvent, Enterprise, Person
 from access.policy import DesignationKind
 from access.writes import ActionRefused, end_sessions
-from accounts import outbox
+from accounts import outbox, tasks
 from accounts.models import User
 
 Action = AuditEvent.Action
@@ -145,7 +145,7 @@ def credentials_send(person: Person) -> list[str]:
     messages = outbox.credentials_messages(
         user, email=person.email, phone=person.mobile_phone, language=person.preferred_language
     )
-    outbox.queue(messages)
+    tasks.queue(messages)
     return was_reset
 
 

@@ -19,9 +19,9 @@ from django.test import Client
 
 from access import selectors, services
 from access.models import AuditEvent, Enterprise
-from accounts import outbox
 from accounts.models import OutboundMessage, User
 from accounts.sms import LocmemBackend
+from accounts.tasks import deliver_message
 from tests import factories
 from tests.factories import actor_of
 
@@ -40,7 +40,7 @@ def deliver_all() -> None:
     """What the worker does: every pending message, then the ones that were waiting for it."""
     for _ in range(2):
         for message in OutboundMessage.objects.filter(status="pending"):
-            outbox.deliver(message.pk)
+            deliver_message(message.pk)
 
 
 def received_credentials() -> tuple[str, str]:

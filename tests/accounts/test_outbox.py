@@ -14,6 +14,7 @@ from access.models import AuditEvent
 from accounts import outbox
 from accounts.models import OutboundMessage
 from accounts.sms import LocmemBackend
+from accounts.tasks import deliver_message
 from tests import factories
 from tests.factories import actor_of
 
@@ -47,7 +48,7 @@ def test_the_designation_writes_both_messages_and_sends_nothing_yet(foreign_main
 
 def test_username_by_email_then_password_by_sms_once_each(foreign_main):
     email, sms = messages_of(foreign_main)
-    assert outbox.deliver(email.pk) == "sent"
+    assert deliver_message(email.pk) == "sent"
     username = foreign_main.user.get_username()
     assert len(mail.outbox) == 1
     assert username in mail.outbox[0].body
@@ -56,14 +57,14 @@ def test_username_by_email_then_password_by_sms_once_each(foreign_main):
     sms.refresh_from_db()
     assert sms.status == "pending"
 
-    assert outbox.deliver(sms.pk) == "sent"
+    assert deliver_message(sms.pk) == "sent"
     assert len(LocmemBackend.outbox) == 1
     password = password_in(LocmemBackend.outbox[0].body)
     assert LocmemBackend.outbox[0].to == "+33612345678"
     assert authenticate(username=username, password=password) == foreign_main.user
     # Delivered once: running the task again sends nothing.
-    assert outbox.deliver(email.pk) == "sent"
-    assert outbox.deliver(sms.pk) == "sent"
+    assert deliver_message(email.pk) == "sent"
+    assert deliver_message(sms.pk) == "sent"
     assert len(mail.outbox) == 1 and len(LocmemBackend.outbox) == 1
     # Nothing stores the password in clear.
     for message in OutboundMessage.objects.all():
@@ -71,18 +72,30 @@ def test_username_by_email_then_password_by_sms_once_each(foreign_main):
     assert password not in mail.outbox[0].body
 
 
+def test_the_task_that_sends_the_username_queues_the_sms_on_commit(
+    foreign_main, eager_tasks, django_capture_on_commit_callbacks
+):
+    email, sms = messages_of(foreign_main)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert deliver_message(email.pk) == "sent"
+    sms.refresh_from_db()
+    assert sms.status == "sent"  # queued once the e-mail was committed as sent, and run inline here
+    assert len(mail.outbox) == 1 and len(LocmemBackend.outbox) == 1
+    assert authenticate(username=foreign_main.user.get_username(), password=password_in(LocmemBackend.outbox[0].body))
+
+
 def test_smtp_down_keeps_the_message_pending_until_the_server_returns(foreign_main, smtp_server):
     email, sms = messages_of(foreign_main)
     smtp_server.stop()
-    assert outbox.deliver(email.pk) == "pending"
+    assert deliver_message(email.pk) == "pending"
     email.refresh_from_db()
     sms.refresh_from_db()
     assert (email.status, email.attempts, sms.status) == ("pending", 1, "waiting")
     assert "e-mail not accepted" in email.last_error
 
     smtp_server.start()
-    assert outbox.deliver(email.pk) == "sent"
-    assert outbox.deliver(email.pk) == "sent"
+    assert deliver_message(email.pk) == "sent"
+    assert deliver_message(email.pk) == "sent"
     assert len(smtp_server.messages) == 1
     assert foreign_main.user.get_username() in smtp_server.bodies()[0]
 
@@ -90,16 +103,16 @@ def test_smtp_down_keeps_the_message_pending_until_the_server_returns(foreign_ma
 @pytest.mark.parametrize("fault", ["error", "slow"])
 def test_sms_gateway_failing_keeps_the_sms_pending_until_it_answers(foreign_main, sms_gateway, fault):
     email, sms = messages_of(foreign_main)
-    outbox.deliver(email.pk)
+    deliver_message(email.pk)
     sms_gateway.mode = fault
-    assert outbox.deliver(sms.pk) == "pending"
+    assert deliver_message(sms.pk) == "pending"
     sms.refresh_from_db()
     assert (sms.status, sms.attempts) == ("pending", 1)
     assert sms_gateway.accepted == []
 
     sms_gateway.mode = "ok"
-    assert outbox.deliver(sms.pk) == "sent"
-    assert outbox.deliver(sms.pk) == "sent"
+    assert deliver_message(sms.pk) == "sent"
+    assert deliver_message(sms.pk) == "sent"
     assert len(sms_gateway.accepted) == 1
     password = password_in(sms_gateway.accepted[0]["text"])
     assert authenticate(username=foreign_main.user.get_username(), password=password) == foreign_main.user
@@ -107,17 +120,17 @@ def test_sms_gateway_failing_keeps_the_sms_pending_until_it_answers(foreign_main
 
 def test_resending_rotates_the_password(world, foreign_main):
     email, sms = messages_of(foreign_main)
-    outbox.deliver(email.pk)
-    outbox.deliver(sms.pk)
+    deliver_message(email.pk)
+    deliver_message(sms.pk)
     old_password = password_in(LocmemBackend.outbox[-1].body)
     designation = selectors.main_manager_of(world.enterprise).designation
     services.main_manager_resend_credentials(actor_of(world, world.legal_representative), designation)
     username = foreign_main.user.get_username()
     assert authenticate(username=username, password=old_password) is None
     for message in OutboundMessage.objects.filter(status="pending"):
-        outbox.deliver(message.pk)
+        deliver_message(message.pk)
     for message in OutboundMessage.objects.filter(status="pending"):
-        outbox.deliver(message.pk)
+        deliver_message(message.pk)
     new_password = password_in(LocmemBackend.outbox[-1].body)
     assert new_password != old_password
     assert authenticate(username=username, password=new_password) is not None
@@ -159,8 +172,8 @@ def header_text(value):
 def test_names_and_characters_arrive_as_typed_by_email_and_sms(world, smtp_server, sms_gateway, given_name, surname):
     person = factories.foreign_main(world, given_name=given_name, surname=surname)
     email, sms = messages_of(person)
-    assert outbox.deliver(email.pk) == "sent"
-    assert outbox.deliver(sms.pk) == "sent"
+    assert deliver_message(email.pk) == "sent"
+    assert deliver_message(sms.pk) == "sent"
 
     [received] = smtp_server.messages
     body = smtp_server.bodies()[0]
@@ -242,7 +255,7 @@ def deliver_everything():
     """What the worker and the sweeper would do: every row, sent or not, twice (for the SMS)."""
     for _ in range(2):
         for message_id in OutboundMessage.objects.values_list("pk", flat=True):
-            outbox.deliver(message_id)
+            deliver_message(message_id)
 
 
 @pytest.mark.parametrize("replace", [replace_by_a_belgian_person, replace_by_staff])
@@ -266,7 +279,7 @@ def test_a_main_manager_replaced_before_delivery_receives_nothing(world, smtp_se
 def test_a_main_manager_replaced_between_the_e_mail_and_the_sms_cannot_log_in(world, smtp_server, sms_gateway):
     person = factories.foreign_main(world, email="jean@example.fr")
     email, sms = messages_of(person)
-    outbox.deliver(email.pk)
+    deliver_message(email.pk)
     assert len(smtp_server.messages) == 1
     username = person.user.get_username()
 

@@ -13,6 +13,7 @@ from django.db.models import F
 
 from accounts import outbox
 from accounts.models import OutboundMessage
+from accounts.tasks import deliver_message, flush_outbox
 from tests import factories
 from tests.queries import queries_of
 from tests.test_production import ROOT, production_env
@@ -32,7 +33,7 @@ def sweeps(count: int) -> list[int]:
     queued = []
     for _ in range(count):
         time_passes(SWEEP)
-        queued.append(outbox.flush())
+        queued.append(flush_outbox())
     return queued
 
 
@@ -57,7 +58,7 @@ def test_with_the_gateway_down_the_sms_is_tried_once_per_due_time_then_fails_wit
     person, schedule, smtp_server, sms_gateway, eager_tasks, caplog
 ):
     email, sms = messages_of(person)
-    assert outbox.deliver(email.pk) == "sent"  # the SMS is queued with it, and due again in a minute
+    assert deliver_message(email.pk) == "sent"  # the SMS is queued with it, and due again in a minute
     sms_gateway.mode = "error"
     caplog.set_level(logging.WARNING, logger="accounts.outbox")
 
@@ -79,7 +80,7 @@ def test_with_the_gateway_down_the_sms_is_tried_once_per_due_time_then_fails_wit
     sms_gateway.mode = "ok"
     assert sum(sweeps(10)) == 0
     assert sms_gateway.accepted == []
-    assert outbox.deliver(sms.pk) == "failed"
+    assert deliver_message(sms.pk) == "failed"
     person.user.refresh_from_db()
     assert not person.user.has_usable_password()  # no password from the failed attempts works
 
@@ -120,9 +121,9 @@ def test_the_sms_waiting_on_a_failed_username_email_fails_too(
 
 def test_a_due_message_is_delivered_once_the_provider_is_back(person, schedule, smtp_server, sms_gateway, eager_tasks):
     email, sms = messages_of(person)
-    outbox.deliver(email.pk)
+    deliver_message(email.pk)
     sms_gateway.mode = "error"
-    assert outbox.deliver(sms.pk) == "pending"  # the first attempt, as the worker makes it on commit
+    assert deliver_message(sms.pk) == "pending"  # the first attempt, as the worker makes it on commit
     sms.refresh_from_db()
     assert (sms.attempts, sms.last_error) == (1, "SMS gateway answered 500")
 
@@ -137,12 +138,12 @@ def test_a_due_message_is_delivered_once_the_provider_is_back(person, schedule, 
 
 def test_a_new_message_is_left_to_the_task_queued_with_it_for_a_minute(person, schedule, eager_tasks):
     email, _sms = messages_of(person)
-    assert outbox.flush() == 0  # the designation queued it on commit
+    assert flush_outbox() == 0  # the designation queued it on commit
     time_passes(59)
-    assert outbox.flush() == 0
+    assert flush_outbox() == 0
     time_passes(1)
-    assert outbox.flush() == 1  # the broker was down, or the worker died: queued again
-    assert outbox.flush() == 0
+    assert flush_outbox() == 1  # the broker was down, or the worker died: queued again
+    assert flush_outbox() == 0
     email.refresh_from_db()
     assert email.status == "sent"
 
@@ -163,11 +164,11 @@ def test_a_bad_outbox_setting_stops_the_start(name, value):
 
 def test_staff_read_the_outbox_in_the_admin_without_any_password(person, staff_client, sms_gateway):
     email, sms = messages_of(person)
-    outbox.deliver(email.pk)
+    deliver_message(email.pk)
     sms_gateway.mode = "error"
-    outbox.deliver(sms.pk)
+    deliver_message(sms.pk)
     sms_gateway.mode = "ok"
-    outbox.deliver(sms.pk)
+    deliver_message(sms.pk)
     password = sms_gateway.accepted[0]["text"].strip().splitlines()[-1]
 
     page = staff_client.get("/admin/accounts/outboundmessage/").content.decode()
@@ -188,7 +189,7 @@ def test_staff_read_the_outbox_in_the_admin_without_any_password(person, staff_c
 def test_the_admin_shows_the_last_error_of_a_failing_message(person, staff_client, smtp_server):
     smtp_server.stop()
     email, _sms = messages_of(person)
-    outbox.deliver(email.pk)
+    deliver_message(email.pk)
     page = staff_client.get("/admin/accounts/outboundmessage/", {"status__exact": "pending"}).content.decode()
     assert "e-mail not accepted: ConnectionRefusedError" in page
 

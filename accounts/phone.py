@@ -1,4 +1,6 @@
-"""Phone numbers, checked with phonenumbers and kept in E.164 (+32470123456)."""
+"""Phone numbers, checked with phonenumbers and kept in E.164 (+32470123456), the form in which the
+outbox sends an SMS. The apps that ask for a phone number (access, contactdata, chaman) all parse it
+here, in the app below them."""
 
 import phonenumbers
 from django.core.exceptions import ValidationError

@@ -13,6 +13,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
+from portal import logs
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -352,12 +354,9 @@ SECURE_CSP = {
 
 PAGE_SIZE = 25
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    # Each line names the request it was written for: the id a person reads on the 500 page.
-    "filters": {"request_id": {"()": "portal.request_id.RequestIdFilter"}},
-    "formatters": {"console": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["request_id"], "formatter": "console"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-}
+# Log lines are JSON on standard output in production, for the log collector; with DEBUG a line
+# for people to read. Each names its request (or Celery task); a 4xx is a line, never a traceback.
+LOG_FORMAT = os.environ.get("LOG_FORMAT") or ("console" if DEBUG else "json")
+if LOG_FORMAT not in {"json", "console"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or console, not {LOG_FORMAT!r}")
+LOGGING = logs.configuration(json=LOG_FORMAT == "json", level=os.environ.get("LOG_LEVEL", "INFO"))

@@ -20,3 +20,11 @@ def use_the_portals_logging(**kwargs: Any) -> None:
     from django.conf import settings
 
     logging.config.dictConfig(settings.LOGGING)
+
+
+@signals.worker_ready.connect
+def first_heartbeat(**kwargs: Any) -> None:
+    """A worker that has just started is alive before beat's first heartbeat task comes."""
+    from portal import worker
+
+    worker.record_heartbeat()

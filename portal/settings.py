@@ -135,6 +135,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "inter
 CELERY_BEAT_SCHEDULE = {
     "flush-outbox": {"task": "accounts.tasks.flush_outbox", "schedule": 60.0},
     "clear-sessions": {"task": "portal.tasks.clear_sessions", "schedule": 15 * 60.0},
+    # A heartbeat not run within the minute is dropped: a worker that runs it keeps up.
+    "worker-heartbeat": {"task": "portal.tasks.record_heartbeat", "schedule": 60.0, "options": {"expires": 60}},
 }
 
 
@@ -157,6 +159,20 @@ def env_positive_int(name: str, default: str) -> int:
         raise ImproperlyConfigured(f"{name} must be a whole number of 1 or more, not {value!r}")
     return int(value)
 
+
+def env_seconds(name: str, default: str) -> int:
+    """A number of seconds; 0 turns off what it limits."""
+    value = os.environ.get(name) or default
+    if not value.isdigit():
+        raise ImproperlyConfigured(f"{name} must be a whole number of seconds (0: off), not {value!r}")
+    return int(value)
+
+
+# /health/ answers 503 when the worker's heartbeat (portal.worker) is older than this, and when the
+# oldest message the outbox has not delivered is older than that. With tasks inline (no broker)
+# there is no worker to hear from.
+WORKER_HEARTBEAT_MAX_AGE = env_seconds("WORKER_HEARTBEAT_MAX_AGE", "0" if CELERY_TASK_ALWAYS_EAGER else "300")
+OUTBOX_BACKLOG_MAX_AGE = env_seconds("OUTBOX_BACKLOG_MAX_AGE", "900")
 
 # The outbox tries a message that a provider refused again after these delays in seconds (the
 # n-th after the n-th attempt, the last one repeating), and marks it failed after the last attempt.

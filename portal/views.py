@@ -1,7 +1,5 @@
-import redis
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views import i18n
@@ -11,6 +9,7 @@ from django.views.decorators.http import require_POST
 from access import policy, selectors
 from access.models import Enterprise, Person
 from ebox import selectors as ebox_selectors
+from portal import health as health_checks
 from portal.middleware import PREFERRED_LANGUAGE
 
 
@@ -41,20 +40,16 @@ def _unread(person: Person, enterprise: Enterprise) -> int | None:
 
 
 def health(request: HttpRequest) -> JsonResponse:
-    """For the load balancer: the database answers, and Redis when one is configured."""
-    checks: dict[str, str] = {}
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-        checks["database"] = "ok"
-    except DatabaseError:
-        checks["database"] = "unavailable"
+    """For the load balancer and the monitoring: the database answers, and Redis when one is
+    configured; a worker ran its heartbeat lately when one is expected, and the outbox has no old
+    backlog. 503 when any check is not "ok"."""
+    checks = {"database": health_checks.database()}
     if settings.REDIS_URL:
-        try:
-            redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2).ping()
-            checks["redis"] = "ok"
-        except redis.RedisError:
-            checks["redis"] = "unavailable"
+        checks["redis"] = health_checks.redis_server()
+    if settings.WORKER_HEARTBEAT_MAX_AGE:
+        checks["worker"] = health_checks.worker_heartbeat()
+    if settings.OUTBOX_BACKLOG_MAX_AGE:
+        checks["outbox"] = health_checks.outbox_backlog()
     healthy = all(value == "ok" for value in checks.values())
     return JsonResponse(checks, status=200 if healthy else 503)
 

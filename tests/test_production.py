@@ -113,11 +113,11 @@ def test_pages_of_a_logged_in_person_are_not_cached(world, login):
 def test_the_health_check_answers_for_the_database_and_redis(client, settings):
     response = client.get("/health/")
     assert response.status_code == 200
-    assert response.json() == {"database": "ok", "redis": "ok"}
+    assert response.json() == {"database": "ok", "redis": "ok", "outbox": "ok"}
     settings.REDIS_URL = "redis://127.0.0.1:1/0"
     down = client.get("/health/")
     assert down.status_code == 503
-    assert down.json() == {"database": "ok", "redis": "unavailable"}
+    assert down.json() == {"database": "ok", "redis": "unavailable", "outbox": "ok"}
 
 
 def test_the_compose_file_describes_the_whole_stack_with_health_checks():

@@ -68,6 +68,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First, so that every answer, a 500 included, carries the request's id.
     "portal.request_id.RequestIdMiddleware",
+    # Requests by view and status, and their latency, for /metrics; the After one is last.
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -84,6 +86,7 @@ MIDDLEWARE = [
     "access.login.setup_middleware.AccountSetupMiddleware",
     "access.login.reauthentication.ReturnedPageMiddleware",
     "portal.middleware.PrivatePagesMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -351,7 +354,9 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
-SECURE_REDIRECT_EXEMPT = [r"^health/$"]  # the load balancer's health check speaks plain HTTP
+# The load balancer's health check speaks plain HTTP, and so may Prometheus, which scrapes each
+# machine on the private network (a redirect would not keep its token from the wire: it is sent first).
+SECURE_REDIRECT_EXEMPT = [r"^health/$", r"^metrics$"]
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0" if DEBUG else "31536000"))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
@@ -369,6 +374,11 @@ SECURE_CSP = {
 }
 
 PAGE_SIZE = 25
+
+# /metrics is read with `Authorization: Bearer <METRICS_TOKEN>`; without a token it is not offered.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+if METRICS_TOKEN and len(METRICS_TOKEN) < 32:
+    raise ImproperlyConfigured("METRICS_TOKEN must be at least 32 characters: a random string, not a word")
 
 # Log lines are JSON on standard output in production, for the log collector; with DEBUG a line
 # for people to read. Each names its request (or Celery task); a 4xx is a line, never a traceback.

@@ -1,15 +1,20 @@
+import hmac
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views import i18n
 from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_POST
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from access import policy, selectors
 from access.models import Enterprise, Person
 from ebox import selectors as ebox_selectors
 from portal import health as health_checks
+from portal import metrics as portal_metrics
 from portal.middleware import PREFERRED_LANGUAGE
 
 
@@ -52,6 +57,17 @@ def health(request: HttpRequest) -> JsonResponse:
         checks["outbox"] = health_checks.outbox_backlog()
     healthy = all(value == "ok" for value in checks.values())
     return JsonResponse(checks, status=200 if healthy else 503)
+
+
+def metrics(request: HttpRequest) -> HttpResponse:
+    """For Prometheus: the bearer of METRICS_TOKEN reads the metrics (portal.metrics), anyone else
+    is refused (403); without a token configured there is nothing here (404)."""
+    if not settings.METRICS_TOKEN:
+        raise Http404
+    scheme, _space, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(token.encode(), settings.METRICS_TOKEN.encode()):
+        raise PermissionDenied
+    return HttpResponse(generate_latest(portal_metrics.registry()), content_type=CONTENT_TYPE_LATEST)
 
 
 @require_POST

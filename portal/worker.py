@@ -22,3 +22,10 @@ def heartbeat_age() -> float | None:
     """Seconds since a worker last wrote its heartbeat; None when none ever did."""
     value = _redis().get(HEARTBEAT_KEY)
     return None if value is None else max(0.0, time.time() - float(value))
+
+
+def queue_length() -> int:
+    """The tasks waiting in the Celery queue (the broker's list of that name)."""
+    from portal.celery import app
+
+    return int(_redis().llen(app.conf.task_default_queue))

@@ -375,6 +375,13 @@ SECURE_CSP = {
 
 PAGE_SIZE = 25
 
+# Errors go to Sentry when a DSN is set, without personal data (portal.sentry).
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
+if SENTRY_DSN:
+    from portal import sentry
+
+    sentry.init(SENTRY_DSN, environment=os.environ.get("SENTRY_ENVIRONMENT", "production"))
+
 # /metrics is read with `Authorization: Bearer <METRICS_TOKEN>`; without a token it is not offered.
 METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
 if METRICS_TOKEN and len(METRICS_TOKEN) < 32:

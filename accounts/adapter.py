@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
 
+from accounts import metrics
 from accounts.http import client_ip
 
 # Where a one-time code is typed: the password was right, so a lockout there says what it is.
@@ -36,10 +37,15 @@ class AccountAdapter(DefaultAccountAdapter):
         try:
             super().pre_authenticate(request, **credentials)
         except ValidationError:
+            metrics.login_failed("locked")
             # allauth refuses a locked username before checking the password; without the hash a
             # wrong password costs, the quicker answer would tell that the username is locked.
             get_user_model()().set_password(credentials.get("password") or "")
             raise
+
+    def authentication_failed(self, request: HttpRequest, **credentials: Any) -> None:
+        metrics.login_failed("password")
+        super().authentication_failed(request, **credentials)
 
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         # Accounts are created for people designated or added by a manager, never self-registered.

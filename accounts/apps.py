@@ -7,9 +7,13 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self) -> None:
-        # Every app's addresses use the `id` converter; URL confs are read after the apps are ready.
+        from allauth.mfa.signals import authentication_failed
         from django.urls import register_converter
 
+        from accounts import metrics
         from accounts.converters import IdConverter
 
+        # Every app's addresses use the `id` converter; URL confs are read after the apps are ready.
         register_converter(IdConverter, "id")
+        # A wrong one-time code is counted from allauth's signal: its form calls no adapter then.
+        authentication_failed.connect(metrics.one_time_code_failed, dispatch_uid="accounts.metrics.one_time_code")

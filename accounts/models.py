@@ -81,7 +81,13 @@ class OutboundMessage(models.Model):
         verbose_name = _("outbound message")
         verbose_name_plural = _("outbound messages")
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["next_attempt_at"], condition=Q(status="pending"), name="message_due_idx")]
+        indexes = [
+            models.Index(fields=["next_attempt_at"], condition=Q(status="pending"), name="message_due_idx"),
+            # The backlog (accounts.outbox.backlog), read by every health check and metrics scrape.
+            models.Index(
+                fields=["created_at"], condition=Q(status__in=["pending", "waiting"]), name="message_undelivered_idx"
+            ),
+        ]
         constraints = [
             models.CheckConstraint(condition=~Q(status="sent") | Q(sent_at__isnull=False), name="message_sent_has_date")
         ]

@@ -21,13 +21,14 @@ import functools
 import logging
 import secrets
 import string
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, Min, Q
 from django.template.backends.django import DjangoTemplates
 from django.utils import timezone, translation
 
@@ -252,3 +253,23 @@ def claim_due() -> list[int]:
             message.next_attempt_at = due_again(message.attempts, now)
         OutboundMessage.objects.bulk_update(due, ["next_attempt_at"])
     return [message.pk for message in due]
+
+
+@dataclass(frozen=True)
+class Backlog:
+    """The messages not delivered yet: pending, or waiting for an earlier one."""
+
+    count: int
+    oldest: datetime | None  # when the oldest of them was written
+
+    def age(self, now: datetime | None = None) -> float:
+        """Seconds since the oldest was written; 0 when there is none."""
+        return max(0.0, ((now or timezone.now()) - self.oldest).total_seconds()) if self.oldest else 0.0
+
+
+def backlog() -> Backlog:
+    """What the outbox has not delivered yet (for /health/ and the metrics): one query, on an index
+    that holds only those messages."""
+    undelivered = OutboundMessage.objects.filter(status__in=[Status.PENDING, Status.WAITING])
+    found = undelivered.aggregate(count=Count("pk"), oldest=Min("created_at"))
+    return Backlog(found["count"], found["oldest"])

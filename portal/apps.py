@@ -8,10 +8,11 @@ class PortalConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in
 
-        from portal import sessions
+        from portal import metrics, sessions
 
         # Every way of logging in (allauth's, the admin's, the test client's) lists its session.
         user_logged_in.connect(sessions.started, dispatch_uid="portal.sessions.started")
+        metrics.register()
 
 
 class StaffAdminConfig(admin_apps.AdminConfig):

@@ -45,8 +45,10 @@ class RequestIdMiddleware:
 
 
 class RequestIdFilter(logging.Filter):
-    """Gives every log record the id of the request being served ("-" outside a request)."""
+    """Gives every log record the id of the request being served ("-" outside a request). Django
+    logs a missing page once the middleware has answered, and names the request in the record."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = CURRENT_REQUEST_ID.get()
+        request = getattr(record, "request", None)
+        record.request_id = getattr(request, "request_id", None) or CURRENT_REQUEST_ID.get()
         return True

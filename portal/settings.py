@@ -13,6 +13,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
+from portal import logs
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -66,6 +68,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First, so that every answer, a 500 included, carries the request's id.
     "portal.request_id.RequestIdMiddleware",
+    # Requests by view and status, and their latency, for /metrics; the After one is last.
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -82,6 +86,7 @@ MIDDLEWARE = [
     "access.login.setup_middleware.AccountSetupMiddleware",
     "access.login.reauthentication.ReturnedPageMiddleware",
     "portal.middleware.PrivatePagesMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -125,6 +130,7 @@ CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_DEFAULT_QUEUE = "celery"  # the broker's list of waiting tasks, whose length the metrics give
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Publishing gives up quickly when the broker is down: the outbox row stays pending and the
@@ -133,6 +139,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "inter
 CELERY_BEAT_SCHEDULE = {
     "flush-outbox": {"task": "accounts.tasks.flush_outbox", "schedule": 60.0},
     "clear-sessions": {"task": "portal.tasks.clear_sessions", "schedule": 15 * 60.0},
+    # A heartbeat not run within the minute is dropped: a worker that runs it keeps up.
+    "worker-heartbeat": {"task": "portal.tasks.record_heartbeat", "schedule": 60.0, "options": {"expires": 60}},
 }
 
 
@@ -155,6 +163,20 @@ def env_positive_int(name: str, default: str) -> int:
         raise ImproperlyConfigured(f"{name} must be a whole number of 1 or more, not {value!r}")
     return int(value)
 
+
+def env_seconds(name: str, default: str) -> int:
+    """A number of seconds; 0 turns off what it limits."""
+    value = os.environ.get(name) or default
+    if not value.isdigit():
+        raise ImproperlyConfigured(f"{name} must be a whole number of seconds (0: off), not {value!r}")
+    return int(value)
+
+
+# /health/ answers 503 when the worker's heartbeat (portal.worker) is older than this, and when the
+# oldest message the outbox has not delivered is older than that. With tasks inline (no broker)
+# there is no worker to hear from.
+WORKER_HEARTBEAT_MAX_AGE = env_seconds("WORKER_HEARTBEAT_MAX_AGE", "0" if CELERY_TASK_ALWAYS_EAGER else "300")
+OUTBOX_BACKLOG_MAX_AGE = env_seconds("OUTBOX_BACKLOG_MAX_AGE", "900")
 
 # The outbox tries a message that a provider refused again after these delays in seconds (the
 # n-th after the n-th attempt, the last one repeating), and marks it failed after the last attempt.
@@ -333,7 +355,9 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
-SECURE_REDIRECT_EXEMPT = [r"^health/$"]  # the load balancer's health check speaks plain HTTP
+# The load balancer's health check speaks plain HTTP, and so may Prometheus, which scrapes each
+# machine on the private network (a redirect would not keep its token from the wire: it is sent first).
+SECURE_REDIRECT_EXEMPT = [r"^health/$", r"^metrics$"]
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0" if DEBUG else "31536000"))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
@@ -352,12 +376,21 @@ SECURE_CSP = {
 
 PAGE_SIZE = 25
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    # Each line names the request it was written for: the id a person reads on the 500 page.
-    "filters": {"request_id": {"()": "portal.request_id.RequestIdFilter"}},
-    "formatters": {"console": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["request_id"], "formatter": "console"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-}
+# Errors go to Sentry when a DSN is set, without personal data (portal.sentry).
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
+if SENTRY_DSN:
+    from portal import sentry
+
+    sentry.init(SENTRY_DSN, environment=os.environ.get("SENTRY_ENVIRONMENT", "production"))
+
+# /metrics is read with `Authorization: Bearer <METRICS_TOKEN>`; without a token it is not offered.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+if METRICS_TOKEN and len(METRICS_TOKEN) < 32:
+    raise ImproperlyConfigured("METRICS_TOKEN must be at least 32 characters: a random string, not a word")
+
+# Log lines are JSON on standard output in production, for the log collector; with DEBUG a line
+# for people to read. Each names its request (or Celery task); a 4xx is a line, never a traceback.
+LOG_FORMAT = os.environ.get("LOG_FORMAT") or ("console" if DEBUG else "json")
+if LOG_FORMAT not in {"json", "console"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or console, not {LOG_FORMAT!r}")
+LOGGING = logs.configuration(json=LOG_FORMAT == "json", level=os.environ.get("LOG_LEVEL", "INFO"))

@@ -14,6 +14,8 @@ handler500 = views.server_error
 urlpatterns = [
     path("", views.home, name="home"),
     path("health/", views.health, name="health"),
+    # Prometheus asks for /metrics, without the slash.
+    path("metrics", views.metrics, name="metrics"),
     # Browsers ask for /favicon.ico where a page names no icon; the static file's address is only
     # known once the static files are collected (it carries their hash), hence lazy.
     path("favicon.ico", RedirectView.as_view(url=lazy(static, str)("favicon.ico")), name="favicon"),

@@ -1,16 +1,20 @@
-import redis
+import hmac
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.db import DatabaseError, connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views import i18n
 from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_POST
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from access import policy, selectors
 from access.models import Enterprise, Person
 from ebox import selectors as ebox_selectors
+from portal import health as health_checks
+from portal import metrics as portal_metrics
 from portal.middleware import PREFERRED_LANGUAGE
 
 
@@ -41,22 +45,32 @@ def _unread(person: Person, enterprise: Enterprise) -> int | None:
 
 
 def health(request: HttpRequest) -> JsonResponse:
-    """For the load balancer: the database answers, and Redis when one is configured."""
-    checks: dict[str, str] = {}
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-        checks["database"] = "ok"
-    except DatabaseError:
-        checks["database"] = "unavailable"
+    """For the load balancer and the monitoring: the database answers, and Redis when one is
+    configured; a worker ran its heartbeat lately when one is expected, and the outbox has no old
+    backlog. 503 when this machine cannot serve (the database or Redis); a stale worker or an old
+    backlog is reported but leaves the answer 200: every web machine would answer the same, and a
+    load balancer would take them all out of service (docs/decisions.md §6)."""
+    serving = {"database": health_checks.database()}
     if settings.REDIS_URL:
-        try:
-            redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2).ping()
-            checks["redis"] = "ok"
-        except redis.RedisError:
-            checks["redis"] = "unavailable"
-    healthy = all(value == "ok" for value in checks.values())
-    return JsonResponse(checks, status=200 if healthy else 503)
+        serving["redis"] = health_checks.redis_server()
+    checks = dict(serving)
+    if settings.WORKER_HEARTBEAT_MAX_AGE:
+        checks["worker"] = health_checks.worker_heartbeat()
+    if settings.OUTBOX_BACKLOG_MAX_AGE:
+        checks["outbox"] = health_checks.outbox_backlog()
+    can_serve = all(value == "ok" for value in serving.values())
+    return JsonResponse(checks, status=200 if can_serve else 503)
+
+
+def metrics(request: HttpRequest) -> HttpResponse:
+    """For Prometheus: the bearer of METRICS_TOKEN reads the metrics (portal.metrics), anyone else
+    is refused (403); without a token configured there is nothing here (404)."""
+    if not settings.METRICS_TOKEN:
+        raise Http404
+    scheme, _space, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(token.encode(), settings.METRICS_TOKEN.encode()):
+        raise PermissionDenied
+    return HttpResponse(generate_latest(portal_metrics.registry()), content_type=CONTENT_TYPE_LATEST)
 
 
 @require_POST

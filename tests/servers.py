@@ -1,5 +1,6 @@
-"""Real peers on loopback for the tests: an SMTP server and an SMS gateway stand-in."""
+"""Real peers on loopback for the tests: an SMTP server, an SMS gateway stand-in and a Sentry stand-in."""
 
+import gzip
 import json
 import socket
 import threading
@@ -74,6 +75,40 @@ class SmsGateway:
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/sms"
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self._thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class SentryServer:
+    """A Sentry stand-in: takes the envelopes the SDK posts for the DSN `dsn` and keeps their text."""
+
+    def __init__(self) -> None:
+        self.envelopes: list[str] = []
+        sentry = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - http.server's hook name
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                if self.headers.get("Content-Encoding") == "gzip":
+                    body = gzip.decompress(body)
+                sentry.envelopes.append(body.decode())
+                self.send_response(200)
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.dsn = f"http://public-key@127.0.0.1:{self.server.server_address[1]}/1"
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def events(self) -> list[dict]:
+        """The error events among the envelopes' items."""
+        items = [json.loads(line) for envelope in self.envelopes for line in envelope.splitlines() if line.strip()]
+        return [item for item in items if "exception" in item or item.get("level") == "error"]
 
     def stop(self) -> None:
         self.server.shutdown()

@@ -16,6 +16,8 @@ TEST_ENVIRONMENT = {
     "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/portal",
     "REDIS_URL": "redis://127.0.0.1:6379/0",
     "DJANGO_ALLOW_ASYNC_UNSAFE": "true",
+    # No worker runs beside the suite, but in the tests that start one (and check its heartbeat).
+    "WORKER_HEARTBEAT_MAX_AGE": "0",
 }
 for name, value in TEST_ENVIRONMENT.items():
     os.environ.setdefault(name, value)

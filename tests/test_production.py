@@ -87,6 +87,29 @@ def test_production_refuses_to_start_with_a_bad_proxy_count(count):
     assert "TRUSTED_PROXY_COUNT must be the number of proxies" in result.stderr
 
 
+@pytest.mark.parametrize(
+    "variables, message",
+    [
+        ({"LOG_FORMAT": "xml"}, "LOG_FORMAT must be json or console"),
+        ({"METRICS_TOKEN": "short"}, "METRICS_TOKEN must be at least 32 characters"),
+        ({"WORKER_HEARTBEAT_MAX_AGE": "5m"}, "WORKER_HEARTBEAT_MAX_AGE must be a whole number of seconds"),
+        ({"OUTBOX_BACKLOG_MAX_AGE": "-1"}, "OUTBOX_BACKLOG_MAX_AGE must be a whole number of seconds"),
+    ],
+)
+def test_production_refuses_to_start_with_a_bad_monitoring_setting(variables, message):
+    env = production_env(**variables)
+    result = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_the_monitoring_settings_pass_the_deploy_checks():
+    result = deploy_check(
+        SENTRY_DSN="https://key@sentry.example.be/1", METRICS_TOKEN=secrets.token_urlsafe(32), LOG_FORMAT="json"
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_the_benchmark_floor_is_allowed_in_production():
     # `make bench` measures production settings; the floor is the layout behind the login, nothing more.
     result = deploy_check(BENCHMARK_FLOOR="1")
@@ -113,11 +136,11 @@ def test_pages_of_a_logged_in_person_are_not_cached(world, login):
 def test_the_health_check_answers_for_the_database_and_redis(client, settings):
     response = client.get("/health/")
     assert response.status_code == 200
-    assert response.json() == {"database": "ok", "redis": "ok"}
+    assert response.json() == {"database": "ok", "redis": "ok", "outbox": "ok"}
     settings.REDIS_URL = "redis://127.0.0.1:1/0"
     down = client.get("/health/")
     assert down.status_code == 503
-    assert down.json() == {"database": "ok", "redis": "unavailable"}
+    assert down.json() == {"database": "ok", "redis": "unavailable", "outbox": "ok"}
 
 
 def test_the_compose_file_describes_the_whole_stack_with_health_checks():

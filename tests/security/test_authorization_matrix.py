@@ -961,6 +961,9 @@ ROWS: dict[str, Row] = {
     # --- The portal around them ----------------------------------------------------------------
     "home": Row(no_arguments, answers(**{NO_TARGET: SAME_FOR_ALL["200"]})),
     "health": Row(no_arguments, answers(**{NO_TARGET: SAME_FOR_ALL["200"]})),
+    # Prometheus reads it with the bearer token METRICS_TOKEN (test_metrics_are_for_the_bearer_of_
+    # the_token_only below); without a token configured, as here, there is nothing at the address.
+    "metrics": Row(no_arguments, answers(**{NO_TARGET: SAME_FOR_ALL["404"]})),
     # The icon, for browsers that ask for it at the root: a redirect to the static file, for all.
     "favicon": Row(no_arguments, answers(**{NO_TARGET: "302 " * 10})),
     # Everyone may choose a language; it is kept as the preference of those who are a person.
@@ -1383,6 +1386,20 @@ def test_rows_cover_every_target_kind() -> None:
         assert row.get is None or set(row.get) == expected, name
         assert row.post is None or set(row.post) == expected, name
         assert row.get is not None or row.post is not None, name
+
+
+# --- The metrics: the bearer of the token only, a session counts for nothing -----------------------
+
+METRICS_TOKEN = "metrics-token-of-the-matrix-0123456789"
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_metrics_are_for_the_bearer_of_the_token_only(stage: Stage, settings, persona: str) -> None:
+    settings.METRICS_TOKEN = METRICS_TOKEN
+    client, url = stage.clients[persona], reverse("metrics")
+    assert client.get(url).status_code == 403
+    assert client.get(url, HTTP_AUTHORIZATION=f"Bearer {METRICS_TOKEN[:-1]}").status_code == 403
+    assert client.get(url, HTTP_AUTHORIZATION=f"Bearer {METRICS_TOKEN}").status_code == 200
 
 
 # --- Django's admin: staff only ---------------------------------------------------------------------

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import get_language
 
@@ -24,6 +24,7 @@ from access.models import (
     Membership,
     OnlineService,
     Person,
+    ServiceUse,
 )
 from access.policy import DesignationKind
 from accounts.models import OutboundMessage
@@ -288,9 +289,23 @@ def count_people_in_scope(actor: Actor) -> int:
     return memberships_in_scope(actor).aggregate(people=Count("person_id", distinct=True))["people"]
 
 
+def _with_last_use(grants: QuerySet[Grant], person_id: int, enterprise_id: int) -> QuerySet[Grant]:
+    """Each grant with when its holder last used the service for the enterprise (`last_used_at`,
+    None if never seen), in the same query."""
+    uses = ServiceUse.objects.filter(person_id=person_id, enterprise_id=enterprise_id, service=OuterRef("service"))
+    return grants.annotate(last_used_at=Subquery(uses.values("last_used_at")[:1]))
+
+
+def granted_services(actor: Actor, membership: Membership) -> list[Grant]:
+    """A membership's current grants, with their services and last use, for the membership's page."""
+    grants = current_grants().filter(membership=membership).select_related("service")
+    return list(_with_last_use(grants, membership.person_id, actor.enterprise.pk))
+
+
 def person_memberships(actor: Actor, person: Person) -> list[Membership]:
-    """A person's memberships in the groups the actor manages, with services, for the user's page."""
-    grants = current_grants().select_related("service")
+    """A person's memberships in the groups the actor manages, with services and their last use,
+    for the user's page."""
+    grants = _with_last_use(current_grants().select_related("service"), person.pk, actor.enterprise.pk)
     return list(
         memberships_in_scope(actor)
         .filter(person=person)

@@ -431,10 +431,10 @@ def effective_services_across(person: Person, standings: Mapping[int, policy.Sta
             granted.add((group_id, service_id))
     scope_groups = set().union(*(standing.scope_groups for standing in open_standings.values()))
     offers: dict[int, list[policy.OfferedService]] = {pk: [] for pk in open_standings}
-    rows = Group.objects.filter(pk__in=active_groups | scope_groups, role_type__services__isnull=False).values_list(
+    offered = Group.objects.filter(pk__in=active_groups | scope_groups, role_type__services__isnull=False).values_list(
         "pk", "role_type__services__pk", "role_type__services__code", "role_type__services__automatic_for"
     )
-    for group_id, service_id, code, automatic_for in rows:
+    for group_id, service_id, code, automatic_for in offered:
         offers[enterprise_of_group[group_id]].append(
             policy.OfferedService(
                 group_id=group_id,

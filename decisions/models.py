@@ -5,6 +5,7 @@ the portal needs: confidential, client-credentials grant only, secret stored as 
 online services it may ask about (its scopes, docs/decisions-api.md §3).
 """
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from oauth2_provider.models import AbstractApplication
@@ -25,6 +26,10 @@ def code_of(scope: str) -> str | None:
 
 
 class Client(AbstractApplication):
+    # A client is an online service, not a person's application: no user owns it.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+", editable=False
+    )
     services = models.ManyToManyField(
         OnlineService,
         related_name="+",

@@ -67,7 +67,7 @@ def read_json(request: HttpRequest) -> dict[str, Any]:
     """The body as a JSON object, read as I-JSON: UTF-8, no duplicate names, finite numbers."""
     if request.content_type != "application/json":
         raise Malformed("The body must be JSON, sent with Content-Type: application/json.")
-    if request.content_params.get("charset", "utf-8").lower() not in ("utf-8", "utf8"):
+    if (request.content_params or {}).get("charset", "utf-8").lower() not in ("utf-8", "utf8"):
         raise Malformed("The body must be encoded in UTF-8.")
     try:
         raw = request.body
@@ -242,7 +242,8 @@ def search(body: dict[str, Any]) -> Search:
     token = "" if token is None else token
     if not isinstance(token, str) or len(token) > MAX_TOKEN_LENGTH:
         raise Malformed("page.token must be the next_token of a previous answer.")
-    limit = page.get("limit", DEFAULT_PAGE)
+    limit = page.get("limit")
+    limit = DEFAULT_PAGE if limit is None else limit
     if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
         raise Malformed("page.limit must be a whole number of 0 or more.")
     resource = {key: value for key, value in body["resource"].items() if key != "id"}

@@ -47,10 +47,10 @@ def token(client: Client, secret: str, scope: str | None = None) -> str:
 
 def ask(path: str, body: Any, bearer: str | None, **extra: Any):  # type: ignore[no-untyped-def]
     """POST a JSON body to the decision point, as a PEP does."""
-    headers = {"HTTP_AUTHORIZATION": f"Bearer {bearer}"} if bearer else {}
+    headers = {"Authorization": f"Bearer {bearer}"} if bearer else {}
     content = body if isinstance(body, (str, bytes)) else json.dumps(body)
     content_type = extra.pop("content_type", "application/json")
-    return HttpClient().post(path, content, content_type=content_type, **headers, **extra)
+    return HttpClient().post(path, content, content_type=content_type, headers=headers, **extra)
 
 
 def person_subject(person: Any) -> dict[str, str]:

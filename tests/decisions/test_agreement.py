@@ -6,6 +6,7 @@ with a real token, is `effective_services` for that person, enterprise and servi
 agrees with the standing; and a permit is a service the person's dashboard shows."""
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.db import transaction
@@ -15,7 +16,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from access import selectors
-from access.models import Enterprise, EnterpriseBlock, Grant, LegalRepresentative, Membership, OnlineService
+from access.models import (
+    Enterprise,
+    EnterpriseBlock,
+    Grant,
+    LegalRepresentative,
+    Membership,
+    OnlineService,
+    Person,
+)
 from decisions.requests import MAX_EVALUATIONS
 from tests import factories
 from tests.decisions.conftest import EVALUATIONS, ask, question
@@ -51,7 +60,7 @@ enterprise_plan = st.fixed_dictionaries(
 plans = st.tuples(enterprise_plan, enterprise_plan)
 
 
-def build(plan):
+def build(plan: Any) -> tuple[list[Person], list[Enterprise]]:
     today, now = timezone.localdate(), timezone.now()
     people = [factories.person(f"agreement-{index}-{factories.niss()[:6]}") for index in range(PEOPLE)]
     enterprises = []
@@ -74,7 +83,7 @@ def build(plan):
                 "access_manager": ("access_manager", domain.pk if domain else None),
                 "group_manager": ("group_manager", group.pk if group else None),
             }.get(kind or "")
-            if kind and slot not in taken:
+            if kind and slot is not None and slot not in taken:
                 taken.add(slot)
                 factories.designate(
                     enterprise,
@@ -128,7 +137,7 @@ AGREEMENT = settings(
 
 @AGREEMENT
 @given(plan=plans)
-def test_the_decision_point_says_what_the_pages_show(catalogue, catalogue_token, plan):
+def test_the_decision_point_says_what_the_pages_show(catalogue: None, catalogue_token: str, plan: Any) -> None:
     codes = sorted(OnlineService.objects.values_list("code", flat=True))
     with transaction.atomic():
         people, enterprises = build(plan)
@@ -169,6 +178,7 @@ def test_the_decision_point_says_what_the_pages_show(catalogue, catalogue_token,
         # A permit is a service the person's dashboard lists for that enterprise.
         for person in people:
             browser = HttpClient(HTTP_ACCEPT_LANGUAGE="en")
+            assert person.user is not None
             browser.force_login(person.user)
             for enterprise in enterprises:
                 services = permitted.get((person.pk, enterprise.pk), set())

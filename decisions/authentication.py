@@ -40,8 +40,9 @@ def caller_of(request: HttpRequest) -> Caller:
         raise Unauthenticated()
     oauthlib_request = OAuthlibRequest(request.build_absolute_uri(request.path))
     if not oauth2_settings.OAUTH2_VALIDATOR_CLASS().validate_bearer_token(match.group(1), [], oauthlib_request):
-        error = getattr(oauthlib_request, "oauth2_error", {}) or {}
-        raise Unauthenticated("invalid_token", str(error.get("error_description") or "The access token is invalid."))
+        # One message, in the API's one language, whatever the toolkit found: unknown, expired,
+        # revoked, or its client switched off.
+        raise Unauthenticated("invalid_token", "The access token is invalid, expired or revoked.")
     token, client = oauthlib_request.access_token, oauthlib_request.client
     asked = {code for scope in token.scope.split() if (code := code_of(scope))}
     held = set(client.services.filter(code__in=asked).values_list("code", flat=True))

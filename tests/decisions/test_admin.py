@@ -15,6 +15,12 @@ from tests.decisions.conftest import register, token, token_response
 pytestmark = pytest.mark.django_db
 
 
+def test_the_form_asks_for_a_name_the_services_and_whether_it_is_active(world, staff_client):
+    response = staff_client.get("/admin/decisions/client/add/")
+    assert response.status_code == 200
+    assert list(response.context["adminform"].form.fields) == ["name", "services", "active"]
+
+
 def test_registering_a_client_shows_its_secret_once(world, staff_client):
     services = list(OnlineService.objects.filter(code__in=["dimona", "dmfa"]).values_list("pk", flat=True))
     response = staff_client.post(

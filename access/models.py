@@ -442,3 +442,22 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         raise TypeError("The journal is append-only")
+
+
+class ServiceUse(models.Model):
+    """When a person last used an online service for an enterprise, as the decision point saw it:
+    one row per person, enterprise and service, moved forward at most once every
+    SERVICE_USE_INTERVAL_SECONDS (docs/decisions-api.md §6). Managers read it on the user's pages."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="+")
+    service = models.ForeignKey(OnlineService, on_delete=models.CASCADE, related_name="+")
+    last_used_at = models.DateTimeField(_("last used at"))
+
+    class Meta:
+        verbose_name = _("use of an online service")
+        verbose_name_plural = _("uses of online services")
+        constraints = [models.UniqueConstraint(fields=["person", "enterprise", "service"], name="service_use_once")]
+
+    def __str__(self) -> str:
+        return f"{self.service} – {self.person} – {self.enterprise}"

@@ -1,12 +1,13 @@
 """Reads of the access model, always through the actor's scope (docs/design.md §4.5)."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import get_language
 
@@ -23,6 +24,7 @@ from access.models import (
     Membership,
     OnlineService,
     Person,
+    ServiceUse,
 )
 from access.policy import DesignationKind
 from accounts.models import OutboundMessage
@@ -86,84 +88,119 @@ def standings_of(
 
     The key None holds the standing of nobody: the enterprise's groups and nothing else.
     """
-    if frame is None:
-        group_rows = Group.objects.filter(enterprise_id=enterprise_id).values_list(
-            "pk", "role_type__domain_id", "enterprise__status"
-        )
-        frame = policy.Standing(
-            person_id=None,
-            enterprise_id=enterprise_id,
-            enterprise_groups={pk: domain_id for pk, domain_id, _status in group_rows},
-            # An enterprise without any group has nothing to manage: counting it inactive changes nothing.
-            enterprise_active=any(status == Enterprise.Status.ACTIVE for _pk, _domain, status in group_rows),
-        )
-    groups, active = frame.enterprise_groups, frame.enterprise_active
-    result: dict[int | None, policy.Standing] = {
-        None: policy.Standing(
-            person_id=None, enterprise_id=enterprise_id, enterprise_groups=groups, enterprise_active=active
-        )
-    }
+    frame = frame or _frames({enterprise_id})[enterprise_id]
+    result: dict[int | None, policy.Standing] = {None: _nobody(frame)}
     if not person_ids:
         return result
     held: dict[int, list[tuple[str, int | None, int | None]]] = {pk: [] for pk in person_ids}
-    for person_id, kind, domain_id, group_id in _held_rows(person_ids, enterprise_id):
+    for _enterprise_id, person_id, kind, domain_id, group_id in _held_rows(person_ids, {enterprise_id}):
         held[person_id].append((kind, domain_id, group_id))
     for pk, rows in held.items():
-        kinds = {kind for kind, _, _ in rows}
-        result[pk] = policy.Standing(
-            person_id=pk,
-            enterprise_id=enterprise_id,
-            enterprise_groups=groups,
-            legal_representative=_LEGAL_REPRESENTATIVE in kinds,
-            main=DesignationKind.MAIN in kinds,
-            co_main=DesignationKind.CO_MAIN in kinds,
-            managed_domains=frozenset(d for k, d, _ in rows if k == DesignationKind.ACCESS_MANAGER and d is not None),
-            managed_groups=frozenset(g for k, _, g in rows if k == DesignationKind.GROUP_MANAGER and g is not None),
-            member_of=frozenset(g for k, _, g in rows if k == _MEMBER and g is not None),
-            enterprise_active=active,
-            blocked_everywhere=_BLOCKED in kinds,
-        )
+        result[pk] = _standing(frame, pk, rows)
     return result
+
+
+def standings_across(person_id: int, enterprise_ids: set[int]) -> dict[int, policy.Standing]:
+    """One person's standing in each of several enterprises, in two queries whatever their number:
+    what `standing_of` reads for one, read for all of them at once (the decision point asks about
+    many enterprises of one person)."""
+    if not enterprise_ids:
+        return {}
+    frames = _frames(enterprise_ids)
+    held: dict[int, list[tuple[str, int | None, int | None]]] = {pk: [] for pk in enterprise_ids}
+    for enterprise_id, _person_id, kind, domain_id, group_id in _held_rows({person_id}, enterprise_ids):
+        held[enterprise_id].append((kind, domain_id, group_id))
+    return {pk: _standing(frames[pk], person_id, rows) for pk, rows in held.items()}
+
+
+def _frames(enterprise_ids: set[int]) -> dict[int, policy.Standing]:
+    """Each enterprise's groups (with the domain of their role) and whether it is active, in one query."""
+    groups: dict[int, dict[int, int]] = {pk: {} for pk in enterprise_ids}
+    active: set[int] = set()
+    rows = Group.objects.filter(enterprise_id__in=enterprise_ids).values_list(
+        "enterprise_id", "pk", "role_type__domain_id", "enterprise__status"
+    )
+    for enterprise_id, pk, domain_id, status in rows:
+        groups[enterprise_id][pk] = domain_id
+        # An enterprise without any group has nothing to manage: counting it inactive changes nothing.
+        if status == Enterprise.Status.ACTIVE:
+            active.add(enterprise_id)
+    return {
+        pk: policy.Standing(
+            person_id=None, enterprise_id=pk, enterprise_groups=groups[pk], enterprise_active=pk in active
+        )
+        for pk in enterprise_ids
+    }
+
+
+def _nobody(frame: policy.Standing) -> policy.Standing:
+    return policy.Standing(
+        person_id=None,
+        enterprise_id=frame.enterprise_id,
+        enterprise_groups=frame.enterprise_groups,
+        enterprise_active=frame.enterprise_active,
+    )
+
+
+def _standing(
+    frame: policy.Standing, person_id: int, rows: list[tuple[str, int | None, int | None]]
+) -> policy.Standing:
+    kinds = {kind for kind, _, _ in rows}
+    return policy.Standing(
+        person_id=person_id,
+        enterprise_id=frame.enterprise_id,
+        enterprise_groups=frame.enterprise_groups,
+        legal_representative=_LEGAL_REPRESENTATIVE in kinds,
+        main=DesignationKind.MAIN in kinds,
+        co_main=DesignationKind.CO_MAIN in kinds,
+        managed_domains=frozenset(d for k, d, _ in rows if k == DesignationKind.ACCESS_MANAGER and d is not None),
+        managed_groups=frozenset(g for k, _, g in rows if k == DesignationKind.GROUP_MANAGER and g is not None),
+        member_of=frozenset(g for k, _, g in rows if k == _MEMBER and g is not None),
+        enterprise_active=frame.enterprise_active,
+        blocked_everywhere=_BLOCKED in kinds,
+    )
 
 
 _LEGAL_REPRESENTATIVE = "legal_representative"
 _MEMBER = "member"
 _BLOCKED = "blocked_everywhere"
 
-# Everything people hold in one enterprise, as (person, kind, domain, group) rows of one query.
-# It runs on every page, and Django took longer to build it from four querysets than the database
-# takes to answer it (docs/benchmarks.md), so it is written out; {people} becomes one placeholder
-# per person. Its conditions are those of the current_* querysets above, and its kinds the
-# constants above: tests/access/test_standing.py holds the two to the same answers.
+# Everything people hold in some enterprises, as (enterprise, person, kind, domain, group) rows of
+# one query. It runs on every page, and Django took longer to build it from four querysets than the
+# database takes to answer it (docs/benchmarks.md), so it is written out; {people} and
+# {enterprises} become one placeholder per person and per enterprise. Its conditions are those of
+# the current_* querysets above, and its kinds the constants above: tests/access/test_standing.py
+# holds the two to the same answers.
 _HELD_SQL = """
-SELECT person_id, kind, domain_id, group_id FROM access_designation
- WHERE enterprise_id = %s AND person_id IN ({people})
+SELECT enterprise_id, person_id, kind, domain_id, group_id FROM access_designation
+ WHERE enterprise_id IN ({enterprises}) AND person_id IN ({people})
    AND revoked_at IS NULL AND valid_from <= %s AND (valid_until IS NULL OR valid_until > %s)
 UNION ALL
-SELECT person_id, 'legal_representative', NULL, NULL FROM access_legalrepresentative
- WHERE enterprise_id = %s AND person_id IN ({people})
+SELECT enterprise_id, person_id, 'legal_representative', NULL, NULL FROM access_legalrepresentative
+ WHERE enterprise_id IN ({enterprises}) AND person_id IN ({people})
    AND valid_from <= %s AND (valid_until IS NULL OR valid_until >= %s)
 UNION ALL
-SELECT membership.person_id, 'member', NULL, membership.group_id
+SELECT grp.enterprise_id, membership.person_id, 'member', NULL, membership.group_id
   FROM access_membership membership JOIN access_group grp ON grp.id = membership.group_id
- WHERE grp.enterprise_id = %s AND membership.person_id IN ({people}) AND membership.removed_at IS NULL
+ WHERE grp.enterprise_id IN ({enterprises}) AND membership.person_id IN ({people})
+   AND membership.removed_at IS NULL
 UNION ALL
-SELECT person_id, 'blocked_everywhere', NULL, NULL FROM access_enterpriseblock
- WHERE enterprise_id = %s AND person_id IN ({people})
+SELECT enterprise_id, person_id, 'blocked_everywhere', NULL, NULL FROM access_enterpriseblock
+ WHERE enterprise_id IN ({enterprises}) AND person_id IN ({people})
    AND lifted_at IS NULL AND ("until" IS NULL OR "until" >= %s)
 """
 
 
-def _held_rows(person_ids: set[int], enterprise_id: int) -> list[tuple[int, str, int | None, int | None]]:
+def _held_rows(person_ids: set[int], enterprise_ids: set[int]) -> list[tuple[int, int, str, int | None, int | None]]:
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     today = connection.ops.adapt_datefield_value(timezone.localdate())
-    people = sorted(person_ids)
-    sql = _HELD_SQL.format(people=", ".join(["%s"] * len(people)))
+    people, enterprises = sorted(person_ids), sorted(enterprise_ids)
+    sql = _HELD_SQL.format(people=", ".join(["%s"] * len(people)), enterprises=", ".join(["%s"] * len(enterprises)))
     params = [
-        *(enterprise_id, *people, now, now),
-        *(enterprise_id, *people, today, today),
-        *(enterprise_id, *people),
-        *(enterprise_id, *people, today),
+        *(*enterprises, *people, now, now),
+        *(*enterprises, *people, today, today),
+        *(*enterprises, *people),
+        *(*enterprises, *people, today),
     ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -252,14 +289,29 @@ def count_people_in_scope(actor: Actor) -> int:
     return memberships_in_scope(actor).aggregate(people=Count("person_id", distinct=True))["people"]
 
 
+def _with_last_use(grants: QuerySet[Grant], person_id: int, enterprise_id: int) -> QuerySet[Grant]:
+    """Each grant with when its holder last used the service for the enterprise (`last_used_at`,
+    None if never seen), in the same query."""
+    uses = ServiceUse.objects.filter(person_id=person_id, enterprise_id=enterprise_id, service=OuterRef("service"))
+    return grants.annotate(last_used_at=Subquery(uses.values("last_used_at")[:1]))
+
+
+def granted_services(actor: Actor, membership: Membership) -> list[Grant]:
+    """A membership's current grants, with their services and last use, for the membership's page."""
+    grants = current_grants().filter(membership=membership).select_related("service")
+    return list(_with_last_use(grants, membership.person_id, actor.enterprise.pk))
+
+
 def person_memberships(actor: Actor, person: Person) -> list[Membership]:
-    """A person's memberships in the groups the actor manages, with services, for the user's page."""
+    """A person's memberships in the groups the actor manages, with services and their last use,
+    for the user's page."""
+    grants = _with_last_use(current_grants().select_related("service"), person.pk, actor.enterprise.pk)
     return list(
         memberships_in_scope(actor)
         .filter(person=person)
         .select_related("group__role_type__domain")
         .prefetch_related(
-            Prefetch("grants", queryset=current_grants().select_related("service"), to_attr="current_grants"),
+            Prefetch("grants", queryset=grants, to_attr="current_grants"),
             Prefetch("group__role_type__services", to_attr="offered_services"),
         )
         .order_by("group__role_type__code")
@@ -345,35 +397,54 @@ def effective_services(person: Person, enterprise: Enterprise, standing: policy.
     offer.
     """
     standing = standing or standing_of(person.pk, enterprise.pk)
-    if not standing.enterprise_active or standing.blocked_everywhere:
-        return set()
+    return effective_services_across(person, {enterprise.pk: standing})[enterprise.pk]
+
+
+def effective_services_across(person: Person, standings: Mapping[int, policy.Standing]) -> dict[int, set[str]]:
+    """`effective_services` of one person in several enterprises (their standings by enterprise),
+    in the same two queries whatever the number of enterprises: the pages ask about one, the
+    decision point about many."""
+    result: dict[int, set[str]] = {pk: set() for pk in standings}
+    # Nothing is usable in an enterprise that is not active or where the person is blocked for all groups.
+    open_standings = {
+        pk: standing
+        for pk, standing in standings.items()
+        if standing.enterprise_active and not standing.blocked_everywhere
+    }
+    if not open_standings:
+        return result
+    enterprise_of_group = {
+        group_id: pk for pk, standing in open_standings.items() for group_id in standing.enterprise_groups
+    }
+    member_of = set().union(*(standing.member_of for standing in open_standings.values()))
     today = timezone.localdate()
     active_groups: set[int] = set()
     granted: set[tuple[int, int]] = set()  # (group, service)
     rows = (
         current_memberships()
-        .filter(person=person, group_id__in=standing.member_of, status=Membership.Status.ACTIVE)
+        .filter(person=person, group_id__in=member_of, status=Membership.Status.ACTIVE)
         .values_list("group_id", "grants__service_id", "grants__revoked_at", "grants__valid_until")
     )
     for group_id, service_id, revoked_at, valid_until in rows:
         active_groups.add(group_id)
         if service_id is not None and revoked_at is None and (valid_until is None or valid_until >= today):
             granted.add((group_id, service_id))
-    offers = Group.objects.filter(
-        pk__in=active_groups | standing.scope_groups, role_type__services__isnull=False
-    ).values_list("pk", "role_type__services__pk", "role_type__services__code", "role_type__services__automatic_for")
-    return set(
-        policy.usable_services(
-            standing,
-            [
-                policy.OfferedService(
-                    group_id=group_id,
-                    code=code,
-                    granted=(group_id, service_id) in granted,
-                    automatic_for=frozenset(automatic_for or ()),
-                )
-                for group_id, service_id, code, automatic_for in offers
-            ],
-            active_groups=active_groups,
-        )
+    scope_groups = set().union(*(standing.scope_groups for standing in open_standings.values()))
+    offers: dict[int, list[policy.OfferedService]] = {pk: [] for pk in open_standings}
+    offered = Group.objects.filter(pk__in=active_groups | scope_groups, role_type__services__isnull=False).values_list(
+        "pk", "role_type__services__pk", "role_type__services__code", "role_type__services__automatic_for"
     )
+    for group_id, service_id, code, automatic_for in offered:
+        offers[enterprise_of_group[group_id]].append(
+            policy.OfferedService(
+                group_id=group_id,
+                code=code,
+                granted=(group_id, service_id) in granted,
+                automatic_for=frozenset(automatic_for or ()),
+            )
+        )
+    for pk, standing in open_standings.items():
+        result[pk] = set(
+            policy.usable_services(standing, offers[pk], active_groups=active_groups & set(standing.enterprise_groups))
+        )
+    return result

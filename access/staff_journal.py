@@ -18,7 +18,7 @@ from accounts.http import client_ip
 
 # Secrets and key material: the journal says they changed, never what they are.
 HIDDEN_FIELDS = frozenset(
-    {"password", "secret", "token", "token_secret", "key", "data", "ssh_public_key", "certificate_pem"}
+    {"password", "secret", "client_secret", "token", "token_secret", "key", "data", "ssh_public_key", "certificate_pem"}
 )
 HIDDEN = "[hidden]"
 

@@ -40,7 +40,8 @@ class RequestIdMiddleware:
             response = self.get_response(request)
         finally:
             CURRENT_REQUEST_ID.reset(token)
-        response["X-Request-ID"] = request_id
+        # The decision point answers with the id its caller sent (docs/decisions-api.md §2).
+        response.headers.setdefault("X-Request-ID", request_id)
         return response
 
 

@@ -61,6 +61,8 @@ INSTALLED_APPS = [
     "contactdata",
     "chaman",
     "ebox",
+    "oauth2_provider",
+    "decisions",
     "portal",
     "devidp",
 ]
@@ -250,6 +252,40 @@ def env_rate(name: str, default: str) -> tuple[int, int]:
 # their credentials, costs an SMS: limited per person who asks and per enterprise.
 CREDENTIALS_RATE_PER_ACTOR = env_rate("CREDENTIALS_RATE_PER_ACTOR", "5/h")
 CREDENTIALS_RATE_PER_ENTERPRISE = env_rate("CREDENTIALS_RATE_PER_ENTERPRISE", "10/d")
+
+# The decision point (docs/decisions-api.md): each online service is an OAuth 2.0 client
+# (django-oauth-toolkit, client-credentials grant only) whose scopes name the services it asks
+# about. Tokens are short-lived and stored as a checksum only; client secrets as a hash.
+DECISIONS_TOKEN_SECONDS = env_positive_int("DECISIONS_TOKEN_SECONDS", "300")
+OAUTH2_PROVIDER_APPLICATION_MODEL = "decisions.Client"
+OAUTH2_PROVIDER = {
+    "ACCESS_TOKEN_EXPIRE_SECONDS": DECISIONS_TOKEN_SECONDS,
+    "SCOPES_BACKEND_CLASS": "decisions.scopes.ServiceScopes",
+    # Not read with the backend above, but required by the toolkit.
+    "SCOPES": {"service": "An online service"},
+    # The token endpoint knows the client-credentials grant and no other.
+    "OAUTH2_SERVER_CLASS": "oauthlib.oauth2.BackendApplicationServer",
+    "OAUTH2_GRANT_TYPES_SUPPORTED": ["client_credentials"],
+    "OAUTH2_RESPONSE_TYPES_SUPPORTED": [],
+    "OAUTH2_TOKEN_ENDPOINT_AUTH_METHODS_SUPPORTED": ["client_secret_basic", "client_secret_post"],
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    # RFC 9700 throughout: no implicit or password grant, tokens only in the Authorization header
+    # and stored as a checksum, never in clear.
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_SCHEME": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_MATCHING": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
+}
+# A permitted decision moves the person's "last used" date of that service forward at most once
+# in this many seconds per person, enterprise and service.
+SERVICE_USE_INTERVAL_SECONDS = env_positive_int("SERVICE_USE_INTERVAL_SECONDS", "300")
 
 # Federated login: the federal authentication service (eID, itsme, MyGov.be, one-time code) over
 # OpenID Connect. With DEV_IDP_ENABLED the portal serves its own development provider at

@@ -24,6 +24,7 @@ urlpatterns = [
     path("e/<id:enterprise_id>/ebox/", include("ebox.urls")),
     path("e/<id:enterprise_id>/", include("chaman.urls")),
     path("activated/", access_views.activated, name="activated"),
+    path("", include("decisions.urls")),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/setlang/", views.set_language, name="set_language"),

@@ -25,6 +25,7 @@ from access.services.main_manager import (
     person_create_foreign,
 )
 from access.services.register import legal_representative_record, register_import
+from access.services.usage import service_uses_record
 from access.services.users import (
     grant_create,
     grant_revoke,
@@ -65,4 +66,5 @@ __all__ = [
     "grant_revoke",
     "person_unblock_everywhere",
     "membership_unblock",
+    "service_uses_record",
 ]

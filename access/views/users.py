@@ -165,7 +165,7 @@ def membership_edit(request: HttpRequest, enterprise_id: int, membership_id: int
     actor = get_actor_or_404(request, enterprise_id)
     membership = _membership_in_scope(actor, membership_id)
     target = selectors.standing_of(membership.person_id, actor.enterprise.pk, actor.standing)
-    granted = list(selectors.current_grants().filter(membership=membership).select_related("service"))
+    granted = selectors.granted_services(actor, membership)
     grantable = selectors.grantable_services(membership.group).exclude(pk__in=[g.service_id for g in granted])
     context = page_context(
         actor,

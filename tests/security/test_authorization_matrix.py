@@ -198,7 +198,19 @@ def stage(db: Stage) -> Stage:
 # out: the sessions (a request may touch its own), the catalogue and Django's permissions and
 # content types (written by migrations only).
 CATALOGUE = {"access.Domain", "access.RoleType", "access.OnlineService"}
-WRITTEN_APPS = ("access", "accounts", "contactdata", "chaman", "ebox", "account", "socialaccount", "mfa", "admin")
+WRITTEN_APPS = (
+    "access",
+    "accounts",
+    "contactdata",
+    "chaman",
+    "ebox",
+    "decisions",
+    "oauth2_provider",
+    "account",
+    "socialaccount",
+    "mfa",
+    "admin",
+)
 
 
 def _written_by_requests(model: Any) -> bool:
@@ -518,6 +530,10 @@ def confirmation_key(s: Stage, target: str) -> dict[str, Any]:
 
 def staff_reason_payload(s: Stage, target: str) -> dict[str, Any]:
     return {"reason": "Lost phone"}
+
+
+def evaluation_payload(s: Stage, target: str) -> dict[str, Any]:
+    return {"subject": "person", "resource": "enterprise", "action": "dimona"}
 
 
 def with_a_foreign_main_manager(s: Stage, target: str) -> None:
@@ -1035,6 +1051,41 @@ ROWS: dict[str, Row] = {
     ),
     # Development only (DEBUG): what the portal sent, for whoever runs it on their machine.
     "dev_outbox": Row(no_arguments, answers(**{NO_TARGET: SAME_FOR_ALL["200"]}), setting="DEV_OUTBOX_ENABLED"),
+    # --- The decision point (token-authenticated: see "Token-authenticated routes" below) --------
+    # Public: the metadata of the Policy Decision Point.
+    "decisions:configuration": Row(
+        no_arguments,
+        answers(**{NO_TARGET: SAME_FOR_ALL["200"]}),
+        post=answers(**{NO_TARGET: SAME_FOR_ALL["405"]}),
+    ),
+    # A session is no credential: whoever is logged in, without an access token the answer is 401
+    # (before the body is read); a GET is a 405 for all, anonymous included.
+    "decisions:access_evaluation": Row(
+        no_arguments,
+        answers(**{NO_TARGET: SAME_FOR_ALL["405"]}),
+        post=answers(**{NO_TARGET: "401 " * 10}),
+        payload=evaluation_payload,
+    ),
+    "decisions:access_evaluations": Row(
+        no_arguments,
+        answers(**{NO_TARGET: SAME_FOR_ALL["405"]}),
+        post=answers(**{NO_TARGET: "401 " * 10}),
+        payload=evaluation_payload,
+    ),
+    "decisions:search_resource": Row(
+        no_arguments,
+        answers(**{NO_TARGET: SAME_FOR_ALL["405"]}),
+        post=answers(**{NO_TARGET: "401 " * 10}),
+        payload=evaluation_payload,
+    ),
+    # The token endpoint authenticates the client by its secret, never by a session.
+    "decisions:token": Row(
+        no_arguments,
+        answers(**{NO_TARGET: SAME_FOR_ALL["405"]}),
+        post=answers(**{NO_TARGET: "401 " * 10}),
+        payload=lambda stage, target: {"grant_type": "client_credentials"},
+        journaled=False,
+    ),
     # --- The admin's own views of the project (staff only) -------------------------------------
     # The admin's login reads no password: the portal's login, then a second factor, open the admin.
     "admin:login": Row(
@@ -1400,6 +1451,74 @@ def test_metrics_are_for_the_bearer_of_the_token_only(stage: Stage, settings, pe
     assert client.get(url).status_code == 403
     assert client.get(url, HTTP_AUTHORIZATION=f"Bearer {METRICS_TOKEN[:-1]}").status_code == 403
     assert client.get(url, HTTP_AUTHORIZATION=f"Bearer {METRICS_TOKEN}").status_code == 200
+
+
+# --- Token-authenticated routes -------------------------------------------------------------------
+# The decision point's API opens to an access token of a client whose scopes name the service asked
+# about (docs/decisions-api.md §3). Each route is asked, with a valid body about Acme's `member` and
+# Dimona, with: no token, a forged one, an expired one, the token of a client of another service,
+# a token of a client made inactive, and a token of Dimona's client. A refusal writes nothing.
+TOKEN_KINDS = ("none", "forged", "expired", "other_service", "inactive_client", "dimona")
+TOKEN_ROWS = {
+    #                                 none forged expired other inactive dimona
+    "decisions:access_evaluation": "401 401 401 403 401 200",
+    "decisions:access_evaluations": "401 401 401 403 401 200",
+    "decisions:search_resource": "401 401 401 403 401 200",
+}
+
+
+def bearer_of(s: Stage, kind: str) -> str | None:
+    from tests.decisions.conftest import register, token
+
+    if kind == "none":
+        return None
+    if kind == "forged":
+        return "forged-token-of-nobody-0123456789"
+    client, secret = register(
+        "Dimona" if kind != "other_service" else "Biztax", ("biztax",) if kind == "other_service" else ("dimona",)
+    )
+    bearer = token(client, secret)
+    if kind == "expired":
+        client.accesstoken_set.update(expires=timezone.now())
+    if kind == "inactive_client":
+        type(client).objects.filter(pk=client.pk).update(active=False)
+    return bearer
+
+
+def api_body(s: Stage, name: str) -> dict[str, Any]:
+    subject = {"type": "person", "id": s.world.member.niss}
+    if name == "decisions:search_resource":
+        return {"subject": subject, "action": {"name": "dimona"}, "resource": {"type": "enterprise"}}
+    question = {
+        "subject": subject,
+        "action": {"name": "dimona"},
+        "resource": {"type": "enterprise", "id": s.world.enterprise.number},
+    }
+    return question if name == "decisions:access_evaluation" else {"evaluations": [question]}
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"), [pytest.param(name, kind, id=f"{name}|{kind}") for name in TOKEN_ROWS for kind in TOKEN_KINDS]
+)
+def test_token_cell(stage: Stage, name: str, kind: str) -> None:
+    import json
+
+    expected = int(TOKEN_ROWS[name].split()[TOKEN_KINDS.index(kind)])
+    bearer = bearer_of(stage, kind)
+    headers = {"Authorization": f"Bearer {bearer}"} if bearer else {}
+    before = snapshot()
+    response = Client().post(
+        reverse(name), json.dumps(api_body(stage, name)), content_type="application/json", headers=headers
+    )
+    assert response.status_code == expected, response.content
+    if expected != 200:
+        assert not changed_tables(before, snapshot()), "a refused request wrote"
+
+
+def test_every_api_route_has_a_token_row() -> None:
+    api = {key for key in PRESENT if key.startswith("decisions:")} - {"decisions:configuration", "decisions:token"}
+    assert api == set(TOKEN_ROWS)
+    assert all(len(line.split()) == len(TOKEN_KINDS) for line in TOKEN_ROWS.values())
 
 
 # --- Django's admin: staff only ---------------------------------------------------------------------

@@ -5,6 +5,7 @@ the views answer with 400 and its message; nothing here reads the database.
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,7 +25,8 @@ ENTERPRISE = "enterprise"  # resource: an enterprise, by enterprise number
 SEMANTICS = ("execute_all", "deny_on_first_deny", "permit_on_first_permit")
 
 _DIGITS = {PERSON: re.compile(r"[0-9]{11}"), ENTERPRISE: re.compile(r"[0-9]{10}")}
-_USERNAME = re.compile(r"[\w.@+-]{1,150}")
+# The portal's usernames are ASCII (`access.services.local_login.new_username`, `person-<id>`).
+_USERNAME = re.compile(r"[A-Za-z0-9_.@+-]{1,150}")
 _SERVICE_CODE = re.compile(r"[a-z0-9_-]{1,50}")
 
 
@@ -198,7 +200,7 @@ def evaluation(body: dict[str, Any]) -> Question:
 
 def evaluations(body: dict[str, Any]) -> Evaluations:
     """An Access Evaluations request (AuthZEN §7.1): the top-level subject, action, resource and
-    context are defaults that an item overrides key by key."""
+    context are defaults, each of which an item's own member replaces whole."""
     options = _optional_object_at(body.get("options"), "options")
     semantic = options.get("evaluations_semantic", SEMANTICS[0])
     if semantic not in SEMANTICS:
@@ -211,24 +213,34 @@ def evaluations(body: dict[str, Any]) -> Evaluations:
     if len(items) > MAX_EVALUATIONS:
         raise Malformed(f"evaluations holds {len(items)} items; at most {MAX_EVALUATIONS} are answered at once.")
     _context(body.get("context"))
+    # A default given is read even where every item replaces it: a malformed request is the PEP's
+    # mistake, wherever it stands.
+    subject = subject_of(body["subject"]) if body.get("subject") is not None else None
+    enterprise = enterprise_of(body["resource"]) if body.get("resource") is not None else None
+    service = service_of(body["action"]) if body.get("action") is not None else None
     questions = []
     for index, item in enumerate(items):
         where = f"evaluations[{index}]"
         if not isinstance(item, dict):
             raise Malformed(f"{where} must be an object.")
-
-        def part(name: str, item: dict[str, Any] = item) -> Any:
-            return item[name] if item.get(name) is not None else body.get(name)
-
-        _context(part("context"), f"{where}.context")
+        _context(item.get("context"), f"{where}.context")
         questions.append(
             Question(
-                subject_of(part("subject"), f"{where}.subject"),
-                enterprise_of(part("resource"), f"{where}.resource"),
-                service_of(part("action"), f"{where}.action"),
+                _own_or(item, "subject", subject_of, subject, where),
+                _own_or(item, "resource", enterprise_of, enterprise, where),
+                _own_or(item, "action", service_of, service, where),
             )
         )
     return Evaluations(questions, semantic, single=False)
+
+
+def _own_or[T](item: dict[str, Any], name: str, read: Callable[[Any, str], T], default: T | None, where: str) -> T:
+    """An item's own member (AuthZEN §7.1.1: it replaces the default whole), else the default."""
+    if item.get(name) is not None:
+        return read(item[name], f"{where}.{name}")
+    if default is None:
+        raise Malformed(f"{where}.{name} is missing.")
+    return default
 
 
 def search(body: dict[str, Any]) -> Search:
@@ -244,6 +256,8 @@ def search(body: dict[str, Any]) -> Search:
         raise Malformed("page.token must be the next_token of a previous answer.")
     limit = page.get("limit")
     limit = DEFAULT_PAGE if limit is None else limit
+    if isinstance(limit, float) and limit.is_integer():
+        limit = int(limit)  # JSON has one kind of number: 20.0 is the whole number 20
     if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
         raise Malformed("page.limit must be a whole number of 0 or more.")
     resource = {key: value for key, value in body["resource"].items() if key != "id"}

@@ -281,6 +281,35 @@ class TestBodies:
         body["subject"] = {"type": "account", "id": username}
         assert refused(ask(EVALUATION, body, dimona_token), 400, "invalid_request")["message"].startswith("subject.id")
 
+    @pytest.mark.parametrize("username", ["jérôme", "ｍａｉｎ", "main٣"])
+    def test_a_username_is_written_in_ascii_as_the_portal_makes_them(self, world, dimona_token, username):
+        body = question(world.member, world.enterprise, "dimona")
+        body["subject"] = {"type": "account", "id": username}
+        assert refused(ask(EVALUATION, body, dimona_token), 400, "invalid_request")["message"].startswith("subject.id")
+
+    @pytest.mark.parametrize(
+        ("default", "message"),
+        [
+            ({"subject": 85073003328}, "subject must be an object."),
+            ({"subject": {"type": "person", "id": "85073003329"}}, "subject.id must be a valid national register"),
+            ({"resource": {"type": "document", "id": "1"}}, "resource.type must be 'enterprise'."),
+            ({"action": {"name": "DIMONA"}}, "action.name must be the code of an online service"),
+        ],
+    )
+    def test_a_malformed_default_is_a_400_even_where_every_item_replaces_it(
+        self, world, dimona_token, default, message
+    ):
+        body = {**default, "evaluations": [question(world.member, world.enterprise, "dimona")]}
+        assert refused(ask(EVALUATIONS, body, dimona_token), 400, "invalid_request")["message"].startswith(message)
+
+    def test_a_page_limit_written_with_a_fraction_of_zero_is_a_whole_number(self, world, dimona_token):
+        body = {**search_body(world.member), "page": {"limit": 2.0}}
+        response = ask(SEARCH, body, dimona_token)
+        assert response.status_code == 200, response.content
+        assert response.json()["results"] == [enterprise_resource(world.enterprise)]
+        body["page"]["limit"] = 2.5
+        assert refused(ask(SEARCH, body, dimona_token), 400, "invalid_request")["message"].startswith("page.limit")
+
     def test_unknown_members_and_properties_are_ignored(self, world, dimona_token):
         body = question(world.member, world.enterprise, "dimona")
         body["subject"]["properties"] = {"department": "HR", "nested": {"list": [1, 2.5, None, True]}}

@@ -1,9 +1,8 @@
 """The decision point's addresses: AuthZEN's default paths (AuthZEN §10.1, table of endpoints),
 its metadata at the well-known address, and the token endpoint of the toolkit (client
-credentials only: no authorization endpoint, no management pages)."""
+credentials only: no authorization endpoint, no management pages), behind rate limits."""
 
 from django.urls import path
-from oauth2_provider import views as oauth_views
 
 from decisions import views
 
@@ -14,5 +13,5 @@ urlpatterns = [
     path("access/v1/evaluation", views.access_evaluation, name="access_evaluation"),
     path("access/v1/evaluations", views.access_evaluations, name="access_evaluations"),
     path("access/v1/search/resource", views.search_resource, name="search_resource"),
-    path("oauth/token/", oauth_views.TokenView.as_view(), name="token"),
+    path("oauth/token/", views.token, name="token"),
 ]

@@ -1,7 +1,11 @@
 """The decision point's endpoints (AuthZEN Authorization API 1.0, docs/decisions-api.md).
 
-Every answer is JSON. A request goes: the method (405), the caller's token (401), the body (400),
-the scopes of the token (403), then the decision. A denial is a 200 with `"decision": false`.
+Every answer is JSON, a server error included (`server_error`, through the portal's handler500).
+A request goes: the method (405), the caller's token (401), the body (400), the scopes of the
+token (403), then the decision. A denial is a 200 with `"decision": false`; every decision given is
+counted in the metrics, and every denial is a line of the log (`decisions.metrics`,
+`decisions.logs`). The token endpoint is the toolkit's, behind the rate limits of
+`decisions.limits`.
 """
 
 import hashlib
@@ -14,9 +18,10 @@ from django.core import signing
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
+from oauth2_provider.views import TokenView
 
 from access import services as access_services
-from decisions import evaluation, requests, selectors
+from decisions import evaluation, limits, logs, metrics, requests, selectors
 from decisions.authentication import Caller, Unauthenticated, caller_of
 from decisions.models import scope_of
 from decisions.requests import Malformed, Question
@@ -107,16 +112,30 @@ def _decide(caller: Caller, questions: list[Question]) -> list[evaluation.Answer
     return evaluation.answer(questions, catalogue)
 
 
-def _record(answers: list[evaluation.Answer]) -> None:
-    """The permits given are uses of the services (docs/decisions-api.md §6)."""
+def _given(caller: Caller, questions: list[Question], answers: list[evaluation.Answer]) -> None:
+    """The decisions given, in the order of their questions: the permits are uses of the services
+    (docs/decisions-api.md §6); each decision is counted, and each denial logged."""
     access_services.service_uses_record(answer.use for answer in answers if answer.use is not None)
+    client = caller.client.client_id
+    reasons = [None if answer.decision else str((answer.context or {}).get("reason")) for answer in answers]
+    metrics.decided(client, reasons)
+    for question, reason in zip(questions, reasons, strict=False):
+        if reason is not None:
+            logs.denied(
+                client=client,
+                subject=question.subject,
+                enterprise=question.enterprise,
+                service=question.service,
+                reason=reason,
+            )
 
 
 @endpoint
 def access_evaluation(request: HttpRequest, caller: Caller, body: dict[str, Any]) -> JsonResponse:
     """May this person use this online service for this enterprise? (AuthZEN §6)"""
-    answers = _decide(caller, [requests.evaluation(body)])
-    _record(answers)
+    questions = [requests.evaluation(body)]
+    answers = _decide(caller, questions)
+    _given(caller, questions, answers)
     return _json(answers[0].as_json())
 
 
@@ -126,10 +145,10 @@ def access_evaluations(request: HttpRequest, caller: Caller, body: dict[str, Any
     asked = requests.evaluations(body)
     answers = _decide(caller, asked.questions)
     if asked.single:
-        _record(answers)
+        _given(caller, asked.questions, answers)
         return _json(answers[0].as_json())
     answers = _short_circuited(answers, asked.semantic)
-    _record(answers)
+    _given(caller, asked.questions, answers)
     return _json({"evaluations": [answer.as_json() for answer in answers]})
 
 
@@ -197,4 +216,62 @@ def configuration(request: HttpRequest) -> HttpResponse:
         }
     )
     response["Cache-Control"] = "max-age=3600"
+    return response
+
+
+_toolkit_token = TokenView.as_view()
+
+
+def _token_error(status: int, error: str, description: str) -> JsonResponse:
+    """An error of the token endpoint in the shape of RFC 6749 §5.2."""
+    return _json({"error": error, "error_description": description}, status=status)
+
+
+@csrf_exempt
+def token(request: HttpRequest) -> HttpResponse:
+    """The token endpoint: the toolkit's (client credentials only), behind the rate limits, and
+    refusing a client named twice differently (in HTTP Basic and in the body)."""
+    if request.method == "POST":
+        wait = limits.token_request_wait(request)
+        if wait:
+            response = _token_error(
+                429,
+                "temporarily_unavailable",
+                f"Too many token requests from this address or for this client; ask again in {wait} seconds.",
+            )
+            response["Retry-After"] = str(wait)
+            return response
+        named = limits.basic_client_id(request), str(request.POST.get("client_id") or "")
+        if all(named) and named[0] != named[1]:
+            return _token_error(400, "invalid_request", "The client is named twice, differently.")
+    return _toolkit_token(request)
+
+
+# Where an error of the portal is answered in JSON rather than with the 500 page.
+API_PREFIX = "/access/v1/"
+API_DOCUMENTS = ("/.well-known/authzen-configuration",)
+TOKEN_PATH = "/oauth/token/"  # noqa: S105 - an address, not a secret
+
+
+def answers_in_json(request: HttpRequest) -> bool:
+    path = request.path_info
+    return path.startswith(API_PREFIX) or path in API_DOCUMENTS or path == TOKEN_PATH
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """A failure of the portal on the decision point's addresses: JSON, with the id of the request
+    in the portal's log (the PEP's own id, when usable, is echoed in X-Request-ID as on any answer).
+    It reads nothing from the database, which may be what failed."""
+    request_id = str(getattr(request, "request_id", ""))
+    message = "The portal could not answer. Quote the request id to its helpdesk."
+    if request.path_info == TOKEN_PATH:
+        response = _json({"error": "server_error", "error_description": message, "request_id": request_id}, status=500)
+    else:
+        response = _json(
+            {"error": {"status": 500, "code": "server_error", "message": message, "request_id": request_id}},
+            status=500,
+        )
+    pep_request_id = request.headers.get("X-Request-ID", "")
+    if REQUEST_ID.fullmatch(pep_request_id):
+        response["X-Request-ID"] = pep_request_id
     return response

@@ -283,6 +283,30 @@ OAUTH2_PROVIDER = {
     "COMPLIANT_BCP_RFC9700_REDIRECT_URI_MATCHING": True,
     "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
 }
+
+
+def env_rates(name: str, default: str, per: tuple[str, ...]) -> list[tuple[int, int, str]]:
+    """Rates in the syntax of LOGIN_FAILED_RATE, `120/m/ip,30/m/key` (also s, h, d and a multiple:
+    `5/15m/key`), each counted per one of `per`: (count, seconds, per)."""
+    value = os.environ.get(name) or default
+    rates = []
+    for part in value.split(","):
+        count, _slash, rest = part.strip().partition("/")
+        period, _slash, kind = rest.partition("/")
+        multiple, seconds = period[:-1] or "1", {"s": 1, "m": 60, "h": 3600, "d": 86400}.get(period[-1:])
+        if not (count.isdigit() and int(count) > 0 and seconds and multiple.isdigit() and int(multiple) > 0):
+            seconds = None
+        if seconds is None or kind not in per:
+            raise ImproperlyConfigured(
+                f"{name} must be rates such as 120/m/ip,30/m/key (per {' or '.join(per)}), not {value!r}"
+            )
+        rates.append((int(count), seconds * int(multiple), kind))
+    return rates
+
+
+# Each token request checks a client's secret against its hash, slow by design: the token endpoint
+# counts its requests per client address (ip) and per client id (key), and answers 429 past a rate.
+DECISIONS_TOKEN_RATE = env_rates("DECISIONS_TOKEN_RATE", "120/m/ip,30/m/key", per=("ip", "key"))
 # A permitted decision moves the person's "last used" date of that service forward at most once
 # in this many seconds per person, enterprise and service.
 SERVICE_USE_INTERVAL_SECONDS = env_positive_int("SERVICE_USE_INTERVAL_SECONDS", "300")

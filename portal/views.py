@@ -12,6 +12,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from access import policy, selectors
 from access.models import Enterprise, Person
+from decisions import views as decisions_views
 from ebox import selectors as ebox_selectors
 from portal import health as health_checks
 from portal import metrics as portal_metrics
@@ -86,6 +87,9 @@ def set_language(request: HttpRequest) -> HttpResponse:
 
 @requires_csrf_token
 def server_error(request: HttpRequest) -> HttpResponse:
-    """The portal's 500 page, in the person's language, with the id to quote. It reads nothing from
-    the database, which may be what failed."""
+    """The portal's 500 page, in the person's language, with the id to quote; on the decision
+    point's addresses, a JSON error for its clients. It reads nothing from the database, which may
+    be what failed."""
+    if decisions_views.answers_in_json(request):
+        return decisions_views.server_error(request)
     return render(request, "500.html", {"request_id": getattr(request, "request_id", "")}, status=500)

@@ -8,10 +8,13 @@ counted in the metrics, and every denial is a line of the log (`decisions.metric
 `decisions.limits`.
 """
 
+import copy
 import hashlib
 import json
 import re
 from collections.abc import Callable
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 from django.core import signing
@@ -25,8 +28,11 @@ from decisions import evaluation, limits, logs, metrics, requests, selectors
 from decisions.authentication import Caller, Unauthenticated, caller_of
 from decisions.models import scope_of
 from decisions.requests import Malformed, Question
+from decisions.scopes import ServiceScopes
 
 REALM = "access-decisions"
+# The API described in OpenAPI 3.1 (docs/decisions-api.md §9), served at /access/v1/openapi.json.
+OPENAPI = Path(__file__).resolve().parent / "openapi.json"
 # The PEP's request id (AuthZEN §10.1.2), echoed when it is safe to put in a header and a log line.
 REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 PAGE_TOKEN_SALT = "decisions.search.page"  # noqa: S105 - a salt, not a secret
@@ -200,12 +206,22 @@ def _page_start(token: str, fingerprint: str) -> str:
     return page["after"]
 
 
+def _read_only(request: HttpRequest) -> HttpResponse | None:
+    """The 405 of a public document to anything but GET and HEAD."""
+    if request.method in ("GET", "HEAD"):
+        return None
+    response = _error(405, "method_not_allowed", "Only GET is allowed here.")
+    response["Allow"] = "GET, HEAD"
+    return response
+
+
+# Public documents: no session, no form, so no CSRF check (without the exemption a POST would get
+# the CSRF failure page, not the 405 in JSON).
+@csrf_exempt
 def configuration(request: HttpRequest) -> HttpResponse:
     """The Policy Decision Point's metadata (AuthZEN §9), public."""
-    if request.method not in ("GET", "HEAD"):
-        response = _error(405, "method_not_allowed", "Only GET is allowed here.")
-        response["Allow"] = "GET, HEAD"
-        return response
+    if refused := _read_only(request):
+        return refused
     base = f"{request.scheme}://{request.get_host()}"
     response = JsonResponse(
         {
@@ -215,6 +231,26 @@ def configuration(request: HttpRequest) -> HttpResponse:
             "search_resource_endpoint": base + reverse("decisions:search_resource"),
         }
     )
+    response["Cache-Control"] = "max-age=3600"
+    return response
+
+
+@cache
+def _openapi() -> dict[str, Any]:
+    with OPENAPI.open(encoding="utf-8") as document:
+        return json.load(document)
+
+
+@csrf_exempt
+def openapi(request: HttpRequest) -> HttpResponse:
+    """The API in OpenAPI 3.1, public like the metadata: the document of the repository, with the
+    scopes of the catalogue as it stands (one per online service, `service:<code>`)."""
+    if refused := _read_only(request):
+        return refused
+    document = copy.deepcopy(_openapi())
+    flow = document["components"]["securitySchemes"]["client_credentials"]["flows"]["clientCredentials"]
+    flow["scopes"] = ServiceScopes().get_all_scopes()
+    response = JsonResponse(document, json_dumps_params={"ensure_ascii": False})
     response["Cache-Control"] = "max-age=3600"
     return response
 

@@ -188,6 +188,29 @@ class TestBodies:
         refused(response, 405, "method_not_allowed")
         assert response["Allow"] == "POST"
 
+    @pytest.mark.parametrize("path", ["/.well-known/authzen-configuration", "/access/v1/openapi.json"])
+    @pytest.mark.parametrize("method", ["post", "put", "delete", "patch"])
+    def test_the_public_documents_answer_other_methods_with_a_405(self, world, path, method):
+        # As a client sends them: with the portal's CSRF check, without the cookie a session holds.
+        response = getattr(HttpClient(enforce_csrf_checks=True), method)(path)
+        refused(response, 405, "method_not_allowed")
+        assert response["Allow"] == "GET, HEAD"
+
+    def test_no_address_of_the_decision_point_asks_for_a_csrf_token(self, world):
+        client, secret = register()
+        browserless = HttpClient(enforce_csrf_checks=True)
+        data = {"grant_type": "client_credentials"}
+        response = browserless.post("/oauth/token/", data, HTTP_AUTHORIZATION=basic(client.client_id, secret))
+        assert response.status_code == 200, response.content
+        bearer = response.json()["access_token"]
+        leaks.remember_password(bearer)
+        body = json.dumps(question(world.member, world.enterprise, "dimona"))
+        for path in (EVALUATION, EVALUATIONS):
+            answer = browserless.post(
+                path, body, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {bearer}"
+            )
+            assert answer.json() == {"decision": True}
+
     def test_the_token_is_checked_before_the_body_is_read(self, world):
         refused(ask(EVALUATION, "not json", None), 401, "unauthorized")
 

@@ -1058,6 +1058,12 @@ ROWS: dict[str, Row] = {
         answers(**{NO_TARGET: SAME_FOR_ALL["200"]}),
         post=answers(**{NO_TARGET: SAME_FOR_ALL["405"]}),
     ),
+    # Public: the API in OpenAPI 3.1.
+    "decisions:openapi": Row(
+        no_arguments,
+        answers(**{NO_TARGET: SAME_FOR_ALL["200"]}),
+        post=answers(**{NO_TARGET: SAME_FOR_ALL["405"]}),
+    ),
     # A session is no credential: whoever is logged in, without an access token the answer is 401
     # (before the body is read); a GET is a 405 for all, anonymous included.
     "decisions:access_evaluation": Row(
@@ -1516,7 +1522,8 @@ def test_token_cell(stage: Stage, name: str, kind: str) -> None:
 
 
 def test_every_api_route_has_a_token_row() -> None:
-    api = {key for key in PRESENT if key.startswith("decisions:")} - {"decisions:configuration", "decisions:token"}
+    public = {"decisions:configuration", "decisions:openapi", "decisions:token"}
+    api = {key for key in PRESENT if key.startswith("decisions:")} - public
     assert api == set(TOKEN_ROWS)
     assert all(len(line.split()) == len(TOKEN_KINDS) for line in TOKEN_ROWS.values())
 

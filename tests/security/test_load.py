@@ -268,7 +268,9 @@ def build_enterprises() -> tuple[list[Manager], dict[int, list[int]], dict[int, 
     return managers, memberships, grantable
 
 
-def start_gunicorn(port: int, log: Path) -> subprocess.Popen:
+def start_gunicorn(port: int, log: Path, *options: str) -> subprocess.Popen:
+    """Gunicorn on the test database with the production settings (plain HTTP on loopback), two
+    gthread workers; `options` are gunicorn's own, added to the command."""
     database = connection.settings_dict
     env = {
         **os.environ,
@@ -282,7 +284,7 @@ def start_gunicorn(port: int, log: Path) -> subprocess.Popen:
     }
     command = [sys.executable, "-m", "gunicorn", "portal.wsgi:application", "--bind", f"127.0.0.1:{port}",
                "--worker-class", "gthread", "--workers", "2", "--threads", "8", "--timeout", str(TIMEOUT),
-               "--graceful-timeout", str(GRACEFUL_TIMEOUT)]  # fmt: skip
+               "--graceful-timeout", str(GRACEFUL_TIMEOUT), *options]  # fmt: skip
     with log.open("w") as output:
         # A process group of its own, so that the arbiter and its workers can be stopped together.
         return subprocess.Popen(

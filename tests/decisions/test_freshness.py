@@ -6,7 +6,8 @@ Against gunicorn with two workers, on the test database and the production setti
 test starts it: before each change both workers permit; the change is made through the portal's
 services in this process and committed; then every one of the next decisions, asked concurrently
 on fresh connections until both workers have answered, is the denial with the change's reason; and
-undoing the change permits again at once. Gunicorn's access log names the worker of each answer.
+undoing the change permits again at once. Gunicorn's access log names the worker of each answer,
+and /metrics, summed over the workers, counts every decision received once.
 
 The date that makes a grant expire is moved in this process with time-machine, which gunicorn's
 processes do not see: there the grant's last day is set in the past in the database instead.
@@ -14,6 +15,7 @@ processes do not see: there the grant's last day is set in the past in the datab
 
 import re
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
@@ -25,6 +27,7 @@ import requests
 import time_machine
 from django.conf import global_settings
 from django.utils import timezone
+from prometheus_client.parser import text_string_to_metric_families
 
 from access import services
 from access.models import Designation, Enterprise, Grant, OnlineService
@@ -38,6 +41,7 @@ ROUNDS = 24  # decisions asked after each change, at least
 CONCURRENT = 8  # at once, each on a connection of its own, so that both workers take some
 MAX_ROUNDS = 10  # batches of ROUNDS before giving up on seeing both workers answer
 WORKERS = 2
+METRICS_TOKEN = "a-metrics-token-of-the-freshness-test-0123"
 ACCESS_LINE = re.compile(r"^<(?P<pid>\d+)> (?P<request_id>\S+) (?P<status>\d{3})$")
 
 
@@ -49,6 +53,7 @@ class Portal:
         self.access_log = access_log
         self.bearer = bearer
         self.serial = 0
+        self.given: Counter[tuple[str, str]] = Counter()  # (outcome, reason) of the decisions received
 
     def workers_of(self, request_ids: list[str]) -> dict[str, str]:
         """The worker (pid) that answered each request, from the access log (written as each
@@ -71,7 +76,24 @@ class Portal:
         )
         assert response.status_code == 200, response.text
         assert response.headers["X-Request-ID"] == request_id
-        return response.json()
+        answer = response.json()
+        self.given[
+            "deny" if answer["decision"] is False else "permit", answer.get("context", {}).get("reason", "none")
+        ] += 1
+        return answer
+
+    def counted(self, client_id: str) -> Counter[tuple[str, str]]:
+        """The decisions that /metrics counts for the client, every worker's added up."""
+        response = requests.get(
+            self.base + "/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"}, timeout=30
+        )
+        assert response.status_code == 200, response.text
+        found: Counter[tuple[str, str]] = Counter()
+        for family in text_string_to_metric_families(response.text):
+            for sample in family.samples:
+                if sample.name == "portal_decisions_total" and sample.labels["client"] == client_id:
+                    found[sample.labels["outcome"], sample.labels["reason"]] += int(sample.value)
+        return found
 
     def decisions(self, body: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
         """At least ROUNDS decisions on the body, asked concurrently, until both workers have
@@ -107,11 +129,15 @@ class Portal:
 
 
 @pytest.fixture
-def portal(world: World, tmp_path: Path, settings: Any) -> Iterator[Portal]:
+def portal(world: World, tmp_path: Path, settings: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Portal]:
     # The secret is hashed as in production: gunicorn checks it with production's hashers.
     settings.PASSWORD_HASHERS = global_settings.PASSWORD_HASHERS
     client, secret = register("Every service", ("dimona", "chaman"))
     port, log, access_log = free_port(), tmp_path / "gunicorn.log", tmp_path / "access.log"
+    # The workers count their decisions in one directory, which a scrape adds up (docs/decisions.md §6).
+    (tmp_path / "metrics").mkdir()
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path / "metrics"))
+    monkeypatch.setenv("METRICS_TOKEN", METRICS_TOKEN)
     server = start_gunicorn(
         port,
         log,
@@ -126,7 +152,10 @@ def portal(world: World, tmp_path: Path, settings: Any) -> Iterator[Portal]:
         assert response.status_code == 200, response.text
         bearer = response.json()["access_token"]
         leaks.remember_password(bearer)
-        yield Portal(base, access_log, bearer)
+        portal = Portal(base, access_log, bearer)
+        yield portal
+        # Every decision received was counted once, by the worker that gave it.
+        assert portal.counted(client.client_id) == portal.given
     finally:
         stop_gunicorn(server)
     server_log = log.read_text()

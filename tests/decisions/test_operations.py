@@ -237,6 +237,16 @@ def test_a_server_error_keeps_the_peps_request_id_on_the_answer(world, dimona, f
     assert response.json()["error"]["request_id"] not in ("", "pep-42")  # the portal's own, for its log
 
 
+def test_a_server_error_of_the_metadata_is_json_too(world, monkeypatch):
+    def fail(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("the metadata failed")
+
+    monkeypatch.setattr("decisions.views.reverse", fail)
+    response = HttpClient(raise_request_exception=False).get("/.well-known/authzen-configuration")
+    assert response.status_code == 500
+    assert response.json()["error"]["code"] == "server_error"
+
+
 def test_a_server_error_of_the_token_endpoint_is_an_oauth_error(world, monkeypatch):
     client, secret = register()
 

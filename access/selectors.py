@@ -27,6 +27,7 @@ from access.models import (
     ServiceUse,
 )
 from access.policy import DesignationKind
+from accounts import outbox
 from accounts.models import OutboundMessage
 
 
@@ -355,7 +356,10 @@ def main_manager_of(enterprise: Enterprise) -> MainManagerStatus | None:
     if designation is None:
         return None
     user = designation.person.user
-    messages = list(OutboundMessage.objects.filter(user=user).order_by("-created_at")[:2]) if user else []
+    # The messages of the local login: the username e-mail and the temporary-password SMS, not
+    # the e-mails that tell the person of changes to their access.
+    credentials = OutboundMessage.objects.filter(user=user, purpose__in=outbox.CREDENTIALS)
+    messages = list(credentials.order_by("-created_at")[:2]) if user else []
     return MainManagerStatus(
         designation=designation,
         messages=sorted(messages, key=lambda m: m.pk),

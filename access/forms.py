@@ -118,6 +118,13 @@ class BlockForm(ReasonForm):
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text=_("Optional. Leave empty to block until someone unblocks."),
     )
+    share_reason = forms.BooleanField(
+        label=_("Tell the person why"),
+        required=False,
+        help_text=_(
+            "The e-mail that tells them of the block then gives the reason; otherwise only the journal keeps it."
+        ),
+    )
 
 
 class DesignateForm(PersonIdentityForm):

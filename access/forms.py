@@ -1,12 +1,15 @@
+from datetime import date
 from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
-from access import policy
+from access import policy, selectors
 from access.identifiers import MAX_INPUT_LENGTH, parse_niss
-from access.models import Domain, Group, Language, OnlineService
+from access.journal import PERSONAL_ACTIONS
+from access.models import AuditEvent, Domain, Group, Language, OnlineService, Person
 from access.policy import DesignationKind
 from accounts.phone import parse_phone
 
@@ -118,6 +121,13 @@ class BlockForm(ReasonForm):
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text=_("Optional. Leave empty to block until someone unblocks."),
     )
+    share_reason = forms.BooleanField(
+        label=_("Tell the person why"),
+        required=False,
+        help_text=_(
+            "The e-mail that tells them of the block then gives the reason; otherwise only the journal keeps it."
+        ),
+    )
 
 
 class DesignateForm(PersonIdentityForm):
@@ -170,3 +180,134 @@ class ForeignMainManagerForm(ForeignPersonForm):
 
 class SearchForm(forms.Form):
     q = forms.CharField(label=_("Search by name or national register number"), max_length=100, required=False)
+
+
+# --- The journal's filter ----------------------------------------------------------------------
+
+# Belgian habits first (31/03/2026, 31.03.2026, 31-03-2026), and the ISO form; never the month first.
+DATE_INPUT_FORMATS = ["%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y", "%Y-%m-%d"]
+NISS_IN_ADDRESS = _("Search for a national register number with the form's button: it is never put in an address.")
+
+
+def looks_like_a_number(text: str) -> bool:
+    """Typed as a national register number rather than a name."""
+    return sum(c.isdigit() for c in text) >= 4
+
+
+class DayField(forms.DateField):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(
+            required=False,
+            input_formats=DATE_INPUT_FORMATS,
+            widget=forms.DateInput(format="%d/%m/%Y", attrs={"autocomplete": "off", "size": 10}),
+            help_text=_("Day/month/year, e.g. 31/03/2026."),
+            error_messages={"invalid": _("Enter a date as day/month/year, e.g. 31/03/2026.")},
+            **kwargs,
+        )
+
+
+def _day(value: date) -> str:
+    return f"{value.day:02d}/{value.month:02d}/{value.year:04d}"
+
+
+class GroupChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Group) -> str:  # type: ignore[override]
+        return obj.name
+
+
+class JournalFilterForm(forms.Form):
+    """The journal's filter. It is posted, so that a national register number never lands in an
+    address: the view then shows the filtered journal at an address that names the person by
+    their id (`person`, with their name in `who`) or a name, which can be paged and kept.
+
+    Every choice is the actor's: the actions of an enterprise's journal, the groups the policy
+    offers; a person by id or number is found only among those in the actor's journal."""
+
+    who = forms.CharField(
+        label=_("Person"),
+        max_length=100,
+        required=False,
+        help_text=_("Who acted or whom it is about: a name, or a whole national register number."),
+    )
+    action = forms.ChoiceField(
+        label=_("Action"), required=False, error_messages={"invalid_choice": _("Choose an action from the list.")}
+    )
+    group = GroupChoiceField(
+        label=_("Group"),
+        queryset=Group.objects.none(),
+        required=False,
+        empty_label=_("Every group"),
+        error_messages={"invalid_choice": _("Choose a group from the list.")},
+    )
+    since = DayField(label=_("Since"))
+    until = DayField(label=_("Until"))
+    # The person found by their number, by id; shown by name in `who`.
+    person = forms.CharField(required=False, max_length=19, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, actor: selectors.Actor, posted: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.actor = actor
+        self.posted = posted
+        self.niss = ""  # a national register number typed in `who`, posted
+        self.person_found: Person | None = None
+        actions = [(value, label) for value, label in AuditEvent.Action.choices if value not in PERSONAL_ACTIONS]
+        self.fields["action"].choices = [  # type: ignore[attr-defined]
+            ("", _("Every action")),
+            *sorted(((value, str(label)) for value, label in actions), key=lambda choice: choice[1].lower()),
+        ]
+        self.fields["group"].queryset = Group.objects.filter(  # type: ignore[attr-defined]
+            pk__in=policy.journal_groups(actor.standing), enterprise=actor.enterprise
+        ).select_related("role_type")
+
+    def clean_who(self) -> str:
+        who = " ".join(self.cleaned_data["who"].split())
+        if looks_like_a_number(who):
+            if not self.posted:
+                raise forms.ValidationError(NISS_IN_ADDRESS)
+            self.niss = parse_niss(who)
+        return who
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        since, until = data.get("since"), data.get("until")
+        if since and until and since > until:
+            self.add_error("until", _("The end date is before the start date."))
+        if self.niss:
+            self.person_found = selectors.journal_person(self.actor, niss=self.niss)
+        elif person_id := data.get("person"):
+            person = selectors.journal_person(self.actor, pk=int(person_id)) if person_id.isdecimal() else None
+            if person is None:
+                self.add_error("who", _("This person does not appear in your journal."))
+            elif data.get("who") == person.full_name:  # kept while the name shown is left as it is
+                self.person_found = person
+        return data
+
+    @property
+    def nobody(self) -> bool:
+        """A national register number of nobody in the actor's journal: nothing matches."""
+        return bool(self.niss) and self.person_found is None
+
+    def filters(self) -> selectors.JournalFilters:
+        data = self.cleaned_data
+        return selectors.JournalFilters(
+            person_id=self.person_found.pk if self.person_found else None,
+            name="" if self.person_found or self.niss else data["who"],
+            action=data["action"],
+            group_id=data["group"].pk if data["group"] else None,
+            since=data["since"],
+            until=data["until"],
+        )
+
+    def query(self) -> str:
+        """The filter as an address's query, without any national register number."""
+        data = self.cleaned_data
+        person = self.person_found
+        params = {
+            "person": person.pk if person else "",
+            "who": person.full_name if person else ("" if self.niss else data["who"]),
+            "action": data["action"],
+            "group": data["group"].pk if data["group"] else "",
+            "since": _day(data["since"]) if data["since"] else "",
+            "until": _day(data["until"]) if data["until"] else "",
+        }
+        return urlencode({key: value for key, value in params.items() if value})

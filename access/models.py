@@ -461,3 +461,60 @@ class ServiceUse(models.Model):
 
     def __str__(self) -> str:
         return f"{self.service} – {self.person} – {self.enterprise}"
+
+
+class Notice(models.Model):
+    """A change to a person's own access that the person is to be told of (docs/design.md §5.9).
+
+    Services write one in the transaction of the change; the person's unsent notices are gathered
+    into one e-mail of the outbox once no change has come for NOTICE_BATCH_SECONDS (access.notices),
+    so a batch of changes makes one e-mail. `details` holds codes, not words: the e-mail is written
+    in the person's language when it is gathered. An expiring grant is told of once per end date.
+    """
+
+    class Kind(models.TextChoices):
+        ADDED = "added", _("added to a group")
+        GRANTED = "granted", _("online service granted")
+        REVOKED = "revoked", _("online service revoked")
+        EXPIRING = "expiring", _("online service ending soon")
+        BLOCKED = "blocked", _("blocked")
+        UNBLOCKED = "unblocked", _("unblocked")
+        REMOVED = "removed", _("removed from a group")
+        DESIGNATED = "designated", _("designated as a manager")
+        DESIGNATION_REVOKED = "designation_revoked", _("designation as a manager revoked")
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="notices")
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+    details = models.JSONField(_("details"), default=dict, blank=True)
+    # The grant whose end is near, and that end: told once per grant and end date.
+    grant = models.ForeignKey(Grant, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    # When it went into an e-mail of the outbox (which delivers it), or was dropped because the
+    # person has no e-mail address any more.
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    message = models.ForeignKey(
+        "accounts.OutboundMessage", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("notice of a change of access")
+        verbose_name_plural = _("notices of changes of access")
+        ordering = ["created_at", "pk"]
+        indexes = [
+            # The notices still to gather, read by every gathering and every sweep.
+            models.Index(fields=["person", "created_at"], condition=Q(sent_at__isnull=True), name="notice_unsent_idx")
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["grant", "valid_until"], condition=Q(kind="expiring"), name="notice_expiry_told_once"
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="expiring") | (Q(grant__isnull=False) & Q(valid_until__isnull=False)),
+                name="notice_expiry_names_its_grant",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} – {self.person}"

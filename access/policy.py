@@ -224,6 +224,14 @@ def sees_whole_journal(actor: Standing) -> bool:
     return actor.enterprise_wide
 
 
+def journal_groups(actor: Standing) -> frozenset[int]:
+    """The groups offered in the journal's filter: every group of the enterprise to whoever reads
+    the whole journal; to others the groups they manage and those they are a user of."""
+    if sees_whole_journal(actor):
+        return frozenset(actor.enterprise_groups)
+    return actor.scope_groups | (actor.member_of & frozenset(actor.enterprise_groups))
+
+
 # --- Surrounding services (docs/design.md §8) --------------------------------------------------
 
 

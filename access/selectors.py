@@ -2,7 +2,7 @@
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -27,6 +27,7 @@ from access.models import (
     ServiceUse,
 )
 from access.policy import DesignationKind
+from accounts import outbox
 from accounts.models import OutboundMessage
 
 
@@ -355,7 +356,10 @@ def main_manager_of(enterprise: Enterprise) -> MainManagerStatus | None:
     if designation is None:
         return None
     user = designation.person.user
-    messages = list(OutboundMessage.objects.filter(user=user).order_by("-created_at")[:2]) if user else []
+    # The messages of the local login: the username e-mail and the temporary-password SMS, not
+    # the e-mails that tell the person of changes to their access.
+    credentials = OutboundMessage.objects.filter(user=user, purpose__in=outbox.CREDENTIALS)
+    messages = list(credentials.order_by("-created_at")[:2]) if user else []
     return MainManagerStatus(
         designation=designation,
         messages=sorted(messages, key=lambda m: m.pk),
@@ -387,6 +391,60 @@ def journal_in_scope(actor: Actor) -> QuerySet[AuditEvent]:
             | Q(group__isnull=True, domain_id__in=standing.scope_domains)
         )
     return events.select_related("actor", "target_person", "group__role_type", "domain").order_by("-created_at", "-pk")
+
+
+@dataclass(frozen=True)
+class JournalFilters:
+    """What the journal is narrowed to; an empty value narrows nothing. The person is named by id
+    (`person_id`, found by national register number) or by name (`name`, matched by words)."""
+
+    person_id: int | None = None
+    name: str = ""
+    action: str = ""
+    group_id: int | None = None
+    since: date | None = None
+    until: date | None = None  # the whole day included
+
+
+def _start_of(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def journal_search(actor: Actor, filters: JournalFilters) -> QuerySet[AuditEvent]:
+    """The events of the actor's journal (`journal_in_scope`) that match the filters, newest first.
+
+    A person is matched as the one who acted or the one the event is about; by name, every word
+    must be in the same person's names. Days are the portal's (Europe/Brussels)."""
+    events = journal_in_scope(actor)
+    if filters.person_id is not None:
+        events = events.filter(Q(actor_id=filters.person_id) | Q(target_person_id=filters.person_id))
+    if filters.name.strip():
+        by, about = Q(), Q()
+        for word in filters.name.split():
+            by &= Q(actor__given_name__icontains=word) | Q(actor__surname__icontains=word)
+            about &= Q(target_person__given_name__icontains=word) | Q(target_person__surname__icontains=word)
+        events = events.filter(by | about)
+    if filters.action:
+        events = events.filter(action=filters.action)
+    if filters.group_id is not None:
+        events = events.filter(group_id=filters.group_id)
+    # Days at the ends of the calendar bound nothing (and would not survive the move to UTC).
+    if filters.since and filters.since > date(1900, 1, 1):
+        events = events.filter(created_at__gte=_start_of(filters.since))
+    if filters.until and filters.until < date(9000, 1, 1):
+        events = events.filter(created_at__lt=_start_of(filters.until + timedelta(days=1)))
+    return events
+
+
+def journal_person(actor: Actor, *, niss: str = "", pk: int | None = None) -> Person | None:
+    """A person who appears in the actor's journal (who acted, or whom an event is about), by
+    national register number or by id. Anyone else is None: the journal's filter tells nobody
+    whether a person outside it exists."""
+    appears = journal_in_scope(actor).filter(Q(actor=OuterRef("pk")) | Q(target_person=OuterRef("pk")))
+    people = Person.objects.filter(Exists(appears))
+    if niss:
+        return people.filter(niss=niss).first()
+    return people.filter(pk=pk).first() if pk is not None else None
 
 
 def effective_services(person: Person, enterprise: Enterprise, standing: policy.Standing | None = None) -> set[str]:

@@ -25,4 +25,5 @@ urlpatterns = [
     path("main-manager/credentials/", views.main_manager_credentials, name="main_manager_credentials"),
     path("managers/<id:designation_id>/revoke/", views.designation_revoke, name="designation_revoke"),
     path("journal/", views.journal, name="journal"),
+    path("journal/export/", views.journal_export, name="journal_export"),
 ]

@@ -14,11 +14,12 @@ from django.db import IntegrityError, transaction
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from access import journal, policy, selectors
-from access.models import AuditEvent, Domain, Enterprise, Group, Person
+from access import journal, notices, policy, selectors, tasks
+from access.models import AuditEvent, Domain, Enterprise, Group, Notice, Person
 from access.selectors import Actor
 
 Action = AuditEvent.Action
+Told = Notice.Kind
 
 
 class ActionRefused(Exception):
@@ -70,6 +71,18 @@ def record(
         reason=reason,
         ip=actor.ip,
     )
+
+
+def tell(actor: Actor, person: Person, kind: str, /, **details: Any) -> None:
+    """Tell the person of a change the actor made to their access (access.notices): one e-mail with
+    the other changes of its batch, queued on commit. Nobody is told of what they did themselves."""
+    notify(person, actor.enterprise, kind, by=actor.person, **details)
+
+
+def notify(person: Person, enterprise: Enterprise, kind: str, /, *, by: Person | None, **details: Any) -> None:
+    """`tell`, for a change made by someone who is not a signed-in actor (staff: `by` is None)."""
+    if notices.notice_record(person, enterprise, kind, by=by, **details) is not None:
+        tasks.notices_queue(person.pk)
 
 
 def required_reason(reason: str) -> str:

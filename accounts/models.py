@@ -41,7 +41,10 @@ def display_name(user: User) -> str:
 class OutboundMessage(models.Model):
     """One e-mail or SMS to send, written in the same transaction as the change that causes it.
 
-    The text is made when it is sent, from `purpose`: a temporary password is never stored here.
+    The text of the credentials is made when they are sent, from `purpose`: a temporary password is
+    never stored here. An e-mail telling a person of changes to their access (which holds no
+    secret) is written whole when the changes are gathered, in `subject` and `body`, and sent as
+    written at every attempt. A person without a login account gets it too: `user` is empty then.
     """
 
     class Channel(models.TextChoices):
@@ -51,6 +54,7 @@ class OutboundMessage(models.Model):
     class Purpose(models.TextChoices):
         USERNAME = "username", _("username")
         TEMPORARY_PASSWORD = "temporary_password", _("temporary password")
+        ACCESS_CHANGES = "access_changes", _("changes to the person's access")
 
     class Status(models.TextChoices):
         WAITING = "waiting", _("waiting for an earlier message")
@@ -60,7 +64,7 @@ class OutboundMessage(models.Model):
         # The person was replaced before it went out: it is never sent.
         CANCELLED = "cancelled", _("cancelled")
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="messages")
+    user = models.ForeignKey(User, null=True, blank=True, on_delete=models.CASCADE, related_name="messages")
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     purpose = models.CharField(_("purpose"), max_length=30, choices=Purpose.choices)
     recipient = models.CharField(_("recipient"), max_length=254)
@@ -74,6 +78,9 @@ class OutboundMessage(models.Model):
     # queued once per due time. Empty while it waits for an earlier message, and once it ends.
     next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
     last_error = models.CharField(_("last error"), max_length=500, blank=True)
+    # The written text of the e-mails that carry it (ACCESS_CHANGES); empty for the credentials.
+    subject = models.CharField(_("subject"), max_length=300, blank=True)
+    body = models.TextField(_("body"), blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
 

@@ -14,7 +14,9 @@ than the broker's visibility timeout would run twice. After `OUTBOX_MAX_ATTEMPTS
 message fails, and so does every message waiting on it (the SMS after the username e-mail).
 
 Nothing secret passes through a task: the temporary password is made at the moment its SMS is
-sent, stored as a hash on the user, and put in the SMS body only.
+sent, stored as a hash on the user, and put in the SMS body only. An e-mail that holds no secret
+(the changes to a person's access, written by `access.notices`) is stored written, and sent as
+written at every attempt (`written_email`).
 """
 
 import functools
@@ -81,13 +83,34 @@ def credentials_messages(user: User, *, email: str, phone: str, language: str) -
     return [email_message, sms_message]
 
 
+def written_email(
+    *, recipient: str, language: str, subject: str, body: str, purpose: str, user: User | None = None
+) -> OutboundMessage:
+    """An e-mail whose text is written now, by the caller, in the recipient's language; it holds no
+    secret. Pending: the caller hands it to `accounts.tasks.queue`."""
+    return OutboundMessage.objects.create(
+        user=user,
+        channel=OutboundMessage.Channel.EMAIL,
+        purpose=purpose,
+        recipient=recipient,
+        language=language,
+        subject=" ".join(subject.split())[:300],
+        body=body,
+        next_attempt_at=due_again(0),  # queued on commit; due again if that task never runs
+    )
+
+
+CREDENTIALS = [OutboundMessage.Purpose.USERNAME, OutboundMessage.Purpose.TEMPORARY_PASSWORD]
+
+
 def cancel_pending(user: User) -> list[OutboundMessage]:
-    """Cancel the user's messages not sent yet; answer them. Called in the transaction that takes
-    the login away: a worker sending one of them now is waited for (the row lock), and every
-    later attempt finds the row cancelled."""
+    """Cancel the user's credentials not sent yet; answer them. Called in the transaction that
+    takes the login away or sends new credentials: a worker sending one of them now is waited for
+    (the row lock), and every later attempt finds the row cancelled. An e-mail that tells the
+    person of changes to their access still goes."""
     messages = list(
         OutboundMessage.objects.select_for_update()
-        .filter(user=user, status__in=[Status.PENDING, Status.WAITING])
+        .filter(user=user, purpose__in=CREDENTIALS, status__in=[Status.PENDING, Status.WAITING])
         .order_by("pk")
     )
     for message in messages:
@@ -140,17 +163,24 @@ def render_subject(name: str, context: dict[str, Any]) -> str:
     return " ".join(render_text(name, context).split())
 
 
+def _email(message: OutboundMessage, subject: str, body: str) -> None:
+    try:
+        EmailMessage(subject, body, to=[message.recipient], headers={"Message-ID": message_id(message)}).send()
+    except OSError as exc:  # SMTP refused, unreachable or timed out
+        raise DeliveryError(f"e-mail not accepted: {type(exc).__name__}") from exc
+
+
 def _send(message: OutboundMessage) -> None:
+    if message.purpose == OutboundMessage.Purpose.ACCESS_CHANGES:
+        _email(message, message.subject, message.body)
+        return
     user = message.user
+    if user is None:  # credentials belong to a login account: a row without one is a fault of ours
+        raise DeliveryError("not sent: no login account")
     with translation.override(message.language):
         if message.purpose == OutboundMessage.Purpose.USERNAME:
             context = {"user": user, "username": user.get_username()}
-            subject = render_subject("username_subject.txt", context)
-            body = render_text("username_body.txt", context)
-            try:
-                EmailMessage(subject, body, to=[message.recipient], headers={"Message-ID": message_id(message)}).send()
-            except OSError as exc:  # SMTP refused, unreachable or timed out
-                raise DeliveryError(f"e-mail not accepted: {type(exc).__name__}") from exc
+            _email(message, render_subject("username_subject.txt", context), render_text("username_body.txt", context))
         else:
             password = issue_temporary_password(user)
             context = {"password": password, "expires": user.temporary_password_expires_at}
@@ -171,12 +201,15 @@ def attempt(message_id: int) -> Attempt:
     given_up: list[OutboundMessage] = []
     following: list[OutboundMessage] = []
     with transaction.atomic():
-        message = OutboundMessage.objects.select_for_update().select_related("user").filter(pk=message_id).first()
+        message = OutboundMessage.objects.select_for_update().filter(pk=message_id).first()
         if message is None:
             return Attempt("missing", [])
         # Read again under the row lock: a message sent or cancelled meanwhile is left alone.
         if message.status != Status.PENDING:
             return Attempt(message.status, [])
+        if message.user_id is not None:
+            # Its login account is locked with it: the temporary password is written there.
+            message.user = User.objects.select_for_update().get(pk=message.user_id)
         message.attempts += 1
         try:
             # A savepoint: a failed attempt leaves no temporary password behind, and a fault of

@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
@@ -143,6 +144,10 @@ CELERY_BEAT_SCHEDULE = {
     "clear-sessions": {"task": "portal.tasks.clear_sessions", "schedule": 15 * 60.0},
     # A heartbeat not run within the minute is dropped: a worker that runs it keeps up.
     "worker-heartbeat": {"task": "portal.tasks.record_heartbeat", "schedule": 60.0, "options": {"expires": 60}},
+    # People are told of changes to their access: the notices whose batch has closed, each minute,
+    # and every morning the grants that end within 14 days (at 06:00 UTC: 07:00 or 08:00 in Brussels).
+    "send-notices": {"task": "access.tasks.notices_sweep", "schedule": 60.0},
+    "tell-expiring-grants": {"task": "access.tasks.grants_expiring_tell", "schedule": crontab(hour=6, minute=0)},
 }
 
 
@@ -184,6 +189,11 @@ OUTBOX_BACKLOG_MAX_AGE = env_seconds("OUTBOX_BACKLOG_MAX_AGE", "900")
 # n-th after the n-th attempt, the last one repeating), and marks it failed after the last attempt.
 OUTBOX_MAX_ATTEMPTS = env_positive_int("OUTBOX_MAX_ATTEMPTS", "6")
 OUTBOX_RETRY_SECONDS = env_positive_ints("OUTBOX_RETRY_SECONDS", "60,300,900,3600")
+
+# A person is told of changes to their access in one e-mail once no other change has come for
+# this many seconds (or once the first has waited five times as long). With tasks inline (no
+# broker, no beat) each change is told at once.
+NOTICE_BATCH_SECONDS = env_seconds("NOTICE_BATCH_SECONDS", "0" if CELERY_TASK_ALWAYS_EAGER else "120")
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["accounts.backends.AuthenticationBackend"]

@@ -9,7 +9,7 @@ from access import policy, selectors
 from access.models import Designation, Domain, Group, Person
 from access.policy import DesignationKind
 from access.selectors import Actor
-from access.writes import Action, ActionRefused, check, locked, record
+from access.writes import Action, ActionRefused, Told, check, locked, record, tell
 
 
 def _designation_snapshot(designation: Designation) -> dict[str, Any]:
@@ -19,6 +19,12 @@ def _designation_snapshot(designation: Designation) -> dict[str, Any]:
         "domain": designation.domain.code if designation.domain else None,
         "group": designation.group.role_type.code if designation.group else None,
     }
+
+
+def _told(designation: Designation) -> dict[str, Any]:
+    """What the designated person is told: the kind of manager and what they manage, as codes."""
+    snapshot = _designation_snapshot(designation)
+    return {"kind": snapshot["kind"], "domain": snapshot["domain"], "group": snapshot["group"]}
 
 
 def designation_create(
@@ -77,6 +83,7 @@ def designation_create(
             domain=domain,
             after=_designation_snapshot(designation),
         )
+        tell(actor, person, Told.DESIGNATED, **_told(designation))
     return designation
 
 
@@ -94,6 +101,7 @@ def _end_designation(actor: Actor, designation: Designation, *, reason: str) -> 
         before=_designation_snapshot(designation),
         reason=reason,
     )
+    tell(actor, designation.person, Told.DESIGNATION_REVOKED, **_told(designation))
 
 
 def designation_revoke(actor: Actor, designation: Designation, *, reason: str = "") -> None:

@@ -18,7 +18,7 @@ from access.policy import DesignationKind
 from access.selectors import Actor
 from access.services import local_login
 from access.services.designations import designation_create
-from access.writes import ActionRefused, check, locked, record
+from access.writes import ActionRefused, Told, check, locked, notify, record
 
 Action = AuditEvent.Action
 
@@ -213,6 +213,7 @@ def _designate_as_staff(
                 reason=reason,
                 ip=ip,
             )
+            notify(previous.person, enterprise, Told.DESIGNATION_REVOKED, by=None, kind=DesignationKind.MAIN)
         designation = Designation.objects.create(
             enterprise=enterprise, person=person, kind=DesignationKind.MAIN, reason=reason
         )
@@ -225,6 +226,7 @@ def _designate_as_staff(
             reason=reason,
             ip=ip,
         )
+        notify(person, enterprise, Told.DESIGNATED, by=None, kind=DesignationKind.MAIN)
         if person.niss is None:
             local_login.credentials_send(person)
         if previous:

@@ -11,7 +11,7 @@ from access import policy, selectors
 from access.identifiers import parse_niss
 from access.models import EnterpriseBlock, Grant, Group, Membership, OnlineService, Person
 from access.selectors import Actor
-from access.writes import Action, ActionRefused, check, end_sessions, locked, record, required_reason
+from access.writes import Action, ActionRefused, Told, check, end_sessions, locked, record, required_reason, tell
 
 
 def person_get_or_create(niss: str, *, given_name: str = "", surname: str = "", email: str = "") -> Person:
@@ -47,6 +47,7 @@ def _grant(actor: Actor, membership: Membership, service: OnlineService, target:
         group=membership.group,
         after={"service": service.code},
     )
+    tell(actor, membership.person, Told.GRANTED, group=membership.group.role_type.code, service=service.code)
     return grant
 
 
@@ -71,6 +72,7 @@ def membership_create(
             group=group,
             after={"status": membership.status, "services": sorted(s.code for s in services)},
         )
+        tell(actor, person, Told.ADDED, group=group.role_type.code)
         for service in services:
             _grant(actor, membership, service, target)
     return membership
@@ -111,9 +113,13 @@ def grant_revoke(actor: Actor, membership: Membership, service: OnlineService) -
             group=membership.group,
             before={"service": service.code},
         )
+        tell(actor, membership.person, Told.REVOKED, group=membership.group.role_type.code, service=service.code)
 
 
-def membership_block(actor: Actor, membership: Membership, *, reason: str, until: date | None = None) -> None:
+def membership_block(
+    actor: Actor, membership: Membership, *, reason: str, until: date | None = None, share_reason: bool = False
+) -> None:
+    """Block a person in one group; `share_reason`: the e-mail that tells them gives the reason."""
     reason = required_reason(reason)
     with locked(actor, _("This user has just changed. Reload the page.")) as actor:
         membership, target = _locked_membership(actor, membership)
@@ -132,8 +138,16 @@ def membership_block(actor: Actor, membership: Membership, *, reason: str, until
             target=membership.person,
             group=membership.group,
             before={"status": "active"},
-            after={"status": "blocked", "until": until.isoformat() if until else None},
+            after={"status": "blocked", "until": until.isoformat() if until else None, "reason_shared": share_reason},
             reason=reason,
+        )
+        tell(
+            actor,
+            membership.person,
+            Told.BLOCKED,
+            group=membership.group.role_type.code,
+            until=until.isoformat() if until else None,
+            reason=reason if share_reason else "",
         )
 
 
@@ -158,6 +172,7 @@ def membership_unblock(actor: Actor, membership: Membership) -> None:
             before=before,
             after={"status": "active"},
         )
+        tell(actor, membership.person, Told.UNBLOCKED, group=membership.group.role_type.code)
 
 
 def membership_delete(actor: Actor, membership: Membership, *, reason: str) -> None:
@@ -184,13 +199,17 @@ def membership_delete(actor: Actor, membership: Membership, *, reason: str) -> N
             before={"status": membership.status, "services": services},
             reason=reason,
         )
+        tell(actor, membership.person, Told.REMOVED, group=membership.group.role_type.code)
         # Removed from the enterprise altogether: logged out. Still in another group: not.
         if policy.is_outsider(selectors.standing_of(membership.person_id, actor.enterprise.pk)):
             end_sessions(membership.person)
 
 
-def person_block_everywhere(actor: Actor, person: Person, *, reason: str, until: date | None = None) -> EnterpriseBlock:
-    """Block a person for every group of the enterprise, including groups they join later."""
+def person_block_everywhere(
+    actor: Actor, person: Person, *, reason: str, until: date | None = None, share_reason: bool = False
+) -> EnterpriseBlock:
+    """Block a person for every group of the enterprise, including groups they join later;
+    `share_reason`: the e-mail that tells them gives the reason."""
     reason = required_reason(reason)
     with locked(actor, _("This person has just been blocked for all groups.")) as actor:
         target = selectors.standing_of(person.pk, actor.enterprise.pk)
@@ -205,8 +224,19 @@ def person_block_everywhere(actor: Actor, person: Person, *, reason: str, until:
             Action.ENTERPRISE_BLOCKED,
             target=person,
             before={"blocked_everywhere": False},
-            after={"blocked_everywhere": True, "until": until.isoformat() if until else None},
+            after={
+                "blocked_everywhere": True,
+                "until": until.isoformat() if until else None,
+                "reason_shared": share_reason,
+            },
             reason=reason,
+        )
+        tell(
+            actor,
+            person,
+            Told.BLOCKED,
+            until=until.isoformat() if until else None,
+            reason=reason if share_reason else "",
         )
         end_sessions(person)
     return block
@@ -234,3 +264,4 @@ def person_unblock_everywhere(actor: Actor, person: Person) -> None:
             before={"blocked_everywhere": True, "reason": block.reason},
             after={"blocked_everywhere": False},
         )
+        tell(actor, person, Told.UNBLOCKED)

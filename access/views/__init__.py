@@ -1,7 +1,7 @@
 """Pages of Access Management. Each view: find the actor, load through their scope, validate,
 call one service, redirect. Outsiders get 404; insiders without the right get 403 with the reason."""
 
-from access.views.journal import activated, journal
+from access.views.journal import activated, journal, journal_export
 from access.views.managers import (
     designation_revoke,
     main_manager,
@@ -34,6 +34,7 @@ __all__ = [
     "grant_revoke",
     "group_detail",
     "journal",
+    "journal_export",
     "main_manager",
     "main_manager_belgian",
     "main_manager_credentials",

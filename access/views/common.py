@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.utils.http import urlencode
 
 from access import policy, selectors
-from access.forms import SearchForm
+from access.forms import SearchForm, looks_like_a_number
 from access.models import Enterprise, Group
 from access.selectors import Actor
 from access.services import ActionRefused
@@ -138,10 +138,6 @@ def search_query(request: HttpRequest) -> tuple[str, HttpResponse | None]:
     if request.method == "GET" and looks_like_a_number(query):
         return "", None
     return query, None
-
-
-def looks_like_a_number(query: str) -> bool:
-    return sum(c.isdigit() for c in query) >= 4
 
 
 def refused(request: HttpRequest, exc: ActionRefused) -> None:

@@ -217,7 +217,11 @@ def membership_block(request: HttpRequest, enterprise_id: int, membership_id: in
     if request.method == "POST" and form.is_valid():
         try:
             services.membership_block(
-                actor, membership, reason=form.cleaned_data["reason"], until=form.cleaned_data["until"]
+                actor,
+                membership,
+                reason=form.cleaned_data["reason"],
+                until=form.cleaned_data["until"],
+                share_reason=form.cleaned_data["share_reason"],
             )
         except ActionRefused as exc:
             form.add_error(None, str(exc.message))
@@ -277,7 +281,11 @@ def person_block(request: HttpRequest, enterprise_id: int, person_id: int) -> Ht
             return confirmation
         try:
             services.person_block_everywhere(
-                actor, person, reason=form.cleaned_data["reason"], until=form.cleaned_data["until"]
+                actor,
+                person,
+                reason=form.cleaned_data["reason"],
+                until=form.cleaned_data["until"],
+                share_reason=form.cleaned_data["share_reason"],
             )
         except ActionRefused as exc:
             form.add_error(None, str(exc.message))

@@ -364,6 +364,28 @@ def test_group_manager_groups(actor: str) -> None:
     assert policy.group_manager_groups(PERSONAS[actor]) == expected
 
 
+# The groups each reader may pick in the journal's filter (docs/design.md §5.7): every group of the enterprise
+# for those who read the whole journal; the others, the groups they manage and those they are a user of.
+JOURNAL_GROUPS = {
+    "main": {"G1", "G2", "G3"},
+    "co_main": {"G1", "G2", "G3"},
+    "am_d1": {"G1", "G2"},
+    "am_d2": {"G3"},
+    "gm_g1": {"G1"},
+    "gm_g3": {"G3"},
+    "user_g1": {"G1"},
+    "user_g1_g3": {"G1", "G3"},
+    "outsider": {"G9"},
+}
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+def test_journal_groups(actor: str) -> None:
+    expected = {GROUPS[name] for name in JOURNAL_GROUPS.get(actor, set())}
+
+    assert policy.journal_groups(PERSONAS[actor]) == expected
+
+
 # --- Using online services (docs/design.md §3.6) ----------------------------------------------------------
 
 # What the groups offer, each as it stands for the person asked: Dimona granted to them in G1, DmfA offered in

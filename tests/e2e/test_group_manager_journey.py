@@ -138,17 +138,19 @@ def test_group_manager_adds_blocks_unblocks_and_deletes_a_user(page: Page, e2e_w
     menu.get_by_role("link", name="Journal").click()
     expect(page.get_by_role("heading", name="Journal", level=1)).to_be_visible()
     journal = [
-        ("deleted from the group", DELETE_REASON),
-        ("unblocked for the group", "–"),
-        ("blocked for the group", BLOCK_REASON),
-        (f"online service granted – {DMFA}", "–"),
-        (f"online service granted – {DIMONA}", "–"),
-        ("user added to the group", "–"),
+        ("deleted from the group", f"Status: active → – Online services: {DIMONA}, {DMFA} → –", DELETE_REASON),
+        ("unblocked for the group", f"Status: blocked → active Reason: {BLOCK_REASON} → –", "–"),
+        ("blocked for the group", "Status: active → blocked Until: – Reason shared with the person: no", BLOCK_REASON),
+        (f"online service granted – {DMFA}", f"Online service: {DMFA}", "–"),
+        (f"online service granted – {DIMONA}", f"Online service: {DIMONA}", "–"),
+        ("user added to the group", f"Status: active Online services: {DIMONA}, {DMFA}", "–"),
     ]
     rows = main.get_by_role("row")
     expect(rows).to_have_count(1 + len(journal))
-    for row, (action, reason) in zip(rows.all()[1:], journal, strict=True):
-        expect(row.get_by_role("cell")).to_have_text([ANYTIME, action, "Greta Group", newcomer, "Employer", reason])
+    for row, (action, change, reason) in zip(rows.all()[1:], journal, strict=True):
+        expect(row.get_by_role("cell")).to_have_text(
+            [ANYTIME, action, "Greta Group", newcomer, "Employer", change, reason]
+        )
     assert_accessible("journal")
 
     # What the database kept.

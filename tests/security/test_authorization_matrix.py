@@ -532,6 +532,10 @@ def staff_reason_payload(s: Stage, target: str) -> dict[str, Any]:
     return {"reason": "Lost phone"}
 
 
+def journal_filter_payload(s: Stage, target: str) -> dict[str, Any]:
+    return {"who": "Mats", "action": "membership_blocked", "since": "01/01/2026"}
+
+
 def evaluation_payload(s: Stage, target: str) -> dict[str, Any]:
     return {"subject": "person", "resource": "enterprise", "action": "dimona"}
 
@@ -831,7 +835,24 @@ ROWS: dict[str, Row] = {
         ),
         payload=reason_payload,
     ),
+    # The journal's filter is posted (a national register number may be in it): it writes nothing
+    # and leads to the filtered journal.
     "access:journal": Row(
+        by_enterprise,
+        answers(
+            in_scope="200 200 200 200 200 200 404 404 login 404",
+            other_enterprise=OTHERS_OWN,
+            missing="404 404 404 404 404 404 - - - -",
+        ),
+        post=answers(
+            in_scope="kept kept kept kept kept kept 404 404 login 404",
+            other_enterprise="404 404 404 404 404 404 - kept - -",
+            missing="404 404 404 404 404 404 - - - -",
+        ),
+        payload=journal_filter_payload,
+    ),
+    # The journal as CSV: for whoever reads the journal, of their own journal only.
+    "access:journal_export": Row(
         by_enterprise,
         answers(
             in_scope="200 200 200 200 200 200 404 404 login 404",

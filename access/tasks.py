@@ -1,0 +1,61 @@
+"""Celery tasks of the access model: telling people of changes to their access (access.notices).
+
+The gathering of a person's notices is queued when the change commits, to run once its batch has
+closed; beat sweeps every minute the batches whose task was lost (a broker down, a worker killed)
+and looks every morning at the grants that end soon. Tasks take ids and may run twice: a notice
+is gathered once.
+"""
+
+import logging
+
+from celery import shared_task
+from django.conf import settings
+from django.db import transaction
+
+from access import notices
+from accounts.tasks import queue
+
+logger = logging.getLogger(__name__)
+
+
+def notices_queue(person_id: int) -> None:
+    """Gather the person's notices a batch after the current transaction commits: a change rolled
+    back tells nobody, and the changes that follow within the batch go into the same e-mail."""
+    transaction.on_commit(lambda: _publish(person_id))
+
+
+def _publish(person_id: int) -> None:
+    try:
+        # A second more than the batch: a worker's clock a little ahead still finds it closed.
+        countdown = settings.NOTICE_BATCH_SECONDS + 1 if settings.NOTICE_BATCH_SECONDS else 0
+        notices_send.apply_async((person_id,), countdown=countdown)
+    except Exception as exc:  # noqa: BLE001 - the broker is down: the sweep gathers them later
+        logger.warning(
+            "Notices of person %s wait for the sweep: the task queue is unavailable (%s)", person_id, type(exc).__name__
+        )
+
+
+@shared_task(acks_late=True)
+def notices_send(person_id: int) -> int:
+    """Gather one person's notices into one e-mail if their batch has closed, and queue it."""
+    messages = notices.notices_gather(person_id)
+    queue(messages)
+    return len(messages)
+
+
+@shared_task
+def notices_sweep() -> int:
+    """Run every minute by Celery beat: gather the notices of everyone whose batch has closed."""
+    sent = 0
+    for person_id in notices.people_due():
+        messages = notices.notices_gather(person_id)
+        queue(messages)
+        sent += len(messages)
+    return sent
+
+
+@shared_task
+def grants_expiring_tell() -> int:
+    """Run every morning by Celery beat: record a notice for each grant that ends within 14 days
+    and has not been told of; the sweep sends them."""
+    return notices.expiring_grants_record()

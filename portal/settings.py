@@ -352,6 +352,11 @@ SECURE_CSP = {
 
 PAGE_SIZE = 25
 
+# How people reach the service desk, shown on the help, accessibility and privacy pages (empty:
+# the pages say to ask the operator of the portal).
+SERVICE_DESK_EMAIL = os.environ.get("SERVICE_DESK_EMAIL", "")
+SERVICE_DESK_PHONE = os.environ.get("SERVICE_DESK_PHONE", "")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

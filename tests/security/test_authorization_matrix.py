@@ -960,6 +960,10 @@ ROWS: dict[str, Row] = {
     ),
     # --- The portal around them ----------------------------------------------------------------
     "home": Row(no_arguments, answers(**{NO_TARGET: SAME_FOR_ALL["200"]})),
+    # What every public portal shows, linked from the footer of every page: open to all.
+    "help": Row(no_arguments, answers(**{NO_TARGET: SAME_FOR_ALL["200"]})),
+    "accessibility": Row(no_arguments, answers(**{NO_TARGET: SAME_FOR_ALL["200"]})),
+    "privacy": Row(no_arguments, answers(**{NO_TARGET: SAME_FOR_ALL["200"]})),
     "health": Row(no_arguments, answers(**{NO_TARGET: SAME_FOR_ALL["200"]})),
     # The icon, for browsers that ask for it at the root: a redirect to the static file, for all.
     "favicon": Row(no_arguments, answers(**{NO_TARGET: "302 " * 10})),

@@ -8,7 +8,7 @@ from access import policy
 from access.identifiers import MAX_INPUT_LENGTH, parse_niss
 from access.models import Domain, Group, Language, OnlineService
 from access.policy import DesignationKind
-from accounts.phone import parse_phone
+from accounts.phone import PhoneField
 
 
 class NissField(forms.CharField):
@@ -153,15 +153,12 @@ class ForeignPersonForm(forms.Form):
     given_name = forms.CharField(label=_("Given name"), max_length=100)
     surname = forms.CharField(label=_("Surname"), max_length=100)
     email = forms.EmailField(label=_("E-mail address"), help_text=_("The username is sent to this address."))
-    mobile_phone = forms.CharField(
+    mobile_phone = PhoneField(
         label=_("Mobile phone number"),
-        max_length=30,
+        mobile=True,
         help_text=_("With the country code, e.g. +33 6 12 34 56 78. The temporary password is sent to it by SMS."),
     )
     language = forms.ChoiceField(label=_("Language of the messages"), choices=Language.choices)
-
-    def clean_mobile_phone(self) -> str:
-        return parse_phone(self.cleaned_data["mobile_phone"], mobile=True)
 
 
 class ForeignMainManagerForm(ForeignPersonForm):

@@ -107,6 +107,14 @@ def test_the_accessibility_statement_and_the_privacy_notice_say_what_matters():
         assert kept in notice.lower() or kept in notice
 
 
+def test_what_takes_access_away_is_a_red_button_set_apart(world, login):
+    page = login(world.group_manager).get(f"/e/{world.enterprise.pk}/memberships/{world.member_membership.pk}/")
+    html = page.content.decode()
+    assert re.search(r'<button type="submit" class="danger" aria-label="Revoke Dimona', html)
+    apart = html.split('<div class="actions-apart">', 1)[1].split("</div>", 1)[0]
+    assert 'class="button danger"' in apart and "Block for this group" in apart and "Delete from this group" in apart
+
+
 def test_the_menu_has_its_button_and_tables_name_each_cell(world, login):
     page = login(world.main).get(f"/e/{world.enterprise.pk}/groups/{world.groups['employer'].pk}/").content.decode()
     assert (

@@ -165,5 +165,34 @@ class ForeignMainManagerForm(ForeignPersonForm):
     replaces = ReplacesField()
 
 
+def looks_like_a_number(query: str) -> bool:
+    """A search with four digits or more is a search by national register number."""
+    return sum(c.isdigit() for c in query) >= 4
+
+
 class SearchForm(forms.Form):
-    q = forms.CharField(label=_("Search by name or national register number"), max_length=100, required=False)
+    q = forms.CharField(
+        label=_("Search by name or national register number"),
+        max_length=100,
+        required=False,
+        widget=forms.SearchInput(attrs={"maxlength": 100}),
+    )
+
+    def clean_q(self) -> str:
+        """A number is searched whole and valid, never by a part (docs/decisions.md §2.1): a part
+        or a mistyped number is said to be one, rather than finding nobody."""
+        query: str = self.cleaned_data["q"].strip()
+        if looks_like_a_number(query):
+            try:
+                parse_niss(query)
+            except forms.ValidationError as exc:
+                if exc.code == "checksum":
+                    raise
+                raise forms.ValidationError(
+                    _(
+                        "Type the whole national register number, 11 digits, e.g. 85.07.30-033.28: "
+                        "a part of a number finds nobody. Or search by name."
+                    ),
+                    code="partial",
+                ) from exc
+        return query

@@ -107,6 +107,55 @@ def test_the_accessibility_statement_and_the_privacy_notice_say_what_matters():
         assert kept in notice.lower() or kept in notice
 
 
+def test_a_form_with_errors_starts_with_a_summary_and_says_so_in_the_title(world, login):
+    client = login(world.group_manager)
+    add = f"/e/{world.enterprise.pk}/groups/{world.groups['employer'].pk}/add/"
+    assert title(client.get(add).content.decode()) == "Add a user – Access Management"
+    page = client.post(add, {"niss": "85.07.30-033.29"}).content.decode()
+    assert title(page) == "Error: Add a user – Access Management"
+    summary = page.split('<div class="error-summary" role="alert" tabindex="-1" autofocus>', 1)[1].split("</div>")[0]
+    assert "<h2>There is a problem</h2>" in summary
+    assert (
+        '<a href="#id_niss">This national register number is not valid: its check digits do not match.</a>' in summary
+    )
+    assert '<a href="#id_confirm">Confirm that this person is a staff member of the enterprise.</a>' in summary
+    assert summary.index("#id_niss") < summary.index("#id_confirm")  # in the order of the form
+    # Away from its field, Django's bare "This field is required." says which field.
+    empty = client.post(add, {"given_name": ""}).content.decode()
+    assert '<a href="#id_niss">National register number: this field is required.</a>' in empty
+    assert 'id="id_niss_error"><li>This field is required.</li>' in empty
+
+
+def test_allauths_forms_have_the_summary_too():
+    page = anonymous().post("/accounts/login/", {"login": "nobody", "password": "wrong"}).content.decode()
+    assert title(page) == "Error: Log in – Access Management"
+    assert '<a href="#id_login">The username and/or password you specified are not correct.</a>' in page
+
+
+def test_allauths_own_pages_have_the_summary_and_their_title(world, login):
+    client = login(world.group_manager)
+    assert title(client.get("/accounts/password/change/").content.decode()) == "Change Password – Access Management"
+    page = client.post("/accounts/password/change/", {"oldpassword": "wrong"}).content.decode()
+    assert title(page) == "Error: Change Password – Access Management"
+    assert '<a href="#id_oldpassword">Please type your current password.</a>' in page
+
+
+def test_a_search_by_a_part_of_a_number_says_so_rather_than_finding_nobody(world, login):
+    client = login(world.main)
+    users = f"/e/{world.enterprise.pk}/users/"
+    page = client.post(users, {"q": world.member.niss_display[:8]}).content.decode()
+    assert "Type the whole national register number, 11 digits" in page
+    assert title(page).startswith("Error: ")
+    assert "0 people" not in page and "No user matches." not in page
+    wrong = client.post(users, {"q": "85.07.30-033.29"}).content.decode()
+    assert "its check digits do not match" in wrong and "0 people" not in wrong
+    group = client.post(f"/e/{world.enterprise.pk}/groups/{world.groups['employer'].pk}/", {"q": "850730"})
+    assert "Type the whole national register number" in group.content.decode()
+    # A whole number and a name are searched as before.
+    assert world.member.full_name in client.post(users, {"q": world.member.niss_display}).content.decode()
+    assert "1 person" in client.post(users, {"q": "Taxman"}, follow=True).content.decode()
+
+
 def test_what_takes_access_away_is_a_red_button_set_apart(world, login):
     page = login(world.group_manager).get(f"/e/{world.enterprise.pk}/memberships/{world.member_membership.pk}/")
     html = page.content.decode()

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.urls import Resolver404, resolve
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from access.models import Person
 from portal.demo import DEMO_PASSWORD, load_demo
@@ -160,6 +160,37 @@ def test_the_pages_before_logging_in_fit_the_screen(page: Page, demo, assert_acc
         screenshot(page, width, path, "anonymous")
 
 
+@pytest.mark.parametrize("width", WIDTHS)
+def test_forms_with_errors_fit_the_screen(page: Page, demo, log_in_demo, assert_accessible, width: int):
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto("/accounts/login/")
+    page.get_by_label("Username").fill("mam")
+    page.get_by_label("Password").fill("not the password")
+    page.get_by_role("button", name="Log in", exact=True).click()
+    expect(page.get_by_role("alert")).to_be_visible()
+    check_the_page(page, assert_accessible, f"login with an error at {width} px")
+    screenshot(page, width, "error-login", "mam")
+
+    Person.objects.filter(user__username="mam").update(preferred_language="en")
+    log_in_demo("mam")
+    page.get_by_role("link", name="Boulangerie Dupont SA").click()
+    menu_button = page.get_by_role("button", name="Menu")
+    if width < 800:
+        menu_button.click()
+    page.get_by_role("navigation", name="Enterprise menu").get_by_role("link", name="Employer").click()
+    page.get_by_role("link", name="Add a user").click()
+    page.get_by_role("button", name="Add the user").click()
+    expect(page.get_by_role("alert")).to_be_visible()
+    check_the_page(page, assert_accessible, f"add-user form with errors at {width} px")
+    screenshot(page, width, "error-add-user", "mam")
+    page.goto(page.url.rsplit("/groups/", 1)[0] + "/contact-data/")
+    page.get_by_label("General phone number").fill("not a number")
+    page.get_by_role("button", name="Save").first.click()
+    expect(page.get_by_role("alert")).to_be_visible()
+    check_the_page(page, assert_accessible, f"contact data with an error at {width} px")
+    screenshot(page, width, "error-contact-data", "mam")
+
+
 def test_the_menu_folds_behind_a_button_the_keyboard_opens(page: Page, demo, log_in_demo):
     page.set_viewport_size({"width": 390, "height": 900})
     Person.objects.filter(user__username="gm").update(preferred_language="en")
@@ -190,3 +221,30 @@ def test_the_menu_folds_behind_a_button_the_keyboard_opens(page: Page, demo, log
     expect(page.get_by_role("button", name="Menu")).to_be_hidden()
     expect(menu.get_by_role("link", name="Users")).to_be_visible()
 
+
+def test_without_a_script_the_menu_stays_open_and_the_summary_of_errors_takes_the_focus(
+    browser: Browser, live_server, demo
+):
+    context = browser.new_context(
+        base_url=live_server.url,
+        java_script_enabled=False,
+        viewport={"width": 390, "height": 900},
+        extra_http_headers={"Accept-Language": "en"},
+    )
+    try:
+        page = context.new_page()
+        page.goto("/accounts/login/")
+        page.get_by_label("Username").fill("mam")
+        page.get_by_label("Password").fill("not the password")
+        page.get_by_role("button", name="Log in", exact=True).click()
+        expect(page.get_by_role("alert")).to_be_focused()
+        Person.objects.filter(user__username="mam").update(preferred_language="en")
+        page.get_by_label("Password").fill(DEMO_PASSWORD)
+        page.get_by_role("button", name="Log in", exact=True).click()
+        page.get_by_role("link", name="Boulangerie Dupont SA").click()
+        expect(page.get_by_role("button", name="Menu")).to_be_hidden()
+        menu = page.get_by_role("navigation", name="Enterprise menu")
+        expect(menu.get_by_role("link", name="Users")).to_be_visible()
+        assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+    finally:
+        context.close()

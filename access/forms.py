@@ -11,7 +11,7 @@ from access.identifiers import MAX_INPUT_LENGTH, parse_niss
 from access.journal import PERSONAL_ACTIONS
 from access.models import AuditEvent, Domain, Group, Language, OnlineService, Person
 from access.policy import DesignationKind
-from accounts.phone import parse_phone
+from accounts.phone import PhoneField
 
 
 class NissField(forms.CharField):
@@ -163,23 +163,49 @@ class ForeignPersonForm(forms.Form):
     given_name = forms.CharField(label=_("Given name"), max_length=100)
     surname = forms.CharField(label=_("Surname"), max_length=100)
     email = forms.EmailField(label=_("E-mail address"), help_text=_("The username is sent to this address."))
-    mobile_phone = forms.CharField(
+    mobile_phone = PhoneField(
         label=_("Mobile phone number"),
-        max_length=30,
+        mobile=True,
         help_text=_("With the country code, e.g. +33 6 12 34 56 78. The temporary password is sent to it by SMS."),
     )
     language = forms.ChoiceField(label=_("Language of the messages"), choices=Language.choices)
-
-    def clean_mobile_phone(self) -> str:
-        return parse_phone(self.cleaned_data["mobile_phone"], mobile=True)
 
 
 class ForeignMainManagerForm(ForeignPersonForm):
     replaces = ReplacesField()
 
 
+def looks_like_a_number(query: str) -> bool:
+    """A search with four digits or more is a search by national register number."""
+    return sum(c.isdigit() for c in query) >= 4
+
+
 class SearchForm(forms.Form):
-    q = forms.CharField(label=_("Search by name or national register number"), max_length=100, required=False)
+    q = forms.CharField(
+        label=_("Search by name or national register number"),
+        max_length=100,
+        required=False,
+        widget=forms.SearchInput(attrs={"maxlength": 100}),
+    )
+
+    def clean_q(self) -> str:
+        """A number is searched whole and valid, never by a part (docs/decisions.md §2.1): a part
+        or a mistyped number is said to be one, rather than finding nobody."""
+        query: str = self.cleaned_data["q"].strip()
+        if looks_like_a_number(query):
+            try:
+                parse_niss(query)
+            except forms.ValidationError as exc:
+                if exc.code == "checksum":
+                    raise
+                raise forms.ValidationError(
+                    _(
+                        "Type the whole national register number, 11 digits, e.g. 85.07.30-033.28: "
+                        "a part of a number finds nobody. Or search by name."
+                    ),
+                    code="partial",
+                ) from exc
+        return query
 
 
 # --- The journal's filter ----------------------------------------------------------------------
@@ -187,11 +213,6 @@ class SearchForm(forms.Form):
 # Belgian habits first (31/03/2026, 31.03.2026, 31-03-2026), and the ISO form; never the month first.
 DATE_INPUT_FORMATS = ["%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y", "%Y-%m-%d"]
 NISS_IN_ADDRESS = _("Search for a national register number with the form's button: it is never put in an address.")
-
-
-def looks_like_a_number(text: str) -> bool:
-    """Typed as a national register number rather than a name."""
-    return sum(c.isdigit() for c in text) >= 4
 
 
 class DayField(forms.DateField):

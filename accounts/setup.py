@@ -50,8 +50,10 @@ def finish_setup(user: User) -> None:
 
 
 # What opens while the set-up is pending: its own pages, the recovery codes shown right after the
-# enrolment, leaving, choosing a language, and what a browser or a load balancer fetches by itself.
+# enrolment, leaving, choosing a language, the help, accessibility and privacy pages, and what a
+# browser or a load balancer fetches by itself.
 SETUP_OPEN_PATHS = (
+    "/about/",
     "/accounts/logout/",
     "/accounts/setup/",
     "/accounts/2fa/totp/activate/",

@@ -6,19 +6,22 @@ from django.core.exceptions import ValidationError
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
-from accounts.phone import parse_phone
+from accounts.phone import PhoneField
 from chaman.credentials import PRIVATE_KEY_CODE, parse_certificate, parse_ssh_public_key
-from chaman.models import CERTIFICATE_KINDS, CLIENT_ID_KINDS, KEY_KINDS, ChannelKind, StructuredMessageSettings
+from chaman.models import (
+    CERTIFICATE_KINDS,
+    CLIENT_ID_KINDS,
+    KEY_KINDS,
+    Channel,
+    ChannelKind,
+    StructuredMessageSettings,
+)
 
 
 class TechnicalContactForm(forms.Form):
     name = forms.CharField(label=_("Technical contact"), max_length=200)
     email = forms.EmailField(label=_("E-mail address"))
-    phone = forms.CharField(label=_("Phone number"), max_length=30, required=False)
-
-    def clean_phone(self) -> str:
-        value = self.cleaned_data["phone"]
-        return parse_phone(value) if value else ""
+    phone = PhoneField(label=_("Phone number"), required=False)
 
 
 class SenderForm(TechnicalContactForm):
@@ -95,6 +98,11 @@ class ChannelForm(forms.Form):
 
 class ReplaceCredentialForm(forms.Form):
     credential = forms.CharField(label=_("New key or certificate"), widget=forms.Textarea(attrs={"rows": 4}))
+
+    def __init__(self, *args: Any, channel: Channel, **kwargs: Any) -> None:
+        kwargs["prefix"] = f"replace-{channel.pk}"
+        super().__init__(*args, **kwargs)
+        self.fields["credential"].label = _("New SSH public key") if channel.takes_key else _("New certificate (PEM)")
 
 
 class StructuredMessagesForm(forms.ModelForm):

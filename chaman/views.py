@@ -41,15 +41,21 @@ def _index(request: HttpRequest, actor: Actor, status: int = 200, **forms: Any) 
     sender = _sender(actor)
     contact = getattr(sender, "technical_contact", None) if sender else None
     initial = {"name": contact.name, "email": contact.email, "phone": contact.phone} if contact else None
+    replace_forms = forms.get("replace_forms", {})
+    # Each channel with its form to replace its key or certificate; the one sent back with an error shows it.
+    channels = [
+        (channel, replace_forms.get(channel.pk) or ReplaceCredentialForm(channel=channel))
+        for channel in (sender.channels.all() if sender else [])
+    ]
     context = page_context(
         actor,
         sender=sender,
         contact=contact,
-        channels=list(sender.channels.all()) if sender else [],
+        channels=channels,
         sender_form=forms.get("sender_form") or SenderForm(),
         contact_form=forms.get("contact_form") or TechnicalContactForm(initial=initial),
         channel_form=forms.get("channel_form") or ChannelForm(),
-        replace_forms=forms.get("replace_forms", {}),
+        replace_forms=replace_forms,
     )
     return render(request, "chaman/index.html", context, status=status)
 
@@ -131,7 +137,7 @@ def channel_toggle(request: HttpRequest, enterprise_id: int, channel_id: int) ->
 def channel_replace(request: HttpRequest, enterprise_id: int, channel_id: int) -> HttpResponse:
     actor = _chaman_actor(request, enterprise_id)
     channel = _channel(actor, channel_id)
-    form = ReplaceCredentialForm(request.POST, prefix=f"replace-{channel.pk}")
+    form = ReplaceCredentialForm(request.POST, channel=channel)
     if form.is_valid():
         try:
             services.channel_replace_credential(actor, channel, form.cleaned_data["credential"])

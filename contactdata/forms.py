@@ -3,18 +3,16 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from accounts.phone import parse_phone
+from accounts.phone import PhoneField
 from contactdata.models import Address, ContactData, DomainContact
 
 
 class GeneralForm(forms.ModelForm):
+    general_phone = PhoneField(label=_("General phone number"), required=False)
+
     class Meta:
         model = ContactData
         fields = ["general_email", "general_phone", "correspondence_language"]
-
-    def clean_general_phone(self) -> str:
-        value = self.cleaned_data["general_phone"]
-        return parse_phone(value) if value else ""
 
 
 class AddressForm(forms.ModelForm):
@@ -34,6 +32,8 @@ class AddressForm(forms.ModelForm):
 
 
 class DomainContactForm(forms.ModelForm):
+    phone = PhoneField(label=_("Phone number"), required=False)
+
     class Meta:
         model = DomainContact
         fields = ["name", "email", "phone"]
@@ -41,7 +41,3 @@ class DomainContactForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["name"].required = False
-
-    def clean_phone(self) -> str:
-        value = self.cleaned_data["phone"]
-        return parse_phone(value) if value else ""

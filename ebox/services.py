@@ -27,17 +27,24 @@ def message_post(
     body: str,
     required_service: OnlineService | None = None,
     expires_at: datetime | None = None,
+    language: str = "fr",
+    translations: dict[str, dict[str, str]] | None = None,
     posted_by: str,
 ) -> Message:
-    """Staff (admin or command) post a message from an institution into an enterprise's e-Box."""
-    message = Message.objects.create(
+    """Staff (admin or command) post a message from an institution into an enterprise's e-Box,
+    written in `language` and perhaps given in others: {"nl": {"subject": ..., "body": ...}}."""
+    message = Message(
         enterprise=enterprise,
         sender_institution=sender_institution,
         subject=subject,
         body=body,
         required_service=required_service,
         expires_at=expires_at,
+        language=language,
+        translations=translations or {},
     )
+    message.full_clean(exclude=["enterprise", "required_service"])
+    message.save()
     message_posting_record(message, posted_by=posted_by)
     return message
 

@@ -1,6 +1,7 @@
 """Demo data for `make run`: enterprises with every standing, users, e-Box messages."""
 
 from datetime import date, timedelta
+from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -152,34 +153,125 @@ def load_demo(users: int = 50) -> bool:
     return True
 
 
+def _texts(fields: tuple[str, str], texts: dict[str, tuple[str, str]]) -> dict[str, Any]:
+    """A text written in French and given in the other languages, as the e-Box keeps it."""
+    french = texts.pop("fr")
+    translations = {language: dict(zip(fields, text, strict=True)) for language, text in texts.items()}
+    return {**dict(zip(fields, french, strict=True)), "language": "fr", "translations": translations}
+
+
 def _ebox(enterprise: Enterprise) -> None:
+    """Messages and a task as the institutions write them, in the four languages."""
     dimona = OnlineService.objects.get(code="dimona")
+    message = ("subject", "body")
     Message.objects.create(
         enterprise=enterprise,
         sender_institution="ONSS / RSZ",
-        subject="Quarterly declaration reminder",
-        body="The DmfA declaration for this quarter is due by the last day of the month that follows it.",
+        **_texts(
+            message,
+            {
+                "fr": (
+                    "Rappel\u202f: déclaration trimestrielle",
+                    "La déclaration DmfA de ce trimestre doit être introduite au plus tard le dernier jour du mois "
+                    "qui suit le trimestre.",
+                ),
+                "nl": (
+                    "Herinnering: driemaandelijkse aangifte",
+                    "De DmfA-aangifte van dit kwartaal moet uiterlijk op de laatste dag van de maand na het kwartaal "
+                    "worden ingediend.",
+                ),
+                "de": (
+                    "Erinnerung: vierteljährliche Erklärung",
+                    "Die DmfA-Erklärung für dieses Quartal ist spätestens am letzten Tag des Monats nach dem "
+                    "Quartalsende einzureichen.",
+                ),
+                "en": (
+                    "Quarterly declaration reminder",
+                    "The DmfA declaration for this quarter is due by the last day of the month that follows it.",
+                ),
+            },
+        ),
     )
     Message.objects.create(
         enterprise=enterprise,
         sender_institution="ONSS / RSZ",
-        subject="Dimona: new fields from January",
-        body="Dimona declarations will ask for the planned hours of student workers.",
         required_service=dimona,
+        **_texts(
+            message,
+            {
+                "fr": (
+                    "Dimona\u202f: nouveaux champs à partir de janvier",
+                    "Les déclarations Dimona demanderont les heures prévues des étudiants jobistes.",
+                ),
+                "nl": (
+                    "Dimona: nieuwe velden vanaf januari",
+                    "In de Dimona-aangiften zullen de geplande uren van jobstudenten gevraagd worden.",
+                ),
+                "de": (
+                    "Dimona: neue Felder ab Januar",
+                    "In den Dimona-Erklärungen werden künftig die geplanten Arbeitsstunden von Studenten abgefragt.",
+                ),
+                "en": (
+                    "Dimona: new fields from January",
+                    "Dimona declarations will ask for the planned hours of student workers.",
+                ),
+            },
+        ),
     )
     Message.objects.create(
         enterprise=enterprise,
         sender_institution="SPF Finances / FOD Financiën",
-        subject="Biztax: your return is available",
-        body="Your corporate tax return can be filed until the end of September.",
         required_service=OnlineService.objects.get(code="biztax"),
+        **_texts(
+            message,
+            {
+                "fr": (
+                    "Biztax\u202f: votre déclaration est disponible",
+                    "Votre déclaration à l'impôt des sociétés peut être introduite jusqu'à la fin du mois de "
+                    "septembre.",
+                ),
+                "nl": (
+                    "Biztax: uw aangifte is beschikbaar",
+                    "Uw aangifte in de vennootschapsbelasting kan tot eind september worden ingediend.",
+                ),
+                "de": (
+                    "Biztax: Ihre Erklärung ist verfügbar",
+                    "Ihre Körperschaftsteuererklärung kann bis Ende September eingereicht werden.",
+                ),
+                "en": (
+                    "Biztax: your return is available",
+                    "Your corporate tax return can be filed until the end of September.",
+                ),
+            },
+        ),
     )
     Task.objects.create(
         enterprise=enterprise,
         service=dimona,
-        title="Confirm two Dimona declarations in error",
-        description="Two declarations of last week were refused: correct and send them again.",
         due_on=timezone.localdate() + timedelta(days=7),
+        **_texts(
+            ("title", "description"),
+            {
+                "fr": (
+                    "Corriger deux déclarations Dimona en erreur",
+                    "Deux déclarations de la semaine dernière ont été refusées\u202f: corrigez-les et envoyez-les "
+                    "à nouveau.",
+                ),
+                "nl": (
+                    "Twee foutieve Dimona-aangiften verbeteren",
+                    "Twee aangiften van vorige week werden geweigerd: verbeter ze en verstuur ze opnieuw.",
+                ),
+                "de": (
+                    "Zwei fehlerhafte Dimona-Erklärungen berichtigen",
+                    "Zwei Erklärungen der letzten Woche wurden abgelehnt: Berichtigen Sie sie und senden Sie sie "
+                    "erneut.",
+                ),
+                "en": (
+                    "Correct two Dimona declarations in error",
+                    "Two declarations of last week were refused: correct them and send them again.",
+                ),
+            },
+        ),
     )
 
 

@@ -446,6 +446,11 @@ SECURE_CSP = {
 
 PAGE_SIZE = 25
 
+# How people reach the service desk, shown on the help, accessibility and privacy pages (empty:
+# the pages say to ask the operator of the portal).
+SERVICE_DESK_EMAIL = os.environ.get("SERVICE_DESK_EMAIL", "")
+SERVICE_DESK_PHONE = os.environ.get("SERVICE_DESK_PHONE", "")
+
 # Errors go to Sentry when a DSN is set, without personal data (portal.sentry).
 SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
 if SENTRY_DSN:

@@ -16,6 +16,9 @@ urlpatterns = [
     path("health/", views.health, name="health"),
     # Prometheus asks for /metrics, without the slash.
     path("metrics", views.metrics, name="metrics"),
+    path("about/accessibility/", views.accessibility, name="accessibility"),
+    path("about/privacy/", views.privacy, name="privacy"),
+    path("about/help/", views.help_and_contact, name="help"),
     # Browsers ask for /favicon.ico where a page names no icon; the static file's address is only
     # known once the static files are collected (it carries their hash), hence lazy.
     path("favicon.ico", RedirectView.as_view(url=lazy(static, str)("favicon.ico")), name="favicon"),

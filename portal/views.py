@@ -1,4 +1,5 @@
 import hmac
+from datetime import date
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -7,7 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views import i18n
 from django.views.decorators.csrf import requires_csrf_token
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from access import policy, selectors
@@ -34,6 +35,37 @@ def home(request: HttpRequest) -> HttpResponse:
 def floor(request: HttpRequest) -> HttpResponse:
     """The benchmark's reference: the site's layout behind the login, and nothing to look up."""
     return render(request, "portal/floor.html")
+
+
+# When the accessibility statement was last checked against the pages.
+ACCESSIBILITY_STATEMENT_DATE = date(2026, 11, 28)
+
+
+def _about(request: HttpRequest, template: str, **extra: object) -> HttpResponse:
+    """The pages every public portal shows, open to all, before and after logging in."""
+    context = {
+        "service_desk_email": settings.SERVICE_DESK_EMAIL,
+        "service_desk_phone": settings.SERVICE_DESK_PHONE,
+        "idle_minutes": settings.SESSION_IDLE_SECONDS // 60,
+        "reauthentication_minutes": max(1, settings.REAUTHENTICATION_SECONDS // 60),
+        **extra,
+    }
+    return render(request, template, context)
+
+
+@require_safe
+def accessibility(request: HttpRequest) -> HttpResponse:
+    return _about(request, "portal/accessibility.html", statement_date=ACCESSIBILITY_STATEMENT_DATE)
+
+
+@require_safe
+def privacy(request: HttpRequest) -> HttpResponse:
+    return _about(request, "portal/privacy.html")
+
+
+@require_safe
+def help_and_contact(request: HttpRequest) -> HttpResponse:
+    return _about(request, "portal/help.html")
 
 
 def _unread(person: Person, enterprise: Enterprise) -> int | None:

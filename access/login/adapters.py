@@ -15,11 +15,13 @@ from allauth.socialaccount.helpers import render_authentication_error
 from allauth.socialaccount.models import SocialLogin
 from allauth.socialaccount.providers.openid_connect.provider import OpenIDConnectProvider
 from allauth.usersessions.adapter import DefaultUserSessionsAdapter
+from django.conf import settings
 from django.contrib.auth import update_session_auth_hash
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import translation
 
 from access import services
 from access.login.provider import FederalProvider, nonce_matches
@@ -68,6 +70,12 @@ class AccountAdapter(BaseAccountAdapter):
         if person is None:
             return
         request.session["preferred_language"] = person.preferred_language
+        if settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:
+            # The rest of this request speaks the person's language, as the next page will
+            # (portal.middleware.PreferredLanguageMiddleware): allauth writes "You are logged in"
+            # right after this, and a federated login arrives in the browser's language.
+            translation.activate(person.preferred_language)
+            request.LANGUAGE_CODE = person.preferred_language  # type: ignore[attr-defined]
         method = getattr(request, "identity_method", None)
         if method is not None:
             request.session[IDENTITY_CONFIRMED_AT] = time.time()

@@ -128,16 +128,30 @@ def window(request: HttpRequest, queryset: Any) -> Window:
     return Window(object_list=rows[: settings.PAGE_SIZE], number=number, has_next=len(rows) > settings.PAGE_SIZE)
 
 
-def search_query(request: HttpRequest) -> tuple[str, HttpResponse | None]:
+@dataclass
+class Search:
+    """What the person searched for, and the form that shows it (with its error, if any)."""
+
+    form: SearchForm
+    query: str = ""
+    redirection: HttpResponse | None = None
+
+    @property
+    def refused(self) -> bool:
+        return bool(self.form.errors)
+
+
+def search_query(request: HttpRequest) -> Search:
     """The search text. It is posted, so that a national register number never lands in a URL;
-    a search by name is redirected to an address with the name, which can be paged and shared."""
+    a search by name is redirected to an address with the name, which can be paged and shared.
+    A number in an address is ignored, and a part of a number is refused with the reason."""
+    if request.method == "GET" and looks_like_a_number(request.GET.get("q", "")):
+        return Search(SearchForm())
     form = SearchForm(request.POST if request.method == "POST" else request.GET)
-    query = form.cleaned_data["q"].strip() if form.is_valid() else ""
+    query = form.cleaned_data["q"] if form.is_valid() else ""
     if request.method == "POST" and query and not looks_like_a_number(query):
-        return query, redirect(f"{request.path}?{urlencode({'q': query})}")
-    if request.method == "GET" and looks_like_a_number(query):
-        return "", None
-    return query, None
+        return Search(form, query, redirect(f"{request.path}?{urlencode({'q': query})}"))
+    return Search(form, query)
 
 
 def refused(request: HttpRequest, exc: ActionRefused) -> None:

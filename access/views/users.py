@@ -73,23 +73,25 @@ def _group_or_403(actor: Actor, group_id: int) -> Group:
 def group_detail(request: HttpRequest, enterprise_id: int, group_id: int) -> HttpResponse:
     actor = get_actor_or_404(request, enterprise_id)
     group = _group_or_403(actor, group_id)
-    query, redirection = search_query(request)
-    if redirection:
-        return redirection
-    page = paginate(request, selectors.group_members(actor, group, query))
-    return render(request, "access/group_detail.html", page_context(actor, group=group, page=page, query=query))
+    search = search_query(request)
+    if search.redirection:
+        return search.redirection
+    page = None if search.refused else paginate(request, selectors.group_members(actor, group, search.query))
+    context = page_context(actor, group=group, page=page, query=search.query, search_form=search.form)
+    return render(request, "access/group_detail.html", context)
 
 
 @login_required
 def user_list(request: HttpRequest, enterprise_id: int) -> HttpResponse:
     actor = get_actor_or_404(request, enterprise_id)
     require(policy.can_manage_users(actor.standing))
-    query, redirection = search_query(request)
-    if redirection:
-        return redirection
-    count = None if query else (lambda: selectors.count_people_in_scope(actor))
-    page = paginate(request, selectors.people_in_scope(actor, query), count=count)
-    return render(request, "access/user_list.html", page_context(actor, page=page, query=query))
+    search = search_query(request)
+    if search.redirection:
+        return search.redirection
+    count = None if search.query else (lambda: selectors.count_people_in_scope(actor))
+    page = None if search.refused else paginate(request, selectors.people_in_scope(actor, search.query), count=count)
+    context = page_context(actor, page=page, query=search.query, search_form=search.form)
+    return render(request, "access/user_list.html", context)
 
 
 def _person_in_scope(actor: Actor, person_id: int) -> tuple[Person, list[Membership]]:

@@ -202,7 +202,7 @@ def test_a_filter_in_error_says_why_and_changes_nothing(history, login, params, 
     response = login(history.main).get(journal_url(history, **params))
     page = response.content.decode()
     assert response.status_code == 200
-    assert "Please correct the errors below." in page
+    assert "There is a problem" in page
     assert message.replace("'", "&#x27;") in page
     assert f'id="id_{field}"' in page and 'aria-invalid="true"' in page
     assert len(rows(response)) == 4  # the whole journal
@@ -218,7 +218,7 @@ def test_another_enterprises_group_or_person_finds_nothing_of_it(history, login)
     for params in ({"group": other_group}, {"person": history.other_member.pk}):
         response = client.get(journal_url(history, **params))
         page = response.content.decode()
-        assert "Please correct the errors below." in page
+        assert "There is a problem" in page
         assert "Other&#x27;s own business" not in page and "Othermember" not in page
         export = client.get(export_url(history, **params))
         assert export.status_code == 302 and export["Location"].startswith(journal_url(history))

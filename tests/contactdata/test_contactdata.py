@@ -125,3 +125,10 @@ def test_the_page_keeps_its_number_of_queries(world, login):
     )
     assert Address.objects.count() == 2
     assert queries_of(client, url(world)) == first
+
+
+def test_a_phone_number_written_with_the_national_prefix_in_brackets_is_saved(world, login):
+    login(world.member).post(
+        url(world) + part_of("general-general_phone"), {**VALID, "general-general_phone": "+32 (0)2 509 59 59"}
+    )
+    assert ContactData.objects.get().general_phone == "+3225095959"

@@ -31,6 +31,8 @@ WCAG_21_AA = {
     "resultTypes": ["violations"],
 }
 RESULTS_DIR = Path(__file__).resolve().parents[2] / "test-results"
+# Screenshots of the key pages at each width, kept by every run for a person to look through.
+ARTIFACTS_DIR = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 # Room for a slow CI machine; a passing run never waits this long.
 expect.set_options(timeout=10_000)

@@ -128,3 +128,18 @@ def test_a_federated_manager_confirms_their_identity_before_designating(
     page.get_by_role("button", name="Log in as this identity").click()
     expect(page).to_have_url(re.compile(f"{managers}$"))
     expect(page.get_by_role("heading", name="Managers", level=1)).to_be_visible()
+
+
+def test_after_a_federated_login_the_message_speaks_the_language_of_the_page(page: Page, federal_login, e2e_world):
+    """The browser asks for English; the person reads Dutch. Logged in through the identity
+    provider, the next page and the message on it that says so are both in Dutch."""
+    member = e2e_world.member
+    member.preferred_language = "nl"
+    member.save()
+    page.goto("/accounts/login/")
+    page.get_by_role("button", name="Log in with eID, itsme or MyGov.be").click()
+    page.get_by_label("Or another person's national register number").fill(member.niss_display)
+    page.get_by_role("button", name="Log in as this identity").click()
+    expect(page.get_by_role("heading", name="Kies een onderneming")).to_be_visible()
+    expect(page.locator("html")).to_have_attribute("lang", "nl")
+    expect(page.get_by_role("status")).to_have_text(f"U bent aangemeld als {member.full_name}.")

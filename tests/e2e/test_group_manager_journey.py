@@ -71,7 +71,15 @@ def test_group_manager_adds_blocks_unblocks_and_deletes_a_user(page: Page, e2e_w
     page.get_by_role("checkbox", name=CONFIRM).check()
     page.get_by_role("button", name="Add the user").click()
 
-    expect(page.get_by_role("alert")).to_have_text("Please correct the errors below.")
+    # The summary of the errors, at the top, has the focus and leads to the field; the title says so.
+    alert = page.get_by_role("alert")
+    expect(alert.get_by_role("heading")).to_have_text("There is a problem")
+    expect(alert.get_by_role("link")).to_have_text(
+        "This national register number is not valid: its check digits do not match."
+    )
+    expect(alert).to_be_focused()
+    expect(page).to_have_title("Error: Add a user – Access Management")
+    expect(alert.get_by_role("link")).to_have_attribute("href", "#id_niss")
     niss_field = page.get_by_label("National register number")
     expect(niss_field).to_have_attribute("aria-invalid", "true")
     expect(niss_field).to_have_accessible_description(re.compile("its check digits do not match"))

@@ -94,7 +94,11 @@ def test_a_manager_blocks_with_a_shared_reason_then_searches_and_exports_the_jou
     since = filters.get_by_label("Since")
     since.fill("31/02/2026")
     filters.get_by_role("button", name="Filter").click()
-    expect(page.get_by_role("alert")).to_have_text("Please correct the errors below.")
+    alert = page.get_by_role("alert")
+    expect(alert.get_by_role("heading")).to_have_text("There is a problem")
+    expect(alert.get_by_role("link", name="Enter a date as day/month/year, e.g. 31/03/2026.")).to_have_attribute(
+        "href", "#id_since"
+    )
     since = page.get_by_role("form", name="Filter the journal").get_by_label("Since")
     expect(since).to_have_attribute("aria-invalid", "true")
     expect(since).to_have_accessible_description(re.compile(r"Enter a date as day/month/year, e\.g\. 31/03/2026\."))

@@ -48,7 +48,7 @@ def test_a_manager_who_lost_their_phone_logs_in_with_a_recovery_code(
         page.get_by_role("button", name="Log in", exact=True).click()
         page.get_by_label("Code").fill("not-a-code")
         page.get_by_role("button", name="Sign In").click()
-        expect(page.get_by_text("Incorrect code.")).to_be_visible()
+        expect(page.get_by_role("alert").get_by_text("Incorrect code.")).to_be_visible()
         page.get_by_label("Code").fill(codes[0])
         page.get_by_role("button", name="Sign In").click()
         expect(page.get_by_role("button", name="Log out")).to_be_visible()

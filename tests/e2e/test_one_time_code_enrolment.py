@@ -79,7 +79,7 @@ def test_a_foreign_main_manager_enrols_in_a_fresh_browser(
     page.get_by_label("Authenticator code").fill(code_for(secret, shift=1))
     page.get_by_role("button", name="Activate").click()
     expect(page.get_by_role("alert")).to_be_visible()
-    expect(page.get_by_text("Incorrect code.")).to_be_visible()
+    expect(page.get_by_role("alert").get_by_text("Incorrect code.")).to_be_visible()
     expect(page.get_by_label("Secret key")).to_have_value(secret)
     world.enterprise.refresh_from_db()
     assert world.enterprise.status == "pending"

@@ -45,7 +45,7 @@ def confirm_with_the_password(page: Page, action: str, assert_accessible) -> Non
     assert_accessible("confirmation of identity")
     page.get_by_label("Password").fill("not-the-password")
     page.get_by_role("button", name="Confirm", exact=True).click()
-    expect(page.get_by_text("Incorrect password.")).to_be_visible()
+    expect(page.get_by_role("alert").get_by_text("Incorrect password.")).to_be_visible()
     expect(page.get_by_text(action)).to_be_visible()
     page.get_by_label("Password").fill(factories.PASSWORD)
     page.get_by_role("button", name="Confirm", exact=True).click()
@@ -64,7 +64,7 @@ def test_blocking_for_all_groups_is_corrected_then_confirmed_then_done(
 
     # No reason: the form says so on its own page, and no password is asked.
     page.get_by_role("button", name="Block for all groups").click()
-    expect(page.get_by_text("This field is required.")).to_be_visible()
+    expect(page.get_by_role("alert").get_by_text("This field is required.")).to_be_visible()
     assert page.url.endswith(block_page)
     page.get_by_label("Reason").fill("Shared his password")
     page.get_by_role("button", name="Block for all groups").click()
@@ -158,7 +158,7 @@ def test_a_federal_manager_confirms_at_the_identity_provider_and_the_block_is_do
     page.goto(block_page)
 
     page.get_by_role("button", name="Block for all groups").click()
-    expect(page.get_by_text("This field is required.")).to_be_visible()
+    expect(page.get_by_role("alert").get_by_text("This field is required.")).to_be_visible()
     assert page.url.endswith(block_page)
     page.get_by_label("Reason").fill("Shared his password")
     page.get_by_role("button", name="Block for all groups").click()

@@ -46,7 +46,7 @@ def test_staff_open_the_admin_with_a_one_time_code_and_designate_the_main_manage
     expect(page.get_by_text("Site administration")).not_to_be_visible()
     page.get_by_label("Code").fill("000000")
     page.get_by_role("button", name="Sign In").click()
-    expect(page.get_by_text("Incorrect code.")).to_be_visible()
+    expect(page.get_by_role("alert").get_by_text("Incorrect code.")).to_be_visible()
     page.get_by_label("Code").fill(one_time_code(secret))
     page.get_by_role("button", name="Sign In").click()
     expect(page.get_by_text("Site administration")).to_be_visible()

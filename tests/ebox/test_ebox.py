@@ -100,3 +100,81 @@ def test_the_inbox_keeps_its_number_of_queries_as_messages_grow(world, login):
     few = queries_of(client, inbox_url)
     grow(500)
     assert queries_of(client, inbox_url) == few
+
+
+def test_a_message_reads_in_the_language_of_the_page_when_the_institution_gave_it(world, login):
+    Message.objects.create(
+        enterprise=world.enterprise,
+        sender_institution="ONSS / RSZ",
+        subject="Rappel",
+        body="La déclaration est due.",
+        language="fr",
+        translations={"nl": {"subject": "Herinnering", "body": "De aangifte is verschuldigd."}},
+    )
+    Task.objects.create(
+        enterprise=world.enterprise,
+        service=OnlineService.objects.get(code="dimona"),
+        title="Corriger deux déclarations",
+        language="fr",
+        translations={"nl": {"title": "Twee aangiften verbeteren", "description": "Vorige week geweigerd."}},
+    )
+    client = login(world.member)
+    message = Message.objects.get(subject="Rappel")
+
+    client.post("/i18n/setlang/", {"language": "nl", "next": "/"})
+    dutch = inbox(client, world)
+    assert "Herinnering" in dutch and "Twee aangiften verbeteren" in dutch and "Vorige week geweigerd." in dutch
+    assert "Rappel" not in dutch and "Corriger" not in dutch
+    page = client.get(f"/e/{world.enterprise.pk}/ebox/{message.pk}/").content.decode()
+    assert "<h1>Herinnering</h1>" in page and "De aangifte is verschuldigd." in page
+
+    # Not given in German: shown as written, and marked as French for the reader's software.
+    client.post("/i18n/setlang/", {"language": "de", "next": "/"})
+    page = client.get(f"/e/{world.enterprise.pk}/ebox/{message.pk}/").content.decode()
+    assert '<h1 lang="fr">Rappel</h1>' in page
+    assert '<div class="message-body" lang="fr"><p>La déclaration est due.</p></div>' in page
+    assert 'lang="fr">Corriger deux déclarations</strong>' in inbox(client, world)
+
+
+def test_staff_post_a_message_in_several_languages_with_the_command(world, login):
+    call_command(
+        "post_ebox_message",
+        world.enterprise.number_display,
+        "--institution=SPF Finances",
+        "--language=fr",
+        "--subject=Nouvelles règles",
+        "--body=Lisez-les.",
+        "--translation",
+        "nl",
+        "Nieuwe regels",
+        "Lees ze.",
+        "--translation",
+        "en",
+        "New rules",
+        "Read them.",
+    )
+    message = Message.objects.get(subject="Nouvelles règles")
+    assert message.language == "fr"
+    assert message.translations == {
+        "nl": {"subject": "Nieuwe regels", "body": "Lees ze."},
+        "en": {"subject": "New rules", "body": "Read them."},
+    }
+    assert "New rules" in inbox(login(world.member), world)
+
+
+def test_translations_in_another_shape_or_language_are_refused(world):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="translations"):
+        call_command(
+            "post_ebox_message",
+            world.enterprise.number_display,
+            "--institution=ONSS",
+            "--subject=Hi",
+            "--body=x",
+            "--translation",
+            "es",
+            "Hola",
+            "x",
+        )
+    assert not Message.objects.exists()

@@ -997,6 +997,10 @@ ROWS: dict[str, Row] = {
     ),
     # --- The portal around them ----------------------------------------------------------------
     "home": Row(no_arguments, answers(**{NO_TARGET: SAME_FOR_ALL["200"]})),
+    # What every public portal shows, linked from the footer of every page: open to all.
+    "help": Row(no_arguments, answers(**{NO_TARGET: SAME_FOR_ALL["200"]})),
+    "accessibility": Row(no_arguments, answers(**{NO_TARGET: SAME_FOR_ALL["200"]})),
+    "privacy": Row(no_arguments, answers(**{NO_TARGET: SAME_FOR_ALL["200"]})),
     "health": Row(no_arguments, answers(**{NO_TARGET: SAME_FOR_ALL["200"]})),
     # Prometheus reads it with the bearer token METRICS_TOKEN (test_metrics_are_for_the_bearer_of_
     # the_token_only below); without a token configured, as here, there is nothing at the address.

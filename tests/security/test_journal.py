@@ -322,6 +322,7 @@ def post_an_ebox_message(world, login, staff):
         "sender_institution": "ONSS",
         "subject": "Reminder",
         "body": "Body",
+        "language": "en",  # the language it is written in: the form's choice, French unless changed
         "sent_at_0": "2026-01-05",
         "sent_at_1": "10:00:00",
     }

@@ -86,7 +86,8 @@ def kind_of_page(path: str) -> str | None:
 
 
 def portal_links(page: Page) -> Iterator[str]:
-    for href in page.eval_on_selector_all("a[href]", "links => links.map(a => a.getAttribute('href'))"):
+    # A link that downloads a file (the journal's CSV) leads to no page.
+    for href in page.eval_on_selector_all("a[href]:not([download])", "links => links.map(a => a.getAttribute('href'))"):
         parts = urlsplit(href)
         if parts.scheme or parts.netloc or not parts.path.startswith("/") or parts.path.startswith(NOT_FOLLOWED):
             continue

@@ -47,6 +47,12 @@ def test_a_manager_blocks_with_a_shared_reason_then_searches_and_exports_the_jou
     menu = page.get_by_role("navigation", name="Enterprise menu")
     main = page.get_by_role("main")
 
+    def open_menu() -> None:
+        # On a phone the enterprise's menu folds behind its button.
+        toggle = menu.get_by_role("button", name="Menu")
+        if toggle.is_visible() and toggle.get_attribute("aria-expanded") == "false":
+            toggle.click()
+
     # A real login with a Belgian identity, at the development identity provider.
     page.goto("/accounts/login/")
     page.get_by_role("button", name="Log in with eID, itsme or MyGov.be").click()
@@ -58,6 +64,7 @@ def test_a_manager_blocks_with_a_shared_reason_then_searches_and_exports_the_jou
     page.get_by_role("link", name="Acme").click()
 
     # Block the user for the group, sharing the reason with them.
+    open_menu()
     menu.get_by_role("link", name="Employer").click()
     page.get_by_role("link", name="Edit Mats Member in this group").click()
     page.get_by_role("link", name="Block for this group").click()
@@ -86,6 +93,7 @@ def test_a_manager_blocks_with_a_shared_reason_then_searches_and_exports_the_jou
     assert f"U bent geblokkeerd voor de groep Werkgever.\n  Reden: {REASON}" in body
 
     # The journal, filtered by action and day: an impossible date is refused and filters nothing.
+    open_menu()
     menu.get_by_role("link", name="Journal").click()
     expect(page.get_by_role("heading", name="Journal", level=1)).to_be_visible()
     assert_accessible(f"journal at {width} px")

@@ -92,19 +92,21 @@ def _serve(request: HttpRequest, handler: Handler) -> HttpResponse:
         return response
 
 
-def _within_scope(caller: Caller, codes: set[str]) -> dict[str, Any]:
-    """The catalogue's services asked about, once each is one the caller may ask about; a code the
+def _within_scope(caller: Caller, known: selectors.Known, codes: set[str]) -> None:
+    """The catalogue's services asked about must be ones the caller may ask about; a code the
     catalogue lacks is no other service's, and is answered as unknown."""
-    catalogue = selectors.services(codes)
-    outside = sorted(code for code in catalogue if code not in caller.services)
+    outside = sorted(code for code in codes if code in known.services and code not in caller.services)
     if outside:
         raise OutOfScope(outside)
-    return catalogue
 
 
 def _decide(caller: Caller, questions: list[Question]) -> list[evaluation.Answer]:
-    catalogue = _within_scope(caller, {question.service for question in questions})
-    return evaluation.answer(questions, catalogue)
+    codes = {question.service for question in questions}
+    known = selectors.known(
+        (question.subject for question in questions), (question.enterprise for question in questions), codes
+    )
+    _within_scope(caller, known, codes)
+    return evaluation.answer(questions, known)
 
 
 def _record(answers: list[evaluation.Answer]) -> None:
@@ -150,12 +152,15 @@ def search_resource(request: HttpRequest, caller: Caller, body: dict[str, Any]) 
     """The enterprises for which this person may use this online service (AuthZEN §8.5), a page at
     a time (AuthZEN §8.2)."""
     search = requests.search(body)
-    _within_scope(caller, {search.service})
+    known = selectors.known([search.subject], [], {search.service})
+    _within_scope(caller, known, {search.service})
     query = json.dumps({"client": caller.client.pk, **search.fingerprint}, sort_keys=True, ensure_ascii=True)
     fingerprint = hashlib.sha256(query.encode()).hexdigest()
     after = _page_start(search.token, fingerprint)
-    person = selectors.people([search.subject]).get(search.subject)
-    found, next_after = evaluation.search_page(person, search.service, after, search.limit) if person else ([], None)
+    person_id = known.people.get(search.subject)
+    found, next_after = (
+        evaluation.search_page(person_id, search.service, after, search.limit) if person_id else ([], None)
+    )
     next_token = ""
     if next_after is not None:
         next_token = signing.dumps({"after": next_after, "query": fingerprint}, salt=PAGE_TOKEN_SALT)

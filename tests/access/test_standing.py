@@ -152,3 +152,31 @@ def test_several_people_in_one_read(place, django_assert_num_queries):
     assert standings[main.pk].main and not standings[main.pk].member_of
     assert standings[member.pk].member_of == {group.pk} and not standings[member.pk].main
     assert not standings[outsider.pk].main and not standings[outsider.pk].member_of
+
+
+def test_standings_across_read_for_many_what_standing_of_reads_for_one(place):
+    """The decision point reads the standings of several people in several enterprises at once,
+    with the enterprises' groups in the same query: each is the standing the pages read."""
+    enterprise, group = place
+    elsewhere, other_groups = factories.enterprise("Elsewhere")
+    pending, _pending_groups = factories.enterprise("Pending")
+    type(pending).objects.filter(pk=pending.pk).update(status="pending")
+    main, member, both, outsider = (factories.person() for _ in range(4))
+    factories.designate(enterprise, main, "main")
+    factories.member(member, group)
+    blocked = factories.member(member, other_groups["taxpayer"])
+    Membership.objects.filter(pk=blocked.pk).update(
+        status=Membership.Status.BLOCKED, blocked_at=NOW(), block_reason="Test"
+    )
+    factories.designate(elsewhere, both, "group_manager", group=other_groups["employer"])
+    factories.member(both, group)
+    LegalRepresentative.objects.create(person=both, enterprise=pending)
+    EnterpriseBlock.objects.create(person=both, enterprise=enterprise, reason="Test")
+
+    people, places = (main, member, both, outsider), (enterprise, elsewhere, pending)
+    pairs = {(person.pk, where.pk) for person in people for where in places}
+    across = selectors.standings_across(pairs)
+
+    assert set(across) == pairs
+    for person_id, enterprise_id in pairs:
+        assert across[(person_id, enterprise_id)] == selectors.standing_of(person_id, enterprise_id)

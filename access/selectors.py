@@ -1,5 +1,6 @@
 """Reads of the access model, always through the actor's scope (docs/design.md §4.5)."""
 
+import json
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -429,7 +430,7 @@ def effective_services(person: Person, enterprise: Enterprise, standing: policy.
     """The codes of the online services a person may use for an enterprise now: what each of
     their groups offers them, as `policy.usable_services` decides (docs/design.md §3.6).
 
-    Two queries: the person's active memberships with their current grants, and what the groups
+    One query: the person's active memberships with their current grants, and what the groups
     offer.
     """
     standing = standing or standing_of(person.pk, enterprise.pk)
@@ -439,8 +440,8 @@ def effective_services(person: Person, enterprise: Enterprise, standing: policy.
 
 def effective_services_across(standings: Mapping[Pair, policy.Standing]) -> dict[Pair, set[str]]:
     """`effective_services` of several people in several enterprises (their standings by person
-    and enterprise), in the same two queries whatever their number: the pages ask about one person
-    in one enterprise, the decision point about many."""
+    and enterprise), in the same query whatever their number: the pages ask about one person in one
+    enterprise, the decision point about many."""
     result: dict[Pair, set[str]] = {pair: set() for pair in standings}
     # Nothing is usable in an enterprise that is not active or where the person is blocked for all groups.
     open_standings = {
@@ -452,33 +453,24 @@ def effective_services_across(standings: Mapping[Pair, policy.Standing]) -> dict
         return result
     people = {person_id for person_id, _enterprise_id in open_standings}
     member_of = set().union(*(standing.member_of for standing in open_standings.values()))
-    today = timezone.localdate()
+    scope = set().union(*(standing.scope_groups for standing in open_standings.values()))
     active: set[tuple[int, int]] = set()  # (person, group): an active membership
     granted: set[tuple[int, int, int]] = set()  # (person, group, service): a current grant in it
-    rows = (
-        current_memberships()
-        .filter(person_id__in=people, group_id__in=member_of, status=Membership.Status.ACTIVE)
-        .values_list("person_id", "group_id", "grants__service_id", "grants__revoked_at", "grants__valid_until")
-    )
-    for person_id, group_id, service_id, revoked_at, valid_until in rows:
-        active.add((person_id, group_id))
-        if service_id is not None and revoked_at is None and (valid_until is None or valid_until >= today):
-            granted.add((person_id, group_id, service_id))
-    active_groups = {
-        pair: {group_id for group_id in standing.enterprise_groups if (pair[0], group_id) in active}
-        for pair, standing in open_standings.items()
-    }
-    groups = set().union(*active_groups.values(), *(standing.scope_groups for standing in open_standings.values()))
     offered: dict[int, list[tuple[int, str, frozenset[str]]]] = {}  # group -> (service, code, automatic for)
-    if groups:
-        for group_id, service_id, code, automatic_for in Group.objects.filter(
-            pk__in=groups, role_type__services__isnull=False
-        ).values_list(
-            "pk", "role_type__services__pk", "role_type__services__code", "role_type__services__automatic_for"
-        ):
-            offered.setdefault(group_id, []).append((service_id, code, frozenset(automatic_for or ())))
+    automatic: dict[str, frozenset[str]] = {}  # JSON of the standings -> the standings
+    for kind, person_id, group_id, service_id, code, automatic_for in _services_rows(people, member_of, scope):
+        if kind == _OFFERED:
+            if not isinstance(automatic_for, str):  # the database's driver decoded it
+                automatic_for = json.dumps(automatic_for)
+            if automatic_for not in automatic:
+                automatic[automatic_for] = frozenset(json.loads(automatic_for) or ())
+            offered.setdefault(group_id, []).append((service_id, code, automatic[automatic_for]))
+            continue
+        active.add((person_id, group_id))
+        if service_id is not None:
+            granted.add((person_id, group_id, service_id))
     for (person_id, enterprise_id), standing in open_standings.items():
-        mine = active_groups[(person_id, enterprise_id)]
+        mine = {group_id for group_id in standing.enterprise_groups if (person_id, group_id) in active}
         offers = [
             policy.OfferedService(
                 group_id=group_id,
@@ -491,3 +483,54 @@ def effective_services_across(standings: Mapping[Pair, policy.Standing]) -> dict
         ]
         result[(person_id, enterprise_id)] = set(policy.usable_services(standing, offers, active_groups=mine))
     return result
+
+
+_GRANTED = "granted"
+_OFFERED = "offered"
+
+# What `usable_services` weighs, as (kind, person, group, service, code, automatic for) rows of one
+# query, written out for the reason of `_HELD_SQL`: the people's active memberships of the groups
+# they belong to, each with its current grants (a row without a service when it has none), and
+# what those groups and the groups they manage offer ({offering}: both). Its conditions are those
+# of current_memberships and current_grants; tests/access/test_standing.py holds them to the same
+# answers.
+_GRANTED_SQL = """
+SELECT 'granted', membership.person_id, membership.group_id, grnt.service_id, NULL, NULL
+  FROM access_membership membership
+  LEFT JOIN access_grant grnt ON grnt.membership_id = membership.id
+   AND grnt.revoked_at IS NULL AND (grnt.valid_until IS NULL OR grnt.valid_until >= %s)
+ WHERE membership.person_id IN ({people}) AND membership.group_id IN ({member_of})
+   AND membership.removed_at IS NULL AND membership.status = %s
+"""
+_OFFERED_SQL = """
+SELECT 'offered', NULL, grp.id, service.id, service.code, service.automatic_for
+  FROM access_group grp
+  JOIN access_roletype_services offer ON offer.roletype_id = grp.role_type_id
+  JOIN access_onlineservice service ON service.id = offer.onlineservice_id
+ WHERE grp.id IN ({offering})
+"""
+
+
+def _services_rows(
+    person_ids: set[int], member_of: set[int], scope: set[int]
+) -> list[tuple[str, Any, int, Any, Any, Any]]:
+    parts: list[str] = []
+    params: list[Any] = []
+    if member_of:
+        groups = sorted(member_of)
+        parts.append(_GRANTED_SQL.format(people=_placeholders(person_ids), member_of=_placeholders(groups)))
+        params += [connection.ops.adapt_datefield_value(timezone.localdate()), *sorted(person_ids), *groups]
+        params.append(Membership.Status.ACTIVE.value)
+    if member_of | scope:
+        offering = sorted(member_of | scope)
+        parts.append(_OFFERED_SQL.format(offering=_placeholders(offering)))
+        params += offering
+    if not parts:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute("UNION ALL".join(parts), params)
+        return cursor.fetchall()
+
+
+def _placeholders(values: Collection[object]) -> str:
+    return ", ".join(["%s"] * len(values))

@@ -4,38 +4,33 @@ through the client-credentials grant (docs/decisions-api.md §3).
 The token is read from the Authorization header only. The first time a process sees it, the
 toolkit's validator checks it (`validate_bearer_token`: known, not expired, its client usable), and
 the process keeps what never changes about it: its row, its client and its scopes, found again by
-the token's checksum until it expires. On every request, the first time included, one query
-confirms it by its row: still there (not revoked; rotating a secret deletes the tokens), not
-expired, its client active; and reads the services its client has now. So nothing that may change
-is remembered: a revoked token, a client switched off or a service taken away from a client stops
-at once, in every process. The services a token may ask about are those named by its scopes that
-its client still has.
+the token's checksum until it expires. Nothing that may change is kept: on every request, the first
+included, the token is confirmed by its row (still there: not revoked, and rotating a secret
+deletes the tokens; not expired; its client active) with the services its client has now, in the
+query that reads what the request asks about (`selectors.known`), or alone when the request asks
+nothing (`confirm`). So a revoked token, a client switched off or a service taken away from a
+client stops at once, in every process. The services a token may ask about are those named by its
+scopes that its client still has.
 """
 
 import hashlib
 import re
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db import connection
 from django.http import HttpRequest
 from django.utils import timezone
 from oauth2_provider.settings import oauth2_settings
 from oauthlib.common import Request as OAuthlibRequest
 
+from decisions import selectors
 from decisions.models import Client, code_of
 
 # RFC 6750 §2.1: "Bearer" and a b64token, here of a sensible length.
 BEARER = re.compile(r"Bearer +([A-Za-z0-9\-._~+/]{1,512}=*)", re.IGNORECASE)
 # Tokens a process remembers at most; expired ones are forgotten first. Each is a few hundred bytes.
 REMEMBERED = 10_000
-
-
-@dataclass(frozen=True)
-class Caller:
-    client: Client  # as it was when the process first saw the token: its id and name
-    services: frozenset[str]  # the codes of the online services it may ask about, read now
 
 
 class Unauthenticated(Exception):
@@ -56,30 +51,31 @@ def _invalid() -> Unauthenticated:
 class _Seen:
     """What never changes about a token the toolkit accepted."""
 
-    token_id: int
-    checksum: str
+    token: selectors.TokenRow
     client: Client
     scopes: frozenset[str]  # the service codes its scopes name
     expires: datetime
 
 
+@dataclass
+class Caller:
+    client: Client  # as it was when the process first saw the token: its id and name
+    token: selectors.TokenRow
+    scopes: frozenset[str]
+    # The codes of the online services it may ask about, once the token is confirmed in this request.
+    services: frozenset[str] | None = field(default=None)
+
+    @property
+    def confirmed(self) -> bool:
+        return self.services is not None
+
+
 _seen: dict[str, _Seen] = {}  # by the token's checksum
 _seen_lock = threading.Lock()
 
-# The token by its row and checksum, not expired, of an active client (what `Client.is_usable`
-# asks), with the services its client has now: no row when it is not usable, one row with NULL
-# when the client has no service.
-_CONFIRM_SQL = """
-SELECT service.code
-  FROM oauth2_provider_accesstoken token
-  JOIN decisions_client client ON client.id = token.application_id
-  LEFT JOIN decisions_client_services held ON held.client_id = client.id
-  LEFT JOIN access_onlineservice service ON service.id = held.onlineservice_id
- WHERE token.id = %s AND token.token_checksum = %s AND token.expires > %s AND client.active
-"""
-
 
 def caller_of(request: HttpRequest) -> Caller:
+    """The caller, by its token, not yet confirmed in this request."""
     match = BEARER.fullmatch(request.headers.get("Authorization", ""))
     if match is None:
         raise Unauthenticated()
@@ -87,16 +83,22 @@ def caller_of(request: HttpRequest) -> Caller:
     seen = _seen.get(checksum)
     if seen is None or seen.expires <= timezone.now():
         seen = _validated(match.group(1), checksum, request)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _CONFIRM_SQL, [seen.token_id, seen.checksum, connection.ops.adapt_datetimefield_value(timezone.now())]
-        )
-        rows = cursor.fetchall()
-    if not rows:
-        _seen.pop(checksum, None)
+    return Caller(client=seen.client, token=seen.token, scopes=seen.scopes)
+
+
+def confirmed(caller: Caller, held: set[str] | None) -> frozenset[str]:
+    """The caller's token as read in this request: `held`, the services its client has now, or None
+    when it is not usable any more (a 401). Answers the services the caller may ask about."""
+    if held is None:
+        _seen.pop(caller.token.checksum, None)
         raise _invalid()
-    held = {code for (code,) in rows if code is not None}
-    return Caller(client=seen.client, services=frozenset(seen.scopes & held))
+    caller.services = caller.scopes & frozenset(held)
+    return caller.services
+
+
+def confirm(caller: Caller) -> None:
+    """Confirm the token with a query of its own, for a request that reads nothing else."""
+    confirmed(caller, selectors.known(token=caller.token).token_services)
 
 
 def _validated(token: str, checksum: str, request: HttpRequest) -> _Seen:
@@ -107,24 +109,23 @@ def _validated(token: str, checksum: str, request: HttpRequest) -> _Seen:
         raise _invalid()
     stored = oauthlib_request.access_token
     seen = _Seen(
-        token_id=stored.pk,
-        checksum=checksum,
+        token=selectors.TokenRow(stored.pk, checksum),
         client=oauthlib_request.client,
         scopes=frozenset(code for scope in stored.scope.split() if (code := code_of(scope))),
         expires=stored.expires,
     )
     # A token bound to resources (RFC 8707) is checked by the toolkit each time: not remembered.
     if not stored.resource:
-        _remember(seen)
+        _remember(checksum, seen)
     return seen
 
 
-def _remember(seen: _Seen) -> None:
+def _remember(checksum: str, seen: _Seen) -> None:
     with _seen_lock:
         if len(_seen) >= REMEMBERED:
             now = timezone.now()
-            for checksum in [checksum for checksum, entry in _seen.items() if entry.expires <= now]:
-                del _seen[checksum]
+            for old in [old for old, entry in _seen.items() if entry.expires <= now]:
+                del _seen[old]
             if len(_seen) >= REMEMBERED:
                 _seen.clear()
-        _seen[seen.checksum] = seen
+        _seen[checksum] = seen

@@ -4,9 +4,11 @@ questions asked together (docs/decisions-api.md §5)."""
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from django.db import connection
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from access import selectors
 from access.models import Enterprise, Group, Membership
@@ -20,18 +22,40 @@ class KnownEnterprise:
 
 
 @dataclass(frozen=True)
+class TokenRow:
+    """An access token by its row and the checksum of its value."""
+
+    pk: int
+    checksum: str
+
+
+@dataclass
 class Known:
-    """What the portal knows of the identifiers asked about (those it does not know are absent)."""
+    """What the portal knows of the identifiers asked about (those it does not know are absent),
+    and of the caller's token."""
 
     people: dict[Subject, int]  # person ids, by subject
     enterprises: dict[str, KnownEnterprise]  # by enterprise number
     services: dict[str, int]  # online service ids of the catalogue, by code
+    # The services the token's client has now; None when the token is not usable (or not asked).
+    token_services: set[str] | None = None
 
 
-# The online services, people (by national register number and by username) and enterprises asked
-# about, in one query: built by Django, the four queries cost more than the database's answers. Each
-# part is there when something is asked of it; {...} become one placeholder per value.
+# The caller's token, the online services, people (by national register number and by username)
+# and enterprises asked about, in one query: built by Django, the five queries cost more than the
+# database's answers. Each part is there when something is asked of it; {...} become one
+# placeholder per value.
 _KNOWN_SQL = {
+    # The token by its row and checksum, not expired, of an active client (what `Client.is_usable`
+    # asks), with the services its client has now: no row when it is not usable, one row without a
+    # service when the client has none.
+    "token": (
+        "SELECT 'token', token.id, service.code, NULL FROM oauth2_provider_accesstoken token"
+        " JOIN decisions_client client ON client.id = token.application_id"
+        " LEFT JOIN decisions_client_services held ON held.client_id = client.id"
+        " LEFT JOIN access_onlineservice service ON service.id = held.onlineservice_id"
+        " WHERE token.id = %s AND token.token_checksum = %s AND token.expires > %s AND client.active"
+    ),
     "services": "SELECT 'service', id, code, NULL FROM access_onlineservice WHERE code IN ({})",
     "niss": "SELECT 'person', id, niss, NULL FROM access_person WHERE niss IN ({})",
     "usernames": (
@@ -42,17 +66,29 @@ _KNOWN_SQL = {
 }
 
 
-def known(subjects: Iterable[Subject], numbers: Iterable[str], codes: Iterable[str]) -> Known:
-    """The people the subjects name, the enterprises of these numbers and the catalogue's services
-    of these codes (one query)."""
+def known(
+    subjects: Iterable[Subject] = (),
+    numbers: Iterable[str] = (),
+    codes: Iterable[str] = (),
+    *,
+    token: TokenRow | None = None,
+) -> Known:
+    """The people the subjects name, the enterprises of these numbers, the catalogue's services of
+    these codes, and whether the token is still usable with the services its client has now (one
+    query)."""
     wanted = set(subjects)
-    asked = {
+    asked: dict[str, list[Any]] = {
+        "token": [token.pk, token.checksum, connection.ops.adapt_datetimefield_value(timezone.now())] if token else [],
         "services": sorted(set(codes)),
         "niss": sorted({subject.id for subject in wanted if subject.type == PERSON}),
         "usernames": sorted({subject.id for subject in wanted if subject.type == ACCOUNT}),
         "numbers": sorted(set(numbers)),
     }
-    parts = [_KNOWN_SQL[part].format(", ".join(["%s"] * len(values))) for part, values in asked.items() if values]
+    parts = [
+        _KNOWN_SQL[part] if part == "token" else _KNOWN_SQL[part].format(", ".join(["%s"] * len(values)))
+        for part, values in asked.items()
+        if values
+    ]
     found = Known(people={}, enterprises={}, services={})
     if not parts:
         return found
@@ -60,7 +96,11 @@ def known(subjects: Iterable[Subject], numbers: Iterable[str], codes: Iterable[s
         cursor.execute("\nUNION ALL\n".join(parts), [value for values in asked.values() for value in values])
         rows = cursor.fetchall()
     for kind, pk, key, status in rows:
-        if kind == "service":
+        if kind == "token":
+            found.token_services = found.token_services or set()
+            if key is not None:
+                found.token_services.add(key)
+        elif kind == "service":
             found.services[key] = pk
         elif kind == "enterprise":
             found.enterprises[key] = KnownEnterprise(pk, status)

@@ -7,7 +7,7 @@ the scopes of the token (403), then the decision. A denial is a 200 with `"decis
 import hashlib
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.core import signing
@@ -16,10 +16,10 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 
 from access import services as access_services
-from decisions import evaluation, requests, selectors
+from decisions import authentication, evaluation, requests, selectors
 from decisions.authentication import Caller, Unauthenticated, caller_of
 from decisions.models import scope_of
-from decisions.requests import Malformed, Question
+from decisions.requests import Malformed, Question, Subject
 
 REALM = "access-decisions"
 # The PEP's request id (AuthZEN §10.1.2), echoed when it is safe to put in a header and a log line.
@@ -77,14 +77,19 @@ def _serve(request: HttpRequest, handler: Handler) -> HttpResponse:
         return response
     try:
         caller = caller_of(request)
+        try:
+            response = handler(request, caller, requests.read_json(request))
+        except Malformed as exc:
+            response = _error(400, "invalid_request", str(exc))
+        # Whatever the answer, a 400 included, it is for a token usable now: the handlers confirm
+        # it with their first read (`_known`), and this is for those that read nothing.
+        if not caller.confirmed:
+            authentication.confirm(caller)
+        return response
     except Unauthenticated as exc:
         response = _error(401, exc.error or "unauthorized", str(exc))
         response["WWW-Authenticate"] = _challenge({"error": exc.error} if exc.error else {})
         return response
-    try:
-        return handler(request, caller, requests.read_json(request))
-    except Malformed as exc:
-        return _error(400, "invalid_request", str(exc))
     except OutOfScope as exc:
         response = _error(403, "insufficient_scope", str(exc))
         scopes = " ".join(scope_of(code) for code in exc.codes)
@@ -92,20 +97,23 @@ def _serve(request: HttpRequest, handler: Handler) -> HttpResponse:
         return response
 
 
-def _within_scope(caller: Caller, known: selectors.Known, codes: set[str]) -> None:
-    """The catalogue's services asked about must be ones the caller may ask about; a code the
-    catalogue lacks is no other service's, and is answered as unknown."""
-    outside = sorted(code for code in codes if code in known.services and code not in caller.services)
+def _known(caller: Caller, subjects: Iterable[Subject], numbers: Iterable[str], codes: set[str]) -> selectors.Known:
+    """What the portal knows of what is asked, read with the caller's token (one query): a token
+    that stopped working is a 401 before anything is answered. Then the catalogue's services asked
+    about must be ones the caller may ask about (a 403); a code the catalogue lacks is no other
+    service's, and is answered as unknown."""
+    known = selectors.known(subjects, numbers, codes, token=caller.token)
+    may_ask = authentication.confirmed(caller, known.token_services)
+    outside = sorted(code for code in codes if code in known.services and code not in may_ask)
     if outside:
         raise OutOfScope(outside)
+    return known
 
 
 def _decide(caller: Caller, questions: list[Question]) -> list[evaluation.Answer]:
-    codes = {question.service for question in questions}
-    known = selectors.known(
-        (question.subject for question in questions), (question.enterprise for question in questions), codes
-    )
-    _within_scope(caller, known, codes)
+    subjects = [question.subject for question in questions]
+    numbers = [question.enterprise for question in questions]
+    known = _known(caller, subjects, numbers, {question.service for question in questions})
     return evaluation.answer(questions, known)
 
 
@@ -152,8 +160,7 @@ def search_resource(request: HttpRequest, caller: Caller, body: dict[str, Any]) 
     """The enterprises for which this person may use this online service (AuthZEN §8.5), a page at
     a time (AuthZEN §8.2)."""
     search = requests.search(body)
-    known = selectors.known([search.subject], [], {search.service})
-    _within_scope(caller, known, {search.service})
+    known = _known(caller, [search.subject], [], {search.service})
     query = json.dumps({"client": caller.client.pk, **search.fingerprint}, sort_keys=True, ensure_ascii=True)
     fingerprint = hashlib.sha256(query.encode()).hexdigest()
     after = _page_start(search.token, fingerprint)

@@ -131,6 +131,20 @@ class TestATokenAlreadySeen:
         AccessToken.objects.get().revoke()
         refused(ask(EVALUATION, question(world.member, world.enterprise, "dimona"), dimona_token), 401, "invalid_token")
 
+    @pytest.mark.parametrize("path", ENDPOINTS)
+    def test_revoked_on_every_endpoint(self, world, dimona_token, path):
+        self.used(world, dimona_token)
+        AccessToken.objects.get().revoke()
+        body = search_body(world.member) if path == SEARCH else question(world.member, world.enterprise, "dimona")
+        refused(ask(path, body, dimona_token), 401, "invalid_token")
+
+    @pytest.mark.parametrize("body", ["not json", {"subject": "nobody"}, []])
+    def test_revoked_with_a_malformed_body_is_a_401_not_a_400(self, world, dimona_token, body):
+        self.used(world, dimona_token)
+        refused(ask(EVALUATION, body, dimona_token), 400, "invalid_request")
+        AccessToken.objects.get().revoke()
+        refused(ask(EVALUATION, body, dimona_token), 401, "invalid_token")
+
     def test_expired(self, world, dimona_token):
         self.used(world, dimona_token)
         AccessToken.objects.update(expires=timezone.now() - timedelta(seconds=1))

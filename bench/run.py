@@ -168,17 +168,20 @@ def measure_decision_point(
     """The decision point under load, first (the uses recorded just before must still be in their
     window), beside the floor loaded the same way; its section of the report."""
     origin = f"http://127.0.0.1:{port}"
-    say(f"  the decision point, {decision_point.CONNECTIONS} connections, and the floor")
-    floor = measure(
-        port,
-        browser,
-        FLOOR,
-        loaded,
-        scale.seconds,
-        warm_up=scale.warm_up,
-        connections=decision_point.CONNECTIONS,
-        threads=decision_point.THREADS,
-    )
+    say(f"  the decision point, and the floor, with {decision_point.CONNECTIONS} and {decision_point.FEW} connections")
+    floors = {}
+    for connections in (decision_point.CONNECTIONS, decision_point.FEW):
+        floor = measure(
+            port,
+            browser,
+            FLOOR,
+            loaded,
+            scale.seconds,
+            warm_up=scale.warm_up,
+            connections=connections,
+            threads=1 if connections <= decision_point.FEW else 2,
+        )
+        floors[connections] = (floor, floor_queries)
     token = decision_point.token_over_http(origin, bench_client)
     decision_point.record_uses(token, questions)
     rows = []
@@ -191,7 +194,7 @@ def measure_decision_point(
             )
             by_size = {size: queries[scenario][m.enterprise_id] for size, m in zip(scale.sizes, built, strict=True)}
             rows.append(decision_point.Row(scenario, figures, by_size))
-    return decision_point.report(scale.sizes, rows, (floor, floor_queries), questions, scale.seconds)
+    return decision_point.report(scale.sizes, rows, floors, questions, scale.seconds)
 
 
 def write_report(output: Path, text: str) -> None:

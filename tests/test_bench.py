@@ -20,10 +20,12 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture(scope="module")
 def report(tmp_path_factory):
     output = tmp_path_factory.mktemp("bench") / "benchmarks.md"
-    # A database of its own beside the suite's, so that suites run side by side do not share it.
+    # A database of its own beside the suite's, and the suite's Redis, so that suites run side by
+    # side on other services share neither with this one.
     database = "test_{}_bench_smoke".format(settings.DATABASES["default"]["NAME"].removeprefix("test_"))
+    command = ["--smoke", "--output", str(output), "--database", database, "--redis", settings.REDIS_URL]
     result = subprocess.run(
-        [sys.executable, "-m", "bench", "--smoke", "--output", str(output), "--database", database],
+        [sys.executable, "-m", "bench", *command],
         cwd=ROOT,
         capture_output=True,
         text=True,

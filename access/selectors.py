@@ -1,6 +1,7 @@
 """Reads of the access model, always through the actor's scope (docs/design.md §4.5)."""
 
-from collections.abc import Mapping
+import json
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -101,17 +102,35 @@ def standings_of(
     return result
 
 
-def standings_across(person_id: int, enterprise_ids: set[int]) -> dict[int, policy.Standing]:
-    """One person's standing in each of several enterprises, in two queries whatever their number:
-    what `standing_of` reads for one, read for all of them at once (the decision point asks about
-    many enterprises of one person)."""
-    if not enterprise_ids:
+# (person id, enterprise id): a person in an enterprise, as the decision point asks about them.
+Pair = tuple[int, int]
+
+
+def standings_across(pairs: Collection[Pair]) -> dict[Pair, policy.Standing]:
+    """The standing of each person in each enterprise of the pairs, in one query whatever their
+    number: what `standing_of` reads for one, read for all of them at once with the enterprises'
+    groups (the decision point asks about many people and enterprises together)."""
+    if not pairs:
         return {}
-    frames = _frames(enterprise_ids)
-    held: dict[int, list[tuple[str, int | None, int | None]]] = {pk: [] for pk in enterprise_ids}
-    for enterprise_id, _person_id, kind, domain_id, group_id in _held_rows({person_id}, enterprise_ids):
-        held[enterprise_id].append((kind, domain_id, group_id))
-    return {pk: _standing(frames[pk], person_id, rows) for pk, rows in held.items()}
+    people = {person_id for person_id, _enterprise_id in pairs}
+    enterprises = {enterprise_id for _person_id, enterprise_id in pairs}
+    groups: dict[int, dict[int, int]] = {pk: {} for pk in enterprises}
+    active: set[int] = set()
+    held: dict[Pair, list[tuple[str, int | None, int | None]]] = {pair: [] for pair in pairs}
+    for enterprise_id, person_id, kind, domain_id, group_id in _held_rows(people, enterprises, frames=True):
+        if kind == _GROUP:
+            groups[enterprise_id][group_id] = domain_id
+        elif kind == _ACTIVE:
+            active.add(enterprise_id)
+        elif (person_id, enterprise_id) in held:
+            held[(person_id, enterprise_id)].append((kind, domain_id, group_id))
+    frames = {
+        pk: policy.Standing(
+            person_id=None, enterprise_id=pk, enterprise_groups=groups[pk], enterprise_active=pk in active
+        )
+        for pk in enterprises
+    }
+    return {(person_id, pk): _standing(frames[pk], person_id, rows) for (person_id, pk), rows in held.items()}
 
 
 def _frames(enterprise_ids: set[int]) -> dict[int, policy.Standing]:
@@ -165,6 +184,8 @@ def _standing(
 _LEGAL_REPRESENTATIVE = "legal_representative"
 _MEMBER = "member"
 _BLOCKED = "blocked_everywhere"
+_GROUP = "group"  # a group of the enterprise, with the domain of its role (person None)
+_ACTIVE = "active"  # the enterprise is active (person None)
 
 # Everything people hold in some enterprises, as (enterprise, person, kind, domain, group) rows of
 # one query. It runs on every page, and Django took longer to build it from four querysets than the
@@ -190,19 +211,35 @@ SELECT enterprise_id, person_id, 'blocked_everywhere', NULL, NULL FROM access_en
  WHERE enterprise_id IN ({enterprises}) AND person_id IN ({people})
    AND lifted_at IS NULL AND ("until" IS NULL OR "until" >= %s)
 """
+# With the frames: the enterprises' groups and which enterprises are active, in the same query
+# (what `_frames` reads for the pages).
+_FRAMES_SQL = """
+UNION ALL
+SELECT grp.enterprise_id, NULL, 'group', role.domain_id, grp.id
+  FROM access_group grp JOIN access_roletype role ON role.id = grp.role_type_id
+ WHERE grp.enterprise_id IN ({enterprises})
+UNION ALL
+SELECT id, NULL, 'active', NULL, NULL FROM access_enterprise WHERE id IN ({enterprises}) AND status = %s
+"""
 
 
-def _held_rows(person_ids: set[int], enterprise_ids: set[int]) -> list[tuple[int, int, str, int | None, int | None]]:
+def _held_rows(
+    person_ids: set[int], enterprise_ids: set[int], *, frames: bool = False
+) -> list[tuple[int, Any, str, Any, Any]]:
+    """(enterprise, person, kind, domain, group) rows; the person is None in the rows of the frames."""
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     today = connection.ops.adapt_datefield_value(timezone.localdate())
     people, enterprises = sorted(person_ids), sorted(enterprise_ids)
-    sql = _HELD_SQL.format(people=", ".join(["%s"] * len(people)), enterprises=", ".join(["%s"] * len(enterprises)))
+    sql = _HELD_SQL + (_FRAMES_SQL if frames else "")
+    sql = sql.format(people=", ".join(["%s"] * len(people)), enterprises=", ".join(["%s"] * len(enterprises)))
     params = [
         *(*enterprises, *people, now, now),
         *(*enterprises, *people, today, today),
         *(*enterprises, *people),
         *(*enterprises, *people, today),
     ]
+    if frames:
+        params += [*enterprises, *enterprises, Enterprise.Status.ACTIVE.value]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
@@ -451,58 +488,107 @@ def effective_services(person: Person, enterprise: Enterprise, standing: policy.
     """The codes of the online services a person may use for an enterprise now: what each of
     their groups offers them, as `policy.usable_services` decides (docs/design.md §3.6).
 
-    Two queries: the person's active memberships with their current grants, and what the groups
+    One query: the person's active memberships with their current grants, and what the groups
     offer.
     """
     standing = standing or standing_of(person.pk, enterprise.pk)
-    return effective_services_across(person, {enterprise.pk: standing})[enterprise.pk]
+    pair = (person.pk, enterprise.pk)
+    return effective_services_across({pair: standing})[pair]
 
 
-def effective_services_across(person: Person, standings: Mapping[int, policy.Standing]) -> dict[int, set[str]]:
-    """`effective_services` of one person in several enterprises (their standings by enterprise),
-    in the same two queries whatever the number of enterprises: the pages ask about one, the
-    decision point about many."""
-    result: dict[int, set[str]] = {pk: set() for pk in standings}
+def effective_services_across(standings: Mapping[Pair, policy.Standing]) -> dict[Pair, set[str]]:
+    """`effective_services` of several people in several enterprises (their standings by person
+    and enterprise), in the same query whatever their number: the pages ask about one person in one
+    enterprise, the decision point about many."""
+    result: dict[Pair, set[str]] = {pair: set() for pair in standings}
     # Nothing is usable in an enterprise that is not active or where the person is blocked for all groups.
     open_standings = {
-        pk: standing
-        for pk, standing in standings.items()
+        pair: standing
+        for pair, standing in standings.items()
         if standing.enterprise_active and not standing.blocked_everywhere
     }
     if not open_standings:
         return result
-    enterprise_of_group = {
-        group_id: pk for pk, standing in open_standings.items() for group_id in standing.enterprise_groups
-    }
+    people = {person_id for person_id, _enterprise_id in open_standings}
     member_of = set().union(*(standing.member_of for standing in open_standings.values()))
-    today = timezone.localdate()
-    active_groups: set[int] = set()
-    granted: set[tuple[int, int]] = set()  # (group, service)
-    rows = (
-        current_memberships()
-        .filter(person=person, group_id__in=member_of, status=Membership.Status.ACTIVE)
-        .values_list("group_id", "grants__service_id", "grants__revoked_at", "grants__valid_until")
-    )
-    for group_id, service_id, revoked_at, valid_until in rows:
-        active_groups.add(group_id)
-        if service_id is not None and revoked_at is None and (valid_until is None or valid_until >= today):
-            granted.add((group_id, service_id))
-    scope_groups = set().union(*(standing.scope_groups for standing in open_standings.values()))
-    offers: dict[int, list[policy.OfferedService]] = {pk: [] for pk in open_standings}
-    offered = Group.objects.filter(pk__in=active_groups | scope_groups, role_type__services__isnull=False).values_list(
-        "pk", "role_type__services__pk", "role_type__services__code", "role_type__services__automatic_for"
-    )
-    for group_id, service_id, code, automatic_for in offered:
-        offers[enterprise_of_group[group_id]].append(
+    scope = set().union(*(standing.scope_groups for standing in open_standings.values()))
+    active: set[tuple[int, int]] = set()  # (person, group): an active membership
+    granted: set[tuple[int, int, int]] = set()  # (person, group, service): a current grant in it
+    offered: dict[int, list[tuple[int, str, frozenset[str]]]] = {}  # group -> (service, code, automatic for)
+    automatic: dict[str, frozenset[str]] = {}  # JSON of the standings -> the standings
+    for kind, person_id, group_id, service_id, code, automatic_for in _services_rows(people, member_of, scope):
+        if kind == _OFFERED:
+            if not isinstance(automatic_for, str):  # the database's driver decoded it
+                automatic_for = json.dumps(automatic_for)
+            if automatic_for not in automatic:
+                automatic[automatic_for] = frozenset(json.loads(automatic_for) or ())
+            offered.setdefault(group_id, []).append((service_id, code, automatic[automatic_for]))
+            continue
+        active.add((person_id, group_id))
+        if service_id is not None:
+            granted.add((person_id, group_id, service_id))
+    for (person_id, enterprise_id), standing in open_standings.items():
+        mine = {group_id for group_id in standing.enterprise_groups if (person_id, group_id) in active}
+        offers = [
             policy.OfferedService(
                 group_id=group_id,
                 code=code,
-                granted=(group_id, service_id) in granted,
-                automatic_for=frozenset(automatic_for or ()),
+                granted=(person_id, group_id, service_id) in granted,
+                automatic_for=automatic_for,
             )
-        )
-    for pk, standing in open_standings.items():
-        result[pk] = set(
-            policy.usable_services(standing, offers[pk], active_groups=active_groups & set(standing.enterprise_groups))
-        )
+            for group_id in mine | standing.scope_groups
+            for service_id, code, automatic_for in offered.get(group_id, ())
+        ]
+        result[(person_id, enterprise_id)] = set(policy.usable_services(standing, offers, active_groups=mine))
     return result
+
+
+_GRANTED = "granted"
+_OFFERED = "offered"
+
+# What `usable_services` weighs, as (kind, person, group, service, code, automatic for) rows of one
+# query, written out for the reason of `_HELD_SQL`: the people's active memberships of the groups
+# they belong to, each with its current grants (a row without a service when it has none), and
+# what those groups and the groups they manage offer ({offering}: both). Its conditions are those
+# of current_memberships and current_grants; tests/access/test_standing.py holds them to the same
+# answers.
+_GRANTED_SQL = """
+SELECT 'granted', membership.person_id, membership.group_id, grnt.service_id, NULL, NULL
+  FROM access_membership membership
+  LEFT JOIN access_grant grnt ON grnt.membership_id = membership.id
+   AND grnt.revoked_at IS NULL AND (grnt.valid_until IS NULL OR grnt.valid_until >= %s)
+ WHERE membership.person_id IN ({people}) AND membership.group_id IN ({member_of})
+   AND membership.removed_at IS NULL AND membership.status = %s
+"""
+_OFFERED_SQL = """
+SELECT 'offered', NULL, grp.id, service.id, service.code, service.automatic_for
+  FROM access_group grp
+  JOIN access_roletype_services offer ON offer.roletype_id = grp.role_type_id
+  JOIN access_onlineservice service ON service.id = offer.onlineservice_id
+ WHERE grp.id IN ({offering})
+"""
+
+
+def _services_rows(
+    person_ids: set[int], member_of: set[int], scope: set[int]
+) -> list[tuple[str, Any, int, Any, Any, Any]]:
+    parts: list[str] = []
+    params: list[Any] = []
+    if member_of:
+        groups = sorted(member_of)
+        parts.append(_GRANTED_SQL.format(people=_placeholders(person_ids), member_of=_placeholders(groups)))
+        params += [connection.ops.adapt_datefield_value(timezone.localdate()), *sorted(person_ids), *groups]
+        params.append(Membership.Status.ACTIVE.value)
+    if member_of | scope:
+        offering = sorted(member_of | scope)
+        parts.append(_OFFERED_SQL.format(offering=_placeholders(offering)))
+        params += offering
+    if not parts:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute("UNION ALL".join(parts), params)
+        return cursor.fetchall()
+
+
+def _placeholders(values: Collection[object]) -> str:
+    return ", ".join(["%s"] * len(values))

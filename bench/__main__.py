@@ -1,7 +1,8 @@
 """`make bench`: the portal's key pages under load, beside the framework's floor and the Django
-admin, on PostgreSQL with gunicorn; queries per page as the data grows; notifications through a
-real Celery worker to a local SMTP server; resident memory. Prints one table and writes it, with
-the machine's description, to docs/benchmarks.md.
+admin, and the decision point (one decision, a batch of 50) beside the floor, on PostgreSQL with
+gunicorn; queries per page and per request as the data grows; notifications through a real Celery
+worker to a local SMTP server; resident memory. Prints the tables and writes them, with the
+machine's description, to docs/benchmarks.md.
 
     python -m bench            the full run (10,000 users, 100,000 journal events, 5 s per page)
     python -m bench --smoke    a tiny run that keeps the bench from rotting (part of `make test`)
@@ -20,8 +21,9 @@ def main() -> int:
     parser.add_argument("--smoke", action="store_true", help="tiny data and short loads")
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks.md")
     parser.add_argument("--database", default="portal_bench")
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/7", help="the cache and the Celery broker")
     options = parser.parse_args()
-    os.environ.update(settings_environment(options.database))
+    os.environ.update(settings_environment(options.database, options.redis))
     sys.path.insert(0, str(ROOT))
 
     from bench.run import Scale, run
@@ -30,7 +32,7 @@ def main() -> int:
     return run(scale, options.output)
 
 
-def settings_environment(database: str) -> dict[str, str]:
+def settings_environment(database: str, redis: str = "redis://127.0.0.1:6379/7") -> dict[str, str]:
     """Production settings, as gunicorn and Celery get them, on a database of the bench's own."""
     return {
         "DJANGO_SETTINGS_MODULE": "portal.settings",
@@ -38,7 +40,7 @@ def settings_environment(database: str) -> dict[str, str]:
         "SECRET_KEY": "bench-only-not-a-secret-0123456789abcdefghijklmnopqrstuvwxyz",
         "ALLOWED_HOSTS": "127.0.0.1,testserver",
         "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{database}",
-        "REDIS_URL": "redis://127.0.0.1:6379/7",
+        "REDIS_URL": redis,
         "SECURE_PROXY_SSL_HEADER": "1",
         "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
         "SMS_BACKEND": "accounts.sms.ConsoleBackend",

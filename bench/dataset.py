@@ -257,3 +257,52 @@ def _staff() -> None:
     """A member of staff with a one-time-code app: the admin opens for no one without."""
     staff = get_user_model().objects.create_superuser(username="bench-staff", password=None)
     TOTP.activate(staff, generate_totp_secret())
+
+
+@dataclass(frozen=True)
+class Triple:
+    """A question to the decision point: may this person use this service for this enterprise?"""
+
+    niss: str
+    enterprise: str  # its number
+    service: str  # its code
+    ids: tuple[int, int, int]  # (person, enterprise, service)
+
+    def question(self) -> dict[str, dict[str, str]]:
+        return {
+            "subject": {"type": "person", "id": self.niss},
+            "resource": {"type": "enterprise", "id": self.enterprise},
+            "action": {"name": self.service},
+        }
+
+
+def decision_triples(enterprise_id: int, seed: int = 20261128) -> tuple[list[Triple], list[Triple]]:
+    """The questions about an enterprise's users the decision point is asked in the benchmark, each
+    (person, enterprise, service) once, shuffled: the services granted to them (permits), and the
+    services a group of theirs offers but they were not granted (denials, most of them; the
+    runner keeps those that are)."""
+    rng = random.Random(seed)
+    enterprise = Enterprise.objects.get(pk=enterprise_id)
+    grants = Grant.objects.filter(
+        membership__group__enterprise_id=enterprise_id, revoked_at__isnull=True, valid_until__isnull=True
+    ).values_list("membership__person_id", "membership__person__niss", "service_id", "service__code")
+    granted = {(person_id, niss, service_id, code) for person_id, niss, service_id, code in grants}
+    offered = Membership.objects.filter(group__enterprise_id=enterprise_id).values_list(
+        "person_id", "person__niss", "group__role_type__services", "group__role_type__services__code"
+    )
+    held = {(person_id, service_id) for person_id, _niss, service_id, _code in granted}
+    ungranted = {
+        (person_id, niss, service_id, code)
+        for person_id, niss, service_id, code in offered
+        if service_id is not None and (person_id, service_id) not in held
+    }
+
+    def triples(rows: set[tuple[int, str | None, int, str]]) -> list[Triple]:
+        found = [
+            Triple(niss or "", enterprise.number, code, (person_id, enterprise_id, service_id))
+            for person_id, niss, service_id, code in sorted(rows, key=lambda row: (row[0], row[2]))
+        ]
+        rng.shuffle(found)
+        return found
+
+    return triples(granted), triples(ungranted)

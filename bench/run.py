@@ -1,6 +1,5 @@
 """The benchmark's steps, in the order `python -m bench` takes them."""
 
-import json
 import logging
 import os
 import platform
@@ -8,6 +7,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Callable
@@ -30,7 +30,7 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from access.login.reauthentication import IDENTITY_CONFIRMED_AT  # noqa: E402
 from accounts import tasks  # noqa: E402
 from accounts.models import OutboundMessage  # noqa: E402
-from bench import dataset  # noqa: E402
+from bench import dataset, decision_point, load  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
@@ -81,19 +81,11 @@ ADMIN = Page("admin change list", lambda m: f"/admin/access/membership/?group__i
 
 
 @dataclass
-class Load:
-    p50_ms: float
-    p95_ms: float
-    rps: float
-    requests: int
-
-
-@dataclass
 class Row:
     page: str
     persona: str
     queries: int
-    load: Load
+    load: load.Load
     queries_by_size: dict[int, int] = field(default_factory=dict)
 
 
@@ -116,6 +108,9 @@ def run(scale: Scale, output: Path) -> int:
     say("Queries per page at each size")
     query_table = count_queries(built)
     block_queries = count_block_for_all(built)
+    say("Queries per request of the decision point at each size")
+    bench_client = decision_point.register_client()
+    decision_queries, questions = decision_point.count_queries(built, decision_point.token_in_process(bench_client))
 
     port = free_port()
     say(f"gunicorn, 2 workers, on 127.0.0.1:{port}")
@@ -127,13 +122,17 @@ def run(scale: Scale, output: Path) -> int:
     )
     try:
         wait_for_http(f"http://127.0.0.1:{port}/health/")
+        floor_queries = query_table[(FLOOR.name, "main")][loaded.enterprise_id]
+        decisions_report = measure_decision_point(
+            port, clients["main"], loaded, bench_client, questions, decision_queries, floor_queries, scale, built
+        )
         rows = []
         for page in [FLOOR, ADMIN, *KEY_PAGES]:
             personas = ("main",) if page is FLOOR else ("staff",) if page is ADMIN else MANAGERS
             for persona in personas:
                 say(f"  {page.name} as {persona}")
-                load = measure(port, clients[persona], page, loaded, scale.seconds, warm_up=scale.warm_up)
-                rows.append(Row(page.name, persona, query_table[(page.name, persona)][loaded.enterprise_id], load))
+                figures = measure(port, clients[persona], page, loaded, scale.seconds, warm_up=scale.warm_up)
+                rows.append(Row(page.name, persona, query_table[(page.name, persona)][loaded.enterprise_id], figures))
                 rows[-1].queries_by_size = {
                     size: query_table[(page.name, persona)][m.enterprise_id]
                     for size, m in zip(scale.sizes, built, strict=True)
@@ -145,7 +144,7 @@ def run(scale: Scale, output: Path) -> int:
 
     say(f"{scale.notifications} notifications through one Celery worker to a local SMTP server")
     notifications = measure_notifications(scale.notifications)
-    text = report(scale, rows, block_queries, notifications, web_rss, time.monotonic() - started)
+    text = report(scale, rows, decisions_report, block_queries, notifications, web_rss, time.monotonic() - started)
     print(text)
     write_report(output, text)
     say(f"Written to {output}")
@@ -153,6 +152,49 @@ def run(scale: Scale, output: Path) -> int:
 
 
 START, END = "<!-- figures of the last run: start -->", "<!-- figures of the last run: end -->"
+
+
+def measure_decision_point(
+    port: int,
+    browser: Client,
+    loaded: dataset.Managers,
+    bench_client: decision_point.Client,
+    questions: decision_point.Questions,
+    queries: dict[decision_point.Scenario, dict[int, int]],
+    floor_queries: int,
+    scale: Scale,
+    built: list[dataset.Managers],
+) -> list[str]:
+    """The decision point under load, first (the uses recorded just before must still be in their
+    window), beside the floor loaded the same way; its section of the report."""
+    origin = f"http://127.0.0.1:{port}"
+    say(f"  the decision point, and the floor, with {decision_point.CONNECTIONS} and {decision_point.FEW} connections")
+    floors = {}
+    for connections in (decision_point.CONNECTIONS, decision_point.FEW):
+        floor = measure(
+            port,
+            browser,
+            FLOOR,
+            loaded,
+            scale.seconds,
+            warm_up=scale.warm_up,
+            connections=connections,
+            threads=1 if connections <= decision_point.FEW else 2,
+        )
+        floors[connections] = (floor, floor_queries)
+    token = decision_point.token_over_http(origin, bench_client)
+    decision_point.record_uses(token, questions)
+    rows = []
+    with tempfile.TemporaryDirectory() as directory:
+        bodies = decision_point.write_bodies(questions, Path(directory))
+        for scenario in decision_point.SCENARIOS:
+            say(f"    {scenario.name}")
+            figures = decision_point.measure(
+                origin, token, scenario, bodies[scenario], seconds=scale.seconds, warm_up=scale.warm_up
+            )
+            by_size = {size: queries[scenario][m.enterprise_id] for size, m in zip(scale.sizes, built, strict=True)}
+            rows.append(decision_point.Row(scenario, figures, by_size))
+    return decision_point.report(scale.sizes, rows, floors, questions, scale.seconds)
 
 
 def write_report(output: Path, text: str) -> None:
@@ -254,8 +296,19 @@ def wait_for_http(url: str, seconds: float = 30) -> None:
     raise RuntimeError(f"{url} did not answer")
 
 
-def measure(port: int, client: Client, page: Page, managers: dataset.Managers, seconds: int, *, warm_up: bool) -> Load:
-    """wrk on loopback, two connections, after a one-second warm-up; each page must answer 200."""
+def measure(
+    port: int,
+    client: Client,
+    page: Page,
+    managers: dataset.Managers,
+    seconds: int,
+    *,
+    warm_up: bool,
+    connections: int = 2,
+    threads: int = 1,
+) -> load.Load:
+    """wrk on loopback, two connections unless told, after a one-second warm-up; each page must
+    answer 200."""
     origin = f"http://127.0.0.1:{port}"
     cookies = "; ".join(f"{name}={morsel.value}" for name, morsel in client.cookies.items())
     environment = {**os.environ, "BENCH_COOKIE": cookies, "BENCH_ORIGIN": origin.replace("http:", "https:")}
@@ -265,21 +318,16 @@ def measure(port: int, client: Client, page: Page, managers: dataset.Managers, s
     url = origin + page.path(managers)
     check_answers_200(url, environment)
     script = str(Path(__file__).with_name("report.lua"))
-    wrk = ["wrk", "-t1", "-c2", "--timeout", "10s", "-s", script]
-    if warm_up:
-        subprocess.run([*wrk, "-d1s", url], env=environment, capture_output=True, check=True)
-    for duration in (seconds, 2 * seconds, 4 * seconds):
-        result = subprocess.run([*wrk, f"-d{duration}s", url], env=environment, capture_output=True, text=True)
-        line = next(line for line in result.stdout.splitlines() if line.startswith("BENCH "))
-        figures = json.loads(line.removeprefix("BENCH "))
-        # Too few answers to have a median (a slow page in a one-second smoke run): load longer.
-        if figures["requests"] >= 10 and figures["p50_ms"] > 0:
-            break
-    else:
-        raise RuntimeError(f"{page.name}: only {figures['requests']} answers in {duration} s")
-    if figures["errors"]:
-        raise RuntimeError(f"{page.name}: {figures['errors']} failed requests")
-    return Load(figures["p50_ms"], figures["p95_ms"], figures["requests"] / figures["seconds"], figures["requests"])
+    return load.wrk(
+        url,
+        environment,
+        script=script,
+        name=page.name,
+        seconds=seconds,
+        warm_up=warm_up,
+        connections=connections,
+        threads=threads,
+    )
 
 
 def check_answers_200(url: str, environment: dict[str, str]) -> None:
@@ -401,6 +449,7 @@ def rss_mb(pid: int) -> float:
 def report(
     scale: Scale,
     rows: list[Row],
+    decisions_report: list[str],
     block_queries: dict[int, tuple[int, int]],
     notifications: dict[str, float],
     web_rss: list[float],
@@ -440,6 +489,8 @@ def report(
         "## Targets",
         "",
         *targets(key_rows, floor, admin, block_queries, notifications, web_rss),
+        "",
+        *decisions_report,
         "",
         "## Block for all groups",
         "",

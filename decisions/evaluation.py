@@ -1,18 +1,17 @@
 """The decision: may this person use this online service for this enterprise now?
 
 One rule decides (docs/design.md §3.6): the service is among `access.selectors.effective_services`
-of the person in the enterprise, the very selector that the portal's pages show. Questions asked
-together are grouped by person, and each person's standings and services in all the enterprises
-asked about are read at once (`standings_across`, `effective_services_across`): a batch costs a
-constant number of queries per person, not per question.
+of the person in the enterprise, the very selector that the portal's pages show. The standings
+and services of every person in every enterprise asked about together are read at once
+(`standings_across`, `effective_services_across`): a batch costs the queries of one question,
+whatever the number of questions, people and enterprises.
 
 Only a denial reads more, to say why (`explain`); what it reads never changes the decision, so the
 reason can be wrong only in the way a late answer is (the data changed in between), never the
 decision (docs/decisions-api.md §5).
 """
 
-from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -21,7 +20,8 @@ from django.utils import timezone
 
 from access import policy
 from access import selectors as access_selectors
-from access.models import Enterprise, OnlineService, Person
+from access.models import Enterprise
+from access.selectors import Pair
 from decisions import reasons, selectors
 from decisions.reasons import Reason
 from decisions.requests import Question
@@ -43,50 +43,53 @@ def denial(reason: Reason, **details: Any) -> Answer:
     return Answer(False, reasons.context(reason, **details))
 
 
-def answer(questions: Sequence[Question], catalogue: Mapping[str, OnlineService]) -> list[Answer]:
-    """The answers to the questions, in their order. `catalogue` holds the online services asked
-    about, by code (those it lacks are unknown)."""
-    people = selectors.people(question.subject for question in questions)
-    enterprises = selectors.enterprises(question.enterprise for question in questions)
-    asked: dict[int, set[int]] = defaultdict(set)  # person -> enterprises
+def answer(questions: Sequence[Question], known: selectors.Known) -> list[Answer]:
+    """The answers to the questions, in their order, from what the portal knows of the people,
+    enterprises and services they name (those it does not know are unknown)."""
+    asked: dict[Pair, tuple[int, selectors.KnownEnterprise, int] | None] = {}
+    resolved: list[tuple[int, selectors.KnownEnterprise, int] | Reason] = []
     for question in questions:
-        person, enterprise = people.get(question.subject), enterprises.get(question.enterprise)
-        if person is not None and enterprise is not None and question.service in catalogue:
-            asked[person.pk].add(enterprise.pk)
-    persons = {person.pk: person for person in people.values()}
-    standings: dict[int, dict[int, policy.Standing]] = {}
-    usable: dict[int, dict[int, set[str]]] = {}
-    for person_id, enterprise_ids in asked.items():
-        standings[person_id] = access_selectors.standings_across(person_id, enterprise_ids)
-        usable[person_id] = access_selectors.effective_services_across(persons[person_id], standings[person_id])
+        person_id = known.people.get(question.subject)
+        enterprise = known.enterprises.get(question.enterprise)
+        service_id = known.services.get(question.service)
+        if person_id is None:
+            resolved.append(Reason.UNKNOWN_SUBJECT)
+        elif enterprise is None:
+            resolved.append(Reason.UNKNOWN_RESOURCE)
+        elif service_id is None:
+            resolved.append(Reason.UNKNOWN_ACTION)
+        else:
+            resolved.append((person_id, enterprise, service_id))
+            asked[(person_id, enterprise.pk)] = None
+    standings = access_selectors.standings_across(asked)
+    usable = access_selectors.effective_services_across(standings)
+    codes = {pk: code for code, pk in known.services.items()}
 
     answers: list[Answer | None] = []
-    denied: dict[int, list[tuple[int, Question, Enterprise, OnlineService]]] = defaultdict(list)
-    for index, question in enumerate(questions):
-        person, enterprise = people.get(question.subject), enterprises.get(question.enterprise)
-        service = catalogue.get(question.service)
-        if person is None:
-            answers.append(denial(Reason.UNKNOWN_SUBJECT))
-        elif enterprise is None:
-            answers.append(denial(Reason.UNKNOWN_RESOURCE))
-        elif service is None:
-            answers.append(denial(Reason.UNKNOWN_ACTION))
-        elif service.code in usable[person.pk][enterprise.pk]:
-            answers.append(Answer(True, use=(person.pk, enterprise.pk, service.pk)))
+    denied: list[tuple[int, int, selectors.KnownEnterprise, int]] = []  # (index, person, enterprise, service)
+    for index, item in enumerate(resolved):
+        if isinstance(item, Reason):
+            answers.append(denial(item))
+            continue
+        person_id, enterprise, service_id = item
+        if codes[service_id] in usable[(person_id, enterprise.pk)]:
+            answers.append(Answer(True, use=(person_id, enterprise.pk, service_id)))
         else:
             answers.append(None)
-            denied[person.pk].append((index, question, enterprise, service))
-    for person_id, denials in denied.items():
+            denied.append((index, person_id, enterprise, service_id))
+    if denied:
         facts = selectors.facts(
-            persons[person_id], {enterprise.pk for _i, _q, enterprise, _s in denials}, {s.pk for *_, s in denials}
+            {person_id for _i, person_id, _e, _s in denied},
+            {enterprise.pk for _i, _p, enterprise, _s in denied},
+            {service_id for *_, service_id in denied},
         )
-        for index, _question, enterprise, service in denials:
-            answers[index] = explain(standings[person_id][enterprise.pk], enterprise, service, facts)
+        for index, person_id, enterprise, service_id in denied:
+            answers[index] = explain(standings[(person_id, enterprise.pk)], enterprise, service_id, facts)
     return [answer for answer in answers if answer is not None]
 
 
 def explain(
-    standing: policy.Standing, enterprise: Enterprise, service: OnlineService, facts: selectors.Facts
+    standing: policy.Standing, enterprise: selectors.KnownEnterprise, service_id: int, facts: selectors.Facts
 ) -> Answer:
     """Why `effective_services` left the service out: the first reason that holds, in the order of
     `Reason` (docs/decisions-api.md §4)."""
@@ -96,10 +99,14 @@ def explain(
         return denial(Reason.NO_STANDING)
     if standing.blocked_everywhere:
         return denial(Reason.BLOCKED_EVERYWHERE)
-    if (enterprise.pk, service.pk) not in facts.offered:
+    if (enterprise.pk, service_id) not in facts.offered:
         return denial(Reason.NOT_OFFERED)
     today = timezone.localdate()
-    held = [h for h in facts.held if h.enterprise_id == enterprise.pk and h.service_id == service.pk]
+    held = [
+        h
+        for h in facts.held
+        if h.person_id == standing.person_id and h.enterprise_id == enterprise.pk and h.service_id == service_id
+    ]
     if any(h.blocked and any(_current(grant, today) for grant in h.grants) for h in held):
         return denial(Reason.BLOCKED_IN_GROUP)
     active = [h for h in held if not h.blocked]
@@ -120,18 +127,20 @@ def _current(grant: tuple[bool, date | None], today: date) -> bool:
     return not revoked and (until is None or until >= today)
 
 
-def search_page(person: Person, service: str, after: str, limit: int) -> tuple[list[str], str | None]:
+def search_page(person_id: int, service: str, after: str, limit: int) -> tuple[list[str], str | None]:
     """One page of the enterprises where the person may use the service, by number: the next
     `limit` candidates after the number `after` are examined and those where the service is
     effective returned, with where the next page starts (None when no candidate is left). A page
     costs the same queries however many it examines (docs/decisions-api.md §2.4)."""
     candidates = list(
-        selectors.enterprises_with_services_of(person).filter(number__gt=after).values_list("pk", "number")[: limit + 1]
+        selectors.enterprises_with_services_of(person_id)
+        .filter(number__gt=after)
+        .values_list("pk", "number")[: limit + 1]
     )
     examined, more = candidates[:limit], len(candidates) > limit
     if not examined:
         return [], after if more else None
-    standings = access_selectors.standings_across(person.pk, {pk for pk, _number in examined})
-    usable = access_selectors.effective_services_across(person, standings)
-    found = [number for pk, number in examined if service in usable[pk]]
+    standings = access_selectors.standings_across({(person_id, pk) for pk, _number in examined})
+    usable = access_selectors.effective_services_across(standings)
+    found = [number for pk, number in examined if service in usable[(person_id, pk)]]
     return found, examined[-1][1] if more else None

@@ -3,6 +3,7 @@ Authorization API 1.0 (docs/decisions-api.md §2). Anything malformed raises `Ma
 the views answer with 400 and its message; nothing here reads the database.
 """
 
+import functools
 import json
 import re
 from collections.abc import Callable
@@ -181,7 +182,11 @@ def _context(value: Any, where: str = "context") -> None:
         raise Malformed(f"{where} must be an object.")
 
 
+@functools.lru_cache(maxsize=65_536)
 def _valid(parse: Any, value: str) -> bool:
+    """Whether the identifier is valid in its stored form. Remembered: the checks of python-stdnum
+    cost more than the rest of reading an item, and a client asks about the same people and
+    enterprises again and again."""
     try:
         return parse(value) == value
     except ValidationError:

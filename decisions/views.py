@@ -12,7 +12,7 @@ import copy
 import hashlib
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -24,10 +24,10 @@ from django.views.decorators.csrf import csrf_exempt
 from oauth2_provider.views import TokenView
 
 from access import services as access_services
-from decisions import evaluation, limits, logs, metrics, requests, selectors
+from decisions import authentication, evaluation, limits, logs, metrics, requests, selectors
 from decisions.authentication import Caller, Unauthenticated, caller_of
 from decisions.models import scope_of
-from decisions.requests import Malformed, Question
+from decisions.requests import Malformed, Question, Subject
 from decisions.scopes import ServiceScopes
 
 REALM = "access-decisions"
@@ -88,14 +88,19 @@ def _serve(request: HttpRequest, handler: Handler) -> HttpResponse:
         return response
     try:
         caller = caller_of(request)
+        try:
+            response = handler(request, caller, requests.read_json(request))
+        except Malformed as exc:
+            response = _error(400, "invalid_request", str(exc))
+        # Whatever the answer, a 400 included, it is for a token usable now: the handlers confirm
+        # it with their first read (`_known`), and this is for those that read nothing.
+        if not caller.confirmed:
+            authentication.confirm(caller)
+        return response
     except Unauthenticated as exc:
         response = _error(401, exc.error or "unauthorized", str(exc))
         response["WWW-Authenticate"] = _challenge({"error": exc.error} if exc.error else {})
         return response
-    try:
-        return handler(request, caller, requests.read_json(request))
-    except Malformed as exc:
-        return _error(400, "invalid_request", str(exc))
     except OutOfScope as exc:
         response = _error(403, "insufficient_scope", str(exc))
         scopes = " ".join(scope_of(code) for code in exc.codes)
@@ -103,19 +108,24 @@ def _serve(request: HttpRequest, handler: Handler) -> HttpResponse:
         return response
 
 
-def _within_scope(caller: Caller, codes: set[str]) -> dict[str, Any]:
-    """The catalogue's services asked about, once each is one the caller may ask about; a code the
-    catalogue lacks is no other service's, and is answered as unknown."""
-    catalogue = selectors.services(codes)
-    outside = sorted(code for code in catalogue if code not in caller.services)
+def _known(caller: Caller, subjects: Iterable[Subject], numbers: Iterable[str], codes: set[str]) -> selectors.Known:
+    """What the portal knows of what is asked, read with the caller's token (one query): a token
+    that stopped working is a 401 before anything is answered. Then the catalogue's services asked
+    about must be ones the caller may ask about (a 403); a code the catalogue lacks is no other
+    service's, and is answered as unknown."""
+    known = selectors.known(subjects, numbers, codes, token=caller.token)
+    may_ask = authentication.confirmed(caller, known.token_services)
+    outside = sorted(code for code in codes if code in known.services and code not in may_ask)
     if outside:
         raise OutOfScope(outside)
-    return catalogue
+    return known
 
 
 def _decide(caller: Caller, questions: list[Question]) -> list[evaluation.Answer]:
-    catalogue = _within_scope(caller, {question.service for question in questions})
-    return evaluation.answer(questions, catalogue)
+    subjects = [question.subject for question in questions]
+    numbers = [question.enterprise for question in questions]
+    known = _known(caller, subjects, numbers, {question.service for question in questions})
+    return evaluation.answer(questions, known)
 
 
 def _given(caller: Caller, questions: list[Question], answers: list[evaluation.Answer]) -> None:
@@ -175,12 +185,14 @@ def search_resource(request: HttpRequest, caller: Caller, body: dict[str, Any]) 
     """The enterprises for which this person may use this online service (AuthZEN §8.5), a page at
     a time (AuthZEN §8.2)."""
     search = requests.search(body)
-    _within_scope(caller, {search.service})
+    known = _known(caller, [search.subject], [], {search.service})
     query = json.dumps({"client": caller.client.pk, **search.fingerprint}, sort_keys=True, ensure_ascii=True)
     fingerprint = hashlib.sha256(query.encode()).hexdigest()
     after = _page_start(search.token, fingerprint)
-    person = selectors.people([search.subject]).get(search.subject)
-    found, next_after = evaluation.search_page(person, search.service, after, search.limit) if person else ([], None)
+    person_id = known.people.get(search.subject)
+    found, next_after = (
+        evaluation.search_page(person_id, search.service, after, search.limit) if person_id else ([], None)
+    )
     next_token = ""
     if next_after is not None:
         next_token = signing.dumps({"after": next_after, "query": fingerprint}, salt=PAGE_TOKEN_SALT)

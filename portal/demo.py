@@ -1,4 +1,5 @@
-"""Demo data for `make run`: enterprises with every standing, users, e-Box messages."""
+"""Demo data for `make run`: enterprises with every standing, users, e-Box messages, and a client
+of the decision point."""
 
 from datetime import date, timedelta
 from typing import Any
@@ -28,9 +29,15 @@ from access.policy import DesignationKind
 from chaman.credentials import parse_certificate, parse_ssh_public_key
 from chaman.models import Channel, ChannelKind, Sender, TechnicalContact
 from contactdata.models import Address, ContactData, DomainContact
+from decisions.models import Client
 from ebox.models import Message, Task
 
 DEMO_PASSWORD = "portal-demo"  # noqa: S105 - printed in the README for newcomers
+# The demo's client of the decision point, as the Dimona online service would be registered; its
+# secret is printed in the README, so it exists only where the demo is loaded (DEBUG=1).
+DEMO_CLIENT_ID = "demo-dimona"
+DEMO_CLIENT_SECRET = "portal-demo-dimona-secret"  # noqa: S105 - printed in the README for newcomers
+DEMO_CLIENT_SERVICES = ("dimona", "dmfa", "ebox")
 
 GIVEN_NAMES = [
     "Emma",
@@ -158,6 +165,18 @@ def _texts(fields: tuple[str, str], texts: dict[str, tuple[str, str]]) -> dict[s
     french = texts.pop("fr")
     translations = {language: dict(zip(fields, text, strict=True)) for language, text in texts.items()}
     return {**dict(zip(fields, french, strict=True)), "language": "fr", "translations": translations}
+
+
+@transaction.atomic
+def load_demo_client() -> bool:
+    """Register the demo's client of the decision point once (also on a database whose demo data
+    was loaded before it existed); answers False when it is already there, whatever staff did to
+    it since."""
+    if Client.objects.filter(client_id=DEMO_CLIENT_ID).exists():
+        return False
+    client = Client.objects.create(client_id=DEMO_CLIENT_ID, client_secret=DEMO_CLIENT_SECRET, name="Dimona (demo)")
+    client.services.set(OnlineService.objects.filter(code__in=DEMO_CLIENT_SERVICES))
+    return True
 
 
 def _ebox(enterprise: Enterprise) -> None:

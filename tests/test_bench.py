@@ -1,6 +1,7 @@
 """`make bench` on tiny data, so that the benchmark cannot rot: every step runs (gunicorn, wrk,
-the Celery worker, the SMTP server), the table has every row, and the number of queries of each
-page is the same in enterprises of 10, 30 and 100 users."""
+the Celery worker, the SMTP server, a client of the decision point), the tables have every row,
+and the number of queries of each page and of each request to the decision point is the same in
+enterprises of 10, 30 and 100 users."""
 
 import re
 import subprocess
@@ -8,7 +9,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 
+from bench.decision_point import BATCH, BATCH_50, CONNECTIONS, FEW, ONE, SCENARIOS
 from bench.run import ADMIN, FLOOR, KEY_PAGES, MANAGERS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -17,8 +20,12 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture(scope="module")
 def report(tmp_path_factory):
     output = tmp_path_factory.mktemp("bench") / "benchmarks.md"
+    # A database of its own beside the suite's, and the suite's Redis, so that suites run side by
+    # side on other services share neither with this one.
+    database = "test_{}_bench_smoke".format(settings.DATABASES["default"]["NAME"].removeprefix("test_"))
+    command = ["--smoke", "--output", str(output), "--database", database, "--redis", settings.REDIS_URL]
     result = subprocess.run(
-        [sys.executable, "-m", "bench", "--smoke", "--output", str(output), "--database", "test_portal_bench_smoke"],
+        [sys.executable, "-m", "bench", *command],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -28,9 +35,13 @@ def report(tmp_path_factory):
     return output.read_text()
 
 
+def section(report: str, heading: str) -> str:
+    return report.split(f"## {heading}\n", 1)[1].split("\n## ", 1)[0]
+
+
 def table_rows(report: str) -> dict[tuple[str, str], list[str]]:
     rows = {}
-    for line in report.splitlines():
+    for line in section(report, "Pages").splitlines():
         cells = [cell.strip() for cell in line.strip("|").split("|")]
         if len(cells) == 10 and re.fullmatch(r"[\d.]+", cells[2]):
             rows[(cells[0], cells[1])] = cells
@@ -62,3 +73,32 @@ def test_notifications_and_memory_are_reported(report):
     assert re.search(r"20 e-mails committed at once, .* \*\*\d+ messages per second\*\*; 20 marked sent", report)
     assert re.search(r"gunicorn workers \d+ MB, \d+ MB; Celery worker \d+ MB", report)
     assert "## Machine" in report and "## Targets" in report
+
+
+def test_the_decision_point_is_measured_beside_the_floor(report):
+    text = section(report, "Decision point")
+    rows = {}
+    for line in text.splitlines():
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        if len(cells) == 9 and re.fullmatch(r"[\d.]+", cells[1]):
+            rows[cells[0]] = cells
+    floors = {f"floor (trivial page), {connections} connections" for connections in (CONNECTIONS, FEW)}
+    assert set(rows) == floors | {scenario.name for scenario in SCENARIOS}
+    for name, cells in rows.items():
+        median, p95, p99, per_second = (float(cells[index]) for index in (1, 2, 3, 4))
+        assert 0 < median <= p95 <= p99 and per_second > 0, name
+    for scenario in SCENARIOS:
+        cells = rows[scenario.name]
+        # req/s is rounded: the decisions per second are within half a request of it.
+        assert float(cells[5]) == pytest.approx(float(cells[4]) * scenario.decisions, abs=scenario.decisions), (
+            scenario.name
+        )
+        by_size = cells[6].split(" / ")
+        assert len(by_size) == 3 and len(set(by_size)) == 1, (scenario.name, by_size)
+    # A batch of fifty costs the queries of one decision.
+    assert rows[BATCH_50.name][6] == rows[ONE.name][6]
+    assert BATCH == 50
+    assert re.search(r"One decision's throughput at least 50% of the floor's: (met|\*\*missed\*\*) \(\d+%", text)
+    assert re.search(r"One decision's p99 at most 10 ms: (met|\*\*missed\*\*) \([\d.]+ ms", text)
+    assert re.search(r"A batch of 50's median at most 5× one decision's: (met|\*\*missed\*\*) \([\d.]+×\)", text)
+    assert "Queries constant in the number of users and of decisions per request: met." in text

@@ -3,7 +3,8 @@
 The decision point calls `service_uses_record` with what it permitted. A use moves the stored
 date forward at most once per person, enterprise and service every SERVICE_USE_INTERVAL_SECONDS:
 the shared cache's `add` lets the first use of that window through and turns the others away
-without touching the database, and the uses let through are written in one upsert. The date is
+without touching the database (those whose window is taken are seen in one read of the cache), and
+the uses let through are written in one upsert. The date is
 what managers see ("last used on"), not a journal: it is no act of anyone, and it is not journaled.
 """
 
@@ -25,10 +26,13 @@ Use = tuple[int, int, int]
 
 def _due(uses: set[Use]) -> list[Use]:
     """The uses whose window is open, each taken in the shared cache; none while it is unavailable:
-    writing every use then would put the whole load of the decisions on the database."""
+    writing every use then would put the whole load of the decisions on the database. The windows
+    already taken are read at once (one round trip for a batch), and only the others tried."""
     seconds = settings.SERVICE_USE_INTERVAL_SECONDS
+    keys = {use: "service-use:{}:{}:{}".format(*use) for use in sorted(uses)}
     try:
-        return [use for use in sorted(uses) if cache.add("service-use:{}:{}:{}".format(*use), 1, timeout=seconds)]
+        taken = cache.get_many(keys.values()) if keys else {}
+        return [use for use, key in keys.items() if key not in taken and cache.add(key, 1, timeout=seconds)]
     except Exception as exc:  # noqa: BLE001 - the cache is down: the uses of this window go unrecorded
         logger.warning("Uses of online services not recorded: the cache is unavailable (%s)", type(exc).__name__)
         return []

@@ -1,5 +1,6 @@
-"""A person's standing, read in one written-out query, gives the same answers as the current_*
-querysets that define what is current: at each edge of validity, revocation, removal and lifting."""
+"""A person's standing and services, each read in one written-out query, give the same answers as
+the current_* querysets that define what is current: at each edge of validity, revocation, removal
+and lifting."""
 
 from datetime import timedelta
 
@@ -7,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from access import selectors
-from access.models import Domain, EnterpriseBlock, LegalRepresentative, Membership
+from access.models import Domain, EnterpriseBlock, Grant, LegalRepresentative, Membership
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -152,3 +153,67 @@ def test_several_people_in_one_read(place, django_assert_num_queries):
     assert standings[main.pk].main and not standings[main.pk].member_of
     assert standings[member.pk].member_of == {group.pk} and not standings[member.pk].main
     assert not standings[outsider.pk].main and not standings[outsider.pk].member_of
+
+
+def test_standings_across_read_for_many_what_standing_of_reads_for_one(place):
+    """The decision point reads the standings of several people in several enterprises at once,
+    with the enterprises' groups in the same query: each is the standing the pages read."""
+    enterprise, group = place
+    elsewhere, other_groups = factories.enterprise("Elsewhere")
+    pending, _pending_groups = factories.enterprise("Pending")
+    type(pending).objects.filter(pk=pending.pk).update(status="pending")
+    main, member, both, outsider = (factories.person() for _ in range(4))
+    factories.designate(enterprise, main, "main")
+    factories.member(member, group)
+    blocked = factories.member(member, other_groups["taxpayer"])
+    Membership.objects.filter(pk=blocked.pk).update(
+        status=Membership.Status.BLOCKED, blocked_at=NOW(), block_reason="Test"
+    )
+    factories.designate(elsewhere, both, "group_manager", group=other_groups["employer"])
+    factories.member(both, group)
+    LegalRepresentative.objects.create(person=both, enterprise=pending)
+    EnterpriseBlock.objects.create(person=both, enterprise=enterprise, reason="Test")
+
+    people, places = (main, member, both, outsider), (enterprise, elsewhere, pending)
+    pairs = {(person.pk, where.pk) for person in people for where in places}
+    across = selectors.standings_across(pairs)
+
+    assert set(across) == pairs
+    for person_id, enterprise_id in pairs:
+        assert across[(person_id, enterprise_id)] == selectors.standing_of(person_id, enterprise_id)
+
+
+GRANTS = {
+    "open": ({}, True),
+    "until today": ({"valid_until": TODAY}, True),
+    "until yesterday": ({"valid_until": lambda: TODAY() - DAY}, False),
+    "revoked": ({"revoked_at": NOW}, False),
+}
+MEMBERSHIPS = {
+    "active": ({}, True),
+    "blocked": (
+        {"status": lambda: Membership.Status.BLOCKED, "blocked_at": NOW, "block_reason": lambda: "Test"},
+        False,
+    ),
+    "removed": ({"removed_at": NOW}, False),
+}
+
+
+@pytest.mark.parametrize("grant_case", GRANTS)
+@pytest.mark.parametrize("membership_case", MEMBERSHIPS)
+def test_grants_in_memberships(place, grant_case, membership_case):
+    enterprise, group = place
+    person = factories.person()
+    membership = factories.member(person, group, ("dimona",))
+    Membership.objects.filter(pk=membership.pk).update(**evaluated(MEMBERSHIPS[membership_case][0]))
+    Grant.objects.filter(membership=membership).update(**evaluated(GRANTS[grant_case][0]))
+    held = GRANTS[grant_case][1] and MEMBERSHIPS[membership_case][1]
+
+    by_querysets = (
+        selectors.current_grants()
+        .filter(membership__in=selectors.current_memberships().filter(status=Membership.Status.ACTIVE))
+        .filter(membership=membership, service__code="dimona")
+        .exists()
+    )
+    assert by_querysets is held
+    assert ("dimona" in selectors.effective_services(person, enterprise)) is held

@@ -13,7 +13,15 @@ from access import selectors
 from access.models import Enterprise, EnterpriseBlock, Grant, Membership, OnlineService
 from decisions.requests import MAX_EVALUATIONS
 from tests import factories
-from tests.decisions.conftest import EVALUATION, EVALUATIONS, ask, enterprise_resource, person_subject, question
+from tests.decisions.conftest import (
+    EVALUATION,
+    EVALUATIONS,
+    ask,
+    enterprise_resource,
+    person_subject,
+    question,
+    seen,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -264,7 +272,9 @@ class TestEvaluations:
 
 
 class TestQueries:
-    """A batch costs a constant number of queries per person asked about, whatever its length."""
+    """A request costs the same queries whatever the number of its items, people and enterprises:
+    one confirms the token and finds the people, enterprises and services, one reads the
+    standings, one the services; a denial two more to say why, and the permits one upsert."""
 
     def queries(self, token, body) -> int:
         cache.clear()  # every permit is a use to record: one upsert in each request
@@ -281,20 +291,55 @@ class TestQueries:
         ]
         return {"evaluations": items}
 
+    def test_one_permit_and_one_denial(self, world, catalogue_token, django_assert_num_queries):
+        seen(catalogue_token)
+        cache.clear()
+        with django_assert_num_queries(4):
+            assert decided(catalogue_token, world.member, world.enterprise, "dimona") == {"decision": True}
+        with django_assert_num_queries(3):  # the use is recorded: the gate is closed for a while
+            assert decided(catalogue_token, world.member, world.enterprise, "dimona") == {"decision": True}
+        with django_assert_num_queries(5):
+            assert decided(catalogue_token, world.member, world.enterprise, "dmfa")["decision"] is False
+
+    def test_a_token_first_seen_costs_two_queries_more(self, world, catalogue_token, django_assert_num_queries):
+        with django_assert_num_queries(5 + 2):
+            assert decided(catalogue_token, world.member, world.enterprise, "dmfa")["decision"] is False
+        with django_assert_num_queries(5):
+            assert decided(catalogue_token, world.member, world.enterprise, "dmfa")["decision"] is False
+
     def test_five_or_fifty_items_about_one_person(self, world, catalogue_token, django_assert_num_queries):
+        seen(catalogue_token)
         small = self.queries(catalogue_token, self.batch(world, [world.member], 5))
+        assert small == 6
         cache.clear()
         with django_assert_num_queries(small):
             ask(EVALUATIONS, self.batch(world, [world.member], 50), catalogue_token)
 
     def test_five_or_a_hundred_items_about_three_people(self, world, catalogue_token, django_assert_num_queries):
+        seen(catalogue_token)
         people = [world.member, world.pension_member, world.main]
         # Each person with a permit or a denial to explain, as in the large batch.
         small = {"evaluations": [question(p, world.enterprise, code) for p in people for code in ("dimona", "dmfa")]}
         small = self.queries(catalogue_token, small)
+        assert small == 6
         cache.clear()
         with django_assert_num_queries(small):
             ask(EVALUATIONS, self.batch(world, people, 100), catalogue_token)
+
+    def test_one_item_or_fifty_about_fifty_people(self, world, catalogue_token, django_assert_num_queries):
+        seen(catalogue_token)
+        people = [world.member]
+        for index in range(49):
+            person = factories.person()
+            factories.member(person, world.member_membership.group, ("dimona",) if index % 2 else ())
+            people.append(person)
+        one = self.queries(catalogue_token, {"evaluations": [question(world.member, world.enterprise, "dimona")]})
+        assert one == 4
+        fifty = {"evaluations": [question(person, world.enterprise, "dimona") for person in people]}
+        cache.clear()
+        with django_assert_num_queries(one + 2):  # the denials' explanations
+            answers = ask(EVALUATIONS, fifty, catalogue_token).json()["evaluations"]
+        assert [answer["decision"] for answer in answers] == [True] + [index % 2 == 1 for index in range(49)]
 
 
 def test_the_request_id_of_the_pep_comes_back(world, catalogue_token):

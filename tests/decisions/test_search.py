@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 
 from access.models import Enterprise
 from tests import factories
-from tests.decisions.conftest import EVALUATION, SEARCH, ask, enterprise_resource, person_subject
+from tests.decisions.conftest import EVALUATION, SEARCH, ask, enterprise_resource, person_subject, seen
 
 pytestmark = pytest.mark.django_db
 
@@ -157,6 +157,7 @@ def test_a_page_costs_the_same_queries_for_three_or_thirty_enterprises(world, di
             factories.designate(enterprise, person, "group_manager", group=groups["taxpayer"])
 
     add(3)
+    seen(dimona_token)
     with CaptureQueriesContext(connection) as small:
         assert ask(SEARCH, body(person, limit=100), dimona_token).status_code == 200
     add(27)

@@ -118,6 +118,77 @@ class TestTokens:
             assert HttpClient().get(path).status_code == 404, path
 
 
+class TestATokenAlreadySeen:
+    """The process remembers a token it accepted, and confirms it on every request: whatever stops
+    a token stops it at the next request, though it was used a moment before."""
+
+    def used(self, world, bearer: str) -> str:
+        assert ask(EVALUATION, question(world.member, world.enterprise, "dimona"), bearer).json() == {"decision": True}
+        return bearer
+
+    def test_revoked(self, world, dimona_token):
+        self.used(world, dimona_token)
+        AccessToken.objects.get().revoke()
+        refused(ask(EVALUATION, question(world.member, world.enterprise, "dimona"), dimona_token), 401, "invalid_token")
+
+    @pytest.mark.parametrize("path", ENDPOINTS)
+    def test_revoked_on_every_endpoint(self, world, dimona_token, path):
+        self.used(world, dimona_token)
+        AccessToken.objects.get().revoke()
+        body = search_body(world.member) if path == SEARCH else question(world.member, world.enterprise, "dimona")
+        refused(ask(path, body, dimona_token), 401, "invalid_token")
+
+    @pytest.mark.parametrize("body", ["not json", {"subject": "nobody"}, []])
+    def test_revoked_with_a_malformed_body_is_a_401_not_a_400(self, world, dimona_token, body):
+        self.used(world, dimona_token)
+        refused(ask(EVALUATION, body, dimona_token), 400, "invalid_request")
+        AccessToken.objects.get().revoke()
+        refused(ask(EVALUATION, body, dimona_token), 401, "invalid_token")
+
+    def test_expired(self, world, dimona_token):
+        self.used(world, dimona_token)
+        AccessToken.objects.update(expires=timezone.now() - timedelta(seconds=1))
+        refused(ask(EVALUATION, question(world.member, world.enterprise, "dimona"), dimona_token), 401, "invalid_token")
+
+    def test_its_client_switched_off(self, world, dimona_token):
+        self.used(world, dimona_token)
+        Client.objects.update(active=False)
+        refused(ask(EVALUATION, question(world.member, world.enterprise, "dimona"), dimona_token), 401, "invalid_token")
+        Client.objects.update(active=True)
+        assert self.used(world, dimona_token)
+
+    def test_its_clients_secret_rotated(self, world, staff_client):
+        client, secret = register()
+        bearer = self.used(world, token(client, secret))
+        response = staff_client.post(
+            "/admin/decisions/client/",
+            {"action": "rotate_secret", "_selected_action": [client.pk], "confirmed": "yes"},
+        )
+        leaks.remember_password(response.context["secrets"][0][1])
+        refused(ask(EVALUATION, question(world.member, world.enterprise, "dimona"), bearer), 401, "invalid_token")
+
+    def test_a_service_taken_from_its_client(self, world, dimona_token):
+        self.used(world, dimona_token)
+        Client.objects.get().services.remove(*Client.objects.get().services.filter(code="dimona"))
+        refused(
+            ask(EVALUATION, question(world.member, world.enterprise, "dimona"), dimona_token), 403, "insufficient_scope"
+        )
+
+    def test_a_service_given_back_to_its_client_within_the_tokens_scope(self, world, dimona_token):
+        dimona = Client.objects.get().services.get(code="dimona")
+        Client.objects.get().services.remove(dimona)
+        refused(
+            ask(EVALUATION, question(world.member, world.enterprise, "dimona"), dimona_token), 403, "insufficient_scope"
+        )
+        Client.objects.get().services.add(dimona)
+        assert self.used(world, dimona_token)
+
+    def test_a_deleted_client(self, world, dimona_token):
+        self.used(world, dimona_token)
+        Client.objects.all().delete()
+        refused(ask(EVALUATION, question(world.member, world.enterprise, "dimona"), dimona_token), 401, "invalid_token")
+
+
 class TestRotation:
     def test_rotating_the_secret_revokes_the_tokens_and_the_old_secret(self, world, staff_client):
         client, old_secret = register()

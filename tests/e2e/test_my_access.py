@@ -77,9 +77,8 @@ def test_a_user_gives_up_a_service_from_my_access_and_the_manager_reads_it_in_th
     main.get_by_role("button", name="Give up this online service").click()
     alert = page.get_by_role("alert")
     expect(alert.get_by_role("heading")).to_have_text("There is a problem")
-    expect(alert.get_by_role("link", name="Tick the box if you want to give up this online service.")).to_have_attribute(
-        "href", "#id_understood"
-    )
+    tick = alert.get_by_role("link", name="Tick the box if you want to give up this online service.")
+    expect(tick).to_have_attribute("href", "#id_understood")
     expect(page).to_have_title(re.compile(r"^Error: "))
     understood = main.get_by_role("checkbox", name=re.compile("only a manager can grant this online service"))
     expect(understood).to_have_attribute("aria-invalid", "true")

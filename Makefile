@@ -36,7 +36,8 @@ test: check
 	$(MAKE) messages
 	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run
 	$(TEST_ENV) $(PY) manage.py collectstatic --noinput -v0
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2 -m 'not serial'
+	$(PY) -m pytest -m serial
 
 # The benchmark (docs/benchmarks.md): production settings on PostgreSQL, gunicorn, wrk, a Celery
 # worker. A tiny run of it is part of `make test`.

@@ -254,7 +254,7 @@ def test_new_credentials_for_a_main_manager_replaced_meanwhile_are_refused(world
 
 def test_without_the_cache_the_designation_stands_and_its_messages_wait(world, settings, caplog):
     settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:9/0"}
+        "default": {"BACKEND": "portal.cache.SharedClientRedisCache", "LOCATION": "redis://127.0.0.1:9/0"}
     }
     person = factories.foreign_main(world)
     assert selectors.main_manager_of(world.enterprise).designation.person == person

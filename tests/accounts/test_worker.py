@@ -16,6 +16,8 @@ from accounts.tasks import deliver_message, flush_outbox
 from tests import factories
 from tests.accounts.test_outbox_retries import time_passes
 
+pytestmark = pytest.mark.serial
+
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_START = [
     "redis-server", "--daemonize", "yes", "--bind", "127.0.0.1", "-::1", "--port", "6379", "--save", "",

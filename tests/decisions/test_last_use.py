@@ -66,7 +66,7 @@ def test_what_a_short_circuit_did_not_answer_is_not_a_use(world, catalogue_token
 
 def test_without_the_cache_the_decision_is_answered_and_no_use_written(world, catalogue_token, settings):
     settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}
+        "default": {"BACKEND": "portal.cache.SharedClientRedisCache", "LOCATION": "redis://127.0.0.1:1/0"}
     }
     answer = ask(EVALUATION, question(world.member, world.enterprise, "dimona"), catalogue_token).json()
     assert answer == {"decision": True}

@@ -337,7 +337,7 @@ def test_token_requests_for_one_client_are_limited_from_every_address(world, set
 def test_without_the_cache_token_requests_are_not_counted(world, settings, caplog):
     settings.DECISIONS_TOKEN_RATE = [(1, 60, "ip")]
     settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}
+        "default": {"BACKEND": "portal.cache.SharedClientRedisCache", "LOCATION": "redis://127.0.0.1:1/0"}
     }
     client, secret = register()
     assert [ask_token(client.client_id, secret).status_code for _ in range(3)] == [200, 200, 200]

@@ -32,6 +32,7 @@ LABELS: dict[str, str | Promise] = {
     "until": gettext_lazy("Until"),
     "reason": gettext_lazy("Reason"),
     "reason_shared": gettext_lazy("Reason shared with the person"),
+    "end_date_reached": gettext_lazy("End date reached"),
     "blocked_everywhere": gettext_lazy("Blocked for all groups"),
     "kind": gettext_lazy("Role"),
     "person": gettext_lazy("Person"),
@@ -228,6 +229,17 @@ def neutralised(cell: str) -> str:
     return f"'{cell}" if cell.startswith(FORMULA_STARTS) else cell
 
 
+def by_whom(event: AuditEvent) -> str:
+    """Who did it: the person; staff, by their username; or the portal itself (an end date
+    reached, a register imported), which no person did."""
+    if event.actor is not None:
+        return event.actor.full_name
+    staff = event.after.get("staff") if isinstance(event.after, dict) else None
+    if staff:
+        return _("Portal staff (%(username)s)") % {"username": staff}
+    return _("The portal")
+
+
 def csv_header() -> list[str]:
     return [
         _("Time"),
@@ -256,7 +268,7 @@ def csv_rows(events: Iterator[AuditEvent], names: Names) -> Iterator[list[str]]:
         row = [
             formats.date_format(timezone.localtime(event.created_at), "Y-m-d H:i:s"),
             event.get_action_display(),
-            event.actor.full_name if event.actor else "",
+            by_whom(event),
             event.target_person.full_name if event.target_person else "",
             scope_of(event),
             summary(event.before, names),

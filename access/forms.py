@@ -370,3 +370,39 @@ class JournalFilterForm(forms.Form):
             "until": _day(data["until"]) if data["until"] else "",
         }
         return urlencode({key: value for key, value in params.items() if value})
+
+
+# --- Who could act on a day ------------------------------------------------------------------------
+
+
+class WhoCouldActForm(forms.Form):
+    """The day asked about (today or a day past, `policy.history_day_allowed`) and the online
+    service, or every one; in the address, so that the list can be kept and paged."""
+
+    service = ServiceChoiceField(
+        label=_("Online service"),
+        queryset=OnlineService.objects.none(),
+        required=False,
+        empty_label=_("Every online service"),
+        error_messages={"invalid_choice": _("Choose an online service from the list.")},
+    )
+    day = DayField(label=_("Day"))
+
+    def __init__(self, *args: Any, services: QuerySet[OnlineService], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["service"].queryset = services  # type: ignore[attr-defined]
+
+    def clean_day(self) -> date:
+        day: date | None = self.cleaned_data["day"]
+        if day is None:
+            raise forms.ValidationError(_("Enter the day, as day/month/year, e.g. 31/03/2026."), code="required")
+        decision = policy.history_day_allowed(day, timezone.localdate())
+        if not decision:
+            raise forms.ValidationError(str(decision.reason), code="future")
+        return day
+
+    def query(self) -> str:
+        """The choice as an address's query."""
+        data = self.cleaned_data
+        params = {"service": data["service"].pk if data["service"] else "", "day": _day(data["day"])}
+        return urlencode({key: value for key, value in params.items() if value})

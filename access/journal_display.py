@@ -23,7 +23,10 @@ from django.utils.translation import gettext_lazy
 from access.identifiers import mask_niss
 from access.models import AuditEvent, Domain, Enterprise, Language, Membership, OnlineService, RoleType
 from access.policy import DesignationKind
+from access.spreadsheets import FORMULA_STARTS, neutralised
 from accounts.models import OutboundMessage
+
+__all__ = ["FORMULA_STARTS", "neutralised"]  # the journal's export cells, from access.spreadsheets
 
 LABELS: dict[str, str | Promise] = {
     "status": gettext_lazy("Status"),
@@ -219,14 +222,6 @@ def summary(values: Any, names: Names) -> str:
 
 
 # --- The CSV export --------------------------------------------------------------------------------
-
-# A spreadsheet reads a cell that starts with one of these as a formula (or as the start of one).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralised(cell: str) -> str:
-    """A cell a spreadsheet shows as text, never runs: a leading formula character gets a quote."""
-    return f"'{cell}" if cell.startswith(FORMULA_STARTS) else cell
 
 
 def by_whom(event: AuditEvent) -> str:

@@ -24,9 +24,11 @@ from access.models import (
     Domain,
     Enterprise,
     EnterpriseBlock,
+    EnterpriseClosure,
     FormerNiss,
     Grant,
     Group,
+    GroupBlock,
     Language,
     LegalRepresentative,
     Membership,
@@ -145,6 +147,12 @@ class EnterpriseAdmin(IdentifierSearchMixin, admin.ModelAdmin):
     readonly_fields = ["activated_at", "activated_by"]
     change_form_template = "admin/access/enterprise/change_form.html"
     journaled_additions = (LegalRepresentative,)  # by save_formset, as the imported ones
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if change and "status" in form.changed_data:
+            # The closures keep what the status was on any past day (who could act then).
+            services.enterprise_closure_follow(obj, form.initial["status"])
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         # The pending activations, with their expiry, in one query for the whole list.
@@ -365,6 +373,41 @@ class EnterpriseBlockAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # A block is lifted in the portal, and the journal says by whom.
+        return False
+
+
+@admin.register(GroupBlock)
+class GroupBlockAdmin(admin.ModelAdmin):
+    list_display = ["membership", "blocked_at", "until", "lifted_at"]
+    list_filter = [("lifted_at", admin.EmptyFieldListFilter)]
+    search_fields = ["membership__person__surname", "membership__group__enterprise__name"]
+    list_select_related = ["membership__person", "membership__group__role_type"]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # The history of blocks is what "who could act" reads; the journal says who lifted them.
+        return False
+
+
+@admin.register(EnterpriseClosure)
+class EnterpriseClosureAdmin(admin.ModelAdmin):
+    list_display = ["enterprise", "status", "closed_at", "reopened_at"]
+    list_filter = ["status"]
+    search_fields = ["enterprise__name", "enterprise__number"]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Written with the enterprise's status: staff change the status on the enterprise.
+        return False
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 

@@ -3,6 +3,7 @@ from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
@@ -24,6 +25,32 @@ class NissField(forms.CharField):
 
     def clean(self, value: Any) -> str:
         return parse_niss(super().clean(value))
+
+
+# Belgian habits first (31/03/2026, 31.03.2026, 31-03-2026), and the ISO form; never the month first.
+DATE_INPUT_FORMATS = ["%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y", "%Y-%m-%d"]
+INVALID_DATE = _("Enter a date as day/month/year, e.g. 31/03/2026.")
+
+
+class EndDateField(forms.DateField):
+    """An optional end date of a grant or a block, picked as a date: the grant or block holds
+    through that day and ends when it is over; a day already past is refused
+    (`policy.end_date_allowed`, days of Brussels)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        super().__init__(
+            widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+            input_formats=["%Y-%m-%d", *DATE_INPUT_FORMATS],
+            error_messages={"invalid": INVALID_DATE},
+            **kwargs,
+        )
+
+    def validate(self, value: Any) -> None:
+        super().validate(value)
+        decision = policy.end_date_allowed(value, timezone.localdate())
+        if not decision:
+            raise forms.ValidationError(str(decision.reason), code="past")
 
 
 class ServiceChoiceField(forms.ModelChoiceField):
@@ -72,6 +99,12 @@ class MainManagerForm(PersonIdentityForm):
 
 class AddUserForm(PersonIdentityForm):
     services = ServicesField(label=_("Online services"), queryset=OnlineService.objects.none(), required=False)
+    until = EndDateField(
+        label=_("Online services granted until"),
+        help_text=_(
+            "Optional. The services end when this day is over; leave empty to grant them until someone revokes them."
+        ),
+    )
     confirm = forms.BooleanField(
         label=_("I confirm that this person is a staff member of the enterprise, active in this group."),
         required=True,
@@ -85,6 +118,12 @@ class AddUserForm(PersonIdentityForm):
 
 class GrantForm(forms.Form):
     service = ServiceChoiceField(label=_("Online service"), queryset=OnlineService.objects.none())
+    until = EndDateField(
+        label=_("Granted until"),
+        help_text=_(
+            "Optional. The service ends when this day is over; leave empty to grant it until someone revokes it."
+        ),
+    )
 
     def __init__(self, *args: Any, services: QuerySet[OnlineService], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -115,11 +154,12 @@ class RevokeForm(forms.Form):
 
 
 class BlockForm(ReasonForm):
-    until = forms.DateField(
+    until = EndDateField(
         label=_("Blocked until"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-        help_text=_("Optional. Leave empty to block until someone unblocks."),
+        help_text=_(
+            "Optional. The block holds through this day and ends when it is over; "
+            "leave empty to block until someone unblocks."
+        ),
     )
     share_reason = forms.BooleanField(
         label=_("Tell the person why"),
@@ -210,8 +250,6 @@ class SearchForm(forms.Form):
 
 # --- The journal's filter ----------------------------------------------------------------------
 
-# Belgian habits first (31/03/2026, 31.03.2026, 31-03-2026), and the ISO form; never the month first.
-DATE_INPUT_FORMATS = ["%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y", "%Y-%m-%d"]
 NISS_IN_ADDRESS = _("Search for a national register number with the form's button: it is never put in an address.")
 
 
@@ -222,7 +260,7 @@ class DayField(forms.DateField):
             input_formats=DATE_INPUT_FORMATS,
             widget=forms.DateInput(format="%d/%m/%Y", attrs={"autocomplete": "off", "size": 10}),
             help_text=_("Day/month/year, e.g. 31/03/2026."),
-            error_messages={"invalid": _("Enter a date as day/month/year, e.g. 31/03/2026.")},
+            error_messages={"invalid": INVALID_DATE},
             **kwargs,
         )
 
@@ -334,7 +372,7 @@ class JournalFilterForm(forms.Form):
         return urlencode({key: value for key, value in params.items() if value})
 
 
-# --- A person's own access (docs/design.md §5.10) ------------------------------------------------
+# --- A person's own access (docs/design.md §5.12) ------------------------------------------------
 
 
 class OwnChangeForm(forms.Form):
@@ -366,3 +404,37 @@ class LeaveGroupForm(OwnChangeForm):
         ),
         error_messages={"required": _("Tick the box if you want to leave this group.")},
     )
+# --- Who could act on a day ------------------------------------------------------------------------
+
+
+class WhoCouldActForm(forms.Form):
+    """The day asked about (today or a day past, `policy.history_day_allowed`) and the online
+    service, or every one; in the address, so that the list can be kept and paged."""
+
+    service = ServiceChoiceField(
+        label=_("Online service"),
+        queryset=OnlineService.objects.none(),
+        required=False,
+        empty_label=_("Every online service"),
+        error_messages={"invalid_choice": _("Choose an online service from the list.")},
+    )
+    day = DayField(label=_("Day"))
+
+    def __init__(self, *args: Any, services: QuerySet[OnlineService], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["service"].queryset = services  # type: ignore[attr-defined]
+
+    def clean_day(self) -> date:
+        day: date | None = self.cleaned_data["day"]
+        if day is None:
+            raise forms.ValidationError(_("Enter the day, as day/month/year, e.g. 31/03/2026."), code="required")
+        decision = policy.history_day_allowed(day, timezone.localdate())
+        if not decision:
+            raise forms.ValidationError(str(decision.reason), code="future")
+        return day
+
+    def query(self) -> str:
+        """The choice as an address's query."""
+        data = self.cleaned_data
+        params = {"service": data["service"].pk if data["service"] else "", "day": _day(data["day"])}
+        return urlencode({key: value for key, value in params.items() if value})

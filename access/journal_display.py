@@ -23,7 +23,10 @@ from django.utils.translation import gettext_lazy
 from access.identifiers import mask_niss
 from access.models import AuditEvent, Domain, Enterprise, Language, Membership, OnlineService, RoleType
 from access.policy import DesignationKind
+from access.spreadsheets import FORMULA_STARTS, neutralised
 from accounts.models import OutboundMessage
+
+__all__ = ["FORMULA_STARTS", "neutralised"]  # the journal's export cells, from access.spreadsheets
 
 LABELS: dict[str, str | Promise] = {
     "status": gettext_lazy("Status"),
@@ -32,6 +35,7 @@ LABELS: dict[str, str | Promise] = {
     "until": gettext_lazy("Until"),
     "reason": gettext_lazy("Reason"),
     "reason_shared": gettext_lazy("Reason shared with the person"),
+    "end_date_reached": gettext_lazy("End date reached"),
     "blocked_everywhere": gettext_lazy("Blocked for all groups"),
     "kind": gettext_lazy("Role"),
     "person": gettext_lazy("Person"),
@@ -219,13 +223,16 @@ def summary(values: Any, names: Names) -> str:
 
 # --- The CSV export --------------------------------------------------------------------------------
 
-# A spreadsheet reads a cell that starts with one of these as a formula (or as the start of one).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
-
-def neutralised(cell: str) -> str:
-    """A cell a spreadsheet shows as text, never runs: a leading formula character gets a quote."""
-    return f"'{cell}" if cell.startswith(FORMULA_STARTS) else cell
+def by_whom(event: AuditEvent) -> str:
+    """Who did it: the person; staff, by their username; or the portal itself (an end date
+    reached, a register imported), which no person did."""
+    if event.actor is not None:
+        return event.actor.full_name
+    staff = event.after.get("staff") if isinstance(event.after, dict) else None
+    if staff:
+        return _("Portal staff (%(username)s)") % {"username": staff}
+    return _("The portal")
 
 
 def csv_header() -> list[str]:
@@ -256,7 +263,7 @@ def csv_rows(events: Iterator[AuditEvent], names: Names) -> Iterator[list[str]]:
         row = [
             formats.date_format(timezone.localtime(event.created_at), "Y-m-d H:i:s"),
             event.get_action_display(),
-            event.actor.full_name if event.actor else "",
+            by_whom(event),
             event.target_person.full_name if event.target_person else "",
             scope_of(event),
             summary(event.before, names),

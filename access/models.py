@@ -19,7 +19,7 @@ from access.identifiers import (
     validate_enterprise_number,
     validate_niss,
 )
-from access.policy import DesignationKind
+from access.policy import DesignationKind, in_force
 
 # The identifiers' length checks below are database constraints: `number__length=10`.
 CharField.register_lookup(Length)
@@ -129,6 +129,32 @@ class Enterprise(models.Model):
     @property
     def number_display(self) -> str:
         return format_enterprise_number(self.number)
+
+
+class EnterpriseClosure(models.Model):
+    """A time when an enterprise that had been activated was not active: closed, or set back to
+    pending by staff, from `closed_at` until `reopened_at`. `Enterprise.status` says what holds
+    now; these rows say what held on a past day (access.history). Written when staff change the
+    status in the admin and when an activation ends it (access.services.enterprises)."""
+
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="closures")
+    status = models.CharField(_("status"), max_length=10, choices=Enterprise.Status.choices)
+    closed_at = models.DateTimeField(_("closed at"), default=timezone.now)
+    reopened_at = models.DateTimeField(_("reopened at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("closure of an enterprise")
+        verbose_name_plural = _("closures of enterprises")
+        ordering = ["enterprise_id", "closed_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enterprise"], condition=Q(reopened_at__isnull=True), name="enterprise_closure_once"
+            ),
+            models.CheckConstraint(condition=~Q(status="active"), name="enterprise_closure_not_active"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enterprise} – {self.get_status_display()}"
 
 
 class LegalRepresentative(models.Model):
@@ -322,7 +348,14 @@ class Membership(models.Model):
 
     @property
     def is_blocked(self) -> bool:
-        return self.status == Membership.Status.BLOCKED
+        """Blocked for the group today. A block whose end date has passed blocks nothing, even
+        before the sweep has recorded its end (docs/decisions.md §11)."""
+        return self.status == Membership.Status.BLOCKED and in_force(self.blocked_until, timezone.localdate())
+
+    @property
+    def status_display(self) -> str:
+        """The status as it stands today, in words (a block past its end date reads active)."""
+        return str((Membership.Status.BLOCKED if self.is_blocked else Membership.Status.ACTIVE).label)
 
 
 class Grant(models.Model):
@@ -345,6 +378,36 @@ class Grant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.service} – {self.membership}"
+
+
+class GroupBlock(models.Model):
+    """A person blocked for one group: every block, current and past, with its dates, so that who
+    could act on a given day is a question over periods (access.history).
+
+    The membership's status and blocked_* fields hold its current block, which the pages and the
+    decision point read; the services write both in one transaction (docs/design.md §3.4)."""
+
+    membership = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="blocks")
+    blocked_by = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    blocked_at = models.DateTimeField(_("blocked at"), default=timezone.now)
+    reason = models.CharField(_("reason"), max_length=500)
+    until = models.DateField(_("blocked until"), null=True, blank=True)
+    lifted_by = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    lifted_at = models.DateTimeField(_("lifted at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("block for one group")
+        verbose_name_plural = _("blocks for one group")
+        ordering = ["membership_id", "blocked_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["membership"], condition=Q(lifted_at__isnull=True), name="group_block_once"
+            ),
+            models.CheckConstraint(condition=~Q(reason=""), name="group_block_has_reason"),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.membership)
 
 
 class EnterpriseBlock(models.Model):

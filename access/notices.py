@@ -188,9 +188,18 @@ def _line(notice: Notice, names: _Names) -> str:
     kind = notice.kind
     if kind == Kind.ADDED:
         return _("You have been added to the group %(group)s.") % values
+    # An end date in a grant's notice is its end; in a revocation or an unblocking, the end date
+    # that has come (access.ends: the portal recorded it).
     if kind == Kind.GRANTED:
+        if d.get("until"):
+            return _("Online service granted: %(service)s, in the group %(group)s, until %(date)s.") % values
         return _("Online service granted: %(service)s, in the group %(group)s.") % values
     if kind == Kind.REVOKED:
+        if d.get("until"):
+            return (
+                _("Your online service %(service)s, in the group %(group)s, has ended: it was granted until %(date)s.")
+                % values
+            )
         return _("Online service revoked: %(service)s, in the group %(group)s.") % values
     if kind == Kind.EXPIRING:
         return _("Your online service %(service)s, in the group %(group)s, ends on %(date)s.") % values
@@ -214,8 +223,12 @@ def _line(notice: Notice, names: _Names) -> str:
             text += "\n  " + _("Reason: %(reason)s") % {"reason": d["reason"]}
         return text
     if kind == Kind.UNBLOCKED:
+        if d.get("group") and d.get("until"):
+            return _("Your block for the group %(group)s has ended: it ran until %(date)s.") % values
         if d.get("group"):
             return _("You are unblocked for the group %(group)s.") % values
+        if d.get("until"):
+            return _("Your block for all groups of the enterprise has ended: it ran until %(date)s.") % values
         return _("You are unblocked for all groups of the enterprise.")
     values |= {"role": _role(d), "domain": names.domains.get(d.get("domain") or "", d.get("domain") or "")}
     if kind == Kind.DESIGNATED:

@@ -11,6 +11,7 @@ Every `can_*` takes its arguments in one order: the actor's standing, the target
 
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from enum import IntEnum
 
 from django.db.models import TextChoices
@@ -158,6 +159,8 @@ BLOCKED = _("You are blocked for all groups of this enterprise.")
 NOT_A_MANAGER_OR_USER = _("Only the managers and users of the enterprise have access to this service.")
 NO_CHAMAN = _("You need the online service “Chaman – management of technical channels” for this page.")
 MAIN_MANAGERS_ONLY = _("Only the Main Access Manager and the co-Main Access Managers manage these settings.")
+END_DATE_PAST = _("Choose today or a later day: an end date cannot be in the past.")
+DAY_IN_FUTURE = _("Choose today or a day in the past: the portal cannot tell who will be able to act.")
 
 CHAMAN_SERVICE = "chaman"
 
@@ -435,6 +438,49 @@ def can_block_everywhere(actor: Standing, target: Standing) -> Decision:
 can_unblock_everywhere = can_block_everywhere
 
 
+# --- Access over time (docs/design.md §3.4, docs/decisions.md §11) -------------------------------
+
+
+def in_force(until: date | None, today: date) -> bool:
+    """A grant or a block "until D" holds through day D and ends when day D+1 begins (days of
+    Europe/Brussels); without an end date it holds until someone ends it. The one rule of end
+    dates: the pages, the decision point and the sweep that records the ends all follow it."""
+    return until is None or until >= today
+
+
+def end_date_allowed(day: date | None, today: date) -> Decision:
+    """An end date given to a grant or a block: none, today or later; never a day already past."""
+    if day is not None and day < today:
+        return refuse(END_DATE_PAST)
+    return ALLOWED
+
+
+def can_view_who_could_act(actor: Standing) -> Decision:
+    """Who could act for the enterprise on a date, in the groups the manager manages: the MAM and
+    co-MAMs over the whole enterprise, an Access Manager their domains' groups, a Group Manager
+    their groups (`who_could_act_groups`)."""
+    if not actor.enterprise_active:
+        return refuse(ENTERPRISE_PENDING)
+    if actor.blocked_everywhere:
+        return refuse(BLOCKED)
+    if not actor.scope_groups:
+        return refuse(NO_USER_MANAGEMENT)
+    return ALLOWED
+
+
+def who_could_act_groups(actor: Standing) -> frozenset[int]:
+    """The groups whose people the manager sees on any date: the groups they manage now."""
+    return actor.scope_groups
+
+
+def history_day_allowed(day: date, today: date) -> Decision:
+    """The day asked about who could act: today or a day in the past. A future day is refused:
+    what will hold then depends on what managers do until then."""
+    if day > today:
+        return refuse(DAY_IN_FUTURE)
+    return ALLOWED
+
+
 # --- Using online services (docs/design.md §3.6) ------------------------------------------------
 
 # The standings named in an online service's `automatic_for`: the designation kinds, and a member.
@@ -513,7 +559,7 @@ def can_grant_service(actor: Standing, target: Standing, group_id: int, offer: S
     return can_act_on(actor, target)
 
 
-# --- A person's own access (docs/design.md §5.10) ------------------------------------------------
+# --- A person's own access (docs/design.md §5.12) ------------------------------------------------
 
 NOT_YOUR_ACCESS = _("Each person changes only their own access.")
 NOT_A_MEMBER = _("You are not a user of this group.")

@@ -54,6 +54,20 @@ def current_memberships() -> QuerySet[Membership]:
     return Membership.objects.filter(removed_at__isnull=True)
 
 
+def blocked_in_group(today: date | None = None, prefix: str = "") -> Q:
+    """Memberships blocked for their group today: a block "until D" ends when D+1 begins, even
+    before the sweep records it (`policy.in_force`)."""
+    today = today or timezone.localdate()
+    return Q(**{f"{prefix}status": Membership.Status.BLOCKED}) & (
+        Q(**{f"{prefix}blocked_until__isnull": True}) | Q(**{f"{prefix}blocked_until__gte": today})
+    )
+
+
+def open_memberships() -> QuerySet[Membership]:
+    """Current memberships not blocked for their group today: those whose grants count."""
+    return current_memberships().exclude(blocked_in_group())
+
+
 def current_grants() -> QuerySet[Grant]:
     today = timezone.localdate()
     return Grant.objects.filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today), revoked_at__isnull=True)
@@ -256,12 +270,13 @@ def enterprises_of(person: Person) -> QuerySet[Enterprise]:
 
 def groups_in_scope(actor: Actor) -> QuerySet[Group]:
     current = Q(memberships__removed_at__isnull=True)
+    blocked = blocked_in_group(prefix="memberships__")
     return (
         Group.objects.filter(pk__in=actor.standing.scope_groups)
         .select_related("role_type__domain")
         .annotate(
-            active_count=Count("memberships", filter=current & Q(memberships__status=Membership.Status.ACTIVE)),
-            blocked_count=Count("memberships", filter=current & Q(memberships__status=Membership.Status.BLOCKED)),
+            active_count=Count("memberships", filter=current & ~blocked),
+            blocked_count=Count("memberships", filter=current & blocked),
         )
         .order_by("role_type__domain__code", "role_type__code")
     )
@@ -289,10 +304,10 @@ def _search(queryset: QuerySet, query: str, prefix: str = "") -> QuerySet:
 
 
 def _with_enterprise_block(queryset: QuerySet, enterprise_id: int, person_field: str) -> QuerySet:
+    """Whether the person is blocked for all groups, and until when (None: no end date)."""
+    block = current_enterprise_blocks().filter(enterprise_id=enterprise_id, person_id=OuterRef(person_field))
     return queryset.annotate(
-        blocked_everywhere=Exists(
-            current_enterprise_blocks().filter(enterprise_id=enterprise_id, person_id=OuterRef(person_field))
-        )
+        blocked_everywhere=Exists(block), blocked_everywhere_until=Subquery(block.values("until")[:1])
     )
 
 
@@ -550,15 +565,15 @@ _OFFERED = "offered"
 # query, written out for the reason of `_HELD_SQL`: the people's active memberships of the groups
 # they belong to, each with its current grants (a row without a service when it has none), and
 # what those groups and the groups they manage offer ({offering}: both). Its conditions are those
-# of current_memberships and current_grants; tests/access/test_standing.py holds them to the same
-# answers.
+# of open_memberships and current_grants (a block or a grant past its end date counts as ended);
+# tests/access/test_standing.py holds them to the same answers.
 _GRANTED_SQL = """
 SELECT 'granted', membership.person_id, membership.group_id, grnt.service_id, NULL, NULL
   FROM access_membership membership
   LEFT JOIN access_grant grnt ON grnt.membership_id = membership.id
    AND grnt.revoked_at IS NULL AND (grnt.valid_until IS NULL OR grnt.valid_until >= %s)
  WHERE membership.person_id IN ({people}) AND membership.group_id IN ({member_of})
-   AND membership.removed_at IS NULL AND membership.status = %s
+   AND membership.removed_at IS NULL AND (membership.status = %s OR membership.blocked_until < %s)
 """
 _OFFERED_SQL = """
 SELECT 'offered', NULL, grp.id, service.id, service.code, service.automatic_for
@@ -577,8 +592,8 @@ def _services_rows(
     if member_of:
         groups = sorted(member_of)
         parts.append(_GRANTED_SQL.format(people=_placeholders(person_ids), member_of=_placeholders(groups)))
-        params += [connection.ops.adapt_datefield_value(timezone.localdate()), *sorted(person_ids), *groups]
-        params.append(Membership.Status.ACTIVE.value)
+        today = connection.ops.adapt_datefield_value(timezone.localdate())
+        params += [today, *sorted(person_ids), *groups, Membership.Status.ACTIVE.value, today]
     if member_of | scope:
         offering = sorted(member_of | scope)
         parts.append(_OFFERED_SQL.format(offering=_placeholders(offering)))
@@ -594,7 +609,7 @@ def _placeholders(values: Collection[object]) -> str:
     return ", ".join(["%s"] * len(values))
 
 
-# --- A person's own access (docs/design.md §5.10) ------------------------------------------------
+# --- A person's own access (docs/design.md §5.12) ------------------------------------------------
 
 
 @dataclass(frozen=True)

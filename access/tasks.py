@@ -1,9 +1,10 @@
-"""Celery tasks of the access model: telling people of changes to their access (access.notices).
+"""Celery tasks of the access model: telling people of changes to their access (access.notices),
+and recording the ends of grants and blocks that reached their end date (access.ends).
 
 The gathering of a person's notices is queued when the change commits, to run once its batch has
-closed; beat sweeps every minute the batches whose task was lost (a broker down, a worker killed)
-and looks every morning at the grants that end soon. Tasks take ids and may run twice: a notice
-is gathered once.
+closed; beat sweeps every minute the batches whose task was lost (a broker down, a worker killed),
+looks every morning at the grants that end soon and every hour at the end dates that have passed.
+Tasks take ids and may run twice: a notice is gathered once, an end recorded once.
 """
 
 import logging
@@ -12,7 +13,7 @@ from celery import shared_task
 from django.conf import settings
 from django.db import transaction
 
-from access import notices
+from access import ends, notices
 from accounts.tasks import queue
 
 logger = logging.getLogger(__name__)
@@ -59,3 +60,13 @@ def grants_expiring_tell() -> int:
     """Run every morning by Celery beat: record a notice for each grant that ends within 14 days
     and has not been told of; the sweep sends them."""
     return notices.expiring_grants_record()
+
+
+@shared_task
+def end_dates_reached() -> int:
+    """Run every hour by Celery beat: record the end of each grant and block whose end date has
+    passed (revoked or lifted by the portal, journaled), and tell the people concerned."""
+    ended, told = ends.end_dates_reach()
+    for person_id in sorted(told):
+        notices_queue(person_id)
+    return ended

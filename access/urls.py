@@ -29,4 +29,6 @@ urlpatterns = [
     path("managers/<id:designation_id>/revoke/", views.designation_revoke, name="designation_revoke"),
     path("journal/", views.journal, name="journal"),
     path("journal/export/", views.journal_export, name="journal_export"),
+    path("who-could-act/", views.who_could_act, name="who_could_act"),
+    path("who-could-act/export/", views.who_could_act_export, name="who_could_act_export"),
 ]

@@ -148,6 +148,9 @@ CELERY_BEAT_SCHEDULE = {
     # and every morning the grants that end within 14 days (at 06:00 UTC: 07:00 or 08:00 in Brussels).
     "send-notices": {"task": "access.tasks.notices_sweep", "schedule": 60.0},
     "tell-expiring-grants": {"task": "access.tasks.grants_expiring_tell", "schedule": crontab(hour=6, minute=0)},
+    # Every hour, so that the first run after midnight in Brussels records the ends of the day
+    # before, and a run missed (a worker down) is made up an hour later.
+    "end-dates-reached": {"task": "access.tasks.end_dates_reached", "schedule": crontab(minute=5)},
 }
 
 

@@ -8,6 +8,7 @@ blocked, a manager already designated) raises ActionRefused with a message for t
 """
 
 from access.services.designations import designation_create, designation_revoke
+from access.services.enterprises import enterprise_closure_follow
 from access.services.identity import (
     enterprises_activate_pending,
     identity_link,
@@ -48,6 +49,7 @@ __all__ = [
     "membership_create",
     "membership_delete",
     "designation_create",
+    "enterprise_closure_follow",
     "main_manager_designate",
     "main_manager_designate_as_staff",
     "main_manager_designate_foreign",

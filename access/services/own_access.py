@@ -1,10 +1,10 @@
-"""A person's own access (docs/design.md §5.10): they give up an online service granted to them, or
+"""A person's own access (docs/design.md §5.12): they give up an online service granted to them, or
 leave a group they are a user of.
 
 The person is both the one who acts and the one the change is about: the journal says so, and
 their managers read it in the enterprise's journal (the event names the group, which is in their
 scope). Nobody is told by e-mail: the person did it themselves, and the notices tell a person of
-changes to their own access only (docs/decisions.md §11).
+changes to their own access only (docs/decisions.md §12).
 """
 
 from django.utils import timezone

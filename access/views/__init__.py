@@ -1,6 +1,7 @@
 """Pages of Access Management. Each view: find the actor, load through their scope, validate,
 call one service, redirect. Outsiders get 404; insiders without the right get 403 with the reason."""
 
+from access.views.history import who_could_act, who_could_act_export
 from access.views.journal import activated, journal, journal_export
 from access.views.managers import (
     designation_revoke,
@@ -54,4 +55,6 @@ __all__ = [
     "user_add",
     "user_detail",
     "user_list",
+    "who_could_act",
+    "who_could_act_export",
 ]

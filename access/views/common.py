@@ -1,6 +1,6 @@
 """What every page of an enterprise does first: find the actor, check, lay out the menu."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -8,11 +8,12 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect
+from django.utils import translation
 from django.utils.http import urlencode
 
-from access import policy, selectors
+from access import policy, selectors, spreadsheets
 from access.forms import SearchForm, looks_like_a_number
 from access.models import Enterprise, Group
 from access.selectors import Actor
@@ -79,6 +80,7 @@ def page_context(actor: Actor, *, services: set[str] | None = None, **extra: Any
         "can_use_chaman": bool(policy.can_use_chaman(standing, services or set())),
         "can_manage_structured_messages": bool(policy.can_manage_structured_messages(standing)),
         "can_designate_main": bool(policy.can_designate_main(standing)),
+        "can_view_who_could_act": bool(policy.can_view_who_could_act(standing)),
         **extra,
     }
 
@@ -165,3 +167,11 @@ def search_query(request: HttpRequest) -> Search:
 
 def refused(request: HttpRequest, exc: ActionRefused) -> None:
     messages.error(request, str(exc.message))
+
+
+def csv_download(rows: Iterable[Iterable[object]], name: str) -> StreamingHttpResponse:
+    """The rows as a CSV file for a spreadsheet (access.spreadsheets), streamed, named `name`.csv."""
+    lines = spreadsheets.lines(rows, translation.get_language())
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    return response

@@ -133,7 +133,11 @@ def user_add(request: HttpRequest, enterprise_id: int, group_id: int) -> HttpRes
                     surname=form.cleaned_data["surname"],
                 )
                 membership = services.membership_create(
-                    actor, group=group, person=person, services=form.cleaned_data["services"]
+                    actor,
+                    group=group,
+                    person=person,
+                    services=form.cleaned_data["services"],
+                    until=form.cleaned_data["until"],
                 )
         except ValidationError as exc:
             form.add_error("given_name", exc)
@@ -162,38 +166,47 @@ def _membership_to_act_on(actor: Actor, membership_id: int) -> Membership:
     return membership
 
 
-@login_required
-def membership_edit(request: HttpRequest, enterprise_id: int, membership_id: int) -> HttpResponse:
-    actor = get_actor_or_404(request, enterprise_id)
-    membership = _membership_in_scope(actor, membership_id)
+def _membership_page(
+    request: HttpRequest, actor: Actor, membership: Membership, grant_form: GrantForm | None = None
+) -> HttpResponse:
+    """The membership's page; with the grant form sent back with its errors, when there are some."""
     target = selectors.standing_of(membership.person_id, actor.enterprise.pk, actor.standing)
     granted = selectors.granted_services(actor, membership)
     grantable = selectors.grantable_services(membership.group).exclude(pk__in=[g.service_id for g in granted])
+    if grant_form is not None:
+        grant_form.fields["service"].queryset = grantable  # type: ignore[attr-defined]
     context = page_context(
         actor,
         membership=membership,
         granted=granted,
         can_grant_more=grantable.exists(),
-        grant_form=GrantForm(services=grantable),
+        grant_form=grant_form or GrantForm(services=grantable),
         can_act=policy.can_act_in_group(actor.standing, target, membership.group_id),
     )
     return render(request, "access/membership_edit.html", context)
 
 
 @login_required
+def membership_edit(request: HttpRequest, enterprise_id: int, membership_id: int) -> HttpResponse:
+    actor = get_actor_or_404(request, enterprise_id)
+    return _membership_page(request, actor, _membership_in_scope(actor, membership_id))
+
+
+@login_required
 @require_POST
 def grant_add(request: HttpRequest, enterprise_id: int, membership_id: int) -> HttpResponse:
+    """Grant a service; a choice or a date in error comes back on the membership's page, next to
+    its field, and nothing is granted."""
     actor = get_actor_or_404(request, enterprise_id)
     membership = _membership_in_scope(actor, membership_id)
     form = GrantForm(request.POST, services=selectors.grantable_services(membership.group))
     if not form.is_valid():
-        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
-    else:
-        try:
-            services.grant_create(actor, membership, form.cleaned_data["service"])
-            messages.success(request, _("The online service is granted."))
-        except ActionRefused as exc:
-            refused(request, exc)
+        return _membership_page(request, actor, membership, grant_form=form)
+    try:
+        services.grant_create(actor, membership, form.cleaned_data["service"], until=form.cleaned_data["until"])
+        messages.success(request, _("The online service is granted."))
+    except ActionRefused as exc:
+        refused(request, exc)
     return redirect("access:membership_edit", actor.enterprise.pk, membership.pk)
 
 

@@ -91,7 +91,7 @@ def test_the_admin_opens_only_for_active_staff_who_passed_a_second_factor_they_h
             assert decision.reason == policy.SECOND_FACTOR_REQUIRED
 
 
-# A user of group 1 (as USER above), reading and changing their own access (docs/design.md §5.10).
+# A user of group 1 (as USER above), reading and changing their own access (docs/design.md §5.12).
 #        active blocked  reads  leaves/gives up   the reason
 OWN_ACCESS = [
     (True, False, True, True, None),

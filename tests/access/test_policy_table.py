@@ -19,12 +19,13 @@ Decisions taken where the specification was silent (docs/decisions.md), and asse
 - The grant ceiling (offered by the group and delegatable) binds every actor, the MAM included.
 - The policy does not look at whether the target is a member of the group in question: that is the
   service's business (it loads memberships through the actor's scope).
-- A person's own access (docs/design.md §5.10): everyone with a standing reads it; a user leaves a group
+- A person's own access (docs/design.md §5.12): everyone with a standing reads it; a user leaves a group
   they are a user of, and gives up a service granted to them there, for themselves only and not while
   blocked for that group; a service that comes with a standing has no grant to give up.
 """
 
 from dataclasses import replace
+from datetime import date, timedelta
 from typing import Any, NamedTuple
 
 import pytest
@@ -119,6 +120,8 @@ CHAMAN = {
     "with the service": {"main", "co_main", "am_d1", "am_d2", "gm_g1", "gm_g3", "user_g1", "user_g1_g3", "outsider"},
 }
 STRUCTURED_MESSAGES = {"main", "co_main", "outsider"}
+# Who could act on a date: the managers of at least one group, over the groups they manage now.
+WHO_COULD_ACT = {"main", "co_main", "am_d1", "am_d2", "gm_g1", "gm_g3", "outsider"}
 # The Main Access Manager's page: a legal representative's act.
 DESIGNATE_MAIN = {"lr"}
 DESIGNATABLE_KINDS = {
@@ -258,6 +261,7 @@ def _rows() -> list[Row]:
         rows.append(Row("can_manage_structured_messages", actor, None, actor in STRUCTURED_MESSAGES))
         rows.append(Row("can_designate_main", actor, None, actor in DESIGNATE_MAIN))
         rows.append(Row("can_view_my_access", actor, None, actor in VIEW_MY_ACCESS))
+        rows.append(Row("can_view_who_could_act", actor, None, actor in WHO_COULD_ACT))
         for holding, holders in CHAMAN.items():
             rows.append(Row("can_use_chaman", actor, None, actor in holders, offer=holding))
         for group in GROUPS:
@@ -322,6 +326,7 @@ def _ask(row: Row) -> policy.Decision:
         "can_manage_structured_messages",
         "can_designate_main",
         "can_view_my_access",
+        "can_view_who_could_act",
     ):
         return function(actor)
     if row.function == "can_use_chaman":
@@ -419,6 +424,88 @@ def test_journal_groups(actor: str) -> None:
     expected = {GROUPS[name] for name in JOURNAL_GROUPS.get(actor, set())}
 
     assert policy.journal_groups(PERSONAS[actor]) == expected
+
+
+# --- Access over time (docs/decisions.md §11) ---------------------------------------------------------------
+
+# The groups whose people each manager sees on any date in "who could act": those they manage now.
+WHO_COULD_ACT_GROUPS = {
+    "main": {"G1", "G2", "G3"},
+    "co_main": {"G1", "G2", "G3"},
+    "am_d1": {"G1", "G2"},
+    "am_d2": {"G3"},
+    "gm_g1": {"G1"},
+    "gm_g3": {"G3"},
+    "outsider": {"G9"},
+}
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+def test_who_could_act_groups(actor: str) -> None:
+    expected = {GROUPS[name] for name in WHO_COULD_ACT_GROUPS.get(actor, set())}
+
+    assert policy.who_could_act_groups(PERSONAS[actor]) == expected
+    assert bool(policy.can_view_who_could_act(PERSONAS[actor])) is bool(expected)
+
+
+@pytest.mark.parametrize("state", ["blocked", "pending"])
+@pytest.mark.parametrize("actor", sorted(WHO_COULD_ACT))
+def test_who_could_act_is_closed_to_a_blocked_manager_and_in_a_pending_enterprise(actor: str, state: str) -> None:
+    held = {"blocked_everywhere": True} if state == "blocked" else {"enterprise_active": False}
+    decision = policy.can_view_who_could_act(replace(PERSONAS[actor], **held))
+
+    assert not decision and _has_reason(decision)
+
+
+TODAY = date(2026, 3, 31)
+DAY = timedelta(days=1)
+
+# End dates (of a grant, a block for one group or for all groups), against today in Brussels:
+# none, today or later is allowed; a day already past is not.
+END_DATES: list[tuple[str, date | None, bool]] = [
+    ("no end date", None, True),
+    ("today", TODAY, True),
+    ("tomorrow", TODAY + DAY, True),
+    ("in ten years", date(2036, 3, 31), True),
+    ("yesterday", TODAY - DAY, False),
+    ("a year ago", date(2025, 3, 31), False),
+]
+
+
+@pytest.mark.parametrize(("case", "day", "allowed"), END_DATES, ids=[case for case, _d, _a in END_DATES])
+def test_end_date_allowed(case: str, day: date | None, allowed: bool) -> None:
+    decision = policy.end_date_allowed(day, TODAY)
+
+    assert bool(decision) is allowed
+    if not allowed:
+        assert _has_reason(decision)
+
+
+# "Until D" holds through day D and ends when D+1 begins.
+IN_FORCE: list[tuple[str, date | None, bool]] = [
+    ("no end date", None, True),
+    ("until today", TODAY, True),
+    ("until tomorrow", TODAY + DAY, True),
+    ("until yesterday", TODAY - DAY, False),
+]
+
+
+@pytest.mark.parametrize(("case", "until", "held"), IN_FORCE, ids=[case for case, _u, _h in IN_FORCE])
+def test_in_force(case: str, until: date | None, held: bool) -> None:
+    assert policy.in_force(until, TODAY) is held
+
+
+# The day asked about in "who could act": today or a day past, never a day to come.
+HISTORY_DAYS = [("today", TODAY, True), ("yesterday", TODAY - DAY, True), ("tomorrow", TODAY + DAY, False)]
+
+
+@pytest.mark.parametrize(("case", "day", "allowed"), HISTORY_DAYS, ids=[case for case, _d, _a in HISTORY_DAYS])
+def test_history_day_allowed(case: str, day: date, allowed: bool) -> None:
+    decision = policy.history_day_allowed(day, TODAY)
+
+    assert bool(decision) is allowed
+    if not allowed:
+        assert _has_reason(decision)
 
 
 # --- Using online services (docs/design.md §3.6) ----------------------------------------------------------
@@ -545,6 +632,7 @@ def test_tables_name_only_known_personas_and_scopes() -> None:
     names = set(PERSONAS)
     target_sets = [VIEW_ENTERPRISE, MANAGE_USERS, VIEW_MANAGERS, set(DESIGNATABLE_KINDS), *MANAGE_GROUP.values()]
     target_sets += [DESIGNATE_MAIN, set(GROUP_MANAGER_GROUPS), set(USABLE), VIEW_MY_ACCESS, set(OWN_GROUPS)]
+    target_sets += [WHO_COULD_ACT, set(WHO_COULD_ACT_GROUPS)]
     target_sets += [set(ACT_ON), *ACT_ON.values(), set(IN_GROUP), set(EVERYWHERE), *EVERYWHERE.values()]
     target_sets += [targets for by_group in IN_GROUP.values() for targets in by_group.values()]
     target_sets += [set(by_actor) for by_actor in DESIGNATE.values()]

@@ -2,6 +2,7 @@
 and AA) in Chromium; and the keyboard alone gets around."""
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from access.models import Designation, Grant
@@ -35,6 +36,9 @@ def pages(world) -> list[str]:
         f"/e/{e}/managers/{designation.pk}/revoke/",
         f"/e/{e}/main-manager/",
         f"/e/{e}/journal/",
+        f"/e/{e}/who-could-act/",
+        f"/e/{e}/who-could-act/?day={timezone.localdate():%d/%m/%Y}",
+        f"/e/{e}/who-could-act/?day=31/02/2026",
         f"/e/{e}/contact-data/",
         f"/e/{e}/chaman/",
         f"/e/{e}/structured-messages/",

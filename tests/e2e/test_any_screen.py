@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.urls import Resolver404, resolve
+from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect
 
 from access.models import Person
@@ -190,6 +191,15 @@ def test_forms_with_errors_fit_the_screen(page: Page, demo, log_in_demo, assert_
     expect(page.get_by_role("alert")).to_be_visible()
     check_the_page(page, assert_accessible, f"contact data with an error at {width} px")
     screenshot(page, width, "error-contact-data", "mam")
+    who_could_act = page.url.rsplit("/contact-data/", 1)[0] + "/who-could-act/"
+    page.goto(who_could_act + "?day=31/02/2026")
+    expect(page.get_by_role("alert")).to_be_visible()
+    check_the_page(page, assert_accessible, f"who could act with an error at {width} px")
+    screenshot(page, width, "error-who-could-act", "mam")
+    page.goto(who_could_act + f"?day={timezone.localdate():%d/%m/%Y}")
+    expect(page.get_by_role("table").first).to_be_visible()
+    check_the_page(page, assert_accessible, f"who could act today at {width} px")
+    screenshot(page, width, "who-could-act-today", "mam")
 
 
 def test_the_menu_folds_behind_a_button_the_keyboard_opens(page: Page, demo, log_in_demo):

@@ -940,6 +940,24 @@ ROWS: dict[str, Row] = {
     # From the account menu outside an enterprise: the one enterprise's page, or the list (none
     # for the outsider and staff).
     "my_access_index": Row(no_arguments, answers(**{NO_TARGET: "302 302 302 302 302 302 200 302 login 200"})),
+    # Who could act on a day: for the managers of at least one group, in the groups they manage.
+    "access:who_could_act": Row(
+        by_enterprise,
+        answers(
+            in_scope="403 200 200 200 200 403 404 404 login 404",
+            other_enterprise=OTHERS_OWN,
+            missing="404 404 404 404 404 404 - - - -",
+        ),
+    ),
+    # Its download, asked without a day, leads back to the page that asks for one.
+    "access:who_could_act_export": Row(
+        by_enterprise,
+        answers(
+            in_scope="403 302 302 302 302 403 404 404 login 404",
+            other_enterprise="404 404 404 404 404 404 - 302 - -",
+            missing="404 404 404 404 404 404 - - - -",
+        ),
+    ),
     "activated": Row(no_arguments, answers(**{NO_TARGET: "200 200 200 200 200 200 200 200 login 200"})),
     # --- ContactData, e-Box, Chaman ------------------------------------------------------------
     "contactdata:edit": Row(

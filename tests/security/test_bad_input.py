@@ -428,16 +428,16 @@ FORM_CASES = [
             "services": [_grantable(b.world.groups["employer"])],
             "confirm": "on",
         },
-        ("niss", "given_name", "surname", "services"),
+        ("niss", "given_name", "surname", "services", "until"),
         identifiers=(("niss", "niss"),),
     ),
+    # The grant form comes back on the membership's page, its error next to its field.
     FormCase(
         "grant_add",
         "main",
         lambda b: f"{b.acme}/memberships/{b.world.tax_membership.pk}/services/",
-        lambda b, field: {"service": _grantable(b.world.groups["taxpayer"])},
-        ("service",),
-        answer="message",
+        lambda b, field: {"service": _grantable(b.world.groups["taxpayer"]), "until": ""},
+        ("service", "until"),
     ),
     FormCase(
         "membership_block",

@@ -174,7 +174,9 @@ def test_grant_form_refuses_services_beyond_the_ceiling(stage: Stage, tampered: 
     before = snapshot()
     response = stage.clients["main"].post(target, {"service": TAMPERED_SERVICES[tampered]()}, follow=True)
     refused(response, before, status=200, says="Select a valid choice")
-    assert 'class="message message-error"' in response.content.decode()
+    # Sent back on the membership's page, the error next to the field and in the summary.
+    assert 'id="id_service_error"' in response.content.decode()
+    assert 'href="#id_service"' in response.content.decode()
 
 
 @pytest.mark.parametrize("tampered", TAMPERED_SERVICES)

@@ -6,13 +6,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.views import i18n
+from django.views import defaults, i18n
 from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_POST, require_safe
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from access import policy, selectors
 from access.models import Enterprise, Person
+from access.views.common import NoStanding
 from decisions import views as decisions_views
 from ebox import selectors as ebox_selectors
 from portal import health as health_checks
@@ -118,6 +119,14 @@ def set_language(request: HttpRequest) -> HttpResponse:
 
 
 @requires_csrf_token
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """A page that is not there; for an enterprise in which the person has no standing (or which
+    does not exist: the same page), a page that says so and what to do."""
+    if isinstance(exception, NoStanding):
+        return render(request, "access/no_standing.html", status=404)
+    return defaults.page_not_found(request, exception)
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
     """The portal's 500 page, in the person's language, with the id to quote; on the decision
     point's addresses, a JSON error for its clients. It reads nothing from the database, which may

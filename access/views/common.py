@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.utils.http import urlencode
 
 from access import policy, selectors
@@ -20,14 +20,21 @@ from access.services import ActionRefused
 from accounts.http import client_ip
 
 
+class NoStanding(Http404):
+    """The person has no standing in this enterprise, or there is no such enterprise: one answer
+    for both, a 404 whose page says so (portal.views.page_not_found)."""
+
+
 def get_actor_or_404(request: HttpRequest, enterprise_id: int) -> Actor:
     """The signed-in person acting for this enterprise; 404 for anyone without standing in it."""
     person = getattr(request.user, "person", None) if request.user.is_authenticated else None
-    if person is None:
+    if person is None:  # staff, who act in the admin: no person, no standing to be told of
         raise Http404
     # The enterprise comes with its groups, which frame the standing and make the menu.
     groups = list(Group.objects.filter(enterprise_id=enterprise_id).select_related("enterprise", "role_type"))
-    enterprise = groups[0].enterprise if groups else get_object_or_404(Enterprise, pk=enterprise_id)
+    enterprise = groups[0].enterprise if groups else Enterprise.objects.filter(pk=enterprise_id).first()
+    if enterprise is None:
+        raise NoStanding
     frame = policy.Standing(
         person_id=None,
         enterprise_id=enterprise.pk,
@@ -37,7 +44,7 @@ def get_actor_or_404(request: HttpRequest, enterprise_id: int) -> Actor:
     )
     standing = selectors.standing_of(person.pk, enterprise.pk, frame)
     if policy.is_outsider(standing):
-        raise Http404
+        raise NoStanding
     require(policy.can_view_enterprise(standing))
     return Actor(person=person, enterprise=enterprise, standing=standing, ip=client_ip(request), groups=tuple(groups))
 

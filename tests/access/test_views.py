@@ -1,5 +1,7 @@
 """Every page per persona: status codes, what is listed, and what tampering changes (nothing)."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -82,6 +84,34 @@ def test_missing_enterprise_is_the_same_404_as_another_enterprise(world, login):
     client = login(world.outsider)
     assert client.get(reverse("access:dashboard", args=[999999])).status_code == 404
     assert client.get(url(world, "dashboard")).status_code == 404
+
+
+@pytest.mark.parametrize("path", ["", "users/", "journal/", "contact-data/", "ebox/", "chaman/"])
+def test_an_outsider_is_told_they_have_no_standing_in_the_enterprise(world, login, path):
+    """Whether the enterprise exists or not (the same page for both: nothing says which)."""
+    client = login(world.outsider)
+    pages = [
+        client.get(f"/e/{world.enterprise.pk}/{path}"),
+        client.get(f"/e/999999/{path}"),
+        login(world.other_enterprise_manager).get(f"/e/{world.enterprise.pk}/{path}"),
+    ]
+    for response in pages:
+        assert response.status_code == 404
+        html = response.content.decode()
+        assert "<h1>You have no standing in this enterprise</h1>" in html
+        assert "Page not found" not in html and "You may not do this" not in html
+
+    def without_address_or_token(html: str) -> str:
+        html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html)
+        return html.replace(f"/e/{world.enterprise.pk}/", "/e/…/").replace("/e/999999/", "/e/…/")
+
+    assert len({without_address_or_token(response.content.decode()) for response in pages[:2]}) == 1
+
+
+def test_a_missing_page_inside_an_enterprise_is_still_not_found(world, login):
+    response = login(world.group_manager).get(f"/e/{world.enterprise.pk}/users/{world.tax_member.pk}/")
+    assert response.status_code == 404
+    assert "Page not found" in response.content.decode()
 
 
 def test_home_lists_the_enterprises_one_acts_for(world, login):

@@ -401,7 +401,19 @@ class TestActionsByPost:
         page = client.get(url(world, "user_detail")).content.decode()
         assert "Blocked for all groups (Inquiry)" in page
         client.post(reverse("access:person_unblock", args=[e, world.member.pk]))
-        assert "Not blocked for all groups" in client.get(url(world, "user_detail")).content.decode()
+        assert "<dd>Has access</dd>" in client.get(url(world, "user_detail")).content.decode()
+
+    @pytest.mark.parametrize(
+        ("language", "plainly"),
+        [("en", "Has access"), ("fr", "A accès"), ("nl", "Heeft toegang"), ("de", "Hat Zugriff")],
+    )
+    def test_a_person_not_blocked_for_all_groups_reads_as_having_access(self, world, login, language, plainly):
+        from django.conf import settings
+
+        client = login(world.main)
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = language  # the language chosen on the page
+        page = client.get(url(world, "user_detail")).content.decode()
+        assert f"<dd>{plainly}</dd>" in page
 
     def test_designate_and_revoke_through_the_managers_page(self, world, login):
         from access.models import Designation

@@ -243,7 +243,8 @@ class TestForms:
 
     def test_service_beyond_the_ceiling_is_not_offered_and_is_refused(self, world, login):
         client = login(world.group_manager)
-        form = client.get(url(world, "user_add")).content.decode()
+        # The services are offered once the number is given (the second step of adding a user).
+        form = client.post(url(world, "user_add"), {"step": "number", "niss": factories.niss()}).content.decode()
         assert "Dimona" in form
         assert "Biztax" not in form
         ebox = OnlineService.objects.get(code="ebox")

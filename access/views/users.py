@@ -1,5 +1,7 @@
 """Groups and their users: list, search, add, grant, block, unblock, delete."""
 
+from collections.abc import Mapping
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -79,6 +81,8 @@ def group_detail(request: HttpRequest, enterprise_id: int, group_id: int) -> Htt
     if search.redirection:
         return search.redirection
     page = None if search.refused else paginate(request, selectors.group_members(actor, group, search.query))
+    if page is not None:
+        _mark_actions(actor, page.object_list)
     context = page_context(actor, group=group, page=page, query=search.query, search_form=search.form)
     return render(request, "access/group_detail.html", context)
 
@@ -92,8 +96,24 @@ def user_list(request: HttpRequest, enterprise_id: int) -> HttpResponse:
         return search.redirection
     count = None if search.query else (lambda: selectors.count_people_in_scope(actor))
     page = None if search.refused else paginate(request, selectors.people_in_scope(actor, search.query), count=count)
+    if page is not None:
+        _mark_actions(actor, [m for person in page.object_list for m in person.scoped_memberships])
     context = page_context(actor, page=page, query=search.query, search_form=search.form)
     return render(request, "access/user_list.html", context)
+
+
+def _mark_actions(
+    actor: Actor, memberships: list[Membership], targets: Mapping[int | None, policy.Standing] | None = None
+) -> None:
+    """Each membership of a list with what the actor may do to it, as the policy answers: `can_edit`
+    (the pencil) and `can_delete` (the bin). The standings of their people in one query, unless
+    the view has them (`targets`)."""
+    if targets is None:
+        targets = selectors.standings_of({m.person_id for m in memberships}, actor.enterprise.pk, actor.standing)
+    for membership in memberships:
+        target = targets[membership.person_id]
+        membership.can_edit = bool(policy.can_act_in_group(actor.standing, target, membership.group_id))  # type: ignore[attr-defined]
+        membership.can_delete = bool(policy.can_delete_from_group(actor.standing, target, membership.group_id))  # type: ignore[attr-defined]
 
 
 def _person_in_scope(actor: Actor, person_id: int) -> tuple[Person, list[Membership]]:
@@ -110,6 +130,7 @@ def user_detail(request: HttpRequest, enterprise_id: int, person_id: int) -> Htt
     actor = get_actor_or_404(request, enterprise_id)
     person, memberships = _person_in_scope(actor, person_id)
     target = selectors.standing_of(person.pk, actor.enterprise.pk, actor.standing)
+    _mark_actions(actor, memberships, {person.pk: target})
     context = page_context(
         actor,
         person=person,

@@ -120,6 +120,36 @@ def test_home_lists_the_enterprises_one_acts_for(world, login):
     assert "Other" not in page
 
 
+def test_one_click_on_a_group_of_the_home_page_lists_its_users(world, login):
+    client = login(world.group_manager)
+    home = client.get("/").content.decode()
+    employer = reverse("access:group_detail", args=[world.enterprise.pk, world.groups["employer"].pk])
+    assert f'<a href="{employer}">Employer</a>' in home
+    assert reverse("access:group_detail", args=[world.enterprise.pk, world.groups["taxpayer"].pk]) not in home
+    assert world.member.full_name in client.get(employer).content.decode()
+
+
+def test_the_home_page_links_the_groups_each_manager_manages_in_each_enterprise(world, login):
+    factories.designate(world.other_enterprise, world.main, "co_main")
+    home = login(world.main).get("/").content.decode()
+    for enterprise, groups in ((world.enterprise, world.groups), (world.other_enterprise, world.other_groups)):
+        for group in groups.values():
+            assert reverse("access:group_detail", args=[enterprise.pk, group.pk]) in home
+    member_home = login(world.member).get("/").content.decode()
+    assert "/groups/" not in member_home  # a user manages no group
+
+
+def test_the_home_page_reads_the_groups_of_every_enterprise_in_one_query(world, login):
+    """An enterprise costs the home page what its standing and its e-Box count cost (four queries);
+    the groups of all of them are read together."""
+    client = login(world.main)
+    one = queries_of(client, "/")
+    for _ in range(3):
+        enterprise, _groups = factories.enterprise("More")
+        factories.designate(enterprise, world.main, "co_main")
+    assert queries_of(client, "/") - one == 3 * 4
+
+
 class TestScope:
     def test_group_manager_sees_only_their_group(self, world, login):
         client = login(world.group_manager)

@@ -47,7 +47,7 @@ _APOSTROPHES = str.maketrans({"'": "", "’": "", "-": " ", "‐": " "})
 def fold(text: str) -> str:
     """A name as it is searched: without accents, case or apostrophes, hyphens as spaces, one space
     between words ("D'Hondt-Ünal" → "dhondt unal"). A search folds what is typed the same way
-    (docs/decisions.md §11)."""
+    (docs/decisions.md §12.1)."""
     decomposed = unicodedata.normalize("NFKD", text.translate(_PLAIN_LETTERS).translate(_APOSTROPHES))
     plain = "".join(char for char in decomposed if not unicodedata.combining(char))
     return " ".join(plain.casefold().split())

@@ -288,7 +288,7 @@ def _search(queryset: QuerySet, query: str, prefix: str = "") -> QuerySet:
 
 def names_match(query: str, prefix: str = "") -> Q:
     """Every word typed is in the person's names, accents, case and apostrophes aside: "Chloe"
-    finds Chloé, "unal" finds Ünal (Person.search_name, docs/decisions.md §11)."""
+    finds Chloé, "unal" finds Ünal (Person.search_name, docs/decisions.md §12.1)."""
     condition = Q()
     for word in fold(query).split():
         condition &= Q(**{f"{prefix}search_name__contains": word})

@@ -1,6 +1,6 @@
 # People are searched by their names folded (without accents, case or apostrophes): a column
 # written by Person.save, filled here for the people already there, and on PostgreSQL a trigram
-# index that serves LIKE '%…%' on it (docs/decisions.md §11).
+# index that serves LIKE '%…%' on it (docs/decisions.md §12.1).
 
 import unicodedata
 

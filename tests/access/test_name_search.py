@@ -1,4 +1,4 @@
-"""Names are searched as people type them (docs/decisions.md §11): without accents, case or
+"""Names are searched as people type them (docs/decisions.md §12.1): without accents, case or
 apostrophes, on the users list, a group's page and the journal; on PostgreSQL through a trigram
 index, the same number of queries at any size."""
 

@@ -97,7 +97,17 @@ class MainManagerForm(PersonIdentityForm):
     replaces = ReplacesField()
 
 
+class AddUserNumberForm(forms.Form):
+    """Adding a user, first step: who, by national register number (docs/design.md §5.6)."""
+
+    niss = NissField()
+
+
 class AddUserForm(PersonIdentityForm):
+    """Adding a user, second step: the number of the first (carried in a hidden field), the names
+    only of a person the portal does not know (`person` None), the online services and the
+    confirmation. Sent whole at once, it adds the user too."""
+
     services = ServicesField(label=_("Online services"), queryset=OnlineService.objects.none(), required=False)
     until = EndDateField(
         label=_("Online services granted until"),
@@ -111,9 +121,22 @@ class AddUserForm(PersonIdentityForm):
         error_messages={"required": _("Confirm that this person is a staff member of the enterprise.")},
     )
 
-    def __init__(self, *args: Any, services: QuerySet[OnlineService], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, services: QuerySet[OnlineService], person: Person | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["niss"].widget = forms.HiddenInput()
         self.fields["services"].queryset = services  # type: ignore[attr-defined]
+        if person is not None:  # known to the portal: their names are the portal's
+            del self.fields["given_name"], self.fields["surname"]
+            return
+        for name, message in (
+            ("given_name", _("Enter the person's given name: the portal does not know them yet.")),
+            ("surname", _("Enter the person's surname: the portal does not know them yet.")),
+        ):
+            self.fields[name].required = True
+            self.fields[name].help_text = ""
+            self.fields[name].error_messages["required"] = message
 
 
 class GrantForm(forms.Form):
@@ -404,6 +427,8 @@ class LeaveGroupForm(OwnChangeForm):
         ),
         error_messages={"required": _("Tick the box if you want to leave this group.")},
     )
+
+
 # --- Who could act on a day ------------------------------------------------------------------------
 
 

@@ -4,6 +4,10 @@ Every rule that the data must keep whatever the code does is a database constrai
 rules about who may change what live in access/policy.py.
 """
 
+import unicodedata
+from collections.abc import Collection, Iterable
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import CharField, Q
@@ -32,6 +36,47 @@ class Language(models.TextChoices):
     EN = "en", _("English")
 
 
+# Letters that Unicode does not decompose into a base letter and a mark, as people type them
+# without their stroke (Łukasz, Søren) or spelled out (Æ, Œ).
+_PLAIN_LETTERS = str.maketrans(
+    {"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D", "ı": "i", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE"}
+)
+_APOSTROPHES = str.maketrans({"'": "", "’": "", "-": " ", "‐": " "})
+
+
+def fold(text: str) -> str:
+    """A name as it is searched: without accents, case or apostrophes, hyphens as spaces, one space
+    between words ("D'Hondt-Ünal" → "dhondt unal"). A search folds what is typed the same way
+    (docs/decisions.md §13.1)."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(_PLAIN_LETTERS).translate(_APOSTROPHES))
+    plain = "".join(char for char in decomposed if not unicodedata.combining(char))
+    return " ".join(plain.casefold().split())
+
+
+class PersonManager(models.Manager["Person"]):
+    def bulk_create(
+        self,
+        objs: Iterable["Person"],
+        batch_size: int | None = None,
+        ignore_conflicts: bool = False,
+        update_conflicts: bool = False,
+        update_fields: Collection[str] | None = None,
+        unique_fields: Collection[str] | None = None,
+    ) -> list["Person"]:
+        """People created in bulk (the benchmark's data) are found by name too."""
+        people = list(objs)
+        for person in people:
+            person.search_name = person.folded_name()
+        return super().bulk_create(
+            people,
+            batch_size=batch_size,
+            ignore_conflicts=ignore_conflicts,
+            update_conflicts=update_conflicts,
+            update_fields=update_fields,
+            unique_fields=unique_fields,
+        )
+
+
 class Person(models.Model):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="person"
@@ -48,6 +93,11 @@ class Person(models.Model):
     preferred_language = models.CharField(
         _("preferred language"), max_length=2, choices=Language.choices, default=Language.FR
     )
+    # The names folded for search (`fold`), written at every save. On PostgreSQL a trigram index
+    # (migration 0009, outside this model's state: SQLite has none) serves the searches' LIKE '%…%'.
+    search_name = models.CharField(max_length=201, editable=False, default="")
+
+    objects = PersonManager()
 
     class Meta:
         verbose_name = _("person")
@@ -63,6 +113,16 @@ class Person(models.Model):
 
     def __str__(self) -> str:
         return self.full_name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.search_name = self.folded_name()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"given_name", "surname"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "search_name"}
+        super().save(*args, **kwargs)
+
+    def folded_name(self) -> str:
+        return fold(f"{self.given_name} {self.surname}")
 
     @property
     def full_name(self) -> str:

@@ -26,6 +26,7 @@ from access.models import (
     OnlineService,
     Person,
     ServiceUse,
+    fold,
 )
 from access.policy import DesignationKind
 from accounts import outbox
@@ -297,10 +298,16 @@ def _search(queryset: QuerySet, query: str, prefix: str = "") -> QuerySet:
         niss = None
     if niss:
         return queryset.filter(**{f"{prefix}niss": niss})
+    return queryset.filter(names_match(query, prefix))
+
+
+def names_match(query: str, prefix: str = "") -> Q:
+    """Every word typed is in the person's names, accents, case and apostrophes aside: "Chloe"
+    finds Chloé, "unal" finds Ünal (Person.search_name, docs/decisions.md §13.1)."""
     condition = Q()
-    for word in query.split():
-        condition &= Q(**{f"{prefix}given_name__icontains": word}) | Q(**{f"{prefix}surname__icontains": word})
-    return queryset.filter(condition)
+    for word in fold(query).split():
+        condition &= Q(**{f"{prefix}search_name__contains": word})
+    return condition
 
 
 def _with_enterprise_block(queryset: QuerySet, enterprise_id: int, person_field: str) -> QuerySet:
@@ -471,11 +478,7 @@ def journal_search(actor: Actor, filters: JournalFilters) -> QuerySet[AuditEvent
     if filters.person_id is not None:
         events = events.filter(Q(actor_id=filters.person_id) | Q(target_person_id=filters.person_id))
     if filters.name.strip():
-        by, about = Q(), Q()
-        for word in filters.name.split():
-            by &= Q(actor__given_name__icontains=word) | Q(actor__surname__icontains=word)
-            about &= Q(target_person__given_name__icontains=word) | Q(target_person__surname__icontains=word)
-        events = events.filter(by | about)
+        events = events.filter(names_match(filters.name, "actor__") | names_match(filters.name, "target_person__"))
     if filters.action:
         events = events.filter(action=filters.action)
     if filters.group_id is not None:

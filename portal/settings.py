@@ -6,6 +6,7 @@ ALLOWED_HOSTS; a bad value stops the process at start-up rather than half-workin
 """
 
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -448,6 +449,25 @@ SECURE_CSP = {
 }
 
 PAGE_SIZE = 25
+
+
+def portal_url(value: str) -> str:
+    """The portal's address as e-mails give it: PORTAL_URL, or `make run`'s with DEBUG, or the first
+    host of ALLOWED_HOSTS over HTTPS."""
+    if not value and DEBUG:
+        value = "http://127.0.0.1:8000"  # make run
+    elif not value:
+        host = next((host for host in ALLOWED_HOSTS if host != "*" and not host.startswith(".")), "")
+        if not host:
+            raise ImproperlyConfigured("PORTAL_URL is required when ALLOWED_HOSTS names no single host")
+        value = f"https://{host}"
+    if not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", value):
+        raise ImproperlyConfigured(f"PORTAL_URL must be an address such as https://portal.example.be, not {value!r}")
+    return value.rstrip("/")
+
+
+# The portal's address, given in the e-mails that send a username (without the slash at the end).
+PORTAL_URL = portal_url(os.environ.get("PORTAL_URL", ""))
 
 # How people reach the service desk, shown on the help, accessibility and privacy pages (empty:
 # the pages say to ask the operator of the portal).

@@ -9,6 +9,7 @@ from access import views as access_views
 from accounts import views as account_views
 from portal import views
 
+handler404 = views.page_not_found
 handler500 = views.server_error
 
 urlpatterns = [

@@ -11,7 +11,19 @@ from access import ends, policy, selectors, tasks
 from access.identifiers import parse_niss
 from access.models import EnterpriseBlock, Grant, Group, GroupBlock, Membership, OnlineService, Person
 from access.selectors import Actor
-from access.writes import Action, ActionRefused, Told, check, end_sessions, locked, record, required_reason, tell
+from access.writes import (
+    BLOCKED_EVERYWHERE,
+    REMOVED,
+    Action,
+    ActionRefused,
+    Told,
+    check,
+    end_sessions,
+    locked,
+    record,
+    required_reason,
+    tell,
+)
 
 
 def person_get_or_create(niss: str, *, given_name: str = "", surname: str = "", email: str = "") -> Person:
@@ -257,7 +269,7 @@ def membership_delete(actor: Actor, membership: Membership, *, reason: str) -> N
         tell(actor, membership.person, Told.REMOVED, group=membership.group.role_type.code)
         # Removed from the enterprise altogether: logged out. Still in another group: not.
         if policy.is_outsider(selectors.standing_of(membership.person_id, actor.enterprise.pk)):
-            end_sessions(membership.person)
+            end_sessions(membership.person, because=REMOVED, enterprise=actor.enterprise)
 
 
 def person_block_everywhere(
@@ -296,7 +308,7 @@ def person_block_everywhere(
             until=until.isoformat() if until else None,
             reason=reason if share_reason else "",
         )
-        end_sessions(person)
+        end_sessions(person, because=BLOCKED_EVERYWHERE, enterprise=actor.enterprise)
     return block
 
 

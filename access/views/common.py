@@ -21,11 +21,19 @@ from access.services import ActionRefused
 from accounts.http import client_ip
 
 
+class NoStanding(Http404):
+    """The person has no standing in this enterprise, or there is no such enterprise: one answer
+    for both, a 404 whose page says so (portal.views.page_not_found)."""
+
+
 def get_actor_or_404(request: HttpRequest, enterprise_id: int) -> Actor:
-    """The signed-in person acting for this enterprise; 404 for anyone without standing in it."""
+    """The signed-in person acting for this enterprise; 404 for anyone without standing in it (a
+    page saying so), and for staff, who act in the admin (no person, no standing to be told of)."""
+    if getattr(request.user, "person", None) is None:
+        raise Http404
     actor = find_actor(request, enterprise_id)
     if actor is None or policy.is_outsider(actor.standing):
-        raise Http404
+        raise NoStanding
     require(policy.can_view_enterprise(actor.standing))
     return actor
 

@@ -1,5 +1,7 @@
 """Groups and their users: list, search, add, grant, block, unblock, delete."""
 
+from collections.abc import Mapping
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -12,10 +14,12 @@ from django.views.decorators.http import require_POST
 from access import policy, selectors, services
 from access.forms import (
     AddUserForm,
+    AddUserNumberForm,
     BlockForm,
     GrantForm,
     ReasonForm,
 )
+from access.identifiers import format_niss
 from access.login.reauthentication import require_recent_authentication
 from access.models import Group, Membership, OnlineService, Person
 from access.selectors import Actor
@@ -77,6 +81,8 @@ def group_detail(request: HttpRequest, enterprise_id: int, group_id: int) -> Htt
     if search.redirection:
         return search.redirection
     page = None if search.refused else paginate(request, selectors.group_members(actor, group, search.query))
+    if page is not None:
+        _mark_actions(actor, page.object_list)
     context = page_context(actor, group=group, page=page, query=search.query, search_form=search.form)
     return render(request, "access/group_detail.html", context)
 
@@ -90,8 +96,24 @@ def user_list(request: HttpRequest, enterprise_id: int) -> HttpResponse:
         return search.redirection
     count = None if search.query else (lambda: selectors.count_people_in_scope(actor))
     page = None if search.refused else paginate(request, selectors.people_in_scope(actor, search.query), count=count)
+    if page is not None:
+        _mark_actions(actor, [m for person in page.object_list for m in person.scoped_memberships])
     context = page_context(actor, page=page, query=search.query, search_form=search.form)
     return render(request, "access/user_list.html", context)
+
+
+def _mark_actions(
+    actor: Actor, memberships: list[Membership], targets: Mapping[int | None, policy.Standing] | None = None
+) -> None:
+    """Each membership of a list with what the actor may do to it, as the policy answers: `can_edit`
+    (the pencil) and `can_delete` (the bin). The standings of their people in one query, unless
+    the view has them (`targets`)."""
+    if targets is None:
+        targets = selectors.standings_of({m.person_id for m in memberships}, actor.enterprise.pk, actor.standing)
+    for membership in memberships:
+        target = targets[membership.person_id]
+        membership.can_edit = bool(policy.can_act_in_group(actor.standing, target, membership.group_id))  # type: ignore[attr-defined]
+        membership.can_delete = bool(policy.can_delete_from_group(actor.standing, target, membership.group_id))  # type: ignore[attr-defined]
 
 
 def _person_in_scope(actor: Actor, person_id: int) -> tuple[Person, list[Membership]]:
@@ -108,6 +130,7 @@ def user_detail(request: HttpRequest, enterprise_id: int, person_id: int) -> Htt
     actor = get_actor_or_404(request, enterprise_id)
     person, memberships = _person_in_scope(actor, person_id)
     target = selectors.standing_of(person.pk, actor.enterprise.pk, actor.standing)
+    _mark_actions(actor, memberships, {person.pk: target})
     context = page_context(
         actor,
         person=person,
@@ -119,18 +142,46 @@ def user_detail(request: HttpRequest, enterprise_id: int, person_id: int) -> Htt
     return render(request, "access/user_detail.html", context)
 
 
+# The steps of adding a user, posted as `step`: the number typed (first step), or back to it.
+NUMBER_STEP = "number"
+BACK_STEP = "back"
+
+
 @login_required
 def user_add(request: HttpRequest, enterprise_id: int, group_id: int) -> HttpResponse:
+    """Add a user in two steps, as the real service does: the national register number first; then
+    the online services and the confirmation, with the names only of a person the portal does not
+    know. The second step's form, posted whole, adds the user; the number travels in the posts,
+    never in an address."""
     actor = get_actor_or_404(request, enterprise_id)
     group = _group_or_403(actor, group_id)
-    form = AddUserForm(request.POST or None, services=selectors.grantable_services(group))
-    if request.method == "POST" and form.is_valid():
+    step = request.POST.get("step") if request.method == "POST" else None
+    if request.method == "GET" or step == BACK_STEP:
+        return _add_number_step(request, actor, group, AddUserNumberForm(initial={"niss": request.POST.get("niss")}))
+    if step == NUMBER_STEP:
+        number_form = AddUserNumberForm(request.POST)
+        if not number_form.is_valid():
+            return _add_number_step(request, actor, group, number_form)
+        niss = number_form.cleaned_data["niss"]
+        person = Person.objects.filter(niss=niss).first()
+        if refusal := _cannot_add(actor, group, person):
+            number_form.add_error("niss", refusal)
+            return _add_number_step(request, actor, group, number_form)
+        form = AddUserForm(initial={"niss": niss}, services=selectors.grantable_services(group), person=person)
+        return _add_details_step(request, actor, group, form, person, niss)
+    number_form = AddUserNumberForm(request.POST)
+    if not number_form.is_valid():  # a number changed on the way: the first step says what is wrong
+        return _add_number_step(request, actor, group, number_form)
+    niss = number_form.cleaned_data["niss"]
+    person = Person.objects.filter(niss=niss).first()
+    form = AddUserForm(request.POST, services=selectors.grantable_services(group), person=person)
+    if form.is_valid():
         try:
             with transaction.atomic():  # a newcomer is kept only if they are added
                 person = services.person_get_or_create(
                     form.cleaned_data["niss"],
-                    given_name=form.cleaned_data["given_name"],
-                    surname=form.cleaned_data["surname"],
+                    given_name=form.cleaned_data.get("given_name", ""),
+                    surname=form.cleaned_data.get("surname", ""),
                 )
                 membership = services.membership_create(
                     actor,
@@ -140,13 +191,37 @@ def user_add(request: HttpRequest, enterprise_id: int, group_id: int) -> HttpRes
                     until=form.cleaned_data["until"],
                 )
         except ValidationError as exc:
-            form.add_error("given_name", exc)
+            form.add_error("given_name" if "given_name" in form.fields else None, exc)
         except ActionRefused as exc:
             form.add_error(None, str(exc.message))
         else:
             messages.success(request, _("%(name)s is now a user of this group.") % {"name": person.full_name})
             return redirect("access:membership_edit", actor.enterprise.pk, membership.pk)
-    return render(request, "access/user_add.html", page_context(actor, group=group, form=form))
+    return _add_details_step(request, actor, group, form, person, niss)
+
+
+def _cannot_add(actor: Actor, group: Group, person: Person | None) -> str:
+    """Why this person cannot be added to the group, said at the first step; empty if they can."""
+    if person is None:
+        return ""
+    if selectors.current_memberships().filter(person=person, group=group).exists():
+        return _("This person is already a user of this group.")
+    decision = policy.can_create_user(
+        actor.standing, selectors.standing_of(person.pk, actor.enterprise.pk, actor.standing), group.pk
+    )
+    return "" if decision else str(decision.reason)
+
+
+def _add_number_step(request: HttpRequest, actor: Actor, group: Group, form: AddUserNumberForm) -> HttpResponse:
+    context = page_context(actor, group=group, form=form, step=NUMBER_STEP)
+    return render(request, "access/user_add.html", context)
+
+
+def _add_details_step(
+    request: HttpRequest, actor: Actor, group: Group, form: AddUserForm, person: Person | None, niss: str
+) -> HttpResponse:
+    context = page_context(actor, group=group, form=form, person=person, niss_display=format_niss(niss))
+    return render(request, "access/user_add.html", context)
 
 
 # --- One membership -------------------------------------------------------------------------

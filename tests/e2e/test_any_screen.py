@@ -10,6 +10,7 @@ read as one card per row, each value with its column's name."""
 
 import re
 from collections.abc import Callable, Iterator
+from datetime import date
 from urllib.parse import urlsplit
 
 import pytest
@@ -17,6 +18,7 @@ from django.urls import Resolver404, resolve
 from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect
 
+from access.identifiers import format_niss, make_niss
 from access.models import Person
 from portal.demo import DEMO_PASSWORD, load_demo
 from tests.e2e.conftest import ARTIFACTS_DIR
@@ -181,10 +183,16 @@ def test_forms_with_errors_fit_the_screen(page: Page, demo, log_in_demo, assert_
         menu_button.click()
     page.get_by_role("navigation", name="Enterprise menu").get_by_role("link", name="Employer").click()
     page.get_by_role("link", name="Add a user").click()
-    page.get_by_role("button", name="Add the user").click()
+    page.get_by_role("button", name="Continue").click()
     expect(page.get_by_role("alert")).to_be_visible()
     check_the_page(page, assert_accessible, f"add-user form with errors at {width} px")
     screenshot(page, width, "error-add-user", "mam")
+    page.get_by_label("National register number").fill(format_niss(make_niss(date(1999, 9, 9), 7)))  # a newcomer
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_role("button", name="Add the user").click()
+    expect(page.get_by_role("alert")).to_be_visible()
+    check_the_page(page, assert_accessible, f"add-user form, second step, with errors at {width} px")
+    screenshot(page, width, "error-add-user-services", "mam")
     page.goto(page.url.rsplit("/groups/", 1)[0] + "/contact-data/")
     page.get_by_label("General phone number").fill("not a number")
     page.get_by_role("button", name="Save").first.click()

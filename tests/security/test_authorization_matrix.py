@@ -16,8 +16,9 @@ arguments for each kind of target, and what each persona gets (columns in the or
 Answers to a GET:
     200, 403, 405   that status
     404      that status, and the very page the persona gets for an enterprise that does not
-             exist (compared whole, but for the CSRF token and the address typed): a 404 tells
-             nothing about what exists
+             exist where they have no standing in the address's enterprise, for an address the
+             portal does not have elsewhere (compared whole, but for the CSRF token and the
+             address typed): a 404 tells nothing about what exists
     login    a redirect to the login page, which comes back here; admin-login: the admin's
     home     a redirect to the home page; 302: another redirect
     -        not asked (see NOT_ASKED)
@@ -92,7 +93,7 @@ class Stage:
     channels: dict[str, Channel]
     messages: dict[str, Message]
     staff: Any
-    not_found: dict[str, str] = field(default_factory=dict)  # persona -> their 404 page, normalised
+    not_found: dict[str, str] = field(default_factory=dict)  # persona:kind -> their 404 page, normalised
 
     @property
     def acme(self) -> int:
@@ -1424,15 +1425,29 @@ def normalised(response: "TestResponse", path: str) -> str:
     return CSRF.sub('name="csrfmiddlewaretoken" value=""', body).replace(path, "{path}")
 
 
-def not_found_page(s: Stage, persona: str) -> str:
-    """The persona's page for an enterprise that does not exist, the yardstick of every 404 (for
-    anonymous, who is sent to the login there: their page for an address the portal does not have)."""
-    if persona not in s.not_found:
-        path = reverse("access:dashboard", args=[MISSING]) if persona != "anonymous" else "/no-such-page/"
-        response = s.clients[persona].get(path)
+ENTERPRISE_ADDRESS = re.compile(r"^/e/(\d+)/")
+
+
+def not_found_page(s: Stage, persona: str, path: str) -> str:
+    """The yardstick of a 404: the persona's page for an enterprise that does not exist, where they
+    have no standing in the enterprise of the address (one page that says so, whether it exists or
+    not); their page for an address the portal does not have, anywhere else. Anonymous is sent to
+    the login at an enterprise's address, and staff have no person, hence no standing to be told
+    of: their yardstick is the missing address. Whether the persona stands in the enterprise is
+    what its dashboard answers now (a cell's preparation may have changed it)."""
+    address = ENTERPRISE_ADDRESS.match(path)
+    outsider = (
+        address is not None
+        and persona not in ("anonymous", "staff")
+        and s.clients[persona].get(reverse("access:dashboard", args=[int(address.group(1))])).status_code == 404
+    )
+    key = f"{persona}:{'outsider' if outsider else 'missing page'}"
+    if key not in s.not_found:
+        yardstick = reverse("access:dashboard", args=[MISSING]) if outsider else "/no-such-page/"
+        response = s.clients[persona].get(yardstick)
         assert response.status_code == 404
-        s.not_found[persona] = normalised(response, path)
-    return s.not_found[persona]
+        s.not_found[key] = normalised(response, yardstick)
+    return s.not_found[key]
 
 
 def redirected_to(response: "TestResponse", where: str, back_to: str | None = None) -> None:
@@ -1456,7 +1471,7 @@ def check_answer(s: Stage, persona: str, response: "TestResponse", expected: str
         assert response.status_code == 302, response.status_code
     elif expected == "404":
         assert response.status_code == 404, response.status_code
-        assert normalised(response, path) == not_found_page(s, persona), "this 404 differs from a missing id's"
+        assert normalised(response, path) == not_found_page(s, persona, path), "this 404 differs from a missing id's"
     elif expected == "form":
         assert response.status_code == 200, response.status_code
         assert 'role="alert"' in response.content.decode(), "no error shown"

@@ -59,12 +59,18 @@ def url(stage: Stage, name: str, *args: Any) -> str:
     return reverse(f"access:{name}", args=[stage.acme, *args])
 
 
-def refused(response, before, *, status: int, says: StrOrPromise | None = None) -> None:
-    """A readable refusal that wrote nothing."""
+NO_STANDING = "You have no standing in this enterprise"
+
+
+def refused(
+    response, before, *, status: int, says: StrOrPromise | None = None, not_found: str = "Page not found"
+) -> None:
+    """A readable refusal that wrote nothing. A 404 is the page `not_found` (the heading of the
+    plain 404, or NO_STANDING for an address of an enterprise where the person has none left)."""
     body = response.content.decode()
     assert response.status_code == status, f"expected {status}, got {response.status_code}"
     if status == 404:
-        assert "Page not found" in body
+        assert not_found in body
     if says is not None:
         assert escape(str(says)) in body, f"the answer does not say {says!r}"
     assert not changed_tables(before, snapshot()), f"a refused request wrote to {changed_tables(before, snapshot())}"
@@ -477,10 +483,16 @@ def test_a_revoked_group_manager_s_open_session_can_no_longer_act(stage: Stage) 
     assert revoked.status_code == 302
     assert Designation.objects.get(pk=designation.pk).revoked_at is not None
     before = snapshot()
+    # Revoked, they have no standing left in the enterprise: its pages say so.
     response = manager.post(url(stage, "membership_block", w.member_membership.pk), {"reason": "too late"})
-    refused(response, before, status=404)
-    refused(manager.post(url(stage, "grant_add", w.member_membership.pk), {"service": 1}), before, status=404)
-    refused(manager.get(url(stage, "group_detail", w.groups["employer"].pk)), before, status=404)
+    refused(response, before, status=404, not_found=NO_STANDING)
+    refused(
+        manager.post(url(stage, "grant_add", w.member_membership.pk), {"service": 1}),
+        before,
+        status=404,
+        not_found=NO_STANDING,
+    )
+    refused(manager.get(url(stage, "group_detail", w.groups["employer"].pk)), before, status=404, not_found=NO_STANDING)
 
 
 def test_a_manager_blocked_for_all_groups_can_no_longer_act(stage: Stage) -> None:
@@ -513,4 +525,4 @@ def test_a_revoked_co_main_manager_s_open_session_cannot_designate(stage: Stage)
     assert revoked.status_code == 302
     before = snapshot()
     data = designation_post("access_manager", domain=w.groups["taxpayer"].role_type.domain_id)
-    refused(client.post(url(stage, "manager_list"), data), before, status=404)
+    refused(client.post(url(stage, "manager_list"), data), before, status=404, not_found=NO_STANDING)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from access import policy, selectors
 from access.models import Grant, Membership
 from access.selectors import Actor
+from access.services.users import membership_end
 from access.writes import Action, ActionRefused, check, locked, record
 
 
@@ -75,16 +76,7 @@ def membership_leave(actor: Actor, membership: Membership, *, reason: str = "") 
         check(
             policy.can_leave_group(actor.standing, holder, membership.group_id, blocked_in_group=membership.is_blocked)
         )
-        now = timezone.now()
-        services = sorted(
-            selectors.current_grants().filter(membership=membership).values_list("service__code", flat=True)
-        )
-        Grant.objects.filter(membership=membership, revoked_at__isnull=True).update(
-            revoked_at=now, revoked_by=actor.person
-        )
-        membership.removed_at = now
-        membership.removed_by = actor.person
-        membership.save(update_fields=["removed_at", "removed_by"])
+        services = membership_end(actor, membership)
         record(
             actor,
             Action.GROUP_LEFT,

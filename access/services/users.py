@@ -238,26 +238,29 @@ def membership_unblock(actor: Actor, membership: Membership) -> None:
         tell(actor, membership.person, Told.UNBLOCKED, group=membership.group.role_type.code)
 
 
+def membership_end(actor: Actor, membership: Membership) -> list[str]:
+    """Mark a membership removed by the actor, with its grants revoked and its block lifted (a block
+    ends with the membership it was on); answer the codes of the services it held. The caller has
+    locked it, asked the policy, and journals the act."""
+    now = timezone.now()
+    services = sorted(selectors.current_grants().filter(membership=membership).values_list("service__code", flat=True))
+    Grant.objects.filter(membership=membership, revoked_at__isnull=True).update(revoked_at=now, revoked_by=actor.person)
+    GroupBlock.objects.filter(membership=membership, lifted_at__isnull=True).update(
+        lifted_at=now, lifted_by=actor.person
+    )
+    membership.removed_at = now
+    membership.removed_by = actor.person
+    membership.save(update_fields=["removed_at", "removed_by"])
+    return services
+
+
 def membership_delete(actor: Actor, membership: Membership, *, reason: str) -> None:
     """Remove a person from a group. The row stays, marked removed, for the journal."""
     reason = required_reason(reason)
     with locked(actor, _("This user has just changed. Reload the page.")) as actor:
         membership, target = _locked_membership(actor, membership)
         check(policy.can_delete_from_group(actor.standing, target, membership.group_id))
-        now = timezone.now()
-        services = sorted(
-            selectors.current_grants().filter(membership=membership).values_list("service__code", flat=True)
-        )
-        Grant.objects.filter(membership=membership, revoked_at__isnull=True).update(
-            revoked_at=now, revoked_by=actor.person
-        )
-        # A block ends with the membership it was on.
-        GroupBlock.objects.filter(membership=membership, lifted_at__isnull=True).update(
-            lifted_at=now, lifted_by=actor.person
-        )
-        membership.removed_at = now
-        membership.removed_by = actor.person
-        membership.save(update_fields=["removed_at", "removed_by"])
+        services = membership_end(actor, membership)
         record(
             actor,
             Action.MEMBERSHIP_DELETED,

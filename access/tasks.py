@@ -12,7 +12,7 @@ from celery import shared_task
 from django.conf import settings
 from django.db import transaction
 
-from access import notices
+from access import notices, reviews, unused
 from accounts.tasks import queue
 
 logger = logging.getLogger(__name__)
@@ -59,3 +59,33 @@ def grants_expiring_tell() -> int:
     """Run every morning by Celery beat: record a notice for each grant that ends within 14 days
     and has not been told of; the sweep sends them."""
     return notices.expiring_grants_record()
+
+
+# --- Access over time: reviews and unused access (docs/design.md §5.11) ----------------------------
+
+
+def _queue_notices(people: list[int]) -> int:
+    for person_id in sorted(set(people)):
+        notices_queue(person_id)
+    return len(set(people))
+
+
+@shared_task
+def reviews_close() -> int:
+    """Run every hour by Celery beat: close the access reviews whose deadline has passed, ending
+    what was not confirmed where the enterprise chose so; the people whose access ended are told."""
+    return _queue_notices(reviews.reviews_close_due())
+
+
+@shared_task
+def reviews_remind() -> int:
+    """Run every morning by Celery beat: remind the managers with grants left to answer, a week
+    and a day before the deadline of a review."""
+    return _queue_notices(reviews.reminders_send())
+
+
+@shared_task
+def unused_grants_end() -> int:
+    """Run every morning by Celery beat: warn the holders of grants that end unused in 14 days,
+    and end those whose day has come, in the enterprises that chose so."""
+    return _queue_notices(unused.unused_grants_sweep())

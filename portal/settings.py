@@ -148,6 +148,12 @@ CELERY_BEAT_SCHEDULE = {
     # and every morning the grants that end within 14 days (at 06:00 UTC: 07:00 or 08:00 in Brussels).
     "send-notices": {"task": "access.tasks.notices_sweep", "schedule": 60.0},
     "tell-expiring-grants": {"task": "access.tasks.grants_expiring_tell", "schedule": crontab(hour=6, minute=0)},
+    # Access over time (docs/design.md §5.11): the access reviews whose deadline has passed close
+    # within the hour after it (a whole day of Brussels); their managers are reminded each morning,
+    # a week and a day before it; unused grants are warned and ended each morning.
+    "close-access-reviews": {"task": "access.tasks.reviews_close", "schedule": crontab(minute=5)},
+    "remind-access-reviews": {"task": "access.tasks.reviews_remind", "schedule": crontab(hour=6, minute=10)},
+    "end-unused-grants": {"task": "access.tasks.unused_grants_end", "schedule": crontab(hour=5, minute=30)},
 }
 
 

@@ -637,7 +637,8 @@ class UnusedGrantWarning(models.Model):
 
     grant = models.ForeignKey(Grant, on_delete=models.CASCADE, related_name="+")
     ends_on = models.DateField(_("ends on"))
-    # The setting the warning was given under: a warning under another number of months is void.
+    # The number of months of the setting it was given under (a warning given before the setting
+    # last changed is void: access.unused).
     months = models.PositiveSmallIntegerField(_("months without use"))
     warned_at = models.DateTimeField(_("warned at"), default=timezone.now)
 

@@ -6,11 +6,11 @@ Used means a `ServiceUse` of the person for the enterprise and the service, as t
 records it; a grant is "active" since the later of its grant and that last use. Every morning, per
 enterprise, under the enterprise's lock:
 
-1. A grant inactive for the months, and warned under that number of months after it became
-   inactive, with an end day that has come, ends: revoked by the system, journaled
+1. A grant inactive for the months, and warned since it became inactive and since the setting
+   last changed, with an end day that has come, ends: revoked by the system, journaled
    (`unused_ended`), its holder told.
-2. A grant that will have been inactive for the months within 14 days, and not warned under that
-   number since it became inactive, is warned: it ends in 14 days unless used
+2. A grant that will have been inactive for the months within 14 days, and not warned since it
+   became inactive and since the setting last changed, is warned: it ends in 14 days unless used
    (`UnusedGrantWarning`, journaled `unused_warned`, its holder told).
 
 So nothing ends without 14 days' notice, turning the setting on or changing it included. A grant used after its
@@ -60,8 +60,11 @@ def inactive_since(enterprise: Enterprise) -> QuerySet[Any]:
     )
 
 
-def _warned_since_active(**more: object) -> Exists:
-    return Exists(UnusedGrantWarning.objects.filter(grant=OuterRef("pk"), warned_at__gt=OuterRef("active_at"), **more))
+def _warned(setting: UnusedAccessSetting, **more: object) -> Exists:
+    """A warning of the grant given since it was last active, under the setting as it is now: a
+    warning given before the setting last changed is void."""
+    warnings = UnusedGrantWarning.objects.filter(grant=OuterRef("pk"), warned_at__gt=OuterRef("active_at"), **more)
+    return Exists(warnings.filter(warned_at__gte=setting.changed_at))
 
 
 def _details(grant: Grant) -> dict[str, str]:
@@ -118,19 +121,20 @@ def enterprise_sweep(enterprise_id: int, today: date | None = None) -> list[int]
     told: list[int] = []
     with transaction.atomic():
         enterprise = Enterprise.objects.select_for_update().get(pk=enterprise_id)
-        months = UnusedAccessSetting.objects.filter(enterprise=enterprise).values_list("months", flat=True).first()
-        if months is None or enterprise.status != Enterprise.Status.ACTIVE:
+        setting = UnusedAccessSetting.objects.filter(enterprise=enterprise).first()
+        months = setting.months if setting else None
+        if setting is None or months is None or enterprise.status != Enterprise.Status.ACTIVE:
             return []
         grants = inactive_since(enterprise).select_related(
             "service", "membership__person", "membership__group__role_type"
         )
         ending = grants.filter(active_at__lt=_start_of(months_before(today, months))).filter(
-            _warned_since_active(months=months, ends_on__lte=today)
+            _warned(setting, ends_on__lte=today)
         )
         for grant in ending.order_by("pk"):
             told.append(_end(enterprise, grant, months, now))
         horizon = _start_of(months_before(today + timedelta(days=WARNING_DAYS), months))
-        warned = grants.filter(active_at__lt=horizon).exclude(_warned_since_active(months=months))
+        warned = grants.filter(active_at__lt=horizon).exclude(_warned(setting))
         for grant in warned.order_by("pk"):
             told.append(_warn(enterprise, grant, months, today + timedelta(days=WARNING_DAYS)))
     return sorted({person_id for person_id in told if person_id})

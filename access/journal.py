@@ -23,6 +23,19 @@ PERSONAL_ACTIONS = frozenset(
 )
 
 
+# What the portal does by itself, on Celery beat's schedule (docs/design.md §5.11): journaled with
+# no actor, and shown as done by the portal.
+SYSTEM_ACTIONS = frozenset(
+    {
+        Action.REVIEW_REMINDED,
+        Action.REVIEW_CLOSED,
+        Action.REVIEW_ENDED,
+        Action.UNUSED_WARNED,
+        Action.UNUSED_ENDED,
+    }
+)
+
+
 def record(
     action: str,
     *,

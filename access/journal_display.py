@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from access.identifiers import mask_niss
+from access.journal import SYSTEM_ACTIONS
 from access.models import AuditEvent, Domain, Enterprise, Language, Membership, OnlineService, RoleType
 from access.policy import DesignationKind
 from accounts.models import OutboundMessage
@@ -81,6 +82,20 @@ LABELS: dict[str, str | Promise] = {
     "contact_email": gettext_lazy("Contact e-mail address"),
     "delivery": gettext_lazy("Delivered to"),
     "purpose": gettext_lazy("Purpose"),
+    # Access over time (docs/design.md §5.11).
+    "review": gettext_lazy("Access review"),
+    "deadline": gettext_lazy("Deadline"),
+    "end_unconfirmed": gettext_lazy("At the deadline, end what was not confirmed"),
+    "grants": gettext_lazy("Online services to answer"),
+    "stage": gettext_lazy("Reminder"),
+    "managers": gettext_lazy("Managers reminded"),
+    "confirmed": gettext_lazy("Confirmed"),
+    "revoked": gettext_lazy("Revoked"),
+    "ended": gettext_lazy("Ended at the deadline"),
+    "unanswered": gettext_lazy("Not answered"),
+    "months": gettext_lazy("Ends when unused for (months)"),
+    "last_used": gettext_lazy("Last used"),
+    "ends_on": gettext_lazy("Ends on"),
 }
 
 # The words of stored values, by the key that holds them.
@@ -101,6 +116,12 @@ VALUES: dict[str, dict[str, str | Promise]] = {
         "sessions": gettext_lazy("sessions"),
     },
     "limit": {"actor": gettext_lazy("per person who asks"), "enterprise": gettext_lazy("per enterprise")},
+    "stage": {
+        "start": gettext_lazy("at the start"),
+        "week": gettext_lazy("a week before the deadline"),
+        "day": gettext_lazy("the day before the deadline"),
+    },
+    "months": {"off": gettext_lazy("never")},
 }
 BOOLEAN_TEXT = {"True": True, "False": False}  # as the structured-message settings keep them
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -143,6 +164,8 @@ def value_text(key: str, value: Any, names: Names) -> str:
     text = str(value)
     if key == "niss":
         return mask_niss(text)
+    if key == "review":
+        return _("no. %(number)s") % {"number": text}
     if (named := names.of(key, text)) is not None:
         return named
     if key in VALUES and text in VALUES[key]:
@@ -241,6 +264,16 @@ def csv_header() -> list[str]:
     ]
 
 
+def by(event: AuditEvent) -> str:
+    """Who did it: the person, the portal itself for what it does on its schedule (access over
+    time), nobody named otherwise (staff and the register name themselves in `after`)."""
+    if event.actor is not None:
+        return event.actor.full_name
+    if event.action in SYSTEM_ACTIONS:
+        return _("The portal, automatically")
+    return ""
+
+
 def scope_of(event: AuditEvent) -> str:
     if event.group_id:
         return event.group.name  # type: ignore[union-attr]
@@ -256,7 +289,7 @@ def csv_rows(events: Iterator[AuditEvent], names: Names) -> Iterator[list[str]]:
         row = [
             formats.date_format(timezone.localtime(event.created_at), "Y-m-d H:i:s"),
             event.get_action_display(),
-            event.actor.full_name if event.actor else "",
+            by(event),
             event.target_person.full_name if event.target_person else "",
             scope_of(event),
             summary(event.before, names),

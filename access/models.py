@@ -572,6 +572,11 @@ class AccessReview(models.Model):
     def is_open(self) -> bool:
         return self.closed_at is None
 
+    @property
+    def scope_name(self) -> str:
+        """What it reviews: a domain by its name, or the whole enterprise."""
+        return self.domain.name if self.domain else str(_("The whole enterprise"))
+
 
 class AccessReviewItem(models.Model):
     """One grant asked about in a review, with who must answer for it and the answer."""

@@ -16,7 +16,7 @@ from itertools import islice
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.utils import timezone
 
 from access import journal, notices, policy, selectors
@@ -89,17 +89,9 @@ def items_for(review: AccessReview) -> list[AccessReviewItem]:
     return items
 
 
-def _granted_now(prefix: str = "grant__") -> Q:
-    """The item's grant is still current (the conditions of selectors.current_grants)."""
-    today = timezone.localdate()
-    return Q(**{f"{prefix}revoked_at__isnull": True}) & (
-        Q(**{f"{prefix}valid_until__isnull": True}) | Q(**{f"{prefix}valid_until__gte": today})
-    )
-
-
 def open_items(review: AccessReview):  # type: ignore[no-untyped-def]
     """The items still to answer: no answer yet, and the grant still current."""
-    return review.items.filter(_granted_now(), answer=Answer.OPEN)
+    return review.items.filter(selectors.granted_now(), answer=Answer.OPEN)
 
 
 # --- Reminders -------------------------------------------------------------------------------------
@@ -195,20 +187,6 @@ def reminders_send(today: date | None = None) -> list[int]:
 # --- Closing at the deadline ---------------------------------------------------------------------------
 
 
-def progress(review: AccessReview) -> dict[str, int]:
-    """The review's answers: confirmed, revoked, ended at the deadline, still to answer, and no
-    longer granted (revoked or given up outside the review before an answer)."""
-    granted = _granted_now()
-    return review.items.aggregate(
-        total=Count("pk"),
-        confirmed=Count("pk", filter=Q(answer=Answer.CONFIRMED)),
-        revoked=Count("pk", filter=Q(answer=Answer.REVOKED)),
-        ended=Count("pk", filter=Q(answer=Answer.ENDED)),
-        open=Count("pk", filter=Q(answer=Answer.OPEN) & granted),
-        gone=Count("pk", filter=Q(answer=Answer.OPEN) & ~granted),
-    )
-
-
 def _end(review: AccessReview, item: AccessReviewItem, now: datetime) -> int:
     """End the grant of an item not confirmed: revoked by the system, journaled, its holder told."""
     grant = item.grant
@@ -256,7 +234,7 @@ def review_close(review_id: int, now: datetime | None = None) -> list[int]:
             for item in items:
                 if person_id := _end(review, item, now):
                     told.append(person_id)
-        answers = progress(review)
+        answers = selectors.review_progress(review)
         review.closed_at = now
         review.save(update_fields=["closed_at"])
         journal.record(

@@ -11,6 +11,16 @@ from access.views.managers import (
     manager_list,
 )
 from access.views.my_access import my_access, my_access_index, my_grant_renounce, my_group_leave
+from access.views.reviews import (
+    review_answer,
+    review_detail,
+    review_grant_confirm,
+    review_grant_revoke,
+    review_list,
+    review_page_confirm,
+    review_start,
+    unused_access,
+)
 from access.views.users import (
     dashboard,
     grant_add,
@@ -54,4 +64,12 @@ __all__ = [
     "user_add",
     "user_detail",
     "user_list",
+    "review_answer",
+    "review_detail",
+    "review_grant_confirm",
+    "review_grant_revoke",
+    "review_list",
+    "review_page_confirm",
+    "review_start",
+    "unused_access",
 ]

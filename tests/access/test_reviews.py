@@ -11,7 +11,7 @@ import time_machine
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
-from access import reviews, services
+from access import reviews, selectors, services
 from access.models import AccessReview, AccessReviewItem, AuditEvent, Domain, Grant, Membership, Notice, OnlineService
 from access.tasks import reviews_close, reviews_remind
 from tests import factories
@@ -205,7 +205,7 @@ def test_a_grant_given_up_during_the_review_has_nothing_left_to_answer(world):
         services.review_grant_confirm(
             actor_of(world, world.group_manager), review, item(review, world.member_membership)
         )
-    assert reviews.progress(review) == {
+    assert selectors.review_progress(review) == {
         "total": 3,
         "confirmed": 0,
         "revoked": 0,

@@ -11,7 +11,7 @@ import time_machine
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
-from access import reviews, selectors, services
+from access import notices, reviews, selectors, services
 from access.models import AccessReview, AccessReviewItem, AuditEvent, Domain, Grant, Membership, Notice, OnlineService
 from access.tasks import reviews_close, reviews_remind
 from tests import factories
@@ -325,6 +325,20 @@ def test_the_grants_of_a_manager_who_may_no_longer_answer_are_reminded_to_the_ma
     told = dict(Notice.objects.filter(kind="review_reminder").values_list("person__given_name", "details__count"))
     # The member's grant falls to the MAM and the co-MAM.
     assert told == {"Arno": 1, "Fien": 1, "Marie": 1, "Colette": 1}
+
+
+def test_the_reminder_email_speaks_the_managers_language(reachable, settings):
+    settings.NOTICE_BATCH_SECONDS = 120
+    w = reachable
+    w.group_manager.preferred_language = "nl"
+    w.group_manager.save(update_fields=["preferred_language"])
+    start(w)
+    with at(START + timedelta(minutes=3)):
+        [message] = notices.notices_gather(w.group_manager.pk)
+    assert message.subject == "Een toegangsherziening wacht op uw antwoorden – Toegangsbeheer"
+    assert "1 onlinedienst te bevestigen of in te trekken tegen 15 maart 2027" in message.body
+    assert "Als beheerder wordt u gevraagd de onlinediensten van de gebruikers die u beheert" in message.body
+    assert "Your access" not in message.body and "Uw toegang" not in message.body
 
 
 def test_the_service_revocation_through_the_page_of_a_user_leaves_the_item_open_but_not_to_answer(world):

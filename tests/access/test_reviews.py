@@ -346,3 +346,17 @@ def test_the_service_revocation_through_the_page_of_a_user_leaves_the_item_open_
     dimona = OnlineService.objects.get(code="dimona")
     services.grant_revoke(actor_of(world, world.group_manager), world.member_membership, dimona)
     assert reviews.left_to_answer(review) == {world.access_manager.pk: 1, world.finance_manager.pk: 1}
+
+
+def test_beat_closes_reviews_every_hour_and_reminds_and_ends_unused_access_every_morning(settings):
+    from celery.schedules import crontab
+
+    from portal.celery import app
+
+    schedule = {entry["task"]: entry["schedule"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert schedule["access.tasks.reviews_close"] == crontab(minute=5)
+    assert schedule["access.tasks.reviews_remind"] == crontab(hour=6, minute=10)
+    assert schedule["access.tasks.unused_grants_end"] == crontab(hour=5, minute=30)
+    assert {"access.tasks.reviews_close", "access.tasks.reviews_remind", "access.tasks.unused_grants_end"} <= set(
+        app.tasks
+    )

@@ -5,6 +5,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.http import urlencode
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from access import policy, selectors
@@ -463,3 +464,74 @@ class WhoCouldActForm(forms.Form):
         data = self.cleaned_data
         params = {"service": data["service"].pk if data["service"] else "", "day": _day(data["day"])}
         return urlencode({key: value for key, value in params.items() if value})
+
+
+# --- Access reviews and unused access (docs/design.md §5.13) ---------------------------------------
+
+
+class DomainChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Domain) -> str:  # type: ignore[override]
+        return obj.name
+
+
+class ReviewStartForm(forms.Form):
+    """A review of the whole enterprise or of one of its domains, its deadline and what happens
+    then; the deadline's bounds are the policy's."""
+
+    domain = DomainChoiceField(
+        label=_("What to review"),
+        queryset=Domain.objects.none(),
+        required=False,
+        empty_label=_("The whole enterprise"),
+        error_messages={"invalid_choice": _("Choose the whole enterprise or one of its domains.")},
+    )
+    deadline = forms.DateField(
+        label=_("Deadline"),
+        input_formats=DATE_INPUT_FORMATS,
+        widget=forms.DateInput(format="%d/%m/%Y", attrs={"autocomplete": "off", "size": 10}),
+        help_text=_("Day/month/year, e.g. 31/03/2026. The managers answer until the end of that day."),
+        error_messages={
+            "required": _("Enter the deadline."),
+            "invalid": _("Enter the deadline as day/month/year, e.g. 31/03/2026."),
+        },
+    )
+    end_unconfirmed = forms.TypedChoiceField(
+        label=_("At the deadline, end what was not confirmed?"),
+        choices=[
+            ("yes", _("Yes: the online services that no manager confirmed end at the deadline")),
+            ("no", _("No: they stay; the review shows what was confirmed and revoked")),
+        ],
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose whether what was not confirmed ends at the deadline.")},
+    )
+
+    def __init__(self, *args: Any, actor: selectors.Actor, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["domain"].queryset = Domain.objects.filter(  # type: ignore[attr-defined]
+            pk__in=actor.standing.scope_domains
+        ).order_by(f"names__{get_language() or 'en'}", "code")
+
+    def clean_deadline(self) -> date:
+        deadline: date = self.cleaned_data["deadline"]
+        decision = policy.review_deadline(timezone.localdate(), deadline)
+        if not decision:
+            raise forms.ValidationError(str(decision.reason))
+        return deadline
+
+
+class UnusedAccessForm(forms.Form):
+    months = forms.TypedChoiceField(
+        label=_("End an online service that has not been used for"),
+        coerce=int,
+        empty_value=None,
+        required=False,
+        error_messages={"invalid_choice": _("Choose a number of months from the list.")},
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["months"].choices = [  # type: ignore[attr-defined]
+            ("", _("Never: unused online services do not end")),
+            *((months, _("%(months)s months") % {"months": months}) for months in policy.UNUSED_MONTHS),
+        ]

@@ -85,6 +85,20 @@ LABELS: dict[str, str | Promise] = {
     "contact_email": gettext_lazy("Contact e-mail address"),
     "delivery": gettext_lazy("Delivered to"),
     "purpose": gettext_lazy("Purpose"),
+    # Access over time (docs/design.md §5.13).
+    "review": gettext_lazy("Access review"),
+    "deadline": gettext_lazy("Deadline"),
+    "end_unconfirmed": gettext_lazy("At the deadline, end what was not confirmed"),
+    "grants": gettext_lazy("Online services to answer"),
+    "stage": gettext_lazy("Reminder"),
+    "managers": gettext_lazy("Managers reminded"),
+    "confirmed": gettext_lazy("Confirmed"),
+    "revoked": gettext_lazy("Revoked"),
+    "ended": gettext_lazy("Ended at the deadline"),
+    "unanswered": gettext_lazy("Not answered"),
+    "months": gettext_lazy("Ends when unused for (months)"),
+    "last_used": gettext_lazy("Last used"),
+    "ends_on": gettext_lazy("Ends on"),
 }
 
 # The words of stored values, by the key that holds them.
@@ -105,6 +119,12 @@ VALUES: dict[str, dict[str, str | Promise]] = {
         "sessions": gettext_lazy("sessions"),
     },
     "limit": {"actor": gettext_lazy("per person who asks"), "enterprise": gettext_lazy("per enterprise")},
+    "stage": {
+        "start": gettext_lazy("at the start"),
+        "week": gettext_lazy("a week before the deadline"),
+        "day": gettext_lazy("the day before the deadline"),
+    },
+    "months": {"off": gettext_lazy("never")},
 }
 BOOLEAN_TEXT = {"True": True, "False": False}  # as the structured-message settings keep them
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -147,6 +167,8 @@ def value_text(key: str, value: Any, names: Names) -> str:
     text = str(value)
     if key == "niss":
         return mask_niss(text)
+    if key == "review":
+        return _("no. %(number)s") % {"number": text}
     if (named := names.of(key, text)) is not None:
         return named
     if key in VALUES and text in VALUES[key]:

@@ -536,6 +536,14 @@ class AuditEvent(models.Model):
         STAFF_CHANGED = "staff_changed", _("changed by staff in the admin")
         PASSWORD_CHANGED = "password_changed", _("password changed")
         RECOVERY_CODES_GENERATED = "recovery_codes_generated", _("new recovery codes made")
+        REVIEW_STARTED = "review_started", _("access review started")
+        REVIEW_CONFIRMED = "review_confirmed", _("online service confirmed in an access review")
+        REVIEW_REMINDED = "review_reminded", _("managers reminded of an access review")
+        REVIEW_CLOSED = "review_closed", _("access review closed")
+        REVIEW_ENDED = "review_ended", _("online service ended: not confirmed in the access review")
+        UNUSED_ACCESS_CHANGED = "unused_access_changed", _("ending of unused online services changed")
+        UNUSED_WARNED = "unused_warned", _("told that an unused online service ends soon")
+        UNUSED_ENDED = "unused_ended", _("online service ended: not used")
 
     enterprise = models.ForeignKey(Enterprise, null=True, on_delete=models.PROTECT, related_name="events")
     actor = models.ForeignKey(Person, null=True, on_delete=models.PROTECT, related_name="+")
@@ -607,6 +615,10 @@ class Notice(models.Model):
         REMOVED = "removed", _("removed from a group")
         DESIGNATED = "designated", _("designated as a manager")
         DESIGNATION_REVOKED = "designation_revoked", _("designation as a manager revoked")
+        REVIEW_REMINDER = "review_reminder", _("access review to answer")
+        REVIEW_ENDED = "review_ended", _("online service ended by an access review")
+        UNUSED_WARNING = "unused_warning", _("unused online service ending soon")
+        UNUSED_ENDED = "unused_ended", _("unused online service ended")
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="notices")
     enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="+")
@@ -643,3 +655,125 @@ class Notice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} – {self.person}"
+
+
+# --- Access over time: reviews and unused access (docs/design.md §5.13) -----------------------------
+
+
+class AccessReview(models.Model):
+    """An access review: the MAM or a co-MAM asks the managers to confirm or revoke, by a
+    deadline, every grant of the enterprise or of one domain. The grants asked about are its items,
+    fixed when it starts. It closes at the end of its deadline (access.reviews, run by beat), and
+    then ends what was not confirmed if `end_unconfirmed`. One review is open per enterprise."""
+
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="reviews")
+    # None: the whole enterprise.
+    domain = models.ForeignKey(Domain, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    started_by = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    started_at = models.DateTimeField(_("started at"), default=timezone.now)
+    # The last day to answer, in Brussels.
+    deadline = models.DateField(_("deadline"))
+    end_unconfirmed = models.BooleanField(_("at the deadline, end what was not confirmed"))
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # The reminders already sent to the managers with grants left to answer: "start", "week", "day".
+    reminders = models.JSONField(_("reminders sent"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("access review")
+        verbose_name_plural = _("access reviews")
+        ordering = ["-started_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enterprise"], condition=Q(closed_at__isnull=True), name="access_review_one_open"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enterprise} – {self.deadline:%Y-%m-%d}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+    @property
+    def scope_name(self) -> str:
+        """What it reviews: a domain by its name, or the whole enterprise."""
+        return self.domain.name if self.domain else str(_("The whole enterprise"))
+
+
+class AccessReviewItem(models.Model):
+    """One grant asked about in a review, with who must answer for it and the answer."""
+
+    class Answer(models.TextChoices):
+        OPEN = "open", _("to answer")
+        CONFIRMED = "confirmed", _("confirmed")
+        REVOKED = "revoked", _("revoked")
+        ENDED = "ended", _("ended at the deadline")
+
+    review = models.ForeignKey(AccessReview, on_delete=models.CASCADE, related_name="items")
+    grant = models.ForeignKey(Grant, on_delete=models.PROTECT, related_name="+")
+    # Who must answer, as the policy named them when the review started; None: the MAM and the
+    # co-MAMs. Every manager who may revoke the grant may answer for it.
+    answerer = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    answer = models.CharField(_("answer"), max_length=10, choices=Answer.choices, default=Answer.OPEN)
+    # None with an answer: the portal, at the deadline.
+    answered_by = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("grant in an access review")
+        verbose_name_plural = _("grants in access reviews")
+        constraints = [
+            models.UniqueConstraint(fields=["review", "grant"], name="access_review_item_once"),
+            models.CheckConstraint(
+                condition=Q(answer="open", answered_at__isnull=True)
+                | (~Q(answer="open") & Q(answered_at__isnull=False)),
+                name="access_review_item_answered_at",
+            ),
+        ]
+        indexes = [models.Index(fields=["review", "answerer", "answer"], name="access_review_item_answer_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.review_id} – {self.grant_id}: {self.answer}"
+
+
+class UnusedAccessSetting(models.Model):
+    """Whether an enterprise's grants end once unused for `months` (None: they do not, the
+    default), as its MAM or a co-MAM set it."""
+
+    enterprise = models.OneToOneField(Enterprise, on_delete=models.CASCADE, related_name="unused_access")
+    months = models.PositiveSmallIntegerField(_("months without use"), null=True, blank=True)
+    changed_by = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    changed_at = models.DateTimeField(_("changed at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("ending of unused access")
+        verbose_name_plural = _("ending of unused access")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(months__isnull=True) | Q(months__gte=6, months__lte=24), name="unused_access_months"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enterprise}: {self.months or '-'}"
+
+
+class UnusedGrantWarning(models.Model):
+    """A grant found unused, and the day it ends unless it is used before: its holder was told
+    14 days ahead. A grant used after the warning is not ended; unused again, it is warned again."""
+
+    grant = models.ForeignKey(Grant, on_delete=models.CASCADE, related_name="+")
+    ends_on = models.DateField(_("ends on"))
+    # The number of months of the setting it was given under (a warning given before the setting
+    # last changed is void: access.unused).
+    months = models.PositiveSmallIntegerField(_("months without use"))
+    warned_at = models.DateTimeField(_("warned at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("warning of an unused grant")
+        verbose_name_plural = _("warnings of unused grants")
+        constraints = [models.UniqueConstraint(fields=["grant", "ends_on"], name="unused_grant_warned_once")]
+
+    def __str__(self) -> str:
+        return f"{self.grant_id} – {self.ends_on:%Y-%m-%d}"

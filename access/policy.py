@@ -11,11 +11,11 @@ Every `can_*` takes its arguments in one order: the actor's standing, the target
 
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from enum import IntEnum
 
 from django.db.models import TextChoices
-from django.utils.functional import Promise
+from django.utils.functional import Promise, lazy
 from django.utils.translation import gettext_lazy as _
 
 
@@ -613,3 +613,112 @@ def can_renounce_service(
     if not offer.granted:
         return refuse(NOT_RENOUNCEABLE)
     return _changes_own_membership(actor, target, group_id, blocked_in_group=blocked_in_group)
+
+
+# --- Access reviews and unused access (docs/design.md §5.13) ---------------------------------------
+
+# A review's deadline is a whole day of Brussels, tomorrow at the earliest; the grants of an
+# enterprise that chose so end once unused for a number of months within these bounds.
+REVIEW_SHORTEST_DAYS = 1
+REVIEW_LONGEST_DAYS = 90
+UNUSED_MONTHS = range(6, 25)
+
+REVIEWS_MAIN_MANAGERS_ONLY = _(
+    "Only the Main Access Manager and the co-Main Access Managers start and follow access reviews."
+)
+UNUSED_MAIN_MANAGERS_ONLY = _(
+    "Only the Main Access Manager and the co-Main Access Managers change how unused access ends."
+)
+REVIEW_NOT_IN_SCOPE = _("This access review covers none of the groups you manage.")
+REVIEW_CLOSED = _("This access review is closed: its answers no longer change.")
+DEADLINE_TOO_SOON = _("The deadline must be tomorrow or later.")
+DEADLINE_TOO_LATE = _("The deadline must be within %(days)s days.")
+
+# A reason with values, translated when it is shown.
+_interpolated = lazy(lambda text, values: str(text) % values, str)
+
+
+def _main_managers_act(actor: Standing, reason: str | Promise) -> Decision:
+    if not actor.acting:
+        return refuse(BLOCKED if actor.blocked_everywhere else ENTERPRISE_PENDING)
+    if not actor.enterprise_wide:
+        return refuse(reason)
+    return ALLOWED
+
+
+def can_start_review(actor: Standing, domain_id: int | None = None) -> Decision:
+    """The MAM and co-MAMs review the whole enterprise (no domain) or one of its domains."""
+    decision = _main_managers_act(actor, REVIEWS_MAIN_MANAGERS_ONLY)
+    if not decision:
+        return decision
+    if domain_id is not None and domain_id not in actor.scope_domains:
+        return refuse(DOMAIN_NOT_IN_SCOPE)
+    return ALLOWED
+
+
+def can_follow_reviews(actor: Standing) -> Decision:
+    """The progress of every review of the enterprise, per manager: for whoever starts them."""
+    return _main_managers_act(actor, REVIEWS_MAIN_MANAGERS_ONLY)
+
+
+def can_view_reviews(actor: Standing) -> Decision:
+    """The list of reviews: every manager who may have grants to answer for in one."""
+    return can_manage_users(actor)
+
+
+def review_groups(actor: Standing, domain_id: int | None) -> frozenset[int]:
+    """The groups of a review (of one domain, or of the whole enterprise: None) whose grants the
+    actor answers for: those of their scope in it."""
+    groups = actor.scope_groups
+    if domain_id is None:
+        return groups
+    return frozenset(g for g in groups if actor.enterprise_groups.get(g) == domain_id)
+
+
+def can_answer_review(actor: Standing, domain_id: int | None) -> Decision:
+    """The page of a review's grants: a manager whose scope holds a group of the review."""
+    decision = can_manage_users(actor)
+    if not decision:
+        return decision
+    if not review_groups(actor, domain_id):
+        return refuse(REVIEW_NOT_IN_SCOPE)
+    return ALLOWED
+
+
+def can_review_grant(actor: Standing, target: Standing, group_id: int, *, review_open: bool) -> Decision:
+    """Confirm or revoke a grant of an open review: whoever may revoke it (can_revoke_service)."""
+    if not review_open:
+        return refuse(REVIEW_CLOSED)
+    if not actor.acting:
+        return refuse(BLOCKED if actor.blocked_everywhere else ENTERPRISE_PENDING)
+    return can_revoke_service(actor, target, group_id)
+
+
+def is_reviewable(holder: Standing) -> bool:
+    """A review asks about a grant that someone may revoke: its holder is below the Main Access
+    Manager. Nobody acts on the MAM or on a legal representative (§4.1): their grants are not asked."""
+    return not holder.main and holder.level < Level.MAIN
+
+
+def review_answerer(holder: Standing, group_id: int, managers: Iterable[Standing]) -> int | None:
+    """Who must answer for a grant in a review: the first of `managers` (the group's Group Manager,
+    then the domain's Access Manager) who may revoke it; None: the MAM and the co-MAMs answer."""
+    for manager in managers:
+        if manager.person_id is not None and can_revoke_service(manager, holder, group_id):
+            return manager.person_id
+    return None
+
+
+def review_deadline(today: date, deadline: date) -> Decision:
+    """A review lasts until the end of its deadline: tomorrow at the earliest, and not beyond
+    REVIEW_LONGEST_DAYS."""
+    if deadline < today + timedelta(days=REVIEW_SHORTEST_DAYS):
+        return refuse(DEADLINE_TOO_SOON)
+    if deadline > today + timedelta(days=REVIEW_LONGEST_DAYS):
+        return refuse(_interpolated(DEADLINE_TOO_LATE, {"days": REVIEW_LONGEST_DAYS}))
+    return ALLOWED
+
+
+def can_change_unused_access(actor: Standing) -> Decision:
+    """Whether and when unused grants end: the MAM's and co-MAMs' setting."""
+    return _main_managers_act(actor, UNUSED_MAIN_MANAGERS_ONLY)

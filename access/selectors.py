@@ -8,13 +8,28 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    When,
+)
 from django.utils import timezone
 from django.utils.translation import get_language
 
 from access import policy
 from access.identifiers import parse_niss
 from access.models import (
+    AccessReview,
+    AccessReviewItem,
     AuditEvent,
     Designation,
     Enterprise,
@@ -26,6 +41,7 @@ from access.models import (
     OnlineService,
     Person,
     ServiceUse,
+    UnusedAccessSetting,
     fold,
 )
 from access.policy import DesignationKind
@@ -770,3 +786,118 @@ _STANDING_ORDER = (
     DesignationKind.GROUP_MANAGER,
     policy.MEMBER,
 )
+
+
+# --- Access reviews and unused access (docs/design.md §5.13) -------------------------------------
+
+
+def granted_now(prefix: str = "grant__") -> Q:
+    """The grant (under `prefix`) is current: the conditions of current_grants."""
+    today = timezone.localdate()
+    return Q(**{f"{prefix}revoked_at__isnull": True}) & (
+        Q(**{f"{prefix}valid_until__isnull": True}) | Q(**{f"{prefix}valid_until__gte": today})
+    )
+
+
+def review_counts(prefix: str = "") -> dict[str, Count]:
+    """How a review's items (under `prefix`) stand: confirmed, revoked, ended at the deadline,
+    left to answer, and no longer granted (revoked or given up outside the review first)."""
+    answer, pk = f"{prefix}answer", f"{prefix}pk"
+    granted = granted_now(f"{prefix}grant__")
+    Answer = AccessReviewItem.Answer
+    return {
+        "total": Count(pk),
+        "confirmed": Count(pk, filter=Q(**{answer: Answer.CONFIRMED})),
+        "revoked": Count(pk, filter=Q(**{answer: Answer.REVOKED})),
+        "ended": Count(pk, filter=Q(**{answer: Answer.ENDED})),
+        "open": Count(pk, filter=Q(**{answer: Answer.OPEN}) & granted),
+        "gone": Count(pk, filter=Q(**{answer: Answer.OPEN}) & ~granted),
+    }
+
+
+def review_progress(review: AccessReview) -> dict[str, int]:
+    return review.items.aggregate(**review_counts())
+
+
+def review_progress_by_answerer(review: AccessReview) -> list[dict[str, Any]]:
+    """The review's answers per manager who must answer (None: the MAM and the co-MAMs), in one query."""
+    rows = (
+        review.items.values("answerer_id", "answerer__given_name", "answerer__surname")
+        .annotate(**review_counts())
+        .order_by(F("answerer__surname").asc(nulls_first=True), "answerer__given_name", "answerer_id")
+    )
+    return [dict(row) for row in rows]
+
+
+def reviews_in_scope(actor: Actor) -> QuerySet[AccessReview]:
+    """The reviews of the enterprise the actor opens, newest first: every one, with its answers, to
+    whoever follows them (policy.can_follow_reviews); to another manager those that cover a group
+    of theirs, with how many grants they must answer for and how many are left."""
+    reviews = AccessReview.objects.filter(enterprise=actor.enterprise).select_related("domain", "started_by")
+    if policy.can_follow_reviews(actor.standing):
+        return reviews.annotate(**review_counts("items__")).order_by("-started_at", "-pk")
+    standing = actor.standing
+    domains = {standing.enterprise_groups[group] for group in standing.scope_groups}
+    yours = Q(items__answerer=actor.person)
+    left = yours & Q(items__answer=AccessReviewItem.Answer.OPEN) & granted_now("items__grant__")
+    return (
+        reviews.filter(Q(domain__isnull=True) | Q(domain_id__in=domains))
+        .annotate(yours=Count("items", filter=yours), yours_left=Count("items", filter=left))
+        .order_by("-started_at", "-pk")
+    )
+
+
+def _yours(actor: Actor) -> Q:
+    """The items the actor must answer for: named for them, or, for the MAM and the co-MAMs,
+    named for nobody else."""
+    if policy.can_follow_reviews(actor.standing):
+        return Q(answerer=actor.person) | Q(answerer__isnull=True)
+    return Q(answerer=actor.person)
+
+
+def review_items(actor: Actor, review: AccessReview, *, yours: bool = False) -> QuerySet[AccessReviewItem]:
+    """The review's grants in the actor's groups (policy.review_groups), each with its holder,
+    group, service, last use (`last_used_at`) and whether it is still granted (`still_granted`);
+    `yours`: only those the actor must answer for. Open ones first, then by group and person."""
+    groups = policy.review_groups(actor.standing, review.domain_id)
+    items = review.items.filter(grant__membership__group_id__in=groups)
+    if yours:
+        items = items.filter(_yours(actor))
+    uses = ServiceUse.objects.filter(
+        person_id=OuterRef("grant__membership__person_id"),
+        enterprise_id=review.enterprise_id,
+        service_id=OuterRef("grant__service_id"),
+    )
+    open_first = Case(When(answer=AccessReviewItem.Answer.OPEN, then=0), default=1)
+    return (
+        items.select_related(
+            "grant__service", "grant__membership__person", "grant__membership__group__role_type", "answered_by"
+        )
+        .annotate(
+            last_used_at=Subquery(uses.values("last_used_at")[:1]),
+            still_granted=ExpressionWrapper(granted_now(), output_field=BooleanField()),
+        )
+        .order_by(
+            open_first,
+            "grant__membership__group__role_type__code",
+            "grant__membership__person__surname",
+            "grant__membership__person__given_name",
+            f"grant__service__names__{_language()}",
+            "pk",
+        )
+    )
+
+
+def your_review_progress(actor: Actor, review: AccessReview) -> dict[str, int]:
+    """How the grants the actor must answer for stand (review_counts), in their groups."""
+    groups = policy.review_groups(actor.standing, review.domain_id)
+    items = review.items.filter(_yours(actor), grant__membership__group_id__in=groups)
+    return items.aggregate(**review_counts())
+
+
+def open_review(enterprise: Enterprise) -> AccessReview | None:
+    return AccessReview.objects.filter(enterprise=enterprise, closed_at__isnull=True).first()
+
+
+def unused_access_of(enterprise: Enterprise) -> UnusedAccessSetting | None:
+    return UnusedAccessSetting.objects.filter(enterprise=enterprise).select_related("changed_by").first()

@@ -8,12 +8,13 @@ Tasks take ids and may run twice: a notice is gathered once, an end recorded onc
 """
 
 import logging
+from collections.abc import Iterable
 
 from celery import shared_task
 from django.conf import settings
 from django.db import transaction
 
-from access import ends, notices
+from access import ends, notices, reviews, unused
 from accounts.tasks import queue
 
 logger = logging.getLogger(__name__)
@@ -62,11 +63,41 @@ def grants_expiring_tell() -> int:
     return notices.expiring_grants_record()
 
 
+# --- Access over time: end dates, reviews and unused access (docs/design.md §5.10, §5.13) -----------
+
+
+def _queue_notices(people: Iterable[int]) -> int:
+    told = set(people)
+    for person_id in sorted(told):
+        notices_queue(person_id)
+    return len(told)
+
+
 @shared_task
 def end_dates_reached() -> int:
     """Run every hour by Celery beat: record the end of each grant and block whose end date has
     passed (revoked or lifted by the portal, journaled), and tell the people concerned."""
     ended, told = ends.end_dates_reach()
-    for person_id in sorted(told):
-        notices_queue(person_id)
+    _queue_notices(told)
     return ended
+
+
+@shared_task
+def reviews_close() -> int:
+    """Run every hour by Celery beat: close the access reviews whose deadline has passed, ending
+    what was not confirmed where the enterprise chose so; the people whose access ended are told."""
+    return _queue_notices(reviews.reviews_close_due())
+
+
+@shared_task
+def reviews_remind() -> int:
+    """Run every morning by Celery beat: remind the managers with grants left to answer, a week
+    and a day before the deadline of a review."""
+    return _queue_notices(reviews.reminders_send())
+
+
+@shared_task
+def unused_grants_end() -> int:
+    """Run every morning by Celery beat: warn the holders of grants that end unused in 14 days,
+    and end those whose day has come, in the enterprises that chose so."""
+    return _queue_notices(unused.unused_grants_sweep())

@@ -152,6 +152,12 @@ CELERY_BEAT_SCHEDULE = {
     # Every hour, so that the first run after midnight in Brussels records the ends of the day
     # before, and a run missed (a worker down) is made up an hour later.
     "end-dates-reached": {"task": "access.tasks.end_dates_reached", "schedule": crontab(minute=5)},
+    # Access over time (docs/design.md §5.13): the access reviews whose deadline has passed close
+    # within the hour after it (a whole day of Brussels); their managers are reminded each morning,
+    # a week and a day before it; unused grants are warned and ended each morning.
+    "close-access-reviews": {"task": "access.tasks.reviews_close", "schedule": crontab(minute=5)},
+    "remind-access-reviews": {"task": "access.tasks.reviews_remind", "schedule": crontab(hour=6, minute=10)},
+    "end-unused-grants": {"task": "access.tasks.unused_grants_end", "schedule": crontab(hour=5, minute=30)},
 }
 
 

@@ -27,6 +27,13 @@ from access.services.main_manager import (
 )
 from access.services.own_access import grant_renounce, membership_leave
 from access.services.register import legal_representative_record, register_import
+from access.services.reviews import (
+    review_grant_confirm,
+    review_grant_revoke,
+    review_grants_confirm,
+    review_start,
+    unused_access_change,
+)
 from access.services.usage import service_uses_record
 from access.services.users import (
     grant_create,
@@ -72,4 +79,9 @@ __all__ = [
     "service_uses_record",
     "grant_renounce",
     "membership_leave",
+    "review_start",
+    "review_grant_confirm",
+    "review_grants_confirm",
+    "review_grant_revoke",
+    "unused_access_change",
 ]

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from access import ends, policy, selectors, tasks
 from access.identifiers import parse_niss
-from access.models import EnterpriseBlock, Grant, Group, GroupBlock, Membership, OnlineService, Person
+from access.models import AccessReview, EnterpriseBlock, Grant, Group, GroupBlock, Membership, OnlineService, Person
 from access.selectors import Actor
 from access.writes import (
     BLOCKED_EVERYWHERE,
@@ -148,7 +148,11 @@ def grant_create(actor: Actor, membership: Membership, service: OnlineService, u
         return _grant(actor, membership, service, target, until)
 
 
-def grant_revoke(actor: Actor, membership: Membership, service: OnlineService) -> None:
+def grant_revoke(
+    actor: Actor, membership: Membership, service: OnlineService, *, review: AccessReview | None = None
+) -> None:
+    """Revoke a granted online service; `review`: as an answer in that access review, which the
+    journal names."""
     with locked(actor, _("This online service has just changed. Reload the page.")) as actor:
         membership, target = _locked_membership(actor, membership)
         check(policy.can_revoke_service(actor.standing, target, membership.group_id))
@@ -164,6 +168,7 @@ def grant_revoke(actor: Actor, membership: Membership, service: OnlineService) -
             target=membership.person,
             group=membership.group,
             before={"service": service.code, **_until(grant.valid_until)},
+            after={"review": review.pk} if review else None,
         )
         tell(actor, membership.person, Told.REVOKED, group=membership.group.role_type.code, service=service.code)
 

@@ -12,6 +12,16 @@ from access.views.managers import (
     manager_list,
 )
 from access.views.my_access import my_access, my_access_index, my_grant_renounce, my_group_leave
+from access.views.reviews import (
+    review_answer,
+    review_detail,
+    review_grant_confirm,
+    review_grant_revoke,
+    review_list,
+    review_page_confirm,
+    review_start,
+    unused_access,
+)
 from access.views.users import (
     dashboard,
     grant_add,
@@ -57,4 +67,12 @@ __all__ = [
     "user_list",
     "who_could_act",
     "who_could_act_export",
+    "review_answer",
+    "review_detail",
+    "review_grant_confirm",
+    "review_grant_revoke",
+    "review_list",
+    "review_page_confirm",
+    "review_start",
+    "unused_access",
 ]

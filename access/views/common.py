@@ -89,6 +89,9 @@ def page_context(actor: Actor, *, services: set[str] | None = None, **extra: Any
         "can_manage_structured_messages": bool(policy.can_manage_structured_messages(standing)),
         "can_designate_main": bool(policy.can_designate_main(standing)),
         "can_view_who_could_act": bool(policy.can_view_who_could_act(standing)),
+        "can_view_reviews": bool(policy.can_view_reviews(standing)),
+        "can_follow_reviews": bool(policy.can_follow_reviews(standing)),
+        "can_change_unused_access": bool(policy.can_change_unused_access(standing)),
         **extra,
     }
 

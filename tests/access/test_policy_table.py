@@ -231,6 +231,42 @@ IN_GROUP_FUNCTIONS = [
 ]
 EVERYWHERE_FUNCTIONS = ["can_block_everywhere", "can_unblock_everywhere"]
 
+# --- Access reviews and unused access (docs/design.md §5.13) ------------------------------------------------
+
+# Actor alone: follow every review's progress; list the reviews; change how unused access ends.
+FOLLOW_REVIEWS = {"main", "co_main", "outsider"}
+VIEW_REVIEWS = MANAGE_USERS
+CHANGE_UNUSED_ACCESS = {"main", "co_main", "outsider"}
+# The scope of a review: the whole enterprise ("-") or one domain.
+REVIEW_SCOPES = ("-", "D1", "D2", "D9")
+START_REVIEW = {
+    "-": {"main", "co_main", "outsider"},
+    "D1": {"main", "co_main"},
+    "D2": {"main", "co_main"},
+    "D9": {"outsider"},
+}
+# The page of a review's grants: a manager whose scope holds a group of the review.
+ANSWER_REVIEW = {
+    "-": MANAGE_USERS,
+    "D1": {"main", "co_main", "am_d1", "gm_g1"},
+    "D2": {"main", "co_main", "am_d2", "gm_g3"},
+    "D9": {"outsider"},
+}
+# The groups of a review whose grants each manager answers for.
+REVIEW_GROUPS = {
+    "main": {"-": {"G1", "G2", "G3"}, "D1": {"G1", "G2"}, "D2": {"G3"}},
+    "co_main": {"-": {"G1", "G2", "G3"}, "D1": {"G1", "G2"}, "D2": {"G3"}},
+    "am_d1": {"-": {"G1", "G2"}, "D1": {"G1", "G2"}},
+    "am_d2": {"-": {"G3"}, "D2": {"G3"}},
+    "gm_g1": {"-": {"G1"}, "D1": {"G1"}},
+    "gm_g3": {"-": {"G3"}, "D2": {"G3"}},
+    "outsider": {"-": {"G9"}, "D9": {"G9"}},
+}
+# Confirming or revoking a grant in a review: as revoking a service (IN_GROUP), while the review is open.
+REVIEW_STATES = ("open", "closed")
+# Whose grants a review asks about: everyone's below the Main Access Manager.
+REVIEWABLE = {"co_main", "am_d1", "am_d2", "gm_g1", "gm_g3", "user_g1", "user_g1_g3", "newcomer", "user_g9"}
+
 # --- Rows -------------------------------------------------------------------------------------------------
 
 
@@ -290,7 +326,25 @@ def _rows() -> list[Row]:
     return rows
 
 
-ROWS = _rows()
+def _review_rows() -> list[Row]:
+    rows = []
+    for actor in ACTORS:
+        rows.append(Row("can_follow_reviews", actor, None, actor in FOLLOW_REVIEWS))
+        rows.append(Row("can_view_reviews", actor, None, actor in VIEW_REVIEWS))
+        rows.append(Row("can_change_unused_access", actor, None, actor in CHANGE_UNUSED_ACCESS))
+        for scope in REVIEW_SCOPES:
+            rows.append(Row("can_start_review", actor, None, actor in START_REVIEW[scope], scope=scope))
+            rows.append(Row("can_answer_review", actor, None, actor in ANSWER_REVIEW[scope], scope=scope))
+        for target in TARGETS:
+            for group in GROUPS:
+                allowed = target in IN_GROUP.get(actor, {}).get(group, set())
+                for state in REVIEW_STATES:
+                    row = Row("can_review_grant", actor, target, allowed and state == "open", scope=group)
+                    rows.append(row._replace(state=state))
+    return rows
+
+
+ROWS = _rows() + _review_rows()
 
 
 def _across_enterprises(row: Row) -> bool:
@@ -348,6 +402,12 @@ def _ask(row: Row) -> policy.Decision:
         granted, automatic_for = OWN_SERVICES[row.offer or ""]
         offer = policy.OfferedService(group_id=group_id or 0, code="x", granted=granted, automatic_for=automatic_for)
         return function(actor, target, group_id, offer, blocked_in_group=blocked)
+    if row.function in ("can_follow_reviews", "can_view_reviews", "can_change_unused_access"):
+        return function(actor)
+    if row.function in ("can_start_review", "can_answer_review"):
+        return function(actor, DOMAINS.get(row.scope or ""))  # "-": the whole enterprise, no domain
+    if row.function == "can_review_grant":
+        return function(actor, target, group_id, review_open=row.state == "open")
     raise AssertionError(f"no way to ask {row.function}")
 
 
@@ -643,3 +703,91 @@ def test_tables_name_only_known_personas_and_scopes() -> None:
     assert {group for groups in OWN_GROUPS.values() for group in groups} <= set(GROUPS)
     assert RENOUNCEABLE <= set(OWN_SERVICES)
     assert {scope for _, scope in DESIGNATE} <= set(GROUPS) | set(DOMAINS) | {"-", "none"}
+
+
+# --- Access reviews and unused access (docs/design.md §5.13) ------------------------------------------------
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+@pytest.mark.parametrize("scope", REVIEW_SCOPES)
+def test_review_groups(actor: str, scope: str) -> None:
+    expected = {GROUPS[name] for name in REVIEW_GROUPS.get(actor, {}).get(scope, set())}
+
+    assert policy.review_groups(PERSONAS[actor], DOMAINS.get(scope)) == expected
+    # The page of a review opens exactly when the manager answers for one of its groups.
+    assert bool(policy.can_answer_review(PERSONAS[actor], DOMAINS.get(scope))) is bool(expected)
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_whose_grants_a_review_asks_about(persona: str) -> None:
+    assert policy.is_reviewable(PERSONAS[persona]) is (persona in REVIEWABLE)
+
+
+# Who must answer for a grant: the group's Group Manager, else the domain's Access Manager, when
+# they may revoke it; otherwise the MAM and the co-MAMs (None). G2 has no Group Manager here.
+CANDIDATES = {"G1": ["gm_g1", "am_d1"], "G2": ["am_d1"], "G3": ["gm_g3", "am_d2"]}
+ANSWERER = {
+    ("user_g1", "G1"): "gm_g1",
+    ("user_g1", "G2"): "am_d1",
+    ("user_g1_g3", "G3"): "gm_g3",
+    ("newcomer", "G1"): "gm_g1",
+    # A Group Manager who is also a user of their own group: not themselves, their Access Manager.
+    ("gm_g1", "G1"): "am_d1",
+    # A Group Manager of another domain, user here: not an equal, the Access Manager.
+    ("gm_g3", "G1"): "am_d1",
+    # An Access Manager, or a co-MAM, user of a group: the MAM and the co-MAMs.
+    ("am_d2", "G1"): None,
+    ("am_d1", "G3"): None,
+    ("co_main", "G3"): None,
+}
+
+
+@pytest.mark.parametrize(("holder", "group"), list(ANSWERER))
+def test_review_answerer(holder: str, group: str) -> None:
+    managers = [PERSONAS[name] for name in CANDIDATES[group]]
+    expected = ANSWERER[(holder, group)]
+
+    answerer = policy.review_answerer(PERSONAS[holder], GROUPS[group], managers)
+
+    assert answerer == (PERSONAS[expected].person_id if expected else None)
+
+
+def test_a_blocked_group_manager_leaves_the_answer_to_the_access_manager() -> None:
+    blocked = replace(PERSONAS["gm_g1"], blocked_everywhere=True)
+
+    answerer = policy.review_answerer(PERSONAS["user_g1"], GROUPS["G1"], [blocked, PERSONAS["am_d1"]])
+
+    assert answerer == PERSONAS["am_d1"].person_id
+
+
+# A deadline, in days from today: tomorrow at the earliest, 90 days at the latest.
+DEADLINES = {-1: False, 0: False, 1: True, 30: True, 90: True, 91: False}
+
+
+@pytest.mark.parametrize(("days", "allowed"), DEADLINES.items())
+def test_review_deadline(days: int, allowed: bool) -> None:
+    from datetime import date, timedelta
+
+    today = date(2027, 3, 1)
+
+    decision = policy.review_deadline(today, today + timedelta(days=days))
+
+    assert bool(decision) is allowed
+    if not allowed:
+        assert _has_reason(decision)
+
+
+def test_unused_access_ends_after_six_to_twenty_four_months() -> None:
+    assert list(policy.UNUSED_MONTHS) == list(range(6, 25))
+
+
+def test_review_tables_name_only_known_personas_and_scopes() -> None:
+    names = set(PERSONAS)
+    for persons in [FOLLOW_REVIEWS, CHANGE_UNUSED_ACCESS, REVIEWABLE, set(REVIEW_GROUPS), *START_REVIEW.values()]:
+        assert persons <= names, persons - names
+    for persons in ANSWER_REVIEW.values():
+        assert persons <= names, persons - names
+    assert set(START_REVIEW) == set(ANSWER_REVIEW) == set(REVIEW_SCOPES)
+    assert {scope for by_scope in REVIEW_GROUPS.values() for scope in by_scope} <= set(REVIEW_SCOPES)
+    assert {g for by_scope in REVIEW_GROUPS.values() for groups in by_scope.values() for g in groups} <= set(GROUPS)
+    assert {name for pair in ANSWERER for name in pair[:1]} | {v for v in ANSWERER.values() if v} <= names

@@ -1,13 +1,17 @@
 """Every page of the portal, for each persona that can open it, checked by axe-core (WCAG 2.1 A
 and AA) in Chromium; and the keyboard alone gets around."""
 
+from datetime import timedelta
+
 import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+from access import services
 from access.models import Designation, Grant
 from chaman.models import Channel, Sender, TechnicalContact
 from ebox.models import Message
+from tests.factories import actor_of
 
 pytestmark = pytest.mark.e2e
 
@@ -21,6 +25,12 @@ def pages(world) -> list[str]:
     message = Message.objects.create(enterprise=world.enterprise, sender_institution="ONSS", subject="Hi", body="x")
     designation = Designation.objects.get(person=world.group_manager)
     grant = Grant.objects.get(membership=world.member_membership, service__code="dimona")
+    review = services.review_start(
+        actor_of(world, world.main),
+        domain=None,
+        deadline=timezone.localdate() + timedelta(days=10),
+        end_unconfirmed=True,
+    )
     return [
         "/",
         f"/e/{e}/",
@@ -47,6 +57,11 @@ def pages(world) -> list[str]:
         f"/e/{e}/my-access/",
         f"/e/{e}/my-access/services/{grant.pk}/give-up/",
         f"/e/{e}/my-access/groups/{membership}/leave/",
+        f"/e/{e}/reviews/",
+        f"/e/{e}/reviews/start/",
+        f"/e/{e}/reviews/{review.pk}/",
+        f"/e/{e}/reviews/{review.pk}/grants/",
+        f"/e/{e}/unused-access/",
         "/activated/",
         "/dev/outbox/",
         "/no-such-page/",

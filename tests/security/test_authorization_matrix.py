@@ -38,6 +38,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from http.cookies import SimpleCookie
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
@@ -1275,6 +1276,139 @@ ROWS: dict[str, Row] = {
     ),
 }
 
+# --- Access reviews and unused access (docs/design.md §5.13) ----------------------------------------
+# A review of a target: in scope, the open review of the whole of Acme (every group); other_group,
+# an earlier review of the whole of Acme, closed; other_domain, the open review of the finance
+# domain (neither the nsso Access Manager's groups nor the Group Manager's are in it); other
+# enterprise, Other's open review behind Acme's address. A grant of a target, in the open review of
+# the whole of Acme: the user's of each group; Other's user's behind it (a grant not in the review).
+
+
+def _reviewer(s: Stage, enterprise_id: int):  # type: ignore[no-untyped-def]
+    from access.selectors import Actor, standing_of
+
+    w = s.world
+    person = w.main if enterprise_id == s.acme else w.other_enterprise_manager
+    enterprise = w.enterprise if enterprise_id == s.acme else w.other_enterprise
+    return Actor(person=person, enterprise=enterprise, standing=standing_of(person.pk, enterprise_id))
+
+
+def review_of(s: Stage, target: str):  # type: ignore[no-untyped-def]
+    from access import services
+
+    if target == "missing":
+        return None
+    enterprise_id = s.other if target == "other_enterprise" else s.acme
+    domain = Domain.objects.get(code="finance") if target == "other_domain" else None
+    deadline = timezone.localdate() + timedelta(days=10)
+    review = services.review_start(_reviewer(s, enterprise_id), domain=domain, deadline=deadline, end_unconfirmed=True)
+    if target == "other_group":
+        review.closed_at = timezone.now()
+        review.save(update_fields=["closed_at"])
+    return review
+
+
+def by_review(s: Stage, target: str) -> dict[str, int]:
+    return {"enterprise_id": s.acme, "review_id": _pk(review_of(s, target))}
+
+
+def by_review_grant(s: Stage, target: str) -> dict[str, int]:
+    review = review_of(s, "in_scope")
+    grant = own_grant_of(s, target)
+    return {"enterprise_id": s.acme, "review_id": _pk(review), "grant_id": _pk(grant)}
+
+
+def review_start_payload(s: Stage, target: str) -> dict[str, Any]:
+    deadline = timezone.localdate() + timedelta(days=10)
+    return {"deadline": deadline.strftime("%d/%m/%Y"), "end_unconfirmed": "yes"}
+
+
+def review_page_payload(s: Stage, target: str) -> dict[str, Any]:
+    """The member's grant; in the review of finance, the taxpayer's."""
+    grant = own_grant_of(s, "other_domain" if target == "other_domain" else "in_scope")
+    return {"grant": [_pk(grant)]}
+
+
+def unused_access_payload(s: Stage, target: str) -> dict[str, Any]:
+    return {"months": "6"}
+
+
+MAIN_MANAGERS_ONLY = answers(
+    in_scope="403 200 200 403 403 403 404 404 login 404",
+    other_enterprise=OTHERS_OWN,
+    missing="404 404 404 404 404 404 - - - -",
+)
+MAIN_MANAGERS_ONLY_DONE = answers(
+    in_scope="403 done done 403 403 403 404 404 login 404",
+    other_enterprise=OTHERS_OWN_DONE,
+    missing="404 404 404 404 404 404 - - - -",
+)
+# Answering for one grant of the open review: the managers who may revoke it (as grant_revoke).
+ANSWERS_THE_GRANT = answers(
+    in_scope="403 done done done done 403 404 404 login 404",
+    other_group="- done done done 404 - - - - -",
+    other_domain="- done done 404 404 - - - - -",
+    other_enterprise="403 404 404 404 404 403 - - - -",
+    missing="403 404 404 404 404 403 - - - -",
+)
+
+ROWS.update(
+    {
+        # Every manager lists the reviews (those that cover their groups); the MAM and co-MAMs follow them all.
+        "access:review_list": Row(
+            by_enterprise,
+            answers(
+                in_scope="403 200 200 200 200 403 404 404 login 404",
+                other_enterprise=OTHERS_OWN,
+                missing="404 404 404 404 404 404 - - - -",
+            ),
+        ),
+        "access:review_start": Row(
+            by_enterprise, MAIN_MANAGERS_ONLY, post=MAIN_MANAGERS_ONLY_DONE, payload=review_start_payload
+        ),
+        # The progress: the MAM and co-MAMs; the others are told so (403) before any review is looked up.
+        "access:review_detail": Row(
+            by_review,
+            answers(
+                in_scope="403 200 200 403 403 403 404 404 login 404",
+                other_group="- 200 200 403 403 - - - - -",
+                other_domain="- 200 200 403 403 - - - - -",
+                other_enterprise="403 404 404 403 403 403 - - - -",
+                missing="403 404 404 403 403 403 - - - -",
+            ),
+        ),
+        # The grants to answer: a manager whose groups the review covers; a closed review is read.
+        "access:review_answer": Row(
+            by_review,
+            answers(
+                in_scope="403 200 200 200 200 403 404 404 login 404",
+                other_group="- 200 200 200 200 - - - - -",
+                other_domain="- 200 200 403 403 - - - - -",
+                other_enterprise="403 404 404 404 404 403 - - - -",
+                missing="403 404 404 404 404 403 - - - -",
+            ),
+        ),
+        # A page's grants confirmed at once: the member's; a closed review takes no answer (403).
+        "access:review_page_confirm": Row(
+            by_review,
+            POST_ONLY,
+            post=answers(
+                in_scope="403 done done done done 403 404 404 login 404",
+                other_group="- 403 403 403 403 - - - - -",
+                other_domain="- done done 403 403 - - - - -",
+                other_enterprise="403 404 404 404 404 403 - - - -",
+                missing="403 404 404 404 404 403 - - - -",
+            ),
+            payload=review_page_payload,
+        ),
+        "access:review_grant_confirm": Row(by_review_grant, POST_ONLY, post=ANSWERS_THE_GRANT),
+        "access:review_grant_revoke": Row(by_review_grant, POST_ONLY, post=ANSWERS_THE_GRANT),
+        "access:unused_access": Row(
+            by_enterprise, MAIN_MANAGERS_ONLY, post=MAIN_MANAGERS_ONLY_DONE, payload=unused_access_payload
+        ),
+    }
+)
+
 # --- What the table leaves out, and why ------------------------------------------------------------
 
 ALLAUTH = (
@@ -1548,6 +1682,68 @@ def test_giving_up_or_leaving_without_the_pages_csrf_token_is_refused_and_change
     assert "access_auditevent" in changed_tables(before, snapshot())
 
 
+# --- Access over time: a forged post changes nothing --------------------------------------------------
+
+FORGEABLE = [
+    "access:review_start",
+    "access:review_page_confirm",
+    "access:review_grant_confirm",
+    "access:review_grant_revoke",
+    "access:unused_access",
+]
+
+
+@pytest.mark.parametrize("name", FORGEABLE)
+def test_a_forged_post_of_a_review_or_of_the_unused_access_is_refused_and_changes_nothing(
+    stage: Stage, name: str
+) -> None:
+    """What another site would post in the MAM's name: no token, a made-up one. Refused, and
+    nothing written; the token of the page the form is on then goes through."""
+    browser = Client(HTTP_ACCEPT_LANGUAGE="en", enforce_csrf_checks=True)
+    browser.cookies[settings.SESSION_COOKIE_NAME] = stage.sessions["main"]
+    row = ROWS[name]
+    kwargs = row.kwargs(stage, "in_scope")
+    url = reverse(name, kwargs=kwargs)
+    if "review_id" in kwargs:
+        page_url = reverse("access:review_answer", args=[kwargs["enterprise_id"], kwargs["review_id"]])
+    else:
+        page_url = url
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', browser.get(page_url).content.decode())
+    assert token, "no CSRF token on the page of the form"
+    payload = row.payload(stage, "in_scope")
+    for forged in ({}, {"csrfmiddlewaretoken": "x" * 64}):
+        before = snapshot()
+        response = browser.post(url, {**payload, **forged})
+        assert response.status_code == 403
+        assert "CSRF verification failed" in response.content.decode()
+        assert not changed_tables(before, snapshot())
+    before = snapshot()
+    response = browser.post(url, {**payload, "csrfmiddlewaretoken": token.group(1)})
+    assert response.status_code == 302
+    assert "access_auditevent" in changed_tables(before, snapshot())
+
+
+def test_a_grant_of_the_enterprise_not_in_the_review_is_not_found_and_nothing_is_written(stage: Stage) -> None:
+    """A grant made after the review started is in no review: answering for it, alone or among a
+    page's, is a 404 for every manager, and nothing changes."""
+    w = stage.world
+    review = review_of(stage, "in_scope")
+    later = Grant.objects.create(membership=w.member_membership, service=OnlineService.objects.get(code="dmfa"))
+    held = own_grant_of(stage, "in_scope")
+    for persona in ("main", "co_main", "access_manager", "group_manager"):
+        client = stage.clients[persona]
+        for name in ("access:review_grant_confirm", "access:review_grant_revoke"):
+            before = snapshot()
+            response = client.post(reverse(name, args=[stage.acme, review.pk, later.pk]))
+            check_answer(stage, persona, response, "404", reverse(name, args=[stage.acme, review.pk, later.pk]))
+            assert not changed_tables(before, snapshot())
+        url = reverse("access:review_page_confirm", args=[stage.acme, review.pk])
+        before = snapshot()
+        response = client.post(url, {"grant": [_pk(held), later.pk]})
+        check_answer(stage, persona, response, "404", url)
+        assert not changed_tables(before, snapshot())
+
+
 # --- Guards: every URL has a row, and the guard itself works ----------------------------------------
 
 
@@ -1581,6 +1777,7 @@ def test_rows_name_only_urls_that_exist() -> None:
 def test_only_the_documented_cells_are_not_asked() -> None:
     rules: dict[Callable[[Stage, str], dict[str, int]], dict[str, set[str]]] = {
         **dict.fromkeys([by_group, by_person, by_membership, by_grant, by_designation], NOT_ASKED_OF_OBJECTS),
+        **dict.fromkeys([by_review, by_review_grant], NOT_ASKED_OF_OBJECTS),
         **dict.fromkeys([by_message, by_channel], NOT_ASKED_OF_OBJECTS),
         by_enterprise: NOT_ASKED_OF_ENTERPRISES,
     }

@@ -390,6 +390,14 @@ def _management_forms(*prefixes: str) -> dict[str, str]:
     }
 
 
+def _in_ten_days() -> str:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    return (timezone.localdate() + timedelta(days=10)).strftime("%d/%m/%Y")
+
+
 def _main_designation(world) -> int:
     """The Main Access Manager designation a form replaces, as the page shows it."""
     return Designation.objects.get(enterprise=world.enterprise, kind="main", revoked_at__isnull=True).pk
@@ -467,6 +475,21 @@ FORM_CASES = [
         lambda b: f"{b.acme}/my-access/groups/{b.world.member_membership.pk}/leave/",
         lambda b, field: {"understood": "on", "reason": "Moved to another team"},
         ("reason",),
+    ),
+    # access: access reviews and the ending of unused access
+    FormCase(
+        "review_start",
+        "main",
+        lambda b: f"{b.acme}/reviews/start/",
+        lambda b, field: {"domain": "", "deadline": _in_ten_days(), "end_unconfirmed": "yes"},
+        ("domain", "deadline", "end_unconfirmed"),
+    ),
+    FormCase(
+        "unused_access",
+        "main",
+        lambda b: f"{b.acme}/unused-access/",
+        lambda b, field: {"months": "6"},
+        ("months",),
     ),
     FormCase(
         "person_block",

@@ -12,6 +12,7 @@ The stage (the world and its clients, built once for the module) is the matrix's
 
 from collections import Counter
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -19,6 +20,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import escape
 from django_stubs_ext import StrOrPromise
 
@@ -328,6 +330,11 @@ OTHER_FORMS: dict[str, tuple[str, dict[str, str]]] = {
     "chaman:contact_save": ("group_manager", {"name": "New", "email": "new@example.be"}),
     "chaman:channel_add": ("group_manager", {"kind": "ftp"}),
     "chaman:structured_messages": ("co_main", {"contact_name": "Sam", "delivery": "ebox"}),
+    "access:review_start": (
+        "main",
+        {"deadline": (timezone.localdate() + timedelta(days=10)).strftime("%d/%m/%Y"), "end_unconfirmed": "no"},
+    ),
+    "access:unused_access": ("co_main", {"months": "12"}),
 }
 
 

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "ebox",
     "oauth2_provider",
     "decisions",
+    "imports",
     "portal",
     "devidp",
 ]
@@ -148,6 +149,8 @@ CELERY_BEAT_SCHEDULE = {
     # and every morning the grants that end within 14 days (at 06:00 UTC: 07:00 or 08:00 in Brussels).
     "send-notices": {"task": "access.tasks.notices_sweep", "schedule": 60.0},
     "tell-expiring-grants": {"task": "access.tasks.grants_expiring_tell", "schedule": crontab(hour=6, minute=0)},
+    # An import whose progress stopped (its task lost with the broker, its worker killed) is taken up again.
+    "resume-imports": {"task": "imports.tasks.imports_resume", "schedule": 60.0},
 }
 
 
@@ -445,6 +448,13 @@ SECURE_CSP = {
 }
 
 PAGE_SIZE = 25
+
+# Uploads: the one file the portal takes is an import of users, at most 2 MB (imports.reading.MAX_BYTES;
+# its upload handler stops reading past it). A file is kept in memory up to this size, never on disk,
+# and a request carries one file at most. The proxy in front should refuse bodies over 3 MB as well.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # the fields of a request besides its files (Django's default)
+DATA_UPLOAD_MAX_NUMBER_FILES = 1
 
 # How people reach the service desk, shown on the help, accessibility and privacy pages (empty:
 # the pages say to ask the operator of the portal).

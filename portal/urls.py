@@ -26,6 +26,7 @@ urlpatterns = [
     path("e/<id:enterprise_id>/contact-data/", include("contactdata.urls")),
     path("e/<id:enterprise_id>/ebox/", include("ebox.urls")),
     path("e/<id:enterprise_id>/", include("chaman.urls")),
+    path("e/<id:enterprise_id>/", include("imports.urls")),
     path("activated/", access_views.activated, name="activated"),
     path("", include("decisions.urls")),
     path("accounts/", include("accounts.urls")),

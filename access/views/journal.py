@@ -49,6 +49,7 @@ def journal(request: HttpRequest, enterprise_id: int) -> HttpResponse:
         code = (event.after or {}).get("service") or (event.before or {}).get("service")
         event.service_name = names.services.get(code, code) if code else ""
         event.changes = journal_display.changes(event, names)
+        event.via = journal_display.via(event)
     context = page_context(
         actor,
         page=page,

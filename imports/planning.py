@@ -147,6 +147,10 @@ def _plan(weighing: Weighing, row: Row) -> Plan:
         except ValidationError:
             result.verdict = refused_because("email", value=cells[EMAIL])
             return result
+    # Nothing is said of a group the actor does not manage, not even who is in it.
+    if refusal := _checked(policy.can_manage_group(weighing.actor.standing, result.group.pk)):
+        result.verdict = refusal
+        return result
     result.person = weighing.people.get(result.niss)
     if result.person is not None:
         result.membership = weighing.memberships.get((result.person.pk, result.group.pk))

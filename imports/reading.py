@@ -118,9 +118,10 @@ def _columns(cells: list[str]) -> list[str | None]:
     keys = [columns.column_of(cell) if cell.strip() else None for cell in cells]
     unknown = [cell.strip() for cell, key in zip(cells, keys, strict=True) if key is None and cell.strip()]
     if unknown:
+        names = ", ".join(_("“%(name)s”") % {"name": name} for name in unknown)
         raise FileRefused(
-            _("Unknown column: “%(names)s”. The columns are: %(columns)s.")
-            % {"names": "”, “".join(unknown), "columns": "; ".join(columns.headings())}
+            _("Unknown column: %(names)s. The columns are: %(columns)s.")
+            % {"names": names, "columns": "; ".join(columns.headings())}
         )
     named = [key for key in keys if key]
     twice = sorted({key for key in named if named.count(key) > 1})

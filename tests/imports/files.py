@@ -37,10 +37,10 @@ def csv_file(
     return SimpleUploadedFile(name, csv_text(rows, header, separator).encode(encoding), content_type="text/csv")
 
 
-def row(niss: str, group: str = "Employer", action: str = "add", services: str = "", **cells: str) -> list[str]:
+def row(niss: str | None, group: str = "Employer", action: str = "add", services: str = "", **cells: str) -> list[str]:
     """A row in the order of HEADER."""
     return [
-        niss,
+        niss or "",
         cells.get("given_name", ""),
         cells.get("surname", ""),
         cells.get("email", ""),

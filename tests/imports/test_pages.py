@@ -86,9 +86,9 @@ def test_the_page_offers_the_four_templates_and_the_menu_leads_to_it(world, logi
     page = login(world.group_manager).get(f"/e/{world.enterprise.pk}/import/").content.decode()
     for code, name in (("fr", "français"), ("nl", "Nederlands"), ("de", "Deutsch"), ("en", "English")):
         assert f'?language={code}" download hreflang="{code}">Template (<span lang="{code}">{name}</span>)' in page
-    assert f'href="/e/{world.enterprise.pk}/import/">Import users</a>' in page
+    assert f'href="/e/{world.enterprise.pk}/import/">Import from a file</a>' in page
     member_page = login(world.member).get(f"/e/{world.enterprise.pk}/").content.decode()
-    assert "Import users" not in member_page
+    assert "Import from a file" not in member_page
 
 
 def test_a_bad_file_is_refused_with_its_message_and_nothing_is_kept(world, login):

@@ -2,56 +2,23 @@
 manager's request only queues them; the page's progress moves to its end; each row commits on its
 own and each person concerned gets one e-mail; the undoing puts everything back."""
 
-import os
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from django.db import connection
 
 from access.models import AuditEvent, Membership
 from accounts.models import OutboundMessage
 from imports.models import Import
 from tests import factories
 from tests.imports.files import row
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def wait_for(condition, seconds: float = 60.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.2)
-    return False
+from tests.imports.worker import celery_worker, wait_for
 
 
 @pytest.fixture
 def worker(tmp_path) -> Iterator[Path]:
-    """A real `celery worker` process on the test database and the suite's Redis; notices are
-    gathered as soon as their batch closes (a batch of 0)."""
-    database = connection.settings_dict
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}",
-        "NOTICE_BATCH_SECONDS": "0",
-    }
-    log = tmp_path / "worker.log"
-    command = [sys.executable, "-m", "celery", "-A", "portal", "worker", "--pool=solo", "--purge", "--loglevel=INFO",
-               "--without-gossip", "--without-mingle", "--without-heartbeat"]  # fmt: skip
-    with log.open("w") as output:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
-    try:
-        assert wait_for(lambda: "ready" in log.read_text() or process.poll() is not None), log.read_text()
-        assert process.poll() is None, log.read_text()
+    with celery_worker(tmp_path / "worker.log") as log:
         yield log
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
 
 
 @pytest.mark.django_db(transaction=True)

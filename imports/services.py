@@ -18,12 +18,12 @@ from imports.models import Import, ImportRow
 # How long a dry run may be imported, and an import undone once it is over.
 PREVIEW_VALID = timedelta(hours=24)
 UNDO_WINDOW = timedelta(hours=24)
-INSERT_BATCH = 1000
 
 
 def import_preview(actor: Actor, *, filename: str, data: bytes) -> Import:
     """Read the file and weigh every row (reading.FileRefused when it cannot be read): the import
-    and its rows are kept with their verdicts; nothing else changes."""
+    and its rows are kept with their verdicts; nothing else changes. The rows go in in one insert
+    (PostgreSQL takes the 10,000 of a full file in one statement): as many queries for any file."""
     check(policy.can_import(actor.standing))
     read = reading.read(data)
     plans = planning.plan(actor, read.rows)
@@ -51,7 +51,6 @@ def import_preview(actor: Actor, *, filename: str, data: bytes) -> Import:
                 )
                 for plan in plans
             ],
-            batch_size=INSERT_BATCH,
         )
     return job
 

@@ -107,10 +107,13 @@ def test_the_decision_point_is_measured_beside_the_floor(report):
 def test_an_import_is_checked_and_carried_out_by_a_worker(report):
     text = section(report, "Import of users")
     found = re.search(
-        r"^\| 100 \| (\d+) \| [\d.]+ \| (\d+) \| (\d+) / (\d+) \| \d+ \| [\d.]+ \| \d+ \| (\d+) \|$", text, re.MULTILINE
+        r"^\| 100 \| (\d+) \| [\d.]+ \| (\d+) \| (\d+) / (\d+) \| (\d+) \| [\d.]+ \| \d+ \| (\d+) \|$",
+        text,
+        re.MULTILINE,
     )
     assert found, text
-    changes, queries, smaller, larger, carried_out = (int(value) for value in found.groups())
+    changes, queries, smaller, larger, page, carried_out = (int(value) for value in found.groups())
     assert changes == carried_out == 100  # every row of the file changes something, and is done
     assert queries == smaller == larger
+    assert 0 < page <= 12
     assert "Queries of the check constant in the number of rows: met." in text

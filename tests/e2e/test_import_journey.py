@@ -9,7 +9,7 @@ import io
 import re
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import FilePayload, Page, expect
 
 from access.identifiers import format_niss
 from access.models import Membership, Person
@@ -62,9 +62,8 @@ def test_a_manager_checks_imports_follows_and_undoes_a_file(
 
     # A workbook is refused, with what to do, and nothing is kept.
     upload = page.get_by_label("CSV file")
-    upload.set_input_files(
-        files=[{"name": "users.xlsx", "mimeType": "application/vnd.ms-excel", "buffer": b"PK\x03\x04" + b"\0" * 64}]
-    )
+    workbook = FilePayload(name="users.xlsx", mimeType="application/vnd.ms-excel", buffer=b"PK\x03\x04" + b"\0" * 64)
+    upload.set_input_files(files=[workbook])
     page.get_by_role("button", name="Check the file").click()
     alert = page.get_by_role("alert")
     expect(alert.get_by_role("heading")).to_have_text("There is a problem")
@@ -86,9 +85,8 @@ def test_a_manager_checks_imports_follows_and_undoes_a_file(
             row("85.07.30-033.29", given_name="Typo", surname="Number"),
         ]
     )
-    page.get_by_label("CSV file").set_input_files(
-        files=[{"name": "staff.csv", "mimeType": "text/csv", "buffer": text.encode("utf-8-sig")}]
-    )
+    staff = FilePayload(name="staff.csv", mimeType="text/csv", buffer=text.encode("utf-8-sig"))
+    page.get_by_label("CSV file").set_input_files(files=[staff])
     page.get_by_role("button", name="Check the file").click()
     job = Import.objects.get()
     expect(page).to_have_url(f"/e/{world.enterprise.pk}/import/{job.pk}/")

@@ -10,6 +10,10 @@ from access.models import AuditEvent, Domain, Enterprise, Group, Person
 
 Action = AuditEvent.Action
 
+# The key of `after` that says how the actor acted when it was not through a page: {"import": 12}
+# for a row of an import, with "undo": true for its undoing (access.writes.record).
+VIA = "via"
+
 # What a person does with their own login is journaled without an enterprise, so it is in no
 # enterprise's journal (staff read it in the admin): the journal's filter does not offer these.
 PERSONAL_ACTIONS = frozenset(

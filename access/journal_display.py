@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from access.identifiers import mask_niss
+from access.journal import VIA
 from access.models import AuditEvent, Domain, Enterprise, Language, Membership, OnlineService, RoleType
 from access.policy import DesignationKind
 from access.spreadsheets import FORMULA_STARTS, neutralised
@@ -210,9 +211,29 @@ class Change:
 
 
 def _as_dict(values: Any) -> dict[str, Any]:
+    """The keys of a before or an after; how the actor acted (`via`) is not a change."""
     if values is None:
         return {}
-    return values if isinstance(values, dict) else {"": values}
+    if not isinstance(values, dict):
+        return {"": values}
+    return {key: value for key, value in values.items() if key != VIA}
+
+
+def via(event: AuditEvent) -> str:
+    """How the actor acted, when it was not through a page: "via import #12"."""
+    how = (event.after or {}).get(VIA) if isinstance(event.after, dict) else None
+    if not isinstance(how, dict) or "import" not in how:
+        return ""
+    if how.get("undo"):
+        return _("via the undoing of import #%(number)s") % {"number": how["import"]}
+    return _("via import #%(number)s") % {"number": how["import"]}
+
+
+def action_text(event: AuditEvent) -> str:
+    """The action in words, with how it was done when it was not through a page."""
+    how = via(event)
+    action = str(event.get_action_display())
+    return _("%(action)s, %(via)s") % {"action": action, "via": how} if how else action
 
 
 ORDER = {key: index for index, key in enumerate(LABELS)}
@@ -284,7 +305,7 @@ def csv_rows(events: Iterator[AuditEvent], names: Names) -> Iterator[list[str]]:
     for event in events:
         row = [
             formats.date_format(timezone.localtime(event.created_at), "Y-m-d H:i:s"),
-            event.get_action_display(),
+            action_text(event),
             by_whom(event),
             event.target_person.full_name if event.target_person else "",
             scope_of(event),

@@ -426,6 +426,14 @@ can_delete_from_group = can_act_in_group
 can_revoke_service = can_act_in_group
 
 
+def can_import(actor: Standing) -> Decision:
+    """Import a file of users (docs/design.md §5.14): whoever adds users to groups. Each row is then
+    asked of the question its action asks on a page (`can_create_user`, `can_grant_service`,
+    `can_revoke_service`, `can_block_in_group`, ...), for its group and its person: a file gives
+    nobody a right that the pages do not."""
+    return can_manage_users(actor)
+
+
 def can_block_everywhere(actor: Standing, target: Standing) -> Decision:
     """Block (or unblock) for all groups: MAM, co-MAMs, or a manager covering each of the person's groups."""
     if not actor.scope_groups:

@@ -58,6 +58,9 @@ class Actor:
     standing: policy.Standing
     ip: str | None = None
     groups: tuple[Group, ...] = ()  # every group of the enterprise, when the page read them
+    # How the actor acts when it is not through a page, kept with each journal row of theirs:
+    # {"import": 12} for the rows of an import (`access.writes.record`, docs/design.md §5.14).
+    via: Mapping[str, Any] | None = None
 
 
 def current_designations(at: datetime | None = None) -> QuerySet[Designation]:

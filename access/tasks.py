@@ -8,7 +8,9 @@ Tasks take ids and may run twice: a notice is gathered once, an end recorded onc
 """
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from celery import shared_task
 from django.conf import settings
@@ -19,11 +21,34 @@ from accounts.tasks import queue
 
 logger = logging.getLogger(__name__)
 
+# The people told of a run of changes that is still going (`notices_held`): gathered once, at its end.
+_held: ContextVar[set[int] | None] = ContextVar("notices_held", default=None)
+
 
 def notices_queue(person_id: int) -> None:
     """Gather the person's notices a batch after the current transaction commits: a change rolled
     back tells nobody, and the changes that follow within the batch go into the same e-mail."""
+    held = _held.get()
+    if held is not None:
+        held.add(person_id)
+        return
     transaction.on_commit(lambda: _publish(person_id))
+
+
+@contextmanager
+def notices_held() -> Iterator[None]:
+    """A run of changes that commit one by one (the rows of an import): each person's notices are
+    gathered once the run is over, into one e-mail, whatever the batch (NOTICE_BATCH_SECONDS is 0
+    with tasks inline). The notices themselves are recorded as the changes commit; only their
+    gathering waits, so a run that stops halfway loses nothing (the sweep gathers what is left)."""
+    people: set[int] = set()
+    token = _held.set(people)
+    try:
+        yield
+    finally:
+        _held.reset(token)
+        for person_id in sorted(people):
+            notices_queue(person_id)
 
 
 def _publish(person_id: int) -> None:

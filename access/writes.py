@@ -62,7 +62,12 @@ def record(
     after: Any = None,
     reason: str = "",
 ) -> AuditEvent:
-    """Journal what the actor did in their enterprise (access.journal.record, for a signed-in actor)."""
+    """Journal what the actor did in their enterprise (access.journal.record, for a signed-in actor).
+
+    An actor who acts through something other than a page (an import) has it kept in `after`, under
+    `via`, so that the journal says "via import #12" (access.journal_display)."""
+    if actor.via:
+        after = {**(after or {}), journal.VIA: dict(actor.via)}
     return journal.record(
         action,
         enterprise=actor.enterprise,

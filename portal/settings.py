@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "ebox",
     "oauth2_provider",
     "decisions",
+    "imports",
     "portal",
     "devidp",
 ]
@@ -158,6 +159,8 @@ CELERY_BEAT_SCHEDULE = {
     "close-access-reviews": {"task": "access.tasks.reviews_close", "schedule": crontab(minute=5)},
     "remind-access-reviews": {"task": "access.tasks.reviews_remind", "schedule": crontab(hour=6, minute=10)},
     "end-unused-grants": {"task": "access.tasks.unused_grants_end", "schedule": crontab(hour=5, minute=30)},
+    # An import whose progress stopped (its task lost with the broker, its worker killed) is taken up again.
+    "resume-imports": {"task": "imports.tasks.imports_resume", "schedule": 60.0},
 }
 
 
@@ -474,6 +477,12 @@ def portal_url(value: str) -> str:
 
 # The portal's address, given in the e-mails that send a username (without the slash at the end).
 PORTAL_URL = portal_url(os.environ.get("PORTAL_URL", ""))
+# Uploads: the one file the portal takes is an import of users, at most 2 MB (imports.reading.MAX_BYTES;
+# its upload handler stops reading past it). A file is kept in memory up to this size, never on disk,
+# and a request carries one file at most. The proxy in front should refuse bodies over 3 MB as well.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # the fields of a request besides its files (Django's default)
+DATA_UPLOAD_MAX_NUMBER_FILES = 1
 
 # How people reach the service desk, shown on the help, accessibility and privacy pages (empty:
 # the pages say to ask the operator of the portal).

@@ -47,6 +47,7 @@ def journal(request: HttpRequest, enterprise_id: int) -> HttpResponse:
         event.service_name = names.services.get(code, code) if code else ""
         event.changes = journal_display.changes(event, names)
         event.by = journal_display.by_whom(event)
+        event.via = journal_display.via(event)
     context = page_context(
         actor,
         page=page,

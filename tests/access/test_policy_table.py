@@ -112,6 +112,9 @@ OUTSIDERS_OWN = {"user_g9"}
 VIEW_ENTERPRISE = {"lr", "main", "co_main", "am_d1", "am_d2", "gm_g1", "gm_g3", "user_g1", "user_g1_g3", "outsider"}
 MANAGE_USERS = {"main", "co_main", "am_d1", "am_d2", "gm_g1", "gm_g3", "outsider"}
 VIEW_MANAGERS = {"lr", "main", "co_main", "am_d1", "am_d2", "outsider"}
+# docs/design.md §5.14: a file of users is imported by whoever adds users to groups; each row is then asked of
+# the in-group questions below, for its own group and person.
+IMPORT = {"main", "co_main", "am_d1", "am_d2", "gm_g1", "gm_g3", "outsider"}
 # docs/design.md §8: ContactData and the e-Box for every manager and user; Chaman for AMs and GMs, users with the
 # service; structured-message settings for the MAM and co-MAMs. A legal representative alone has none.
 CONTACTDATA = {"main", "co_main", "am_d1", "am_d2", "gm_g1", "gm_g3", "user_g1", "user_g1_g3", "outsider"}
@@ -291,6 +294,7 @@ def _rows() -> list[Row]:
     for actor in ACTORS:
         rows.append(Row("can_view_enterprise", actor, None, actor in VIEW_ENTERPRISE))
         rows.append(Row("can_manage_users", actor, None, actor in MANAGE_USERS))
+        rows.append(Row("can_import", actor, None, actor in IMPORT))
         rows.append(Row("can_view_managers", actor, None, actor in VIEW_MANAGERS))
         rows.append(Row("can_use_contactdata", actor, None, actor in CONTACTDATA))
         rows.append(Row("can_use_ebox", actor, None, actor in CONTACTDATA))
@@ -374,6 +378,7 @@ def _ask(row: Row) -> policy.Decision:
     if row.function in (
         "can_view_enterprise",
         "can_manage_users",
+        "can_import",
         "can_view_managers",
         "can_use_contactdata",
         "can_use_ebox",
@@ -511,8 +516,12 @@ def test_who_could_act_groups(actor: str) -> None:
 @pytest.mark.parametrize("state", ["blocked", "pending"])
 @pytest.mark.parametrize("actor", sorted(WHO_COULD_ACT))
 def test_who_could_act_is_closed_to_a_blocked_manager_and_in_a_pending_enterprise(actor: str, state: str) -> None:
-    held = {"blocked_everywhere": True} if state == "blocked" else {"enterprise_active": False}
-    decision = policy.can_view_who_could_act(replace(PERSONAS[actor], **held))
+    standing = PERSONAS[actor]
+    if state == "blocked":
+        standing = replace(standing, blocked_everywhere=True)
+    else:
+        standing = replace(standing, enterprise_active=False)
+    decision = policy.can_view_who_could_act(standing)
 
     assert not decision and _has_reason(decision)
 
@@ -690,7 +699,14 @@ def test_every_scope_is_tested_with_every_actor_and_target() -> None:
 def test_tables_name_only_known_personas_and_scopes() -> None:
     # A typo in a table would silently turn an allowed row into a refused one.
     names = set(PERSONAS)
-    target_sets = [VIEW_ENTERPRISE, MANAGE_USERS, VIEW_MANAGERS, set(DESIGNATABLE_KINDS), *MANAGE_GROUP.values()]
+    target_sets = [
+        VIEW_ENTERPRISE,
+        MANAGE_USERS,
+        IMPORT,
+        VIEW_MANAGERS,
+        set(DESIGNATABLE_KINDS),
+        *MANAGE_GROUP.values(),
+    ]
     target_sets += [DESIGNATE_MAIN, set(GROUP_MANAGER_GROUPS), set(USABLE), VIEW_MY_ACCESS, set(OWN_GROUPS)]
     target_sets += [WHO_COULD_ACT, set(WHO_COULD_ACT_GROUPS)]
     target_sets += [set(ACT_ON), *ACT_ON.values(), set(IN_GROUP), set(EVERYWHERE), *EVERYWHERE.values()]

@@ -17,6 +17,7 @@ import time_machine
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.http import HttpRequest
 from django.test import RequestFactory
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
@@ -73,7 +74,8 @@ class Replay:
     blocks: dict[int, datetime | None] = field(default_factory=dict)  # blocked for all groups
 
     def apply(self, event: AuditEvent) -> None:
-        person, group = event.target_person_id, event.group_id
+        # Ids are positive: 0 stands for none (a block for all groups names no group).
+        person, group = event.target_person_id or 0, event.group_id or 0
         before, after = event.before or {}, event.after or {}
         action = event.action
         if action == "user_created":
@@ -138,7 +140,7 @@ class Stage:
     groups: dict[str, Group]
     main: Person
     people: list[Person]
-    staff_request: object
+    staff_request: HttpRequest
 
 
 def stage() -> Stage:

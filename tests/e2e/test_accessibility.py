@@ -31,6 +31,7 @@ def pages(world) -> list[str]:
         deadline=timezone.localdate() + timedelta(days=10),
         end_unconfirmed=True,
     )
+    checked = _import_checked_by_the_group_manager(world)
     return [
         "/",
         f"/e/{e}/",
@@ -49,6 +50,8 @@ def pages(world) -> list[str]:
         f"/e/{e}/who-could-act/",
         f"/e/{e}/who-could-act/?day={timezone.localdate():%d/%m/%Y}",
         f"/e/{e}/who-could-act/?day=31/02/2026",
+        f"/e/{e}/import/",
+        f"/e/{e}/import/{checked.pk}/",
         f"/e/{e}/contact-data/",
         f"/e/{e}/chaman/",
         f"/e/{e}/structured-messages/",
@@ -66,6 +69,23 @@ def pages(world) -> list[str]:
         "/dev/outbox/",
         "/no-such-page/",
     ]
+
+
+def _import_checked_by_the_group_manager(world):
+    """A file of users checked by the Group Manager: a new user, a new grant, a refused row."""
+    from imports import services
+    from tests import factories
+    from tests.imports.files import csv_text, row
+
+    text = csv_text(
+        [
+            row(factories.niss(), services="dimona", given_name="Nina", surname="Newcomer"),
+            row(world.member.niss, services="dmfa"),
+            row("85.07.30-033.29"),
+        ]
+    )
+    actor = factories.actor_of(world, world.group_manager)
+    return services.import_preview(actor, filename="staff.csv", data=text.encode())
 
 
 @pytest.mark.parametrize("persona", ["main", "group_manager", "member", "legal_representative"])

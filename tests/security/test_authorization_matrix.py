@@ -58,6 +58,7 @@ from django.utils import timezone
 from access.models import Designation, Domain, EnterpriseBlock, Grant, Membership, OnlineService, Person
 from chaman.models import Channel, Sender, TechnicalContact
 from ebox.models import Message
+from imports.models import Import, ImportRow
 from tests import conftest, factories
 from tests.conftest import World
 from tests.credentials import ssh_public_key
@@ -207,6 +208,7 @@ WRITTEN_APPS = (
     "chaman",
     "ebox",
     "decisions",
+    "imports",
     "oauth2_provider",
     "account",
     "socialaccount",
@@ -336,6 +338,52 @@ def channel_of(s: Stage, target: str) -> Channel | None:
     return {"in_scope": s.channels["acme"], "other_enterprise": s.channels["other"]}.get(target)
 
 
+def import_of(s: Stage, target: str, status: str = Import.Status.PREVIEW) -> Import | None:
+    """An import of users, which belongs to the manager who uploaded it: Acme's Group Manager of the
+    employer group; a Group Manager of the pension-fund group; the Access Manager of finance; Other's MAM."""
+    w = s.world
+    if target == "missing":
+        return None
+    authors = {
+        "in_scope": lambda: (w.group_manager, w.enterprise, w.groups["employer"]),
+        "other_group": lambda: (
+            factories.designate(
+                w.enterprise, factories.person(), "group_manager", group=w.groups["pension_fund"]
+            ).person,
+            w.enterprise,
+            w.groups["pension_fund"],
+        ),
+        "other_domain": lambda: (w.finance_manager, w.enterprise, w.groups["taxpayer"]),
+        "other_enterprise": lambda: (w.other_enterprise_manager, w.other_enterprise, w.other_groups["employer"]),
+    }
+    author, enterprise, group = authors[target]()
+    finished = timezone.now() if status == Import.Status.DONE else None
+    job = Import.objects.create(
+        enterprise=enterprise,
+        created_by=author,
+        filename="users.csv",
+        encoding="utf-8",
+        separator=";",
+        status=status,
+        total=1,
+        changes=1,
+        carried_out=1 if finished else 0,
+        finished_at=finished,
+    )
+    ImportRow.objects.create(
+        job=job,
+        line=2,
+        cells={"niss": "85.07.30-033.28", "group": group.role_type.code, "action": "add", "services": "dmfa"},
+        niss="85070303328",
+        group=group,
+        action="add",
+        verdict="new_user",
+        outcome="new_user" if finished else "",
+        done={"membership": 0, "grants": []} if finished else None,
+    )
+    return job
+
+
 # URL arguments per kind of target.
 
 
@@ -394,6 +442,15 @@ def by_message(s: Stage, target: str) -> dict[str, int]:
 
 def by_channel(s: Stage, target: str) -> dict[str, int]:
     return {"enterprise_id": s.acme, "channel_id": _pk(channel_of(s, target))}
+
+
+def by_import(s: Stage, target: str) -> dict[str, int]:
+    return {"enterprise_id": s.acme, "import_id": _pk(import_of(s, target))}
+
+
+def by_finished_import(s: Stage, target: str) -> dict[str, int]:
+    """An import that ended a moment ago: it can be undone."""
+    return {"enterprise_id": s.acme, "import_id": _pk(import_of(s, target, Import.Status.DONE))}
 
 
 def by_admin_enterprise(s: Stage, target: str) -> dict[str, int]:
@@ -567,6 +624,13 @@ def journal_filter_payload(s: Stage, target: str) -> dict[str, Any]:
     return {"who": "Mats", "action": "membership_blocked", "since": "01/01/2026"}
 
 
+def import_payload(s: Stage, target: str) -> dict[str, Any]:
+    """A file of one row that adds the employer group's user a service: each enterprise has that group."""
+    from tests.imports.files import csv_file, row
+
+    return {"file": csv_file([row(s.world.member.niss, services="dmfa")])}
+
+
 def evaluation_payload(s: Stage, target: str) -> dict[str, Any]:
     return {"subject": "person", "resource": "enterprise", "action": "dimona"}
 
@@ -663,6 +727,21 @@ MANAGES_THE_USER_DONE = answers(
     other_domain="- done done 404 404 - - - - -",
     other_enterprise="404 404 404 404 404 404 - - - -",
     missing="404 404 404 404 404 404 - - - -",
+)
+# An import of users: its manager's alone; insiders who may not import are told so first (403).
+IMPORT_OF_ITS_MANAGER = answers(
+    in_scope="403 404 404 404 200 403 404 404 login 404",
+    other_group="- 404 404 404 404 - - - - -",
+    other_domain="- 404 404 404 404 - - - - -",
+    other_enterprise="403 404 404 404 404 403 - - - -",
+    missing="403 404 404 404 404 403 - - - -",
+)
+IMPORT_OF_ITS_MANAGER_DONE = answers(
+    in_scope="403 404 404 404 done 403 404 404 login 404",
+    other_group="- 404 404 404 404 - - - - -",
+    other_domain="- 404 404 404 404 - - - - -",
+    other_enterprise="403 404 404 404 404 403 - - - -",
+    missing="403 404 404 404 404 403 - - - -",
 )
 OTHERS_OWN = "404 404 404 404 404 404 - 200 - -"
 OTHERS_OWN_DONE = "404 404 404 404 404 404 - done - -"
@@ -961,6 +1040,37 @@ ROWS: dict[str, Row] = {
         ),
     ),
     "activated": Row(no_arguments, answers(**{NO_TARGET: "200 200 200 200 200 200 200 200 login 200"})),
+    # --- Imports of users: for whoever adds users (docs/design.md §5.14). An import is its
+    # manager's own: anyone else, whatever their standing, gets 404 for it. Checking a file writes
+    # the import and its rows, not the journal; starting it and undoing it queue a task that does.
+    "imports:start": Row(
+        by_enterprise,
+        answers(
+            in_scope="403 200 200 200 200 403 404 404 login 404",
+            other_enterprise=OTHERS_OWN,
+            missing="404 404 404 404 404 404 - - - -",
+        ),
+        post=answers(
+            in_scope="403 done done done done 403 404 404 login 404",
+            other_enterprise=OTHERS_OWN_DONE,
+            missing="404 404 404 404 404 404 - - - -",
+        ),
+        payload=import_payload,
+        journaled=False,
+    ),
+    "imports:template": Row(
+        by_enterprise,
+        answers(
+            in_scope="403 200 200 200 200 403 404 404 login 404",
+            other_enterprise=OTHERS_OWN,
+            missing="404 404 404 404 404 404 - - - -",
+        ),
+    ),
+    **{
+        name: Row(by_import, IMPORT_OF_ITS_MANAGER) for name in ("imports:detail", "imports:progress", "imports:report")
+    },
+    "imports:commit": Row(by_import, POST_ONLY, post=IMPORT_OF_ITS_MANAGER_DONE, journaled=False),
+    "imports:undo": Row(by_finished_import, POST_ONLY, post=IMPORT_OF_ITS_MANAGER_DONE, journaled=False),
     # --- ContactData, e-Box, Chaman ------------------------------------------------------------
     "contactdata:edit": Row(
         by_enterprise,
@@ -1778,7 +1888,7 @@ def test_only_the_documented_cells_are_not_asked() -> None:
     rules: dict[Callable[[Stage, str], dict[str, int]], dict[str, set[str]]] = {
         **dict.fromkeys([by_group, by_person, by_membership, by_grant, by_designation], NOT_ASKED_OF_OBJECTS),
         **dict.fromkeys([by_review, by_review_grant], NOT_ASKED_OF_OBJECTS),
-        **dict.fromkeys([by_message, by_channel], NOT_ASKED_OF_OBJECTS),
+        **dict.fromkeys([by_message, by_channel, by_import, by_finished_import], NOT_ASKED_OF_OBJECTS),
         by_enterprise: NOT_ASKED_OF_ENTERPRISES,
     }
     for name, row in ROWS.items():

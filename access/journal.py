@@ -35,8 +35,12 @@ def record(
     after: Any = None,
     reason: str = "",
     ip: str | None = None,
+    via: str = "",
+    via_client: str = "",
 ) -> AuditEvent:
-    """One row of the journal; the domain is the group's unless given."""
+    """One row of the journal; the domain is the group's unless given. `via` says how the act came
+    when not on the portal's pages (a provisioning client, named `via_client`), the actor being
+    the person on whose behalf it acted."""
     return AuditEvent.objects.create(
         enterprise=enterprise,
         actor=actor,
@@ -48,4 +52,6 @@ def record(
         after=after,
         reason=reason,
         ip_address=ip,
+        via=via,
+        via_client=via_client,
     )

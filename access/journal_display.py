@@ -81,6 +81,11 @@ LABELS: dict[str, str | Promise] = {
     "contact_email": gettext_lazy("Contact e-mail address"),
     "delivery": gettext_lazy("Delivered to"),
     "purpose": gettext_lazy("Purpose"),
+    "user_name": gettext_lazy("User name in the HR system"),
+    "external_id": gettext_lazy("Identifier in the HR system"),
+    "emails": gettext_lazy("E-mail addresses"),
+    "token": gettext_lazy("Provisioning token"),
+    "expires_at": gettext_lazy("Expires on"),
 }
 
 # The words of stored values, by the key that holds them.
@@ -241,6 +246,17 @@ def csv_header() -> list[str]:
     ]
 
 
+def by(event: AuditEvent) -> str:
+    """Who did it: the person, or the provisioning client acting on their behalf."""
+    name = event.actor.full_name if event.actor else ""
+    if event.via == AuditEvent.Via.PROVISIONING:
+        return _("Provisioning client “%(client)s”, on behalf of %(manager)s") % {
+            "client": event.via_client,
+            "manager": name,
+        }
+    return name
+
+
 def scope_of(event: AuditEvent) -> str:
     if event.group_id:
         return event.group.name  # type: ignore[union-attr]
@@ -256,7 +272,7 @@ def csv_rows(events: Iterator[AuditEvent], names: Names) -> Iterator[list[str]]:
         row = [
             formats.date_format(timezone.localtime(event.created_at), "Y-m-d H:i:s"),
             event.get_action_display(),
-            event.actor.full_name if event.actor else "",
+            by(event),
             event.target_person.full_name if event.target_person else "",
             scope_of(event),
             summary(event.before, names),

@@ -411,6 +411,17 @@ class AuditEvent(models.Model):
         STAFF_CHANGED = "staff_changed", _("changed by staff in the admin")
         PASSWORD_CHANGED = "password_changed", _("password changed")
         RECOVERY_CODES_GENERATED = "recovery_codes_generated", _("new recovery codes made")
+        USER_PROVISIONED = "user_provisioned", _("person provisioned by the HR system")
+        PROVISIONED_USER_CHANGED = "provisioned_user_changed", _("provisioned details changed")
+        USER_DEPROVISIONED = "user_deprovisioned", _("person no longer provisioned")
+        PROVISIONING_TOKEN_CREATED = "provisioning_token_created", _("provisioning token created")
+        PROVISIONING_TOKEN_REVOKED = "provisioning_token_revoked", _("provisioning token revoked")
+
+    class Via(models.TextChoices):
+        """How an act came: on the portal's pages (blank), or from a provisioning client acting
+        with the standing of the manager who holds its token (docs/provisioning.md)."""
+
+        PROVISIONING = "provisioning", _("provisioning")
 
     enterprise = models.ForeignKey(Enterprise, null=True, on_delete=models.PROTECT, related_name="events")
     actor = models.ForeignKey(Person, null=True, on_delete=models.PROTECT, related_name="+")
@@ -422,6 +433,9 @@ class AuditEvent(models.Model):
     after = models.JSONField(_("after"), null=True)
     reason = models.CharField(_("reason"), max_length=500, blank=True)
     ip_address = models.GenericIPAddressField(_("IP address"), null=True)
+    via = models.CharField(_("through"), max_length=20, choices=Via.choices, blank=True)
+    # The name of the provisioning token that made the request, when `via` says provisioning.
+    via_client = models.CharField(_("provisioning client"), max_length=100, blank=True)
     created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
 
     objects = AuditEventQuerySet.as_manager()

@@ -41,6 +41,10 @@ class Actor:
     standing: policy.Standing
     ip: str | None = None
     groups: tuple[Group, ...] = ()  # every group of the enterprise, when the page read them
+    # How the act comes when not on the portal's pages: "provisioning", by the client `via_client`
+    # acting with this person's standing (docs/provisioning.md). The journal says so.
+    via: str = ""
+    via_client: str = ""
 
 
 def current_designations(at: datetime | None = None) -> QuerySet[Designation]:

@@ -70,6 +70,8 @@ def record(
         after=after,
         reason=reason,
         ip=actor.ip,
+        via=actor.via,
+        via_client=actor.via_client,
     )
 
 

@@ -332,3 +332,37 @@ class JournalFilterForm(forms.Form):
             "until": _day(data["until"]) if data["until"] else "",
         }
         return urlencode({key: value for key, value in params.items() if value})
+
+
+# --- A person's own access (docs/design.md §5.10) ------------------------------------------------
+
+
+class OwnChangeForm(forms.Form):
+    """A change a person makes to their own access: confirmed, with an optional word to their
+    managers, who read it in the journal."""
+
+    reason = forms.CharField(
+        label=_("Tell your managers why (optional)"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("They read it in the journal, with the change."),
+    )
+    field_order = ["understood", "reason"]
+
+
+class RenounceServiceForm(OwnChangeForm):
+    understood = forms.BooleanField(
+        label=_("I understand that only a manager can grant this online service to me again."),
+        error_messages={"required": _("Tick the box if you want to give up this online service.")},
+    )
+
+
+class LeaveGroupForm(OwnChangeForm):
+    understood = forms.BooleanField(
+        label=_(
+            "I understand that I lose the online services of this group, "
+            "and that only a manager can add me to it again."
+        ),
+        error_messages={"required": _("Tick the box if you want to leave this group.")},
+    )

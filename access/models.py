@@ -396,6 +396,8 @@ class AuditEvent(models.Model):
         ENTERPRISE_BLOCKED = "enterprise_blocked", _("blocked for all groups")
         ENTERPRISE_UNBLOCKED = "enterprise_unblocked", _("unblocked for all groups")
         MEMBERSHIP_DELETED = "membership_deleted", _("deleted from the group")
+        SERVICE_RENOUNCED = "service_renounced", _("online service given up by the user")
+        GROUP_LEFT = "group_left", _("left the group")
         LOGGED_IN = "logged_in", _("logged in")
         SESSIONS_ENDED = "sessions_ended", _("other sessions ended")
         PROFILE_UPDATED = "profile_updated", _("profile updated from the identity provider")

@@ -537,3 +537,59 @@ def can_grant_service(actor: Standing, target: Standing, group_id: int, offer: S
     if target.level == Level.NONE:
         return ALLOWED
     return can_act_on(actor, target)
+
+
+# --- A person's own access (docs/design.md §5.10) ------------------------------------------------
+
+NOT_YOUR_ACCESS = _("Each person changes only their own access.")
+NOT_A_MEMBER = _("You are not a user of this group.")
+BLOCKED_IN_GROUP = _("You are blocked for this group: while the block lasts, your access to it stays as it is.")
+NOT_RENOUNCEABLE = _(
+    "This online service is not granted to you: it comes with your standing in the enterprise and ends with it."
+)
+
+
+def can_view_my_access(actor: Standing) -> Decision:
+    """Everyone with a standing in the enterprise reads their own access there: blocked for all
+    groups (the page says why) or with the enterprise still pending, too."""
+    if actor.level == Level.NONE:
+        return refuse(OUTSIDER)
+    return ALLOWED
+
+
+def _changes_own_membership(actor: Standing, target: Standing, group_id: int, *, blocked_in_group: bool) -> Decision:
+    """A person changes their own membership of a group, never anyone else's; not while the
+    enterprise is pending, nor while a block covers it (a manager's measure stays as it was set)."""
+    if target.enterprise_id != actor.enterprise_id or group_id not in actor.enterprise_groups:
+        return refuse(OUTSIDER)
+    if actor.person_id is None or actor.person_id != target.person_id:
+        return refuse(NOT_YOUR_ACCESS)
+    if group_id not in actor.member_of:
+        return refuse(NOT_A_MEMBER)
+    if not actor.enterprise_active:
+        return refuse(ENTERPRISE_PENDING)
+    if actor.blocked_everywhere:
+        return refuse(BLOCKED)
+    if blocked_in_group:
+        return refuse(BLOCKED_IN_GROUP)
+    return ALLOWED
+
+
+def can_leave_group(actor: Standing, target: Standing, group_id: int, *, blocked_in_group: bool = False) -> Decision:
+    """A user leaves a group: their membership ends, and its grants with it. A designation is no
+    membership: whoever designated the person revokes it (can_revoke)."""
+    return _changes_own_membership(actor, target, group_id, blocked_in_group=blocked_in_group)
+
+
+def can_renounce_service(
+    actor: Standing, target: Standing, group_id: int, offer: OfferedService, *, blocked_in_group: bool = False
+) -> Decision:
+    """A user gives up an online service granted to them in a group (the grant is revoked). What a
+    standing brings automatically has no grant to give up: it ends with the standing."""
+    if target.enterprise_id != actor.enterprise_id or offer.group_id != group_id:
+        return refuse(OUTSIDER)
+    if actor.person_id is None or actor.person_id != target.person_id:
+        return refuse(NOT_YOUR_ACCESS)
+    if not offer.granted:
+        return refuse(NOT_RENOUNCEABLE)
+    return _changes_own_membership(actor, target, group_id, blocked_in_group=blocked_in_group)

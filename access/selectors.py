@@ -1,14 +1,14 @@
 """Reads of the access model, always through the actor's scope (docs/design.md §4.5)."""
 
 import json
-from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import get_language
 
@@ -596,3 +596,163 @@ def _services_rows(
 
 def _placeholders(values: Collection[object]) -> str:
     return ", ".join(["%s"] * len(values))
+
+
+# --- A person's own access (docs/design.md §5.10) ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AutomaticService:
+    """An online service that comes with the person's standing (`standings`: the kinds of manager
+    and "user" that bring it), not with a grant; with its last use."""
+
+    service: OnlineService
+    standings: tuple[str, ...]
+    last_used_at: datetime | None
+
+
+@dataclass(frozen=True)
+class OwnAccess:
+    """Everything a person holds in one enterprise, for their own page: their memberships (each
+    with `own_grants`, every grant with `last_used_at`, and `reason_shared`), the services their
+    standing brings, their designations, their block for all groups (with `reason_shared`) and
+    their legal representation."""
+
+    memberships: Sequence[Membership]
+    automatic: list[AutomaticService]
+    designations: list[Designation]
+    enterprise_block: EnterpriseBlock | None
+    representation: LegalRepresentative | None
+
+
+def _block_told(actor: Actor, action: str, **where: Any) -> Exists:
+    """Whether the manager who set the current block chose to tell the person why: kept in the
+    journal event of the block (`reason_shared`), the one written when the block was set."""
+    return Exists(
+        AuditEvent.objects.filter(
+            enterprise=actor.enterprise,
+            target_person=actor.person,
+            action=action,
+            after__reason_shared=True,
+            **where,
+        )
+    )
+
+
+def own_memberships(actor: Actor) -> QuerySet[Membership]:
+    """The actor's current memberships in the enterprise: what they may leave."""
+    return current_memberships().filter(person=actor.person, group__enterprise=actor.enterprise)
+
+
+def own_grants(actor: Actor) -> QuerySet[Grant]:
+    """The actor's current grants in their current memberships of the enterprise: what they may
+    give up. Anyone else's grant is not among them."""
+    return current_grants().filter(membership__in=own_memberships(actor))
+
+
+def own_access(actor: Actor) -> OwnAccess:
+    """The actor's own access in the enterprise, in the same number of queries whatever they hold:
+    five, and one more each for a block for all groups and a legal representation."""
+    standing = actor.standing
+    uses = dict(
+        ServiceUse.objects.filter(person=actor.person, enterprise=actor.enterprise).values_list(
+            "service_id", "last_used_at"
+        )
+    )
+    grants = current_grants().select_related("service", "granted_by").order_by(f"service__names__{_language()}")
+    memberships = list(
+        own_memberships(actor)
+        .select_related("group__role_type__domain", "created_by")
+        .annotate(
+            reason_shared=_block_told(
+                actor,
+                AuditEvent.Action.MEMBERSHIP_BLOCKED,
+                group=OuterRef("group"),
+                created_at__gte=OuterRef("blocked_at"),
+            )
+        )
+        .prefetch_related(Prefetch("grants", queryset=grants, to_attr="own_grants"))
+        .order_by("group__role_type__code")
+    )
+    for membership in memberships:
+        for grant in membership.own_grants:
+            grant.last_used_at = uses.get(grant.service_id)  # type: ignore[attr-defined]
+    designations = list(
+        current_designations()
+        .filter(person=actor.person, enterprise=actor.enterprise)
+        .select_related("domain", "group__role_type", "designated_by")
+        .order_by("kind", "domain__code", "group__role_type__code")
+    )
+    block = None
+    if standing.blocked_everywhere:
+        block = (
+            current_enterprise_blocks()
+            .filter(person=actor.person, enterprise=actor.enterprise)
+            .annotate(
+                reason_shared=_block_told(
+                    actor, AuditEvent.Action.ENTERPRISE_BLOCKED, created_at__gte=OuterRef("blocked_at")
+                )
+            )
+            .first()
+        )
+    representation = None
+    if standing.legal_representative:
+        representation = (
+            current_legal_representatives()
+            .filter(person=actor.person, enterprise=actor.enterprise)
+            .order_by("valid_from")
+            .first()
+        )
+    return OwnAccess(
+        memberships=memberships,
+        automatic=_automatic_services(standing, uses),
+        designations=designations,
+        enterprise_block=block,
+        representation=representation,
+    )
+
+
+def _language() -> str:
+    return get_language() or "en"
+
+
+def _automatic_services(standing: policy.Standing, uses: Mapping[int, datetime]) -> list[AutomaticService]:
+    """What the person's standings bring without a grant, in the groups they belong to or manage,
+    as `policy.usable_services` decides it for a person holding no grant. Blocks and a pending
+    enterprise aside: the page says what they hold, and shows the block that holds it back."""
+    held = policy.automatic_standings(standing)
+    groups = standing.member_of | standing.scope_groups
+    if not held or not groups:
+        return []
+    offered = list(
+        OnlineService.objects.filter(role_types__groups__in=groups)
+        .annotate(group_id=F("role_types__groups"))
+        .order_by(f"names__{_language()}", "code")
+    )
+    offers = [
+        policy.OfferedService(
+            group_id=service.group_id,  # type: ignore[attr-defined]
+            code=service.code,
+            granted=False,
+            automatic_for=frozenset(service.automatic_for),
+        )
+        for service in offered
+    ]
+    unblocked = replace(standing, blocked_everywhere=False, enterprise_active=True)
+    codes = policy.usable_services(unblocked, offers, active_groups=standing.member_of)
+    services: dict[str, AutomaticService] = {}
+    for service in offered:
+        if service.code in codes and service.code not in services:
+            standings = tuple(s for s in _STANDING_ORDER if s in held and s in service.automatic_for)
+            services[service.code] = AutomaticService(service, standings, uses.get(service.pk))
+    return list(services.values())
+
+
+# The standings that bring services automatically, highest first, as `automatic_standings` names them.
+_STANDING_ORDER = (
+    DesignationKind.MAIN,
+    DesignationKind.CO_MAIN,
+    DesignationKind.ACCESS_MANAGER,
+    DesignationKind.GROUP_MANAGER,
+    policy.MEMBER,
+)

@@ -6,6 +6,9 @@ app_name = "access"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("my-access/", views.my_access, name="my_access"),
+    path("my-access/services/<id:grant_id>/give-up/", views.my_grant_renounce, name="my_grant_renounce"),
+    path("my-access/groups/<id:membership_id>/leave/", views.my_group_leave, name="my_group_leave"),
     path("groups/<id:group_id>/", views.group_detail, name="group_detail"),
     path("groups/<id:group_id>/add/", views.user_add, name="user_add"),
     path("users/", views.user_list, name="user_list"),

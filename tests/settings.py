@@ -24,10 +24,11 @@ for name, value in TEST_ENVIRONMENT.items():
 
 # `make test` runs the suite in two processes (pytest-xdist): pytest-django gives each its own test
 # database, and here each takes its own Redis database (the next number for the second), since every
-# test empties the cache and the tests that start a Celery worker read its queue.
+# test empties the cache and the tests that start a Celery worker read its queue. What a test starts
+# inherits both variables, and so finds the same database.
 _worker = os.environ.get("PYTEST_XDIST_WORKER", "")
-if _worker.startswith("gw") and _worker[2:].isdigit() and int(_worker[2:]):
-    _base, _, _number = os.environ["REDIS_URL"].rpartition("/")
+if _worker.startswith("gw") and _worker[2:].isdigit():
+    _base, _, _number = os.environ.setdefault("REDIS_URL_OF_THE_RUN", os.environ["REDIS_URL"]).rpartition("/")
     os.environ["REDIS_URL"] = f"{_base}/{int(_number or 0) + int(_worker[2:])}"
 
 from portal.settings import *  # noqa: E402, F403

@@ -2,6 +2,7 @@
 
 import pytest
 from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
 from django.db import connection
 
 
@@ -11,6 +12,6 @@ def test_the_database_is_postgresql():
 
 
 def test_the_cache_is_redis():
-    assert caches["default"].__class__.__name__ == "RedisCache"
+    assert isinstance(caches["default"], RedisCache)
     cache.set("environment-check", "ok", 5)
     assert cache.get("environment-check") == "ok"

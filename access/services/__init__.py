@@ -24,6 +24,7 @@ from access.services.main_manager import (
     main_manager_resend_credentials_as_staff,
     person_create_foreign,
 )
+from access.services.own_access import grant_renounce, membership_leave
 from access.services.register import legal_representative_record, register_import
 from access.services.usage import service_uses_record
 from access.services.users import (
@@ -67,4 +68,6 @@ __all__ = [
     "person_unblock_everywhere",
     "membership_unblock",
     "service_uses_record",
+    "grant_renounce",
+    "membership_leave",
 ]

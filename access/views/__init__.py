@@ -10,6 +10,7 @@ from access.views.managers import (
     main_manager_foreign,
     manager_list,
 )
+from access.views.my_access import my_access, my_access_index, my_grant_renounce, my_group_leave
 from access.views.users import (
     dashboard,
     grant_add,
@@ -44,6 +45,10 @@ __all__ = [
     "membership_delete",
     "membership_edit",
     "membership_unblock",
+    "my_access",
+    "my_access_index",
+    "my_grant_renounce",
+    "my_group_leave",
     "person_block",
     "person_unblock",
     "user_add",

@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.utils.http import urlencode
 
 from access import policy, selectors
@@ -22,12 +22,24 @@ from accounts.http import client_ip
 
 def get_actor_or_404(request: HttpRequest, enterprise_id: int) -> Actor:
     """The signed-in person acting for this enterprise; 404 for anyone without standing in it."""
+    actor = find_actor(request, enterprise_id)
+    if actor is None or policy.is_outsider(actor.standing):
+        raise Http404
+    require(policy.can_view_enterprise(actor.standing))
+    return actor
+
+
+def find_actor(request: HttpRequest, enterprise_id: int) -> Actor | None:
+    """The signed-in person with their standing in this enterprise, whatever it is (none at all
+    included); None for a login without a person, or an enterprise that does not exist."""
     person = getattr(request.user, "person", None) if request.user.is_authenticated else None
     if person is None:
-        raise Http404
+        return None
     # The enterprise comes with its groups, which frame the standing and make the menu.
     groups = list(Group.objects.filter(enterprise_id=enterprise_id).select_related("enterprise", "role_type"))
-    enterprise = groups[0].enterprise if groups else get_object_or_404(Enterprise, pk=enterprise_id)
+    enterprise = groups[0].enterprise if groups else Enterprise.objects.filter(pk=enterprise_id).first()
+    if enterprise is None:
+        return None
     frame = policy.Standing(
         person_id=None,
         enterprise_id=enterprise.pk,
@@ -36,9 +48,6 @@ def get_actor_or_404(request: HttpRequest, enterprise_id: int) -> Actor:
         enterprise_active=bool(groups) and enterprise.status == Enterprise.Status.ACTIVE,
     )
     standing = selectors.standing_of(person.pk, enterprise.pk, frame)
-    if policy.is_outsider(standing):
-        raise Http404
-    require(policy.can_view_enterprise(standing))
     return Actor(person=person, enterprise=enterprise, standing=standing, ip=client_ip(request), groups=tuple(groups))
 
 

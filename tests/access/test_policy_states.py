@@ -89,3 +89,39 @@ def test_the_admin_opens_only_for_active_staff_who_passed_a_second_factor_they_h
             assert decision.reason == policy.NOT_STAFF
         elif not decision:
             assert decision.reason == policy.SECOND_FACTOR_REQUIRED
+
+
+# A user of group 1 (as USER above), reading and changing their own access (docs/design.md §5.10).
+#        active blocked  reads  leaves/gives up   the reason
+OWN_ACCESS = [
+    (True, False, True, True, None),
+    (False, False, True, False, "not active yet"),
+    (True, True, True, False, "blocked for all groups"),
+]
+
+
+@pytest.mark.parametrize("active, blocked, reads, changes, reason", OWN_ACCESS)
+def test_a_person_reads_their_access_whatever_its_state_and_changes_it_only_when_open(
+    active, blocked, reads, changes, reason
+):
+    me = standing(active=active, blocked=blocked, **USER)
+    granted = policy.OfferedService(group_id=1, code="dimona", granted=True, automatic_for=frozenset())
+    assert bool(policy.can_view_my_access(me)) == reads
+    for decision in (policy.can_leave_group(me, me, 1), policy.can_renounce_service(me, me, 1, granted)):
+        assert bool(decision) == changes
+        if reason:
+            assert reason in str(decision.reason)
+
+
+def test_a_block_for_the_group_keeps_the_access_to_it_as_it_is():
+    me = standing(member_of=frozenset({1, 3}))
+    granted = policy.OfferedService(group_id=1, code="dimona", granted=True, automatic_for=frozenset())
+    refused = policy.can_leave_group(me, me, 1, blocked_in_group=True)
+    assert not refused and "blocked for this group" in str(refused.reason)
+    assert not policy.can_renounce_service(me, me, 1, granted, blocked_in_group=True)
+    assert policy.can_leave_group(me, me, 3)  # another group of theirs is not blocked
+
+
+def test_nobody_reads_an_enterprise_where_they_have_no_standing():
+    assert not policy.can_view_my_access(standing())
+    assert policy.can_view_my_access(standing(**LR))

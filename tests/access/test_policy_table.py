@@ -22,6 +22,9 @@ Decisions taken where the specification was silent (docs/decisions.md), and asse
 - Provisioning (docs/provisioning.md): a token is held by whoever manages users; the enterprise's
   record of a person for its HR system is kept by a manager of users for a person new to the
   enterprise, or below them and a user of one of their groups or of none.
+- A person's own access (docs/design.md §5.10): everyone with a standing reads it; a user leaves a group
+  they are a user of, and gives up a service granted to them there, for themselves only and not while
+  blocked for that group; a service that comes with a standing has no grant to give up.
 """
 
 from dataclasses import replace
@@ -130,6 +133,9 @@ DESIGNATABLE_KINDS = {
     "outsider": [CO_MAIN, ACCESS_MANAGER, GROUP_MANAGER],
 }
 
+# Their own access: everyone with a standing in the enterprise (the newcomer has none).
+VIEW_MY_ACCESS = {"lr", "main", "co_main", "am_d1", "am_d2", "gm_g1", "gm_g3", "user_g1", "user_g1_g3", "outsider"}
+
 # Actor x group.
 MANAGE_GROUP = {
     "G1": {"main", "co_main", "am_d1", "gm_g1"},
@@ -217,6 +223,18 @@ OFFERS = {
 }
 GRANTABLE_OFFERS = {"offered+delegatable"}
 
+# Actor (who is also the target) x group: the groups each person leaves, and in which they give up
+# a service granted to them. Nobody changes another person's access; a block for the group keeps it.
+OWN_GROUPS = {"user_g1": {"G1"}, "user_g1_g3": {"G1", "G3"}}
+MEMBERSHIP_STATES = ("active", "blocked in the group")
+# A service as it stands for the person in the group: granted, automatic with a standing, or both.
+OWN_SERVICES = {
+    "granted": (True, frozenset()),
+    "automatic": (False, frozenset({MAIN, CO_MAIN, ACCESS_MANAGER, GROUP_MANAGER, "user"})),
+    "granted and automatic": (True, frozenset({"user"})),
+}
+RENOUNCEABLE = {"granted", "granted and automatic"}
+
 IN_GROUP_FUNCTIONS = [
     "can_act_in_group",
     "can_create_user",
@@ -238,10 +256,11 @@ class Row(NamedTuple):
     kind: str | None = None
     scope: str | None = None  # G1..G9, D1..D9, "-" (none needed) or "none" (missing)
     offer: str | None = None
+    state: str | None = None  # the membership's: active or blocked in the group
 
     @property
     def id(self) -> str:
-        parts = [self.function, self.actor, self.kind, self.scope, self.offer, self.target]
+        parts = [self.function, self.actor, self.kind, self.scope, self.offer, self.state, self.target]
         return "|".join(p for p in parts if p is not None) + ("|allowed" if self.expected else "|refused")
 
 
@@ -256,6 +275,7 @@ def _rows() -> list[Row]:
         rows.append(Row("can_use_ebox", actor, None, actor in CONTACTDATA))
         rows.append(Row("can_manage_structured_messages", actor, None, actor in STRUCTURED_MESSAGES))
         rows.append(Row("can_designate_main", actor, None, actor in DESIGNATE_MAIN))
+        rows.append(Row("can_view_my_access", actor, None, actor in VIEW_MY_ACCESS))
         for holding, holders in CHAMAN.items():
             rows.append(Row("can_use_chaman", actor, None, actor in holders, offer=holding))
         for group in GROUPS:
@@ -272,6 +292,13 @@ def _rows() -> list[Row]:
                 for offer in OFFERS:
                     grantable = allowed and offer in GRANTABLE_OFFERS
                     rows.append(Row("can_grant_service", actor, target, grantable, scope=group, offer=offer))
+                for state in MEMBERSHIP_STATES:
+                    own = actor == target and group in OWN_GROUPS.get(actor, set()) and state == "active"
+                    rows.append(Row("can_leave_group", actor, target, own, scope=group, state=state))
+                    for service in OWN_SERVICES:
+                        gives_up = own and service in RENOUNCEABLE
+                        row = Row("can_renounce_service", actor, target, gives_up, scope=group, offer=service)
+                        rows.append(row._replace(state=state))
             for function, table in (("can_designate", DESIGNATE), ("can_revoke", REVOKE)):
                 for (kind, scope), allowed_by_actor in table.items():
                     rows.append(Row(function, actor, target, target in allowed_by_actor.get(actor, set()), kind, scope))
@@ -314,6 +341,7 @@ def _ask(row: Row) -> policy.Decision:
         "can_use_ebox",
         "can_manage_structured_messages",
         "can_designate_main",
+        "can_view_my_access",
     ):
         return function(actor)
     if row.function == "can_use_chaman":
@@ -328,6 +356,13 @@ def _ask(row: Row) -> policy.Decision:
         return function(actor, target, group_id, OFFERS[row.offer or ""])
     if row.function in ("can_designate", "can_revoke"):
         return function(actor, target, row.kind, **_scope_kwargs(row))
+    blocked = row.state == "blocked in the group"
+    if row.function == "can_leave_group":
+        return function(actor, target, group_id, blocked_in_group=blocked)
+    if row.function == "can_renounce_service":
+        granted, automatic_for = OWN_SERVICES[row.offer or ""]
+        offer = policy.OfferedService(group_id=group_id or 0, code="x", granted=granted, automatic_for=automatic_for)
+        return function(actor, target, group_id, offer, blocked_in_group=blocked)
     raise AssertionError(f"no way to ask {row.function}")
 
 
@@ -519,13 +554,17 @@ def test_every_scope_is_tested_with_every_actor_and_target() -> None:
     assert rows_per_function["can_block_in_group"] == people * len(GROUPS)
     assert rows_per_function["can_grant_service"] == people * len(GROUPS) * len(OFFERS)
     assert rows_per_function["can_designate"] == people * len(DESIGNATE)
+    assert rows_per_function["can_leave_group"] == people * len(GROUPS) * len(MEMBERSHIP_STATES)
+    assert rows_per_function["can_renounce_service"] == people * len(GROUPS) * len(MEMBERSHIP_STATES) * len(
+        OWN_SERVICES
+    )
 
 
 def test_tables_name_only_known_personas_and_scopes() -> None:
     # A typo in a table would silently turn an allowed row into a refused one.
     names = set(PERSONAS)
     target_sets = [VIEW_ENTERPRISE, MANAGE_USERS, VIEW_MANAGERS, set(DESIGNATABLE_KINDS), *MANAGE_GROUP.values()]
-    target_sets += [DESIGNATE_MAIN, set(GROUP_MANAGER_GROUPS), set(USABLE)]
+    target_sets += [DESIGNATE_MAIN, set(GROUP_MANAGER_GROUPS), set(USABLE), VIEW_MY_ACCESS, set(OWN_GROUPS)]
     target_sets += [set(ACT_ON), *ACT_ON.values(), set(IN_GROUP), set(EVERYWHERE), *EVERYWHERE.values()]
     target_sets += [set(PROVISION_USER), *PROVISION_USER.values()]
     target_sets += [targets for by_group in IN_GROUP.values() for targets in by_group.values()]
@@ -534,4 +573,6 @@ def test_tables_name_only_known_personas_and_scopes() -> None:
     for persons in target_sets:
         assert persons <= names, persons - names
     assert {group for by_group in IN_GROUP.values() for group in by_group} <= set(GROUPS)
+    assert {group for groups in OWN_GROUPS.values() for group in groups} <= set(GROUPS)
+    assert RENOUNCEABLE <= set(OWN_SERVICES)
     assert {scope for _, scope in DESIGNATE} <= set(GROUPS) | set(DOMAINS) | {"-", "none"}

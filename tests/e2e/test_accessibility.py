@@ -4,7 +4,7 @@ and AA) in Chromium; and the keyboard alone gets around."""
 import pytest
 from playwright.sync_api import Page, expect
 
-from access.models import Designation
+from access.models import Designation, Grant
 from chaman.models import Channel, Sender, TechnicalContact
 from ebox.models import Message
 
@@ -19,6 +19,7 @@ def pages(world) -> list[str]:
     Channel.objects.create(sender=sender, kind="ftp")
     message = Message.objects.create(enterprise=world.enterprise, sender_institution="ONSS", subject="Hi", body="x")
     designation = Designation.objects.get(person=world.group_manager)
+    grant = Grant.objects.get(membership=world.member_membership, service__code="dimona")
     return [
         "/",
         f"/e/{e}/",
@@ -39,6 +40,9 @@ def pages(world) -> list[str]:
         f"/e/{e}/structured-messages/",
         f"/e/{e}/ebox/",
         f"/e/{e}/ebox/{message.pk}/",
+        f"/e/{e}/my-access/",
+        f"/e/{e}/my-access/services/{grant.pk}/give-up/",
+        f"/e/{e}/my-access/groups/{membership}/leave/",
         "/activated/",
         "/dev/outbox/",
         "/no-such-page/",

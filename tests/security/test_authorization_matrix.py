@@ -53,7 +53,7 @@ from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, path, reverse
 from django.utils import timezone
 
-from access.models import Designation, Domain, EnterpriseBlock, Membership, OnlineService, Person
+from access.models import Designation, Domain, EnterpriseBlock, Grant, Membership, OnlineService, Person
 from chaman.models import Channel, Sender, TechnicalContact
 from ebox.models import Message
 from tests import conftest, factories
@@ -357,6 +357,31 @@ def by_grant(s: Stage, target: str) -> dict[str, int]:
     return {**by_membership(s, target), "service_id": service_id(HELD_SERVICE.get(target, "dimona"))}
 
 
+def own_grant_of(s: Stage, target: str) -> Grant | None:
+    """The target's user's grant of the service they hold: in scope, the grant of Acme's `member`."""
+    membership = membership_of(s, target)
+    if membership is None:
+        return None
+    held = HELD_SERVICE.get(target, "dimona")
+    return Grant.objects.filter(membership=membership, service__code=held, revoked_at__isnull=True).first()
+
+
+# A person's own access: the same targets, asked of everyone. Only the user whose grant or
+# membership it is may act on it; to anyone else it does not exist.
+
+
+def by_own_grant(s: Stage, target: str) -> dict[str, int]:
+    return {"enterprise_id": s.acme, "grant_id": _pk(own_grant_of(s, target))}
+
+
+def by_own_membership(s: Stage, target: str) -> dict[str, int]:
+    return {"enterprise_id": s.acme, "membership_id": _pk(membership_of(s, target))}
+
+
+def by_own_enterprise(s: Stage, target: str) -> dict[str, int]:
+    return enterprise_of(s, target)
+
+
 def by_designation(s: Stage, target: str) -> dict[str, int]:
     return {"enterprise_id": s.acme, "designation_id": _pk(designation_of(s, target))}
 
@@ -530,6 +555,10 @@ def confirmation_key(s: Stage, target: str) -> dict[str, Any]:
 
 def staff_reason_payload(s: Stage, target: str) -> dict[str, Any]:
     return {"reason": "Lost phone"}
+
+
+def understood_payload(s: Stage, target: str) -> dict[str, Any]:
+    return {"understood": "on", "reason": "Checked by the authorization matrix"}
 
 
 def journal_filter_payload(s: Stage, target: str) -> dict[str, Any]:
@@ -860,6 +889,57 @@ ROWS: dict[str, Row] = {
             missing="404 404 404 404 404 404 - - - -",
         ),
     ),
+    # A person's own access: everyone reads theirs in any enterprise; whoever has none there (an
+    # outsider, staff, an enterprise that does not exist) gets the same page, which names none.
+    "access:my_access": Row(
+        by_own_enterprise,
+        answers(
+            in_scope="200 200 200 200 200 200 200 200 login 200",
+            other_enterprise="200 200 200 200 200 200 200 200 login 200",
+            missing="200 200 200 200 200 200 200 200 login 200",
+        ),
+    ),
+    # Only Acme's `member` holds the grant and the membership in scope; every other grant or
+    # membership, of a colleague, of Other behind Acme's address, or missing, is nobody's to them.
+    "access:my_grant_renounce": Row(
+        by_own_grant,
+        answers(
+            in_scope="404 404 404 404 404 200 404 404 login 404",
+            other_group="404 404 404 404 404 404 404 404 login 404",
+            other_domain="404 404 404 404 404 404 404 404 login 404",
+            other_enterprise="404 404 404 404 404 404 404 404 login 404",
+            missing="404 404 404 404 404 404 404 404 login 404",
+        ),
+        post=answers(
+            in_scope="404 404 404 404 404 done 404 404 login 404",
+            other_group="404 404 404 404 404 404 404 404 login 404",
+            other_domain="404 404 404 404 404 404 404 404 login 404",
+            other_enterprise="404 404 404 404 404 404 404 404 login 404",
+            missing="404 404 404 404 404 404 404 404 login 404",
+        ),
+        payload=understood_payload,
+    ),
+    "access:my_group_leave": Row(
+        by_own_membership,
+        answers(
+            in_scope="404 404 404 404 404 200 404 404 login 404",
+            other_group="404 404 404 404 404 404 404 404 login 404",
+            other_domain="404 404 404 404 404 404 404 404 login 404",
+            other_enterprise="404 404 404 404 404 404 404 404 login 404",
+            missing="404 404 404 404 404 404 404 404 login 404",
+        ),
+        post=answers(
+            in_scope="404 404 404 404 404 done 404 404 login 404",
+            other_group="404 404 404 404 404 404 404 404 login 404",
+            other_domain="404 404 404 404 404 404 404 404 login 404",
+            other_enterprise="404 404 404 404 404 404 404 404 login 404",
+            missing="404 404 404 404 404 404 404 404 login 404",
+        ),
+        payload=understood_payload,
+    ),
+    # From the account menu outside an enterprise: the one enterprise's page, or the list (none
+    # for the outsider and staff).
+    "my_access_index": Row(no_arguments, answers(**{NO_TARGET: "302 302 302 302 302 302 200 302 login 200"})),
     "activated": Row(no_arguments, answers(**{NO_TARGET: "200 200 200 200 200 200 200 200 login 200"})),
     # --- ContactData, e-Box, Chaman ------------------------------------------------------------
     "contactdata:edit": Row(
@@ -1406,6 +1486,33 @@ def test_post_only_urls_refuse_a_get(stage: Stage, name: str) -> None:
     for persona in PERSONAS:
         response = stage.clients[persona].get(url)
         check_answer(stage, persona, response, "login" if persona == "anonymous" else "405", url)
+
+
+# --- A person's own access: a forged post changes nothing --------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["access:my_grant_renounce", "access:my_group_leave"])
+def test_giving_up_or_leaving_without_the_pages_csrf_token_is_refused_and_changes_nothing(
+    stage: Stage, name: str
+) -> None:
+    """What another site would post in the person's name: no token, a made-up one. Refused, and
+    nothing written; the page's own token then goes through."""
+    browser = Client(HTTP_ACCEPT_LANGUAGE="en", enforce_csrf_checks=True)
+    browser.cookies[settings.SESSION_COOKIE_NAME] = stage.sessions["member"]
+    url = reverse(name, kwargs=ROWS[name].kwargs(stage, "in_scope"))
+    page = browser.get(url)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.content.decode())
+    assert token, "no CSRF token on the confirmation page"
+    for forged in ({}, {"csrfmiddlewaretoken": "x" * 64}):
+        before = snapshot()
+        response = browser.post(url, {**understood_payload(stage, "in_scope"), **forged})
+        assert response.status_code == 403
+        assert "CSRF verification failed" in response.content.decode()
+        assert not changed_tables(before, snapshot())
+    before = snapshot()
+    response = browser.post(url, {**understood_payload(stage, "in_scope"), "csrfmiddlewaretoken": token.group(1)})
+    assert response.status_code == 302
+    assert "access_auditevent" in changed_tables(before, snapshot())
 
 
 # --- Guards: every URL has a row, and the guard itself works ----------------------------------------

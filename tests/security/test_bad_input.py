@@ -453,6 +453,21 @@ FORM_CASES = [
         lambda b, field: {"reason": "Left the enterprise"},
         ("reason",),
     ),
+    # access: a person's own access (a box ticked, a word to the managers)
+    FormCase(
+        "my_grant_renounce",
+        "member",
+        lambda b: f"{b.acme}/my-access/services/{b.world.member_membership.grants.get().pk}/give-up/",
+        lambda b, field: {"understood": "on", "reason": "No longer needed"},
+        ("reason",),
+    ),
+    FormCase(
+        "my_group_leave",
+        "member",
+        lambda b: f"{b.acme}/my-access/groups/{b.world.member_membership.pk}/leave/",
+        lambda b, field: {"understood": "on", "reason": "Moved to another team"},
+        ("reason",),
+    ),
     FormCase(
         "person_block",
         "main",

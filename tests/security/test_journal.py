@@ -220,6 +220,19 @@ def delete_from_the_group(world, login, staff):
     return act, lambda: Expected(world.group_manager, world.member, world.enterprise)
 
 
+def give_up_a_service(world, login, staff):
+    grant = world.member_membership.grants.get(service__code="dimona")
+    act = post(login(world.member), e(world, f"my-access/services/{grant.pk}/give-up/"), {"understood": "on"})
+    return act, lambda: Expected(world.member, world.member, world.enterprise)
+
+
+def leave_a_group(world, login, staff):
+    act = post(
+        login(world.member), e(world, f"my-access/groups/{world.member_membership.pk}/leave/"), {"understood": "on"}
+    )
+    return act, lambda: Expected(world.member, world.member, world.enterprise)
+
+
 def log_in_with_a_password(world, login, staff):
     data = {"login": world.member.user.username, "password": factories.PASSWORD}
     return post(Client(), "/accounts/login/", data), lambda: Expected(world.member, world.member, None)
@@ -357,6 +370,8 @@ CASES: dict[str, Case] = {
     "enterprise_blocked": block_everywhere,
     "enterprise_unblocked": unblock_everywhere,
     "membership_deleted": delete_from_the_group,
+    "service_renounced": give_up_a_service,
+    "group_left": leave_a_group,
     "logged_in": log_in_with_a_password,
     "sessions_ended": end_the_other_sessions,
     "password_changed": change_the_password,

@@ -17,12 +17,16 @@ class TokenForm(forms.Form):
         label=_("Name of the token"),
         max_length=100,
         help_text=_("Say what will use it, e.g. “HR system – Workday”."),
+        error_messages={"required": _("Give the token a name.")},
     )
     valid_until = forms.DateField(
         label=_("Valid until"),
         input_formats=DATE_INPUT_FORMATS,
         widget=forms.DateInput(format="%d/%m/%Y", attrs={"autocomplete": "off", "size": 10}),
-        error_messages={"invalid": _("Enter a date as day/month/year, e.g. 31/03/2026.")},
+        error_messages={
+            "invalid": _("Enter a date as day/month/year, e.g. 31/03/2026."),
+            "required": _("Choose the last day the token works."),
+        },
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -33,12 +37,6 @@ class TokenForm(forms.Form):
         self.fields["valid_until"].help_text = _(
             "Day/month/year. It works until the end of that day, at most until %(day)s."
         ) % {"day": formats.date_format(self.last_day, "DATE_FORMAT")}
-
-    def clean_name(self) -> str:
-        name = self.cleaned_data["name"].strip()
-        if not name:
-            raise forms.ValidationError(_("Give the token a name."))
-        return name
 
     def clean_valid_until(self) -> date:
         day = self.cleaned_data["valid_until"]

@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('access', '0009_journal_provisioning'),
+        ('access', '0010_journal_provisioning'),
     ]
 
     operations = [

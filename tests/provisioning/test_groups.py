@@ -157,7 +157,8 @@ def test_removing_a_member_removes_the_membership(world, scim_as):
     world.member_membership.refresh_from_db()
     assert world.member_membership.removed_by == world.group_manager
     event = AuditEvent.objects.get(action="membership_deleted")
-    assert (event.via, event.reason) == ("provisioning", "Removed by the HR system (provisioning client “HR system”).")
+    reason = "Retiré par le système RH (client de provisionnement «\u202fHR system\u202f»)."
+    assert (event.via, event.reason) == ("provisioning", reason)
 
 
 def test_put_replaces_the_members_and_their_services(world, scim_as):

@@ -44,3 +44,19 @@ def test_the_export_names_the_client_and_the_manager(world, login):
         "blocked for all groups": "Provisioning client “Workday”, on behalf of Marie Main",
         "blocked for the group": "Marie Main",
     }
+
+
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        ("fr", "Client de provisionnement «\u202fWorkday\u202f», pour le compte de Marie Main"),
+        ("nl", "Provisioningclient “Workday”, namens Marie Main"),
+        ("de", "Provisionierungs-Client „Workday“ im Auftrag von Marie Main"),
+    ],
+)
+def test_the_journal_says_it_in_the_readers_language(world, login, language, said):
+    services.person_block_everywhere(provisioning_actor(world), world.member, reason="Left the company")
+    client = login(world.main)
+    client.post("/i18n/setlang/", {"language": language, "next": "/"})
+    page = client.get(reverse("access:journal", args=[world.enterprise.pk])).content.decode()
+    assert said in page

@@ -161,7 +161,8 @@ def test_active_false_blocks_for_all_groups_and_true_lifts_it(world, scim_as):
     assert response.json()["active"] is False
     block = EnterpriseBlock.objects.get(person=world.member, lifted_at__isnull=True)
     assert block.blocked_by == world.group_manager
-    assert block.reason == "Deactivated by the HR system (provisioning client “HR system”)."
+    # In the enterprise's language (Acme's is French).
+    assert block.reason == "Désactivé par le système RH (client de provisionnement «\u202fHR system\u202f»)."
     response = scim.patch(f"/Users/{world.member.pk}", patch_body({"op": "replace", "value": {"active": True}}))
     assert response.json()["active"] is True
     assert not EnterpriseBlock.objects.filter(person=world.member, lifted_at__isnull=True).exists()
@@ -171,14 +172,14 @@ def test_active_false_blocks_for_all_groups_and_true_lifts_it(world, scim_as):
     ]
 
 
-def test_a_block_in_french_is_told_in_the_enterprises_language(world, scim_as):
-    world.enterprise.preferred_language = "fr"
+def test_a_block_is_told_in_the_enterprises_language(world, scim_as):
+    world.enterprise.preferred_language = "nl"
     world.enterprise.save(update_fields=["preferred_language"])
     scim_as(world.main).patch(
         f"/Users/{world.member.pk}", patch_body({"op": "replace", "path": "active", "value": False})
     )
     reason = EnterpriseBlock.objects.get(person=world.member).reason
-    assert reason.startswith("Désactivé par le système RH")
+    assert reason == "Gedeactiveerd door het HR-systeem (provisioningclient “HR system”)."
 
 
 def test_names_and_addresses_change_the_enterprises_record_only(world, scim_as):
@@ -240,7 +241,7 @@ def test_delete_lets_the_person_go_from_the_managers_groups(world, scim_as):
     actions = list(AuditEvent.objects.filter(via="provisioning").values_list("action", flat=True).order_by("pk"))
     assert actions == ["user_provisioned", "membership_deleted", "membership_deleted", "user_deprovisioned"]
     reasons = set(AuditEvent.objects.filter(action="membership_deleted").values_list("reason", flat=True))
-    assert reasons == {"Removed by the HR system (provisioning client “HR system”)."}
+    assert reasons == {"Retiré par le système RH (client de provisionnement «\u202fHR system\u202f»)."}
 
 
 def test_a_group_manager_lets_go_only_from_their_group(world, scim_as):

@@ -272,8 +272,9 @@ def user_create(actor: Actor, wanted: UserResource) -> str:
                 ) from exc
             target = access_selectors.standing_of(person.pk, actor.enterprise.pk)
         _keep_record(actor, person, fields, target)
-        if wanted.active is False:
-            _set_active(actor, person, False)
+        blocked = access_selectors.enterprise_block_of(actor.enterprise, person) is not None
+        if wanted.active is blocked:  # active and blocked, or inactive and not blocked
+            _set_active(actor, person, bool(wanted.active))
     return str(person.pk)
 
 

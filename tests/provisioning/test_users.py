@@ -257,3 +257,16 @@ def test_nobody_lets_go_of_themselves_or_a_superior(world, scim_as):
     assert (response.status_code, response.json()["detail"]) == (403, "You cannot act on your own access.")
     assert Membership.objects.filter(person=world.group_manager, removed_at__isnull=True).exists()
     assert not AuditEvent.objects.exists()
+
+
+def test_a_person_provisioned_again_is_as_active_as_the_hr_system_says(world, scim_as):
+    """Let go while blocked, then hired again: the block is the portal's until the HR system says."""
+    scim = scim_as(world.main)
+    niss = factories.niss()
+    user_id = scim.post("/Users", user_body(niss, active=False)).json()["id"]
+    assert scim.delete(f"/Users/{user_id}").status_code == 204
+    assert EnterpriseBlock.objects.filter(person_id=user_id, lifted_at__isnull=True).exists()
+    again = scim.post("/Users", user_body(niss, active=True))
+    assert again.status_code == 201
+    assert again.json()["active"] is True
+    assert not EnterpriseBlock.objects.filter(person_id=user_id, lifted_at__isnull=True).exists()

@@ -45,6 +45,7 @@ CONTENT_TYPE = "application/scim+json"
 ACCEPTED_TYPES = ("application/scim+json", "application/json")
 REALM = "scim"
 SEARCH_REQUEST = "urn:ietf:params:scim:api:messages:2.0:SearchRequest"
+PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 OPENAPI = Path(__file__).resolve().parent / "openapi.json"
 # Attributes the portal does not keep are left out of what a client sends, not refused: an HR
 # system sends what it has (RFC 7644 §3.3 lets a service provider ignore them).
@@ -87,15 +88,23 @@ def _base(request: HttpRequest) -> str:
 # --- The shape of every endpoint --------------------------------------------------------------------
 
 
-def endpoint(*methods: str, authenticated: bool = True) -> Callable[[Handler], Callable[..., HttpResponse]]:
-    """An endpoint of the SCIM API for these methods; the handler takes the request, the caller
-    (when `authenticated`) and the address's arguments."""
+# The query parameters of RFC 7644 §3.4.2 and §3.9 that an address takes; sorting is not offered, and
+# sortBy and sortOrder are read and ignored (ServiceProviderConfig says so).
+ONE = ("attributes", "excludedAttributes")
+LIST = ("filter", "startIndex", "count", "sortBy", "sortOrder", *ONE)
+
+
+def endpoint(
+    *methods: str, authenticated: bool = True, query: tuple[str, ...] = ()
+) -> Callable[[Handler], Callable[..., HttpResponse]]:
+    """An endpoint of the SCIM API for these methods, taking these query parameters and no other;
+    the handler takes the request, the caller (when `authenticated`) and the address's arguments."""
 
     def decorate(handler: Handler) -> Callable[..., HttpResponse]:
         @csrf_exempt
         def view(request: HttpRequest, **kwargs: Any) -> HttpResponse:
             with translation.override("en"):
-                return _serve(request, handler, methods, authenticated, kwargs)
+                return _serve(request, handler, methods, authenticated, query, kwargs)
 
         view.__name__ = handler.__name__
         view.__doc__ = handler.__doc__
@@ -105,7 +114,12 @@ def endpoint(*methods: str, authenticated: bool = True) -> Callable[[Handler], C
 
 
 def _serve(
-    request: HttpRequest, handler: Handler, methods: tuple[str, ...], authenticated: bool, kwargs: dict[str, Any]
+    request: HttpRequest,
+    handler: Handler,
+    methods: tuple[str, ...],
+    authenticated: bool,
+    query: tuple[str, ...],
+    kwargs: dict[str, Any],
 ) -> HttpResponse:
     if request.method not in methods:
         return error(405, f"Only {', '.join(methods)} here.", Allow=", ".join(methods))
@@ -116,6 +130,9 @@ def _serve(
         if not authenticated:
             return handler(request, **kwargs)
         caller = authentication.caller_of(request)
+        if set(request.GET) - set(query):
+            taken = ", ".join(query) or "none"
+            raise InvalidValueException(detail=f"A query parameter this address does not take (it takes: {taken}).")
         return handler(request, caller, **kwargs)
     except TooManyFailures as exc:
         return error(429, str(exc), Retry_After=str(exc.wait))
@@ -284,8 +301,7 @@ def _list(
 
 def _search_request(request: HttpRequest) -> dict[str, Any]:
     body = _json(request)
-    if SEARCH_REQUEST not in (body.get("schemas") or []):
-        raise InvalidValueException(detail=f"A search names the schema {SEARCH_REQUEST}.")
+    _asserts(body, SEARCH_REQUEST)
     for name in ("attributes", "excludedAttributes"):
         value = body.get(name)
         if value is not None and not (isinstance(value, list) and all(isinstance(item, str) for item in value)):
@@ -295,12 +311,21 @@ def _search_request(request: HttpRequest) -> dict[str, Any]:
     return body
 
 
+def _asserts(body: dict[str, Any], schema: str) -> None:
+    """A request names the schema of what it is (RFC 7643 §3: schemas is required)."""
+    schemas = body.get("schemas")
+    if not isinstance(schemas, list) or schema not in schemas:
+        raise InvalidSyntaxException(detail=f"The body's schemas must name {schema}.")
+
+
 def _validated[R: Resource[Any]](model: type[R], body: dict[str, Any], context: Context) -> R:
+    _asserts(body, str(model.__schema__))
     return model.model_validate(body, scim_ctx=context, scim_policy=POLICY)
 
 
 def _patch[R: Resource[Any]](model: type[R], body: dict[str, Any]) -> Callable[[R], R]:
     """What a PATCH (RFC 7644 §3.5.2) makes of a resource, its paths read by scim2-models."""
+    _asserts(body, PATCH_OP)
     patch = PatchOp[model].model_validate(  # type: ignore[valid-type]
         body, scim_ctx=Context.RESOURCE_PATCH_REQUEST, scim_policy=POLICY
     )
@@ -389,7 +414,7 @@ def schema(request: HttpRequest, caller: Caller, urn: str) -> HttpResponse:
 # --- Users ----------------------------------------------------------------------------------------------
 
 
-@endpoint("GET", "POST")
+@endpoint("GET", "POST", query=LIST)
 def users(request: HttpRequest, caller: Caller) -> HttpResponse:
     """The Users the token sees (GET), or a new one (POST, RFC 7644 §3.3)."""
     if request.method == "GET":
@@ -413,7 +438,7 @@ def _if_match(request: HttpRequest) -> str | None:
     return request.headers.get("If-Match")
 
 
-@endpoint("GET", "PUT", "PATCH", "DELETE")
+@endpoint("GET", "PUT", "PATCH", "DELETE", query=ONE)
 def user(request: HttpRequest, caller: Caller, user_id: str) -> HttpResponse:
     """One User: read, replaced (PUT), changed (PATCH) or let go (DELETE)."""
     if request.method == "DELETE":
@@ -449,14 +474,14 @@ def _found_group(caller: Caller, group_id: str) -> Any:
     return group
 
 
-@endpoint("GET", "POST")
+@endpoint("GET", "POST", query=LIST)
 def groups(request: HttpRequest, caller: Caller) -> HttpResponse:
     if request.method == "POST":
         raise ForbiddenException(detail=GROUPS_COME_FROM_THE_REGISTER)
     return _list(request, caller, ("Group",), request.GET.dict(), in_body=False)
 
 
-@endpoint("GET", "PUT", "PATCH", "DELETE")
+@endpoint("GET", "PUT", "PATCH", "DELETE", query=ONE)
 def group(request: HttpRequest, caller: Caller, group_id: str) -> HttpResponse:
     """One Group: read, its members and their services replaced (PUT) or changed (PATCH)."""
     if request.method == "DELETE":

@@ -309,3 +309,15 @@ def test_any_other_address_is_a_scim_404(world, scim_as):
         response = scim_as(world.main).get(path)
         assert response.status_code == 404, path
         assert response.json()["schemas"] == [ERROR]
+
+
+def test_a_query_parameter_an_address_does_not_take_is_refused(world, scim_as):
+    scim = scim_as(world.main)
+    for path, params in (
+        ("/Users", {"access_token": "x"}),
+        (f"/Users/{world.member.pk}", {"filter": 'userName eq "a"'}),
+        ("/ServiceProviderConfig", {"attributes": "patch"}),
+    ):
+        response = scim.get(path, params)
+        assert (response.status_code, response.json()["scimType"]) == (400, "invalidValue"), path
+    assert scim.get("/Users", {"sortBy": "userName", "sortOrder": "descending"}).status_code == 200

@@ -110,7 +110,9 @@ def valid_number(generated: str) -> str:
 
 @schema.parametrize()
 @settings(suppress_health_check=list(HealthCheck), deadline=None, derandomize=True, database=None)
-def test_every_answer_conforms_to_the_document(case: Any, world, bearer: str, connection_kept: None, settings: Any) -> None:
+def test_every_answer_conforms_to_the_document(
+    case: Any, world, bearer: str, connection_kept: None, settings: Any
+) -> None:
     # Requests without a token or with a wrong one come in bursts here: the limit has its own tests.
     settings.PROVISIONING_FAILED_TOKEN_RATE = [(100_000, 60, "ip")]
     if case.path_parameters and "id" in case.path_parameters:

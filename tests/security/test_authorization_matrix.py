@@ -632,23 +632,23 @@ def token_payload(s: Stage, target: str) -> dict[str, Any]:
     return {"name": "HR system", "valid_until": (timezone.localdate() + timedelta(days=30)).strftime("%d/%m/%Y")}
 
 
-def scim_user(s: Stage, target: str) -> dict[str, str]:
+def scim_user(s: Stage, target: str) -> dict[str, Any]:
     return {"user_id": str(_pk(person_of(s, target)))}
 
 
-def scim_group(s: Stage, target: str) -> dict[str, str]:
+def scim_group(s: Stage, target: str) -> dict[str, Any]:
     return {"group_id": str(_pk(group_of(s, target)))}
 
 
-def scim_resource_type(s: Stage, target: str) -> dict[str, str]:
+def scim_resource_type(s: Stage, target: str) -> dict[str, Any]:
     return {"name": "User"}
 
 
-def scim_schema(s: Stage, target: str) -> dict[str, str]:
+def scim_schema(s: Stage, target: str) -> dict[str, Any]:
     return {"urn": "urn:ietf:params:scim:schemas:core:2.0:User"}
 
 
-def scim_elsewhere(s: Stage, target: str) -> dict[str, str]:
+def scim_elsewhere(s: Stage, target: str) -> dict[str, Any]:
     return {"path": "Nothing"}
 
 

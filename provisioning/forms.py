@@ -1,3 +1,4 @@
+import secrets
 from datetime import date, timedelta
 from typing import Any
 
@@ -29,9 +30,18 @@ class TokenForm(forms.Form):
         },
     )
 
+    # A new key with each blank form: the same form sent twice makes one token.
+    form_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         today = timezone.localdate()
-        kwargs.setdefault("initial", {"valid_until": today + timedelta(days=settings.PROVISIONING_TOKEN_DAYS)})
+        kwargs.setdefault(
+            "initial",
+            {
+                "valid_until": today + timedelta(days=settings.PROVISIONING_TOKEN_DAYS),
+                "form_key": secrets.token_hex(16),
+            },
+        )
         super().__init__(*args, **kwargs)
         self.last_day = today + timedelta(days=settings.PROVISIONING_TOKEN_MAX_DAYS)
         self.fields["valid_until"].help_text = _(

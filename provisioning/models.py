@@ -33,13 +33,16 @@ class ProvisioningToken(models.Model):
     revoked_by = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
     last_used_from = models.GenericIPAddressField(_("last used from"), null=True, blank=True)
+    # The key of the form that made it: the same form sent twice (a page reloaded) makes one token.
+    form_key = models.CharField(max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("provisioning token")
         verbose_name_plural = _("provisioning tokens")
         ordering = ["-created_at", "-pk"]
         constraints = [
-            models.CheckConstraint(condition=Q(expires_at__gt=models.F("created_at")), name="token_expires_after")
+            models.CheckConstraint(condition=Q(expires_at__gt=models.F("created_at")), name="token_expires_after"),
+            models.UniqueConstraint(fields=["manager", "form_key"], condition=~Q(form_key=""), name="token_form_once"),
         ]
         indexes = [models.Index(fields=["enterprise", "manager"], name="token_enterprise_manager_idx")]
 

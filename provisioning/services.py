@@ -45,6 +45,10 @@ TOKEN_PREFIX = "scim-"  # noqa: S105 - what every token starts with, not a secre
 LAST_USE_INTERVAL = timedelta(minutes=1)
 DEFAULT_USER_NAME = re.compile(rf"{selectors.DEFAULT_USER_NAME_PREFIX}([0-9]+)", re.IGNORECASE)
 CHANGED = gettext_lazy("This has just changed. Read it again and retry.")
+ALREADY_MADE = gettext_lazy(
+    "This form has already made its token, shown once when it was made. "
+    "Revoke that token if you did not keep it, and make another."
+)
 # Told in the enterprise's language, with the client's name: kept in the journal as written.
 BLOCK_REASON = gettext_lazy("Deactivated by the HR system (provisioning client “%(client)s”).")
 REMOVAL_REASON = gettext_lazy("Removed by the HR system (provisioning client “%(client)s”).")
@@ -62,17 +66,20 @@ def expiry_limits(today: date) -> tuple[date, date]:
     return today + timedelta(days=1), today + timedelta(days=settings.PROVISIONING_TOKEN_MAX_DAYS)
 
 
-def token_create(actor: Actor, *, name: str, valid_until: date) -> tuple[ProvisioningToken, str]:
+def token_create(actor: Actor, *, name: str, valid_until: date, form_key: str = "") -> tuple[ProvisioningToken, str]:
     """A new token for the manager, valid until the end of `valid_until` (Brussels); answers the
-    token and its value, which is shown once and kept nowhere (only its SHA-256)."""
+    token and its value, which is shown once and kept nowhere (only its SHA-256). The form that
+    asks for it (`form_key`) makes one token however often it is sent."""
     first, last = expiry_limits(timezone.localdate())
     if not first <= valid_until <= last:
         days = (last - first).days + 1
         raise ActionRefused(_("A token is valid from tomorrow up to %(days)s days.") % {"days": days})
     value = TOKEN_PREFIX + secrets.token_hex(32)
     expires_at = timezone.make_aware(datetime.combine(valid_until + timedelta(days=1), time.min))
-    with locked(actor, _("This token has just been made.")) as actor:
+    with locked(actor, ALREADY_MADE) as actor:
         check(policy.can_manage_provisioning(actor.standing))
+        if form_key and ProvisioningToken.objects.filter(manager=actor.person, form_key=form_key).exists():
+            raise ActionRefused(ALREADY_MADE)
         token = ProvisioningToken.objects.create(
             enterprise=actor.enterprise,
             manager=actor.person,
@@ -80,6 +87,7 @@ def token_create(actor: Actor, *, name: str, valid_until: date) -> tuple[Provisi
             digest=digest_of(value),
             prefix=value[: len(TOKEN_PREFIX) + 6],
             expires_at=expires_at,
+            form_key=form_key,
         )
         record(
             actor,

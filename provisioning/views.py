@@ -57,8 +57,9 @@ def token_create(request: HttpRequest, enterprise_id: int) -> HttpResponse:
     try:
         token, value = services.token_create(actor, **form.cleaned_data)
     except ActionRefused as exc:
-        form.add_error(None, str(exc.message))
-        return _page(request, actor, form=form)
+        # The same form sent again (a page reloaded): a new form, and why nothing was made.
+        messages.error(request, str(exc.message))
+        return redirect("provisioning:tokens", actor.enterprise.pk)
     return _page(request, actor, created=token, value=value)
 
 

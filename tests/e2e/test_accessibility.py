@@ -35,6 +35,7 @@ def pages(world) -> list[str]:
         f"/e/{e}/managers/{designation.pk}/revoke/",
         f"/e/{e}/main-manager/",
         f"/e/{e}/journal/",
+        f"/e/{e}/provisioning/",
         f"/e/{e}/contact-data/",
         f"/e/{e}/chaman/",
         f"/e/{e}/structured-messages/",

@@ -4,6 +4,7 @@ revoked."""
 
 import hashlib
 import re
+import secrets
 from datetime import timedelta
 
 import pytest
@@ -34,6 +35,15 @@ def day(days: int) -> str:
     return (timezone.localdate() + timedelta(days=days)).strftime("%d/%m/%Y")
 
 
+def posted(name: str = "Workday", valid_until: str | None = None, form_key: str | None = None) -> dict[str, str]:
+    """The form as the page sends it, with the key of a new blank form."""
+    return {
+        "name": name,
+        "valid_until": day(30) if valid_until is None else valid_until,
+        "form_key": form_key or secrets.token_hex(16),
+    }
+
+
 @pytest.mark.parametrize(
     ("persona", "status"),
     [
@@ -55,7 +65,7 @@ def test_the_page_is_for_managers_of_users(world, login, persona, status):
 
 def test_a_token_is_shown_once_and_kept_as_a_digest(world, login):
     client = login(world.group_manager)
-    response = client.post(create_url(world), {"name": "Workday", "valid_until": day(30)})
+    response = client.post(create_url(world), posted())
     assert response.status_code == 200
     page = response.content.decode()
     [value] = TOKEN.findall(page)
@@ -77,6 +87,22 @@ def test_a_token_is_shown_once_and_kept_as_a_digest(world, login):
     assert value not in again and f"{token.prefix}…" in again
 
 
+def test_the_same_form_sent_twice_makes_one_token(world, login):
+    client = login(world.main)
+    form = posted()
+    assert TOKEN.search(client.post(create_url(world), form).content.decode())
+    again = client.post(create_url(world), form, follow=True)
+    page = again.content.decode()
+    assert "This form has already made its token, shown once when it was made." in page
+    assert not TOKEN.search(page)
+    assert ProvisioningToken.objects.count() == 1
+    assert AuditEvent.objects.count() == 1
+    # The page then offers a new form, which makes a new token.
+    fresh = again.context["form"]["form_key"].value()
+    assert fresh != form["form_key"]
+    assert TOKEN.search(client.post(create_url(world), posted(form_key=fresh)).content.decode())
+
+
 def test_a_new_token_is_valid_90_days_unless_chosen_otherwise(world, login):
     form = login(world.main).get(page_url(world)).context["form"]
     assert form["valid_until"].value() == timezone.localdate() + timedelta(days=90)
@@ -93,7 +119,7 @@ def test_a_new_token_is_valid_90_days_unless_chosen_otherwise(world, login):
     ],
 )
 def test_an_expiry_in_the_past_or_beyond_a_year_is_refused(world, login, valid_until, message):
-    response = login(world.main).post(create_url(world), {"name": "Workday", "valid_until": valid_until})
+    response = login(world.main).post(create_url(world), posted(valid_until=valid_until))
     assert response.status_code == 200
     page = response.content.decode()
     assert message in page
@@ -103,14 +129,14 @@ def test_an_expiry_in_the_past_or_beyond_a_year_is_refused(world, login, valid_u
 
 
 def test_a_token_needs_a_name(world, login):
-    response = login(world.main).post(create_url(world), {"name": "   ", "valid_until": day(10)})
+    response = login(world.main).post(create_url(world), posted(name="   "))
     assert "Give the token a name." in response.content.decode()
     assert not ProvisioningToken.objects.exists()
 
 
 def test_making_a_token_needs_a_recent_login(world, login):
     client = login(world.main, recently_authenticated=False)
-    response = client.post(create_url(world), {"name": "Workday", "valid_until": day(10)})
+    response = client.post(create_url(world), posted())
     assert response.status_code in (200, 302)
     assert not TOKEN.search(response.content.decode())
     assert not ProvisioningToken.objects.exists()

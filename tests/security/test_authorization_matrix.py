@@ -629,7 +629,8 @@ def by_token(s: Stage, target: str) -> dict[str, int]:
 
 
 def token_payload(s: Stage, target: str) -> dict[str, Any]:
-    return {"name": "HR system", "valid_until": (timezone.localdate() + timedelta(days=30)).strftime("%d/%m/%Y")}
+    valid_until = (timezone.localdate() + timedelta(days=30)).strftime("%d/%m/%Y")
+    return {"name": "HR system", "valid_until": valid_until, "form_key": f"matrix-{target}"}
 
 
 def scim_user(s: Stage, target: str) -> dict[str, Any]:

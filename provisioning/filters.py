@@ -44,6 +44,18 @@ ID = re.compile(r"[0-9]{1,18}")
 COLUMN = re.compile(r"at column ([0-9]+)")
 
 
+def storable(value: Any) -> bool:
+    """Whether a value (a JSON value, its names included) holds only text the database keeps: no
+    NUL character, no lone surrogate (a JSON escape may make either)."""
+    if isinstance(value, str):
+        return "\x00" not in value and not any("\ud800" <= character <= "\udfff" for character in value)
+    if isinstance(value, dict):
+        return all(storable(key) and storable(item) for key, item in value.items())
+    if isinstance(value, list):
+        return all(storable(item) for item in value)
+    return True
+
+
 def refused(detail: str) -> InvalidFilterException:
     return InvalidFilterException(detail=detail)
 
@@ -67,6 +79,8 @@ def text(field: str, *, case_exact: bool, present: Q | None = None) -> Attribute
     def condition(operator: CompareOperator, value: Any) -> Q:
         if not isinstance(value, str):
             raise refused("This attribute is compared with a string.")
+        if not storable(value):
+            raise refused("A value of a filter holds a NUL character or a lone surrogate.")
         lookup = TEXT_LOOKUPS[operator]
         return Q(**{f"{field}__{lookup if case_exact else 'i' + lookup}": value})
 

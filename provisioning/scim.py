@@ -167,6 +167,10 @@ def _json(request: HttpRequest) -> dict[str, Any]:
         raise InvalidSyntaxException(detail="The body is not a valid JSON text.") from None
     if not isinstance(data, dict):
         raise InvalidSyntaxException(detail="The body must be a JSON object.")
+    if not filters.storable(data):
+        raise InvalidValueException(
+            detail="The body holds a NUL character or a lone surrogate, which no attribute takes."
+        )
     return data
 
 
@@ -530,3 +534,20 @@ def openapi(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(_openapi(), content_type="application/json")
     response["Cache-Control"] = "max-age=3600"
     return response
+
+
+# --- A failure of the portal --------------------------------------------------------------------------
+
+SCIM_PREFIX = "/scim/v2/"
+
+
+def answers_in_scim(request: HttpRequest) -> bool:
+    return request.path_info.startswith(SCIM_PREFIX)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """A failure of the portal on SCIM's addresses: a SCIM error with the id of the request in the
+    portal's log, after Django has logged it. It reads nothing from the database."""
+    request_id = str(getattr(request, "request_id", ""))
+    with translation.override("en"):
+        return error(500, f"The portal could not answer. Quote the request id {request_id} to its helpdesk.")

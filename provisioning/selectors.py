@@ -17,7 +17,6 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast, Coalesce, Concat, NullIf
 
-from access import policy
 from access.models import AuditEvent, Group, Person
 from access.selectors import Actor, current_enterprise_blocks, current_grants, current_memberships
 from provisioning.models import ProvisionedUser, ProvisioningToken
@@ -41,8 +40,8 @@ def token_by_digest(digest: str) -> ProvisioningToken | None:
 
 def sees_every_unplaced_user(actor: Actor) -> bool:
     """A person the HR system provisioned and who is in no group yet is seen by the MAM and the
-    co-MAMs, and by the manager whose token provisioned them."""
-    return policy.sees_whole_journal(actor.standing)
+    co-MAMs (who act over the whole enterprise), and by the manager whose token provisioned them."""
+    return actor.standing.enterprise_wide
 
 
 def _events(actor: Actor, **about: object) -> QuerySet[AuditEvent]:

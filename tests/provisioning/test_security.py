@@ -321,3 +321,33 @@ def test_a_query_parameter_an_address_does_not_take_is_refused(world, scim_as):
         response = scim.get(path, params)
         assert (response.status_code, response.json()["scimType"]) == (400, "invalidValue"), path
     assert scim.get("/Users", {"sortBy": "userName", "sortOrder": "descending"}).status_code == 200
+
+
+def test_a_failure_of_the_portal_is_a_scim_error_with_the_request_id(world, monkeypatch, caplog):
+    from provisioning import selectors
+
+    def fail(actor):
+        raise RuntimeError("the read failed")
+
+    monkeypatch.setattr(selectors, "users_in_scope", fail)
+    token = make_token(world.main, world.enterprise)
+    response = Client(raise_request_exception=False).get(SCIM + "/Users", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 500
+    assert response["Content-Type"] == "application/scim+json"
+    error = response.json()
+    assert (error["schemas"], error["status"]) == ([ERROR], "500")
+    assert response["X-Request-ID"] in error["detail"] and "the read failed" not in error["detail"]
+    assert [record for record in caplog.records if record.exc_info]
+
+
+@pytest.mark.parametrize("text", ["\u0000", "nora\u0000", "\udead", "a\udb06"])
+def test_a_nul_or_a_lone_surrogate_is_refused_not_stored(world, scim_as, text):
+    scim = scim_as(world.main)
+    body = user_body(factories.niss())
+    body["name"]["familyName"] = text
+    response = scim.post("/Users", json.dumps(body))
+    assert refused_and_nothing_written(response, 400)["scimType"] == "invalidValue"
+    in_a_key = json.dumps(user_body(factories.niss())).replace('"userName"', json.dumps(text)[:-1] + '"')
+    refused_and_nothing_written(scim.post("/Users", in_a_key), 400)
+    response = scim.get("/Users", {"filter": "userName eq " + json.dumps(text)})
+    assert (response.status_code, response.json()["scimType"]) == (400, "invalidFilter")

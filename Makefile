@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 # `make test DATABASE_URL=... REDIS_URL=...` runs on other services. Plain `pytest` reads them too.
 TEST_ENV := DJANGO_SETTINGS_MODULE=tests.settings
 
-APPS := access accounts portal devidp contactdata chaman ebox decisions provisioning
+APPS := access accounts portal devidp contactdata chaman ebox decisions imports provisioning
 
 .PHONY: install messages run check test bench lint types audit lock makemessages
 
@@ -36,8 +36,9 @@ test: check
 	$(MAKE) messages
 	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run
 	$(TEST_ENV) $(PY) manage.py collectstatic --noinput -v0
+	# Two processes (pytest-xdist), then, alone, the tests that stop the shared Redis (marked serial).
 	$(PY) -m pytest -n 2 -m 'not serial'
-	$(PY) -m pytest -m serial
+	$(PY) -m pytest -m serial $$(grep -rl 'pytest.mark.serial' tests)
 
 # The benchmark (docs/benchmarks.md): production settings on PostgreSQL, gunicorn, wrk, a Celery
 # worker. A tiny run of it is part of `make test`.

@@ -24,9 +24,11 @@ from access.models import (
     Domain,
     Enterprise,
     EnterpriseBlock,
+    EnterpriseClosure,
     FormerNiss,
     Grant,
     Group,
+    GroupBlock,
     Language,
     LegalRepresentative,
     Membership,
@@ -38,6 +40,20 @@ from access.policy import DesignationKind
 from access.staff_journal import HIDDEN, record_staff_change
 from accounts.http import client_ip
 from accounts.models import User
+
+
+class ReadOnlyInAdmin:
+    """Staff read these rows here; they change through the portal's services, which ask the policy
+    and keep the journal, and none is deleted: the journal and the history refer to them."""
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 class IdentifierSearchMixin:
@@ -145,6 +161,12 @@ class EnterpriseAdmin(IdentifierSearchMixin, admin.ModelAdmin):
     readonly_fields = ["activated_at", "activated_by"]
     change_form_template = "admin/access/enterprise/change_form.html"
     journaled_additions = (LegalRepresentative,)  # by save_formset, as the imported ones
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if change and "status" in form.changed_data:
+            # The closures keep what the status was on any past day (who could act then).
+            services.enterprise_closure_follow(obj, form.initial["status"])
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         # The pending activations, with their expiry, in one query for the whole list.
@@ -299,24 +321,13 @@ class GroupAdmin(IdentifierSearchMixin, admin.ModelAdmin):
 
 
 @admin.register(Designation)
-class DesignationAdmin(IdentifierSearchMixin, admin.ModelAdmin):
+class DesignationAdmin(ReadOnlyInAdmin, IdentifierSearchMixin, admin.ModelAdmin):
     list_display = ["enterprise", "kind", "person", "designated_at", "revoked_at"]
     list_filter = ["kind", ("revoked_at", admin.EmptyFieldListFilter)]
     search_fields = ["person__surname", "person__given_name", "enterprise__name", "enterprise__number"]
     number_lookup = "enterprise__number"
     list_select_related = ["enterprise", "person"]
     raw_id_fields = ["person", "designated_by", "revoked_by", "group"]
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        # Designations change through the portal's services, which keep the journal.
-        return False
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        # Nor are they deleted: the enterprise would lose its MAM, the journal its subject.
-        return False
 
 
 class GrantInline(admin.TabularInline):
@@ -331,7 +342,7 @@ class GrantInline(admin.TabularInline):
 
 
 @admin.register(Membership)
-class MembershipAdmin(IdentifierSearchMixin, admin.ModelAdmin):
+class MembershipAdmin(ReadOnlyInAdmin, IdentifierSearchMixin, admin.ModelAdmin):
     list_display = ["person", "group", "status", "created_at", "removed_at"]
     list_filter = ["status", ("removed_at", admin.EmptyFieldListFilter), "group__role_type"]
     search_fields = ["person__surname", "person__given_name", "group__enterprise__name", "group__enterprise__number"]
@@ -339,33 +350,27 @@ class MembershipAdmin(IdentifierSearchMixin, admin.ModelAdmin):
     list_select_related = ["person", "group__role_type", "group__enterprise"]
     inlines = [GrantInline]
 
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        # Users are managed in the portal (the grant ceiling and the journal); staff read here.
-        return False
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        # A user removed from a group keeps their row, for the journal (docs/design.md §3.4).
-        return False
-
 
 @admin.register(EnterpriseBlock)
-class EnterpriseBlockAdmin(admin.ModelAdmin):
+class EnterpriseBlockAdmin(ReadOnlyInAdmin, admin.ModelAdmin):
     list_display = ["person", "enterprise", "blocked_at", "until", "lifted_at"]
     list_filter = [("lifted_at", admin.EmptyFieldListFilter)]
     search_fields = ["person__surname", "enterprise__name", "enterprise__number"]
 
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
+@admin.register(GroupBlock)
+class GroupBlockAdmin(ReadOnlyInAdmin, admin.ModelAdmin):
+    list_display = ["membership", "blocked_at", "until", "lifted_at"]
+    list_filter = [("lifted_at", admin.EmptyFieldListFilter)]
+    search_fields = ["membership__person__surname", "membership__group__enterprise__name"]
+    list_select_related = ["membership__person", "membership__group__role_type"]
 
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        # A block is lifted in the portal, and the journal says by whom.
-        return False
+
+@admin.register(EnterpriseClosure)
+class EnterpriseClosureAdmin(ReadOnlyInAdmin, admin.ModelAdmin):
+    list_display = ["enterprise", "status", "closed_at", "reopened_at"]
+    list_filter = ["status"]
+    search_fields = ["enterprise__name", "enterprise__number"]
 
 
 @admin.register(AuditEvent)

@@ -3,7 +3,9 @@ from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.http import urlencode
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from access import policy, selectors
@@ -24,6 +26,32 @@ class NissField(forms.CharField):
 
     def clean(self, value: Any) -> str:
         return parse_niss(super().clean(value))
+
+
+# Belgian habits first (31/03/2026, 31.03.2026, 31-03-2026), and the ISO form; never the month first.
+DATE_INPUT_FORMATS = ["%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y", "%Y-%m-%d"]
+INVALID_DATE = _("Enter a date as day/month/year, e.g. 31/03/2026.")
+
+
+class EndDateField(forms.DateField):
+    """An optional end date of a grant or a block, picked as a date: the grant or block holds
+    through that day and ends when it is over; a day already past is refused
+    (`policy.end_date_allowed`, days of Brussels)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        super().__init__(
+            widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+            input_formats=["%Y-%m-%d", *DATE_INPUT_FORMATS],
+            error_messages={"invalid": INVALID_DATE},
+            **kwargs,
+        )
+
+    def validate(self, value: Any) -> None:
+        super().validate(value)
+        decision = policy.end_date_allowed(value, timezone.localdate())
+        if not decision:
+            raise forms.ValidationError(str(decision.reason), code="past")
 
 
 class ServiceChoiceField(forms.ModelChoiceField):
@@ -70,21 +98,56 @@ class MainManagerForm(PersonIdentityForm):
     replaces = ReplacesField()
 
 
+class AddUserNumberForm(forms.Form):
+    """Adding a user, first step: who, by national register number (docs/design.md §5.6)."""
+
+    niss = NissField()
+
+
 class AddUserForm(PersonIdentityForm):
+    """Adding a user, second step: the number of the first (carried in a hidden field), the names
+    only of a person the portal does not know (`person` None), the online services and the
+    confirmation. Sent whole at once, it adds the user too."""
+
     services = ServicesField(label=_("Online services"), queryset=OnlineService.objects.none(), required=False)
+    until = EndDateField(
+        label=_("Online services granted until"),
+        help_text=_(
+            "Optional. The services end when this day is over; leave empty to grant them until someone revokes them."
+        ),
+    )
     confirm = forms.BooleanField(
         label=_("I confirm that this person is a staff member of the enterprise, active in this group."),
         required=True,
         error_messages={"required": _("Confirm that this person is a staff member of the enterprise.")},
     )
 
-    def __init__(self, *args: Any, services: QuerySet[OnlineService], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, services: QuerySet[OnlineService], person: Person | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["niss"].widget = forms.HiddenInput()
         self.fields["services"].queryset = services  # type: ignore[attr-defined]
+        if person is not None:  # known to the portal: their names are the portal's
+            del self.fields["given_name"], self.fields["surname"]
+            return
+        for name, message in (
+            ("given_name", _("Enter the person's given name: the portal does not know them yet.")),
+            ("surname", _("Enter the person's surname: the portal does not know them yet.")),
+        ):
+            self.fields[name].required = True
+            self.fields[name].help_text = ""
+            self.fields[name].error_messages["required"] = message
 
 
 class GrantForm(forms.Form):
     service = ServiceChoiceField(label=_("Online service"), queryset=OnlineService.objects.none())
+    until = EndDateField(
+        label=_("Granted until"),
+        help_text=_(
+            "Optional. The service ends when this day is over; leave empty to grant it until someone revokes it."
+        ),
+    )
 
     def __init__(self, *args: Any, services: QuerySet[OnlineService], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -115,11 +178,12 @@ class RevokeForm(forms.Form):
 
 
 class BlockForm(ReasonForm):
-    until = forms.DateField(
+    until = EndDateField(
         label=_("Blocked until"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-        help_text=_("Optional. Leave empty to block until someone unblocks."),
+        help_text=_(
+            "Optional. The block holds through this day and ends when it is over; "
+            "leave empty to block until someone unblocks."
+        ),
     )
     share_reason = forms.BooleanField(
         label=_("Tell the person why"),
@@ -210,8 +274,6 @@ class SearchForm(forms.Form):
 
 # --- The journal's filter ----------------------------------------------------------------------
 
-# Belgian habits first (31/03/2026, 31.03.2026, 31-03-2026), and the ISO form; never the month first.
-DATE_INPUT_FORMATS = ["%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y", "%Y-%m-%d"]
 NISS_IN_ADDRESS = _("Search for a national register number with the form's button: it is never put in an address.")
 
 
@@ -222,7 +284,7 @@ class DayField(forms.DateField):
             input_formats=DATE_INPUT_FORMATS,
             widget=forms.DateInput(format="%d/%m/%Y", attrs={"autocomplete": "off", "size": 10}),
             help_text=_("Day/month/year, e.g. 31/03/2026."),
-            error_messages={"invalid": _("Enter a date as day/month/year, e.g. 31/03/2026.")},
+            error_messages={"invalid": INVALID_DATE},
             **kwargs,
         )
 
@@ -334,7 +396,7 @@ class JournalFilterForm(forms.Form):
         return urlencode({key: value for key, value in params.items() if value})
 
 
-# --- A person's own access (docs/design.md §5.10) ------------------------------------------------
+# --- A person's own access (docs/design.md §5.12) ------------------------------------------------
 
 
 class OwnChangeForm(forms.Form):
@@ -366,3 +428,110 @@ class LeaveGroupForm(OwnChangeForm):
         ),
         error_messages={"required": _("Tick the box if you want to leave this group.")},
     )
+
+
+# --- Who could act on a day ------------------------------------------------------------------------
+
+
+class WhoCouldActForm(forms.Form):
+    """The day asked about (today or a day past, `policy.history_day_allowed`) and the online
+    service, or every one; in the address, so that the list can be kept and paged."""
+
+    service = ServiceChoiceField(
+        label=_("Online service"),
+        queryset=OnlineService.objects.none(),
+        required=False,
+        empty_label=_("Every online service"),
+        error_messages={"invalid_choice": _("Choose an online service from the list.")},
+    )
+    day = DayField(label=_("Day"))
+
+    def __init__(self, *args: Any, services: QuerySet[OnlineService], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["service"].queryset = services  # type: ignore[attr-defined]
+
+    def clean_day(self) -> date:
+        day: date | None = self.cleaned_data["day"]
+        if day is None:
+            raise forms.ValidationError(_("Enter the day, as day/month/year, e.g. 31/03/2026."), code="required")
+        decision = policy.history_day_allowed(day, timezone.localdate())
+        if not decision:
+            raise forms.ValidationError(str(decision.reason), code="future")
+        return day
+
+    def query(self) -> str:
+        """The choice as an address's query."""
+        data = self.cleaned_data
+        params = {"service": data["service"].pk if data["service"] else "", "day": _day(data["day"])}
+        return urlencode({key: value for key, value in params.items() if value})
+
+
+# --- Access reviews and unused access (docs/design.md §5.13) ---------------------------------------
+
+
+class DomainChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Domain) -> str:  # type: ignore[override]
+        return obj.name
+
+
+class ReviewStartForm(forms.Form):
+    """A review of the whole enterprise or of one of its domains, its deadline and what happens
+    then; the deadline's bounds are the policy's."""
+
+    domain = DomainChoiceField(
+        label=_("What to review"),
+        queryset=Domain.objects.none(),
+        required=False,
+        empty_label=_("The whole enterprise"),
+        error_messages={"invalid_choice": _("Choose the whole enterprise or one of its domains.")},
+    )
+    deadline = forms.DateField(
+        label=_("Deadline"),
+        input_formats=DATE_INPUT_FORMATS,
+        widget=forms.DateInput(format="%d/%m/%Y", attrs={"autocomplete": "off", "size": 10}),
+        help_text=_("Day/month/year, e.g. 31/03/2026. The managers answer until the end of that day."),
+        error_messages={
+            "required": _("Enter the deadline."),
+            "invalid": _("Enter the deadline as day/month/year, e.g. 31/03/2026."),
+        },
+    )
+    end_unconfirmed = forms.TypedChoiceField(
+        label=_("At the deadline, end what was not confirmed?"),
+        choices=[
+            ("yes", _("Yes: the online services that no manager confirmed end at the deadline")),
+            ("no", _("No: they stay; the review shows what was confirmed and revoked")),
+        ],
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose whether what was not confirmed ends at the deadline.")},
+    )
+
+    def __init__(self, *args: Any, actor: selectors.Actor, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["domain"].queryset = Domain.objects.filter(  # type: ignore[attr-defined]
+            pk__in=actor.standing.scope_domains
+        ).order_by(f"names__{get_language() or 'en'}", "code")
+
+    def clean_deadline(self) -> date:
+        deadline: date = self.cleaned_data["deadline"]
+        decision = policy.review_deadline(timezone.localdate(), deadline)
+        if not decision:
+            raise forms.ValidationError(str(decision.reason))
+        return deadline
+
+
+class UnusedAccessForm(forms.Form):
+    months = forms.TypedChoiceField(
+        label=_("End an online service that has not been used for"),
+        coerce=int,
+        empty_value=None,
+        required=False,
+        error_messages={"invalid_choice": _("Choose a number of months from the list.")},
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["months"].choices = [  # type: ignore[attr-defined]
+            ("", _("Never: unused online services do not end")),
+            *((months, _("%(months)s months") % {"months": months}) for months in policy.UNUSED_MONTHS),
+        ]

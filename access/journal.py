@@ -10,6 +10,10 @@ from access.models import AuditEvent, Domain, Enterprise, Group, Person
 
 Action = AuditEvent.Action
 
+# The key of `after` that says how the actor acted when it was not through a page: {"import": 12}
+# for a row of an import, with "undo": true for its undoing (access.writes.record).
+VIA = "via"
+
 # What a person does with their own login is journaled without an enterprise, so it is in no
 # enterprise's journal (staff read it in the admin): the journal's filter does not offer these.
 PERSONAL_ACTIONS = frozenset(
@@ -35,12 +39,8 @@ def record(
     after: Any = None,
     reason: str = "",
     ip: str | None = None,
-    via: str = "",
-    via_client: str = "",
 ) -> AuditEvent:
-    """One row of the journal; the domain is the group's unless given. `via` says how the act came
-    when not on the portal's pages (a provisioning client, named `via_client`), the actor being
-    the person on whose behalf it acted."""
+    """One row of the journal; the domain is the group's unless given."""
     return AuditEvent.objects.create(
         enterprise=enterprise,
         actor=actor,
@@ -52,6 +52,4 @@ def record(
         after=after,
         reason=reason,
         ip_address=ip,
-        via=via,
-        via_client=via_client,
     )

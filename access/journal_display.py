@@ -21,9 +21,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from access.identifiers import mask_niss
+from access.journal import VIA
 from access.models import AuditEvent, Domain, Enterprise, Language, Membership, OnlineService, RoleType
 from access.policy import DesignationKind
+from access.spreadsheets import FORMULA_STARTS, neutralised
 from accounts.models import OutboundMessage
+
+__all__ = ["FORMULA_STARTS", "neutralised"]  # the journal's export cells, from access.spreadsheets
 
 LABELS: dict[str, str | Promise] = {
     "status": gettext_lazy("Status"),
@@ -32,6 +36,7 @@ LABELS: dict[str, str | Promise] = {
     "until": gettext_lazy("Until"),
     "reason": gettext_lazy("Reason"),
     "reason_shared": gettext_lazy("Reason shared with the person"),
+    "end_date_reached": gettext_lazy("End date reached"),
     "blocked_everywhere": gettext_lazy("Blocked for all groups"),
     "kind": gettext_lazy("Role"),
     "person": gettext_lazy("Person"),
@@ -86,6 +91,20 @@ LABELS: dict[str, str | Promise] = {
     "emails": gettext_lazy("E-mail addresses"),
     "token": gettext_lazy("Provisioning token"),
     "expires_at": gettext_lazy("Expires on"),
+    # Access over time (docs/design.md §5.13).
+    "review": gettext_lazy("Access review"),
+    "deadline": gettext_lazy("Deadline"),
+    "end_unconfirmed": gettext_lazy("At the deadline, end what was not confirmed"),
+    "grants": gettext_lazy("Online services to answer"),
+    "stage": gettext_lazy("Reminder"),
+    "managers": gettext_lazy("Managers reminded"),
+    "confirmed": gettext_lazy("Confirmed"),
+    "revoked": gettext_lazy("Revoked"),
+    "ended": gettext_lazy("Ended at the deadline"),
+    "unanswered": gettext_lazy("Not answered"),
+    "months": gettext_lazy("Ends when unused for (months)"),
+    "last_used": gettext_lazy("Last used"),
+    "ends_on": gettext_lazy("Ends on"),
 }
 
 # The words of stored values, by the key that holds them.
@@ -106,6 +125,12 @@ VALUES: dict[str, dict[str, str | Promise]] = {
         "sessions": gettext_lazy("sessions"),
     },
     "limit": {"actor": gettext_lazy("per person who asks"), "enterprise": gettext_lazy("per enterprise")},
+    "stage": {
+        "start": gettext_lazy("at the start"),
+        "week": gettext_lazy("a week before the deadline"),
+        "day": gettext_lazy("the day before the deadline"),
+    },
+    "months": {"off": gettext_lazy("never")},
 }
 BOOLEAN_TEXT = {"True": True, "False": False}  # as the structured-message settings keep them
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -148,6 +173,8 @@ def value_text(key: str, value: Any, names: Names) -> str:
     text = str(value)
     if key == "niss":
         return mask_niss(text)
+    if key == "review":
+        return _("no. %(number)s") % {"number": text}
     if (named := names.of(key, text)) is not None:
         return named
     if key in VALUES and text in VALUES[key]:
@@ -189,9 +216,36 @@ class Change:
 
 
 def _as_dict(values: Any) -> dict[str, Any]:
+    """The keys of a before or an after; how the actor acted (`via`) is not a change."""
     if values is None:
         return {}
-    return values if isinstance(values, dict) else {"": values}
+    if not isinstance(values, dict):
+        return {"": values}
+    return {key: value for key, value in values.items() if key != VIA}
+
+
+def via(event: AuditEvent) -> str:
+    """How the actor acted, when it was not through a page: "via import #12", or through a
+    provisioning client holding their token, "via the provisioning client “Workday”, on behalf of
+    Greta Group" (docs/provisioning.md)."""
+    how = (event.after or {}).get(VIA) if isinstance(event.after, dict) else None
+    if isinstance(how, dict) and "provisioning" in how:
+        return _("via the provisioning client “%(client)s”, on behalf of %(manager)s") % {
+            "client": how["provisioning"],
+            "manager": event.actor.full_name if event.actor else "",
+        }
+    if not isinstance(how, dict) or "import" not in how:
+        return ""
+    if how.get("undo"):
+        return _("via the undoing of import #%(number)s") % {"number": how["import"]}
+    return _("via import #%(number)s") % {"number": how["import"]}
+
+
+def action_text(event: AuditEvent) -> str:
+    """The action in words, with how it was done when it was not through a page."""
+    how = via(event)
+    action = str(event.get_action_display())
+    return _("%(action)s, %(via)s") % {"action": action, "via": how} if how else action
 
 
 ORDER = {key: index for index, key in enumerate(LABELS)}
@@ -224,13 +278,16 @@ def summary(values: Any, names: Names) -> str:
 
 # --- The CSV export --------------------------------------------------------------------------------
 
-# A spreadsheet reads a cell that starts with one of these as a formula (or as the start of one).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
-
-def neutralised(cell: str) -> str:
-    """A cell a spreadsheet shows as text, never runs: a leading formula character gets a quote."""
-    return f"'{cell}" if cell.startswith(FORMULA_STARTS) else cell
+def by_whom(event: AuditEvent) -> str:
+    """Who did it: the person; staff, by their username; or the portal itself (an end date
+    reached, a register imported), which no person did."""
+    if event.actor is not None:
+        return event.actor.full_name
+    staff = event.after.get("staff") if isinstance(event.after, dict) else None
+    if staff:
+        return _("Portal staff (%(username)s)") % {"username": staff}
+    return _("The portal")
 
 
 def csv_header() -> list[str]:
@@ -244,17 +301,6 @@ def csv_header() -> list[str]:
         _("After"),
         _("Reason"),
     ]
-
-
-def by(event: AuditEvent) -> str:
-    """Who did it: the person, or the provisioning client acting on their behalf."""
-    name = event.actor.full_name if event.actor else ""
-    if event.via == AuditEvent.Via.PROVISIONING:
-        return _("Provisioning client “%(client)s”, on behalf of %(manager)s") % {
-            "client": event.via_client,
-            "manager": name,
-        }
-    return name
 
 
 def scope_of(event: AuditEvent) -> str:
@@ -271,8 +317,8 @@ def csv_rows(events: Iterator[AuditEvent], names: Names) -> Iterator[list[str]]:
     for event in events:
         row = [
             formats.date_format(timezone.localtime(event.created_at), "Y-m-d H:i:s"),
-            event.get_action_display(),
-            by(event),
+            action_text(event),
+            by_whom(event),
             event.target_person.full_name if event.target_person else "",
             scope_of(event),
             summary(event.before, names),

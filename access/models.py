@@ -4,6 +4,10 @@ Every rule that the data must keep whatever the code does is a database constrai
 rules about who may change what live in access/policy.py.
 """
 
+import unicodedata
+from collections.abc import Collection, Iterable
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import CharField, Q
@@ -19,7 +23,7 @@ from access.identifiers import (
     validate_enterprise_number,
     validate_niss,
 )
-from access.policy import DesignationKind
+from access.policy import DesignationKind, in_force
 
 # The identifiers' length checks below are database constraints: `number__length=10`.
 CharField.register_lookup(Length)
@@ -30,6 +34,47 @@ class Language(models.TextChoices):
     NL = "nl", _("Dutch")
     DE = "de", _("German")
     EN = "en", _("English")
+
+
+# Letters that Unicode does not decompose into a base letter and a mark, as people type them
+# without their stroke (Łukasz, Søren) or spelled out (Æ, Œ).
+_PLAIN_LETTERS = str.maketrans(
+    {"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D", "ı": "i", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE"}
+)
+_APOSTROPHES = str.maketrans({"'": "", "’": "", "-": " ", "‐": " "})
+
+
+def fold(text: str) -> str:
+    """A name as it is searched: without accents, case or apostrophes, hyphens as spaces, one space
+    between words ("D'Hondt-Ünal" → "dhondt unal"). A search folds what is typed the same way
+    (docs/decisions.md §13.1)."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(_PLAIN_LETTERS).translate(_APOSTROPHES))
+    plain = "".join(char for char in decomposed if not unicodedata.combining(char))
+    return " ".join(plain.casefold().split())
+
+
+class PersonManager(models.Manager["Person"]):
+    def bulk_create(
+        self,
+        objs: Iterable["Person"],
+        batch_size: int | None = None,
+        ignore_conflicts: bool = False,
+        update_conflicts: bool = False,
+        update_fields: Collection[str] | None = None,
+        unique_fields: Collection[str] | None = None,
+    ) -> list["Person"]:
+        """People created in bulk (the benchmark's data) are found by name too."""
+        people = list(objs)
+        for person in people:
+            person.search_name = person.folded_name()
+        return super().bulk_create(
+            people,
+            batch_size=batch_size,
+            ignore_conflicts=ignore_conflicts,
+            update_conflicts=update_conflicts,
+            update_fields=update_fields,
+            unique_fields=unique_fields,
+        )
 
 
 class Person(models.Model):
@@ -48,6 +93,11 @@ class Person(models.Model):
     preferred_language = models.CharField(
         _("preferred language"), max_length=2, choices=Language.choices, default=Language.FR
     )
+    # The names folded for search (`fold`), written at every save. On PostgreSQL a trigram index
+    # (migration 0009, outside this model's state: SQLite has none) serves the searches' LIKE '%…%'.
+    search_name = models.CharField(max_length=201, editable=False, default="")
+
+    objects = PersonManager()
 
     class Meta:
         verbose_name = _("person")
@@ -63,6 +113,16 @@ class Person(models.Model):
 
     def __str__(self) -> str:
         return self.full_name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.search_name = self.folded_name()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"given_name", "surname"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "search_name"}
+        super().save(*args, **kwargs)
+
+    def folded_name(self) -> str:
+        return fold(f"{self.given_name} {self.surname}")
 
     @property
     def full_name(self) -> str:
@@ -129,6 +189,32 @@ class Enterprise(models.Model):
     @property
     def number_display(self) -> str:
         return format_enterprise_number(self.number)
+
+
+class EnterpriseClosure(models.Model):
+    """A time when an enterprise that had been activated was not active: closed, or set back to
+    pending by staff, from `closed_at` until `reopened_at`. `Enterprise.status` says what holds
+    now; these rows say what held on a past day (access.history). Written when staff change the
+    status in the admin and when an activation ends it (access.services.enterprises)."""
+
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="closures")
+    status = models.CharField(_("status"), max_length=10, choices=Enterprise.Status.choices)
+    closed_at = models.DateTimeField(_("closed at"), default=timezone.now)
+    reopened_at = models.DateTimeField(_("reopened at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("closure of an enterprise")
+        verbose_name_plural = _("closures of enterprises")
+        ordering = ["enterprise_id", "closed_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enterprise"], condition=Q(reopened_at__isnull=True), name="enterprise_closure_once"
+            ),
+            models.CheckConstraint(condition=~Q(status="active"), name="enterprise_closure_not_active"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enterprise} – {self.get_status_display()}"
 
 
 class LegalRepresentative(models.Model):
@@ -322,7 +408,14 @@ class Membership(models.Model):
 
     @property
     def is_blocked(self) -> bool:
-        return self.status == Membership.Status.BLOCKED
+        """Blocked for the group today. A block whose end date has passed blocks nothing, even
+        before the sweep has recorded its end (docs/decisions.md §11)."""
+        return self.status == Membership.Status.BLOCKED and in_force(self.blocked_until, timezone.localdate())
+
+    @property
+    def status_display(self) -> str:
+        """The status as it stands today, in words (a block past its end date reads active)."""
+        return str((Membership.Status.BLOCKED if self.is_blocked else Membership.Status.ACTIVE).label)
 
 
 class Grant(models.Model):
@@ -345,6 +438,36 @@ class Grant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.service} – {self.membership}"
+
+
+class GroupBlock(models.Model):
+    """A person blocked for one group: every block, current and past, with its dates, so that who
+    could act on a given day is a question over periods (access.history).
+
+    The membership's status and blocked_* fields hold its current block, which the pages and the
+    decision point read; the services write both in one transaction (docs/design.md §3.4)."""
+
+    membership = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="blocks")
+    blocked_by = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    blocked_at = models.DateTimeField(_("blocked at"), default=timezone.now)
+    reason = models.CharField(_("reason"), max_length=500)
+    until = models.DateField(_("blocked until"), null=True, blank=True)
+    lifted_by = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    lifted_at = models.DateTimeField(_("lifted at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("block for one group")
+        verbose_name_plural = _("blocks for one group")
+        ordering = ["membership_id", "blocked_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["membership"], condition=Q(lifted_at__isnull=True), name="group_block_once"
+            ),
+            models.CheckConstraint(condition=~Q(reason=""), name="group_block_has_reason"),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.membership)
 
 
 class EnterpriseBlock(models.Model):
@@ -418,12 +541,14 @@ class AuditEvent(models.Model):
         USER_DEPROVISIONED = "user_deprovisioned", _("person no longer provisioned")
         PROVISIONING_TOKEN_CREATED = "provisioning_token_created", _("provisioning token created")
         PROVISIONING_TOKEN_REVOKED = "provisioning_token_revoked", _("provisioning token revoked")
-
-    class Via(models.TextChoices):
-        """How an act came: on the portal's pages (blank), or from a provisioning client acting
-        with the standing of the manager who holds its token (docs/provisioning.md)."""
-
-        PROVISIONING = "provisioning", _("provisioning")
+        REVIEW_STARTED = "review_started", _("access review started")
+        REVIEW_CONFIRMED = "review_confirmed", _("online service confirmed in an access review")
+        REVIEW_REMINDED = "review_reminded", _("managers reminded of an access review")
+        REVIEW_CLOSED = "review_closed", _("access review closed")
+        REVIEW_ENDED = "review_ended", _("online service ended: not confirmed in the access review")
+        UNUSED_ACCESS_CHANGED = "unused_access_changed", _("ending of unused online services changed")
+        UNUSED_WARNED = "unused_warned", _("told that an unused online service ends soon")
+        UNUSED_ENDED = "unused_ended", _("online service ended: not used")
 
     enterprise = models.ForeignKey(Enterprise, null=True, on_delete=models.PROTECT, related_name="events")
     actor = models.ForeignKey(Person, null=True, on_delete=models.PROTECT, related_name="+")
@@ -435,9 +560,6 @@ class AuditEvent(models.Model):
     after = models.JSONField(_("after"), null=True)
     reason = models.CharField(_("reason"), max_length=500, blank=True)
     ip_address = models.GenericIPAddressField(_("IP address"), null=True)
-    via = models.CharField(_("through"), max_length=20, choices=Via.choices, blank=True)
-    # The name of the provisioning token that made the request, when `via` says provisioning.
-    via_client = models.CharField(_("provisioning client"), max_length=100, blank=True)
     created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
 
     objects = AuditEventQuerySet.as_manager()
@@ -498,6 +620,10 @@ class Notice(models.Model):
         REMOVED = "removed", _("removed from a group")
         DESIGNATED = "designated", _("designated as a manager")
         DESIGNATION_REVOKED = "designation_revoked", _("designation as a manager revoked")
+        REVIEW_REMINDER = "review_reminder", _("access review to answer")
+        REVIEW_ENDED = "review_ended", _("online service ended by an access review")
+        UNUSED_WARNING = "unused_warning", _("unused online service ending soon")
+        UNUSED_ENDED = "unused_ended", _("unused online service ended")
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="notices")
     enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="+")
@@ -534,3 +660,125 @@ class Notice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} – {self.person}"
+
+
+# --- Access over time: reviews and unused access (docs/design.md §5.13) -----------------------------
+
+
+class AccessReview(models.Model):
+    """An access review: the MAM or a co-MAM asks the managers to confirm or revoke, by a
+    deadline, every grant of the enterprise or of one domain. The grants asked about are its items,
+    fixed when it starts. It closes at the end of its deadline (access.reviews, run by beat), and
+    then ends what was not confirmed if `end_unconfirmed`. One review is open per enterprise."""
+
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="reviews")
+    # None: the whole enterprise.
+    domain = models.ForeignKey(Domain, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    started_by = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    started_at = models.DateTimeField(_("started at"), default=timezone.now)
+    # The last day to answer, in Brussels.
+    deadline = models.DateField(_("deadline"))
+    end_unconfirmed = models.BooleanField(_("at the deadline, end what was not confirmed"))
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # The reminders already sent to the managers with grants left to answer: "start", "week", "day".
+    reminders = models.JSONField(_("reminders sent"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("access review")
+        verbose_name_plural = _("access reviews")
+        ordering = ["-started_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enterprise"], condition=Q(closed_at__isnull=True), name="access_review_one_open"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enterprise} – {self.deadline:%Y-%m-%d}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+    @property
+    def scope_name(self) -> str:
+        """What it reviews: a domain by its name, or the whole enterprise."""
+        return self.domain.name if self.domain else str(_("The whole enterprise"))
+
+
+class AccessReviewItem(models.Model):
+    """One grant asked about in a review, with who must answer for it and the answer."""
+
+    class Answer(models.TextChoices):
+        OPEN = "open", _("to answer")
+        CONFIRMED = "confirmed", _("confirmed")
+        REVOKED = "revoked", _("revoked")
+        ENDED = "ended", _("ended at the deadline")
+
+    review = models.ForeignKey(AccessReview, on_delete=models.CASCADE, related_name="items")
+    grant = models.ForeignKey(Grant, on_delete=models.PROTECT, related_name="+")
+    # Who must answer, as the policy named them when the review started; None: the MAM and the
+    # co-MAMs. Every manager who may revoke the grant may answer for it.
+    answerer = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    answer = models.CharField(_("answer"), max_length=10, choices=Answer.choices, default=Answer.OPEN)
+    # None with an answer: the portal, at the deadline.
+    answered_by = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("grant in an access review")
+        verbose_name_plural = _("grants in access reviews")
+        constraints = [
+            models.UniqueConstraint(fields=["review", "grant"], name="access_review_item_once"),
+            models.CheckConstraint(
+                condition=Q(answer="open", answered_at__isnull=True)
+                | (~Q(answer="open") & Q(answered_at__isnull=False)),
+                name="access_review_item_answered_at",
+            ),
+        ]
+        indexes = [models.Index(fields=["review", "answerer", "answer"], name="access_review_item_answer_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.review_id} – {self.grant_id}: {self.answer}"
+
+
+class UnusedAccessSetting(models.Model):
+    """Whether an enterprise's grants end once unused for `months` (None: they do not, the
+    default), as its MAM or a co-MAM set it."""
+
+    enterprise = models.OneToOneField(Enterprise, on_delete=models.CASCADE, related_name="unused_access")
+    months = models.PositiveSmallIntegerField(_("months without use"), null=True, blank=True)
+    changed_by = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    changed_at = models.DateTimeField(_("changed at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("ending of unused access")
+        verbose_name_plural = _("ending of unused access")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(months__isnull=True) | Q(months__gte=6, months__lte=24), name="unused_access_months"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enterprise}: {self.months or '-'}"
+
+
+class UnusedGrantWarning(models.Model):
+    """A grant found unused, and the day it ends unless it is used before: its holder was told
+    14 days ahead. A grant used after the warning is not ended; unused again, it is warned again."""
+
+    grant = models.ForeignKey(Grant, on_delete=models.CASCADE, related_name="+")
+    ends_on = models.DateField(_("ends on"))
+    # The number of months of the setting it was given under (a warning given before the setting
+    # last changed is void: access.unused).
+    months = models.PositiveSmallIntegerField(_("months without use"))
+    warned_at = models.DateTimeField(_("warned at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("warning of an unused grant")
+        verbose_name_plural = _("warnings of unused grants")
+        constraints = [models.UniqueConstraint(fields=["grant", "ends_on"], name="unused_grant_warned_once")]
+
+    def __str__(self) -> str:
+        return f"{self.grant_id} – {self.ends_on:%Y-%m-%d}"

@@ -25,6 +25,7 @@ from django.db import transaction
 from django.db.models import Exists, Max, Min, OuterRef, Q
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from access import selectors
 from access.models import Domain, Enterprise, Notice, OnlineService, Person, RoleType
@@ -186,11 +187,22 @@ def _line(notice: Notice, names: _Names) -> str:
     service = names.services.get(d.get("service", ""), d.get("service", ""))
     values = {"group": group, "service": service, "date": _date(d.get("until"))}
     kind = notice.kind
+    if kind in OVER_TIME:
+        return _over_time_line(notice, values)
     if kind == Kind.ADDED:
         return _("You have been added to the group %(group)s.") % values
+    # An end date in a grant's notice is its end; in a revocation or an unblocking, the end date
+    # that has come (access.ends: the portal recorded it).
     if kind == Kind.GRANTED:
+        if d.get("until"):
+            return _("Online service granted: %(service)s, in the group %(group)s, until %(date)s.") % values
         return _("Online service granted: %(service)s, in the group %(group)s.") % values
     if kind == Kind.REVOKED:
+        if d.get("until"):
+            return (
+                _("Your online service %(service)s, in the group %(group)s, has ended: it was granted until %(date)s.")
+                % values
+            )
         return _("Online service revoked: %(service)s, in the group %(group)s.") % values
     if kind == Kind.EXPIRING:
         return _("Your online service %(service)s, in the group %(group)s, ends on %(date)s.") % values
@@ -214,8 +226,12 @@ def _line(notice: Notice, names: _Names) -> str:
             text += "\n  " + _("Reason: %(reason)s") % {"reason": d["reason"]}
         return text
     if kind == Kind.UNBLOCKED:
+        if d.get("group") and d.get("until"):
+            return _("Your block for the group %(group)s has ended: it ran until %(date)s.") % values
         if d.get("group"):
             return _("You are unblocked for the group %(group)s.") % values
+        if d.get("until"):
+            return _("Your block for all groups of the enterprise has ended: it ran until %(date)s.") % values
         return _("You are unblocked for all groups of the enterprise.")
     values |= {"role": _role(d), "domain": names.domains.get(d.get("domain") or "", d.get("domain") or "")}
     if kind == Kind.DESIGNATED:
@@ -233,15 +249,57 @@ def _line(notice: Notice, names: _Names) -> str:
 
 def written(person: Person, notices: list[Notice]) -> tuple[str, str]:
     """The subject and body of the e-mail that tells the person of these notices, in their language:
-    the changes under the name of their enterprise, in the order they were made."""
+    the changes under the name of their enterprise, in the order they were made. An e-mail that
+    only reminds a manager of an access review says so in its subject and first line."""
     with translation.override(person.preferred_language):
         names = _Names(notices)
         sections: dict[int, dict[str, Any]] = {}
         for notice in notices:
             section = sections.setdefault(notice.enterprise_id, {"enterprise": notice.enterprise, "lines": []})
             section["lines"].append(_line(notice, names))
-        context = {"person": person, "sections": list(sections.values())}
+        reminders_only = all(notice.kind == Kind.REVIEW_REMINDER for notice in notices)
+        context = {"person": person, "sections": list(sections.values()), "reminders_only": reminders_only}
+        subject = "access_review_subject.txt" if reminders_only else "access_changes_subject.txt"
         return (
-            outbox.render_subject("access_changes_subject.txt", context),
+            outbox.render_subject(subject, context),
             outbox.render_text("access_changes_body.txt", context),
         )
+
+
+# --- Access over time: reviews and unused access (docs/design.md §5.13) ----------------------------
+
+OVER_TIME = frozenset({Kind.REVIEW_REMINDER, Kind.REVIEW_ENDED, Kind.UNUSED_WARNING, Kind.UNUSED_ENDED})
+
+
+def _over_time_line(notice: Notice, values: dict[str, str]) -> str:
+    d = notice.details
+    if notice.kind == Kind.REVIEW_REMINDER:
+        count = int(d.get("count", 0))
+        text = ngettext(
+            "An access review waits for your answer: %(count)s online service to confirm or revoke by %(date)s.",
+            "An access review waits for your answers: %(count)s online services to confirm or revoke by %(date)s.",
+            count,
+        ) % {**values, "count": count}
+        if d.get("ends"):
+            text += " " + _("What is not confirmed by then ends.")
+        return text
+    if notice.kind == Kind.REVIEW_ENDED:
+        return (
+            _(
+                "Online service ended: %(service)s, in the group %(group)s: "
+                "no manager confirmed it in the access review."
+            )
+            % values
+        )
+    values = {**values, "months": d.get("months", "")}
+    if notice.kind == Kind.UNUSED_WARNING:
+        return (
+            _(
+                "Your online service %(service)s, in the group %(group)s, has not been used for %(months)s months: "
+                "it ends on %(date)s unless you use it before then."
+            )
+            % values
+        )
+    return (
+        _("Online service ended: %(service)s, in the group %(group)s: it was not used for %(months)s months.") % values
+    )

@@ -11,10 +11,11 @@ Every `can_*` takes its arguments in one order: the actor's standing, the target
 
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from enum import IntEnum
 
 from django.db.models import TextChoices
-from django.utils.functional import Promise
+from django.utils.functional import Promise, lazy
 from django.utils.translation import gettext_lazy as _
 
 
@@ -158,6 +159,8 @@ BLOCKED = _("You are blocked for all groups of this enterprise.")
 NOT_A_MANAGER_OR_USER = _("Only the managers and users of the enterprise have access to this service.")
 NO_CHAMAN = _("You need the online service “Chaman – management of technical channels” for this page.")
 MAIN_MANAGERS_ONLY = _("Only the Main Access Manager and the co-Main Access Managers manage these settings.")
+END_DATE_PAST = _("Choose today or a later day: an end date cannot be in the past.")
+DAY_IN_FUTURE = _("Choose today or a day in the past: the portal cannot tell who will be able to act.")
 
 CHAMAN_SERVICE = "chaman"
 
@@ -423,6 +426,14 @@ can_delete_from_group = can_act_in_group
 can_revoke_service = can_act_in_group
 
 
+def can_import(actor: Standing) -> Decision:
+    """Import a file of users (docs/design.md §5.14): whoever adds users to groups. Each row is then
+    asked of the question its action asks on a page (`can_create_user`, `can_grant_service`,
+    `can_revoke_service`, `can_block_in_group`, ...), for its group and its person: a file gives
+    nobody a right that the pages do not."""
+    return can_manage_users(actor)
+
+
 def can_block_everywhere(actor: Standing, target: Standing) -> Decision:
     """Block (or unblock) for all groups: MAM, co-MAMs, or a manager covering each of the person's groups."""
     if not actor.scope_groups:
@@ -459,6 +470,49 @@ def can_provision_user(actor: Standing, target: Standing) -> Decision:
     if target.level == Level.NONE:
         return ALLOWED
     return can_act_on(actor, target)
+
+
+# --- Access over time (docs/design.md §3.4, docs/decisions.md §11) -------------------------------
+
+
+def in_force(until: date | None, today: date) -> bool:
+    """A grant or a block "until D" holds through day D and ends when day D+1 begins (days of
+    Europe/Brussels); without an end date it holds until someone ends it. The one rule of end
+    dates: the pages, the decision point and the sweep that records the ends all follow it."""
+    return until is None or until >= today
+
+
+def end_date_allowed(day: date | None, today: date) -> Decision:
+    """An end date given to a grant or a block: none, today or later; never a day already past."""
+    if day is not None and day < today:
+        return refuse(END_DATE_PAST)
+    return ALLOWED
+
+
+def can_view_who_could_act(actor: Standing) -> Decision:
+    """Who could act for the enterprise on a date, in the groups the manager manages: the MAM and
+    co-MAMs over the whole enterprise, an Access Manager their domains' groups, a Group Manager
+    their groups (`who_could_act_groups`)."""
+    if not actor.enterprise_active:
+        return refuse(ENTERPRISE_PENDING)
+    if actor.blocked_everywhere:
+        return refuse(BLOCKED)
+    if not actor.scope_groups:
+        return refuse(NO_USER_MANAGEMENT)
+    return ALLOWED
+
+
+def who_could_act_groups(actor: Standing) -> frozenset[int]:
+    """The groups whose people the manager sees on any date: the groups they manage now."""
+    return actor.scope_groups
+
+
+def history_day_allowed(day: date, today: date) -> Decision:
+    """The day asked about who could act: today or a day in the past. A future day is refused:
+    what will hold then depends on what managers do until then."""
+    if day > today:
+        return refuse(DAY_IN_FUTURE)
+    return ALLOWED
 
 
 # --- Using online services (docs/design.md §3.6) ------------------------------------------------
@@ -539,7 +593,7 @@ def can_grant_service(actor: Standing, target: Standing, group_id: int, offer: S
     return can_act_on(actor, target)
 
 
-# --- A person's own access (docs/design.md §5.10) ------------------------------------------------
+# --- A person's own access (docs/design.md §5.12) ------------------------------------------------
 
 NOT_YOUR_ACCESS = _("Each person changes only their own access.")
 NOT_A_MEMBER = _("You are not a user of this group.")
@@ -593,3 +647,112 @@ def can_renounce_service(
     if not offer.granted:
         return refuse(NOT_RENOUNCEABLE)
     return _changes_own_membership(actor, target, group_id, blocked_in_group=blocked_in_group)
+
+
+# --- Access reviews and unused access (docs/design.md §5.13) ---------------------------------------
+
+# A review's deadline is a whole day of Brussels, tomorrow at the earliest; the grants of an
+# enterprise that chose so end once unused for a number of months within these bounds.
+REVIEW_SHORTEST_DAYS = 1
+REVIEW_LONGEST_DAYS = 90
+UNUSED_MONTHS = range(6, 25)
+
+REVIEWS_MAIN_MANAGERS_ONLY = _(
+    "Only the Main Access Manager and the co-Main Access Managers start and follow access reviews."
+)
+UNUSED_MAIN_MANAGERS_ONLY = _(
+    "Only the Main Access Manager and the co-Main Access Managers change how unused access ends."
+)
+REVIEW_NOT_IN_SCOPE = _("This access review covers none of the groups you manage.")
+REVIEW_CLOSED = _("This access review is closed: its answers no longer change.")
+DEADLINE_TOO_SOON = _("The deadline must be tomorrow or later.")
+DEADLINE_TOO_LATE = _("The deadline must be within %(days)s days.")
+
+# A reason with values, translated when it is shown.
+_interpolated = lazy(lambda text, values: str(text) % values, str)
+
+
+def _main_managers_act(actor: Standing, reason: str | Promise) -> Decision:
+    if not actor.acting:
+        return refuse(BLOCKED if actor.blocked_everywhere else ENTERPRISE_PENDING)
+    if not actor.enterprise_wide:
+        return refuse(reason)
+    return ALLOWED
+
+
+def can_start_review(actor: Standing, domain_id: int | None = None) -> Decision:
+    """The MAM and co-MAMs review the whole enterprise (no domain) or one of its domains."""
+    decision = _main_managers_act(actor, REVIEWS_MAIN_MANAGERS_ONLY)
+    if not decision:
+        return decision
+    if domain_id is not None and domain_id not in actor.scope_domains:
+        return refuse(DOMAIN_NOT_IN_SCOPE)
+    return ALLOWED
+
+
+def can_follow_reviews(actor: Standing) -> Decision:
+    """The progress of every review of the enterprise, per manager: for whoever starts them."""
+    return _main_managers_act(actor, REVIEWS_MAIN_MANAGERS_ONLY)
+
+
+def can_view_reviews(actor: Standing) -> Decision:
+    """The list of reviews: every manager who may have grants to answer for in one."""
+    return can_manage_users(actor)
+
+
+def review_groups(actor: Standing, domain_id: int | None) -> frozenset[int]:
+    """The groups of a review (of one domain, or of the whole enterprise: None) whose grants the
+    actor answers for: those of their scope in it."""
+    groups = actor.scope_groups
+    if domain_id is None:
+        return groups
+    return frozenset(g for g in groups if actor.enterprise_groups.get(g) == domain_id)
+
+
+def can_answer_review(actor: Standing, domain_id: int | None) -> Decision:
+    """The page of a review's grants: a manager whose scope holds a group of the review."""
+    decision = can_manage_users(actor)
+    if not decision:
+        return decision
+    if not review_groups(actor, domain_id):
+        return refuse(REVIEW_NOT_IN_SCOPE)
+    return ALLOWED
+
+
+def can_review_grant(actor: Standing, target: Standing, group_id: int, *, review_open: bool) -> Decision:
+    """Confirm or revoke a grant of an open review: whoever may revoke it (can_revoke_service)."""
+    if not review_open:
+        return refuse(REVIEW_CLOSED)
+    if not actor.acting:
+        return refuse(BLOCKED if actor.blocked_everywhere else ENTERPRISE_PENDING)
+    return can_revoke_service(actor, target, group_id)
+
+
+def is_reviewable(holder: Standing) -> bool:
+    """A review asks about a grant that someone may revoke: its holder is below the Main Access
+    Manager. Nobody acts on the MAM or on a legal representative (§4.1): their grants are not asked."""
+    return not holder.main and holder.level < Level.MAIN
+
+
+def review_answerer(holder: Standing, group_id: int, managers: Iterable[Standing]) -> int | None:
+    """Who must answer for a grant in a review: the first of `managers` (the group's Group Manager,
+    then the domain's Access Manager) who may revoke it; None: the MAM and the co-MAMs answer."""
+    for manager in managers:
+        if manager.person_id is not None and can_revoke_service(manager, holder, group_id):
+            return manager.person_id
+    return None
+
+
+def review_deadline(today: date, deadline: date) -> Decision:
+    """A review lasts until the end of its deadline: tomorrow at the earliest, and not beyond
+    REVIEW_LONGEST_DAYS."""
+    if deadline < today + timedelta(days=REVIEW_SHORTEST_DAYS):
+        return refuse(DEADLINE_TOO_SOON)
+    if deadline > today + timedelta(days=REVIEW_LONGEST_DAYS):
+        return refuse(_interpolated(DEADLINE_TOO_LATE, {"days": REVIEW_LONGEST_DAYS}))
+    return ALLOWED
+
+
+def can_change_unused_access(actor: Standing) -> Decision:
+    """Whether and when unused grants end: the MAM's and co-MAMs' setting."""
+    return _main_managers_act(actor, UNUSED_MAIN_MANAGERS_ONLY)

@@ -8,13 +8,28 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    When,
+)
 from django.utils import timezone
 from django.utils.translation import get_language
 
 from access import policy
 from access.identifiers import parse_niss
 from access.models import (
+    AccessReview,
+    AccessReviewItem,
     AuditEvent,
     Designation,
     Enterprise,
@@ -26,6 +41,8 @@ from access.models import (
     OnlineService,
     Person,
     ServiceUse,
+    UnusedAccessSetting,
+    fold,
 )
 from access.policy import DesignationKind
 from accounts import outbox
@@ -41,10 +58,9 @@ class Actor:
     standing: policy.Standing
     ip: str | None = None
     groups: tuple[Group, ...] = ()  # every group of the enterprise, when the page read them
-    # How the act comes when not on the portal's pages: "provisioning", by the client `via_client`
-    # acting with this person's standing (docs/provisioning.md). The journal says so.
-    via: str = ""
-    via_client: str = ""
+    # How the actor acts when it is not through a page, kept with each journal row of theirs:
+    # {"import": 12} for the rows of an import (`access.writes.record`, docs/design.md §5.14).
+    via: Mapping[str, Any] | None = None
 
 
 def current_designations(at: datetime | None = None) -> QuerySet[Designation]:
@@ -56,6 +72,20 @@ def current_designations(at: datetime | None = None) -> QuerySet[Designation]:
 
 def current_memberships() -> QuerySet[Membership]:
     return Membership.objects.filter(removed_at__isnull=True)
+
+
+def blocked_in_group(today: date | None = None, prefix: str = "") -> Q:
+    """Memberships blocked for their group today: a block "until D" ends when D+1 begins, even
+    before the sweep records it (`policy.in_force`)."""
+    today = today or timezone.localdate()
+    return Q(**{f"{prefix}status": Membership.Status.BLOCKED}) & (
+        Q(**{f"{prefix}blocked_until__isnull": True}) | Q(**{f"{prefix}blocked_until__gte": today})
+    )
+
+
+def open_memberships() -> QuerySet[Membership]:
+    """Current memberships not blocked for their group today: those whose grants count."""
+    return current_memberships().exclude(blocked_in_group())
 
 
 def current_grants() -> QuerySet[Grant]:
@@ -260,12 +290,13 @@ def enterprises_of(person: Person) -> QuerySet[Enterprise]:
 
 def groups_in_scope(actor: Actor) -> QuerySet[Group]:
     current = Q(memberships__removed_at__isnull=True)
+    blocked = blocked_in_group(prefix="memberships__")
     return (
         Group.objects.filter(pk__in=actor.standing.scope_groups)
         .select_related("role_type__domain")
         .annotate(
-            active_count=Count("memberships", filter=current & Q(memberships__status=Membership.Status.ACTIVE)),
-            blocked_count=Count("memberships", filter=current & Q(memberships__status=Membership.Status.BLOCKED)),
+            active_count=Count("memberships", filter=current & ~blocked),
+            blocked_count=Count("memberships", filter=current & blocked),
         )
         .order_by("role_type__domain__code", "role_type__code")
     )
@@ -286,17 +317,23 @@ def _search(queryset: QuerySet, query: str, prefix: str = "") -> QuerySet:
         niss = None
     if niss:
         return queryset.filter(**{f"{prefix}niss": niss})
+    return queryset.filter(names_match(query, prefix))
+
+
+def names_match(query: str, prefix: str = "") -> Q:
+    """Every word typed is in the person's names, accents, case and apostrophes aside: "Chloe"
+    finds Chloé, "unal" finds Ünal (Person.search_name, docs/decisions.md §13.1)."""
     condition = Q()
-    for word in query.split():
-        condition &= Q(**{f"{prefix}given_name__icontains": word}) | Q(**{f"{prefix}surname__icontains": word})
-    return queryset.filter(condition)
+    for word in fold(query).split():
+        condition &= Q(**{f"{prefix}search_name__contains": word})
+    return condition
 
 
 def _with_enterprise_block(queryset: QuerySet, enterprise_id: int, person_field: str) -> QuerySet:
+    """Whether the person is blocked for all groups, and until when (None: no end date)."""
+    block = current_enterprise_blocks().filter(enterprise_id=enterprise_id, person_id=OuterRef(person_field))
     return queryset.annotate(
-        blocked_everywhere=Exists(
-            current_enterprise_blocks().filter(enterprise_id=enterprise_id, person_id=OuterRef(person_field))
-        )
+        blocked_everywhere=Exists(block), blocked_everywhere_until=Subquery(block.values("until")[:1])
     )
 
 
@@ -460,11 +497,7 @@ def journal_search(actor: Actor, filters: JournalFilters) -> QuerySet[AuditEvent
     if filters.person_id is not None:
         events = events.filter(Q(actor_id=filters.person_id) | Q(target_person_id=filters.person_id))
     if filters.name.strip():
-        by, about = Q(), Q()
-        for word in filters.name.split():
-            by &= Q(actor__given_name__icontains=word) | Q(actor__surname__icontains=word)
-            about &= Q(target_person__given_name__icontains=word) | Q(target_person__surname__icontains=word)
-        events = events.filter(by | about)
+        events = events.filter(names_match(filters.name, "actor__") | names_match(filters.name, "target_person__"))
     if filters.action:
         events = events.filter(action=filters.action)
     if filters.group_id is not None:
@@ -554,15 +587,15 @@ _OFFERED = "offered"
 # query, written out for the reason of `_HELD_SQL`: the people's active memberships of the groups
 # they belong to, each with its current grants (a row without a service when it has none), and
 # what those groups and the groups they manage offer ({offering}: both). Its conditions are those
-# of current_memberships and current_grants; tests/access/test_standing.py holds them to the same
-# answers.
+# of open_memberships and current_grants (a block or a grant past its end date counts as ended);
+# tests/access/test_standing.py holds them to the same answers.
 _GRANTED_SQL = """
 SELECT 'granted', membership.person_id, membership.group_id, grnt.service_id, NULL, NULL
   FROM access_membership membership
   LEFT JOIN access_grant grnt ON grnt.membership_id = membership.id
    AND grnt.revoked_at IS NULL AND (grnt.valid_until IS NULL OR grnt.valid_until >= %s)
  WHERE membership.person_id IN ({people}) AND membership.group_id IN ({member_of})
-   AND membership.removed_at IS NULL AND membership.status = %s
+   AND membership.removed_at IS NULL AND (membership.status = %s OR membership.blocked_until < %s)
 """
 _OFFERED_SQL = """
 SELECT 'offered', NULL, grp.id, service.id, service.code, service.automatic_for
@@ -581,8 +614,8 @@ def _services_rows(
     if member_of:
         groups = sorted(member_of)
         parts.append(_GRANTED_SQL.format(people=_placeholders(person_ids), member_of=_placeholders(groups)))
-        params += [connection.ops.adapt_datefield_value(timezone.localdate()), *sorted(person_ids), *groups]
-        params.append(Membership.Status.ACTIVE.value)
+        today = connection.ops.adapt_datefield_value(timezone.localdate())
+        params += [today, *sorted(person_ids), *groups, Membership.Status.ACTIVE.value, today]
     if member_of | scope:
         offering = sorted(member_of | scope)
         parts.append(_OFFERED_SQL.format(offering=_placeholders(offering)))
@@ -598,7 +631,7 @@ def _placeholders(values: Collection[object]) -> str:
     return ", ".join(["%s"] * len(values))
 
 
-# --- A person's own access (docs/design.md §5.10) ------------------------------------------------
+# --- A person's own access (docs/design.md §5.12) ------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -756,3 +789,118 @@ _STANDING_ORDER = (
     DesignationKind.GROUP_MANAGER,
     policy.MEMBER,
 )
+
+
+# --- Access reviews and unused access (docs/design.md §5.13) -------------------------------------
+
+
+def granted_now(prefix: str = "grant__") -> Q:
+    """The grant (under `prefix`) is current: the conditions of current_grants."""
+    today = timezone.localdate()
+    return Q(**{f"{prefix}revoked_at__isnull": True}) & (
+        Q(**{f"{prefix}valid_until__isnull": True}) | Q(**{f"{prefix}valid_until__gte": today})
+    )
+
+
+def review_counts(prefix: str = "") -> dict[str, Count]:
+    """How a review's items (under `prefix`) stand: confirmed, revoked, ended at the deadline,
+    left to answer, and no longer granted (revoked or given up outside the review first)."""
+    answer, pk = f"{prefix}answer", f"{prefix}pk"
+    granted = granted_now(f"{prefix}grant__")
+    Answer = AccessReviewItem.Answer
+    return {
+        "total": Count(pk),
+        "confirmed": Count(pk, filter=Q(**{answer: Answer.CONFIRMED})),
+        "revoked": Count(pk, filter=Q(**{answer: Answer.REVOKED})),
+        "ended": Count(pk, filter=Q(**{answer: Answer.ENDED})),
+        "open": Count(pk, filter=Q(**{answer: Answer.OPEN}) & granted),
+        "gone": Count(pk, filter=Q(**{answer: Answer.OPEN}) & ~granted),
+    }
+
+
+def review_progress(review: AccessReview) -> dict[str, int]:
+    return review.items.aggregate(**review_counts())
+
+
+def review_progress_by_answerer(review: AccessReview) -> list[dict[str, Any]]:
+    """The review's answers per manager who must answer (None: the MAM and the co-MAMs), in one query."""
+    rows = (
+        review.items.values("answerer_id", "answerer__given_name", "answerer__surname")
+        .annotate(**review_counts())
+        .order_by(F("answerer__surname").asc(nulls_first=True), "answerer__given_name", "answerer_id")
+    )
+    return [dict(row) for row in rows]
+
+
+def reviews_in_scope(actor: Actor) -> QuerySet[AccessReview]:
+    """The reviews of the enterprise the actor opens, newest first: every one, with its answers, to
+    whoever follows them (policy.can_follow_reviews); to another manager those that cover a group
+    of theirs, with how many grants they must answer for and how many are left."""
+    reviews = AccessReview.objects.filter(enterprise=actor.enterprise).select_related("domain", "started_by")
+    if policy.can_follow_reviews(actor.standing):
+        return reviews.annotate(**review_counts("items__")).order_by("-started_at", "-pk")
+    standing = actor.standing
+    domains = {standing.enterprise_groups[group] for group in standing.scope_groups}
+    yours = Q(items__answerer=actor.person)
+    left = yours & Q(items__answer=AccessReviewItem.Answer.OPEN) & granted_now("items__grant__")
+    return (
+        reviews.filter(Q(domain__isnull=True) | Q(domain_id__in=domains))
+        .annotate(yours=Count("items", filter=yours), yours_left=Count("items", filter=left))
+        .order_by("-started_at", "-pk")
+    )
+
+
+def _yours(actor: Actor) -> Q:
+    """The items the actor must answer for: named for them, or, for the MAM and the co-MAMs,
+    named for nobody else."""
+    if policy.can_follow_reviews(actor.standing):
+        return Q(answerer=actor.person) | Q(answerer__isnull=True)
+    return Q(answerer=actor.person)
+
+
+def review_items(actor: Actor, review: AccessReview, *, yours: bool = False) -> QuerySet[AccessReviewItem]:
+    """The review's grants in the actor's groups (policy.review_groups), each with its holder,
+    group, service, last use (`last_used_at`) and whether it is still granted (`still_granted`);
+    `yours`: only those the actor must answer for. Open ones first, then by group and person."""
+    groups = policy.review_groups(actor.standing, review.domain_id)
+    items = review.items.filter(grant__membership__group_id__in=groups)
+    if yours:
+        items = items.filter(_yours(actor))
+    uses = ServiceUse.objects.filter(
+        person_id=OuterRef("grant__membership__person_id"),
+        enterprise_id=review.enterprise_id,
+        service_id=OuterRef("grant__service_id"),
+    )
+    open_first = Case(When(answer=AccessReviewItem.Answer.OPEN, then=0), default=1)
+    return (
+        items.select_related(
+            "grant__service", "grant__membership__person", "grant__membership__group__role_type", "answered_by"
+        )
+        .annotate(
+            last_used_at=Subquery(uses.values("last_used_at")[:1]),
+            still_granted=ExpressionWrapper(granted_now(), output_field=BooleanField()),
+        )
+        .order_by(
+            open_first,
+            "grant__membership__group__role_type__code",
+            "grant__membership__person__surname",
+            "grant__membership__person__given_name",
+            f"grant__service__names__{_language()}",
+            "pk",
+        )
+    )
+
+
+def your_review_progress(actor: Actor, review: AccessReview) -> dict[str, int]:
+    """How the grants the actor must answer for stand (review_counts), in their groups."""
+    groups = policy.review_groups(actor.standing, review.domain_id)
+    items = review.items.filter(_yours(actor), grant__membership__group_id__in=groups)
+    return items.aggregate(**review_counts())
+
+
+def open_review(enterprise: Enterprise) -> AccessReview | None:
+    return AccessReview.objects.filter(enterprise=enterprise, closed_at__isnull=True).first()
+
+
+def unused_access_of(enterprise: Enterprise) -> UnusedAccessSetting | None:
+    return UnusedAccessSetting.objects.filter(enterprise=enterprise).select_related("changed_by").first()

@@ -29,4 +29,16 @@ urlpatterns = [
     path("managers/<id:designation_id>/revoke/", views.designation_revoke, name="designation_revoke"),
     path("journal/", views.journal, name="journal"),
     path("journal/export/", views.journal_export, name="journal_export"),
+    path("who-could-act/", views.who_could_act, name="who_could_act"),
+    path("who-could-act/export/", views.who_could_act_export, name="who_could_act_export"),
+    path("reviews/", views.review_list, name="review_list"),
+    path("reviews/start/", views.review_start, name="review_start"),
+    path("reviews/<id:review_id>/", views.review_detail, name="review_detail"),
+    path("reviews/<id:review_id>/grants/", views.review_answer, name="review_answer"),
+    path("reviews/<id:review_id>/grants/confirm/", views.review_page_confirm, name="review_page_confirm"),
+    path(
+        "reviews/<id:review_id>/grants/<id:grant_id>/confirm/", views.review_grant_confirm, name="review_grant_confirm"
+    ),
+    path("reviews/<id:review_id>/grants/<id:grant_id>/revoke/", views.review_grant_revoke, name="review_grant_revoke"),
+    path("unused-access/", views.unused_access, name="unused_access"),
 ]

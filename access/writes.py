@@ -5,12 +5,16 @@ A conflict with the current state is an `ActionRefused`."""
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 
 from allauth.usersessions.models import UserSession
+from django.conf import settings
+from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -58,7 +62,12 @@ def record(
     after: Any = None,
     reason: str = "",
 ) -> AuditEvent:
-    """Journal what the actor did in their enterprise (access.journal.record, for a signed-in actor)."""
+    """Journal what the actor did in their enterprise (access.journal.record, for a signed-in actor).
+
+    An actor who acts through something other than a page (an import) has it kept in `after`, under
+    `via`, so that the journal says "via import #12" (access.journal_display)."""
+    if actor.via:
+        after = {**(after or {}), journal.VIA: dict(actor.via)}
     return journal.record(
         action,
         enterprise=actor.enterprise,
@@ -70,8 +79,6 @@ def record(
         after=after,
         reason=reason,
         ip=actor.ip,
-        via=actor.via,
-        via_client=actor.via_client,
     )
 
 
@@ -94,12 +101,23 @@ def required_reason(reason: str) -> str:
     return reason
 
 
-def end_sessions(person: Person) -> None:
+# The note a browser whose session was ended keeps in its place, to be told why at its next request
+# (portal.middleware): {"why": one of ENDED_BECAUSE, "enterprise": the enterprise's name}.
+SESSION_ENDED = "session_ended"
+BLOCKED_EVERYWHERE = "blocked_everywhere"
+REMOVED = "removed"
+ENDED_BECAUSE = (BLOCKED_EVERYWHERE, REMOVED)
+
+
+def end_sessions(person: Person, *, because: str = "", enterprise: Enterprise | None = None) -> None:
     """Log the person out everywhere: their sessions end with the change that takes their access.
 
     Called inside the service's transaction, so a change that rolls back logs nobody out. Each
     login lists its session under its person (allauth's user sessions), so only theirs are read;
     a session made before sessions were listed is listed at its next request (portal.sessions).
+
+    `because` (one of ENDED_BECAUSE) tells each browser why at its next request: the session's
+    key then holds that note and nothing else, no login, for SESSION_IDLE_SECONDS.
     """
     if person.user_id is None:
         return
@@ -107,3 +125,7 @@ def end_sessions(person: Person) -> None:
     keys = list(theirs.values_list("session_key", flat=True))
     Session.objects.filter(session_key__in=keys).delete()
     theirs.delete()
+    if because and enterprise is not None and keys:
+        note = SessionStore().encode({SESSION_ENDED: {"why": because, "enterprise": enterprise.name}})
+        expires = timezone.now() + timedelta(seconds=settings.SESSION_IDLE_SECONDS)
+        Session.objects.bulk_create(Session(session_key=key, session_data=note, expire_date=expires) for key in keys)

@@ -80,6 +80,8 @@ class OutboundMessage(models.Model):
     last_error = models.CharField(_("last error"), max_length=500, blank=True)
     # The written text of the e-mails that carry it (ACCESS_CHANGES); empty for the credentials.
     subject = models.CharField(_("subject"), max_length=300, blank=True)
+    # What the credentials are for, named in their e-mail: the enterprise, as "name (number)".
+    regarding = models.CharField(_("regarding"), max_length=300, blank=True)
     body = models.TextField(_("body"), blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)

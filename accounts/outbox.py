@@ -61,14 +61,18 @@ def due_again(attempts: int, now: datetime | None = None) -> datetime:
     return (now or timezone.now()) + timedelta(seconds=schedule[min(attempts, len(schedule) - 1)])
 
 
-def credentials_messages(user: User, *, email: str, phone: str, language: str) -> list[OutboundMessage]:
-    """The username by e-mail, then — once that e-mail is sent — the temporary password by SMS."""
+def credentials_messages(
+    user: User, *, email: str, phone: str, language: str, regarding: str = ""
+) -> list[OutboundMessage]:
+    """The username by e-mail, then — once that e-mail is sent — the temporary password by SMS.
+    `regarding`: what the credentials are for (the enterprise, named in the e-mail)."""
     email_message = OutboundMessage.objects.create(
         user=user,
         channel=OutboundMessage.Channel.EMAIL,
         purpose=OutboundMessage.Purpose.USERNAME,
         recipient=email,
         language=language,
+        regarding=regarding[:300],
         next_attempt_at=due_again(0),  # queued on commit; due again if that task never runs
     )
     sms_message = OutboundMessage.objects.create(
@@ -179,7 +183,12 @@ def _send(message: OutboundMessage) -> None:
         raise DeliveryError("not sent: no login account")
     with translation.override(message.language):
         if message.purpose == OutboundMessage.Purpose.USERNAME:
-            context = {"user": user, "username": user.get_username()}
+            context = {
+                "user": user,
+                "username": user.get_username(),
+                "regarding": message.regarding,
+                "portal_url": f"{settings.PORTAL_URL}/",
+            }
             _email(message, render_subject("username_subject.txt", context), render_text("username_body.txt", context))
         else:
             password = issue_temporary_password(user)

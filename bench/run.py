@@ -30,7 +30,7 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from access.login.reauthentication import IDENTITY_CONFIRMED_AT  # noqa: E402
 from accounts import tasks  # noqa: E402
 from accounts.models import OutboundMessage  # noqa: E402
-from bench import dataset, decision_point, load  # noqa: E402
+from bench import dataset, decision_point, imports, load  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
@@ -45,6 +45,7 @@ class Scale:
     others: int
     seconds: int
     notifications: int
+    import_rows: int = 10_000  # the rows of the file imported
     warm_up: bool = True  # the smoke run checks that every page is measured, not the figures
 
     @classmethod
@@ -53,7 +54,15 @@ class Scale:
 
     @classmethod
     def smoke(cls) -> "Scale":
-        return cls(sizes=(10, 30, 100), journal_per_user=2, others=5, seconds=1, notifications=20, warm_up=False)
+        return cls(
+            sizes=(10, 30, 100),
+            journal_per_user=2,
+            others=5,
+            seconds=1,
+            notifications=20,
+            import_rows=100,
+            warm_up=False,
+        )
 
 
 @dataclass(frozen=True)
@@ -144,7 +153,10 @@ def run(scale: Scale, output: Path) -> int:
 
     say(f"{scale.notifications} notifications through one Celery worker to a local SMTP server")
     notifications = measure_notifications(scale.notifications)
+    say(f"An import of {scale.import_rows:,} rows: its check, then the import through one Celery worker")
+    imported = imports.measure(logged_in(loaded.usernames["main"]), loaded, scale.import_rows, wait_for_worker)
     text = report(scale, rows, decisions_report, block_queries, notifications, web_rss, time.monotonic() - started)
+    text += "\n" + "\n".join(imports.report(imported))
     print(text)
     write_report(output, text)
     say(f"Written to {output}")

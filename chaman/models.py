@@ -6,6 +6,8 @@ from datetime import timedelta
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from access.models import Enterprise
@@ -89,7 +91,23 @@ class Channel(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} – {self.sender}"
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """The kind and what tells this channel apart from the others of its kind: the start of its
+        key's or certificate's fingerprint, as the technician reads it on their server (an FTP
+        channel carries neither: when it was added)."""
+        return f"{self.get_kind_display()} – {self.detail}"
+
+    @property
+    def detail(self) -> str:
+        if self.key_fingerprint:
+            return gettext("key %(fingerprint)s…") % {"fingerprint": self.key_fingerprint[:15]}
+        if self.certificate_fingerprint:
+            return gettext("certificate %(fingerprint)s…") % {"fingerprint": self.certificate_fingerprint[:11]}
+        added = date_format(timezone.localtime(self.created_at), "SHORT_DATETIME_FORMAT")
+        return gettext("added on %(date)s") % {"date": added}
 
     @property
     def takes_key(self) -> bool:

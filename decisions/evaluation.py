@@ -111,7 +111,12 @@ def explain(
         return denial(Reason.BLOCKED_IN_GROUP)
     active = [h for h in held if not h.blocked]
     if active:
-        expired = [until for h in active for revoked, until in h.grants if not revoked and until and until < today]
+        expired = [
+            until
+            for h in active
+            for revoked, until in h.grants
+            if not revoked and until is not None and not policy.in_force(until, today)
+        ]
         if expired:
             return denial(Reason.GRANT_EXPIRED, expired_on=max(expired).isoformat())
         if any(revoked for h in active for revoked, _until in h.grants):
@@ -124,7 +129,7 @@ def explain(
 
 def _current(grant: tuple[bool, date | None], today: date) -> bool:
     revoked, until = grant
-    return not revoked and (until is None or until >= today)
+    return not revoked and policy.in_force(until, today)
 
 
 def search_page(person_id: int, service: str, after: str, limit: int) -> tuple[list[str], str | None]:

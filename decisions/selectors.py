@@ -10,7 +10,7 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from access import selectors
+from access import policy, selectors
 from access.models import Enterprise, Group, Membership
 from decisions.requests import ACCOUNT, PERSON, Subject
 
@@ -151,13 +151,17 @@ def facts(person_ids: set[int], enterprise_ids: set[int], service_ids: set[int])
             "person_id",
             "group_id",
             "status",
+            "blocked_until",
             "grants__service_id",
             "grants__revoked_at",
             "grants__valid_until",
         )
     )
-    for pk, person_id, group_id, status, service_id, revoked_at, valid_until in rows:
-        memberships[pk] = (person_id, group_id, status == Membership.Status.BLOCKED)
+    today = timezone.localdate()
+    for pk, person_id, group_id, status, blocked_until, service_id, revoked_at, valid_until in rows:
+        # A block past its end date blocks nothing (policy.in_force), as effective_services reads it.
+        blocked = status == Membership.Status.BLOCKED and policy.in_force(blocked_until, today)
+        memberships[pk] = (person_id, group_id, blocked)
         if service_id is not None:
             grants.setdefault((pk, service_id), []).append((revoked_at is not None, valid_until))
     enterprise_of = {group_id: enterprise_id for enterprise_id, group_id, _service in offers}

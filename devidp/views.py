@@ -1,20 +1,21 @@
 """Endpoints of the development identity provider (OpenID Connect, authorization code flow).
 
 Only mounted when DEV_IDP_ENABLED is on. The login page lets a developer or a test pick a demo
-identity (any person of the portal who has a national register number, or someone unknown to it)
-and an authentication method, and returns the claims of the federal authentication service.
+identity (any person of the portal who has a national register number, found by name, or someone
+unknown to it) and an authentication method, and returns the claims of the federal authentication service.
 """
 
 import base64
 import binascii
 import secrets
+from collections.abc import Iterable
 from datetime import date
 from typing import Any, cast
 from urllib.parse import urlencode, urlsplit
 
 from django import forms
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -24,6 +25,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from access.identifiers import make_niss, parse_niss
 from access.models import Person
+from access.selectors import names_match
 from devidp import provider
 
 CALLBACK_PATH = "/accounts/oidc/federal/login/callback/"
@@ -60,8 +62,12 @@ def jwks(request: HttpRequest) -> JsonResponse:
     return JsonResponse(provider.jwks())
 
 
+# The most people the login page lists; a search by name finds the others.
+LISTED = 200
+
+
 class IdentityForm(forms.Form):
-    identity = forms.ChoiceField(label=_("Identity"), widget=forms.RadioSelect, required=False)
+    identity = forms.CharField(label=_("Identity"), widget=forms.RadioSelect, required=False)
     niss = forms.CharField(
         label=_("Or another person's national register number"),
         required=False,
@@ -80,17 +86,22 @@ class IdentityForm(forms.Form):
         ],
     )
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: object, people: Iterable[Person] = (), **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        # The demo identities: people who represent or manage an enterprise.
-        managers = Person.objects.filter(
-            Q(designations__revoked_at__isnull=True) | Q(representations__isnull=False), niss__isnull=False
-        ).distinct()
-        choices = [(str(p.pk), f"{p.full_name} ({p.niss_masked})") for p in managers.order_by("surname")[:50]]
-        cast(forms.ChoiceField, self.fields["identity"]).choices = [
-            *choices,
+        # The demo identities: the people listed, then someone the portal does not know.
+        cast(forms.RadioSelect, self.fields["identity"].widget).choices = [
+            *((str(p.pk), f"{p.full_name} ({p.niss_masked})") for p in people),
             (UNKNOWN, _("Someone the portal does not know")),
         ]
+
+    def clean_identity(self) -> str:
+        """Anyone with a national register number, listed or not (a search may have hidden them)."""
+        value: str = self.cleaned_data["identity"]
+        if value in ("", UNKNOWN):
+            return value
+        if not (value.isascii() and value.isdigit() and len(value) < 19) or not _people().filter(pk=value).exists():
+            raise forms.ValidationError(_("Choose one of the identities listed."))
+        return value
 
     def clean_niss(self) -> str:
         value = self.cleaned_data["niss"]
@@ -152,7 +163,11 @@ def authorize(request: HttpRequest) -> HttpResponse:
     if error:
         return render(request, "devidp/error.html", {"error": error}, status=400)
     params = request.GET if request.method == "GET" else request.POST
-    form = IdentityForm(request.POST or None)
+    # The people listed: everyone with a number, or those whose names hold every word searched.
+    query = request.GET.get("q", "").strip()[:100]
+    people = _people().filter(names_match(query)) if query else _people()
+    listed = list(people.order_by("surname", "given_name", "pk")[: LISTED + 1])
+    form = IdentityForm(request.POST or None, people=listed[:LISTED])
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         code = provider.issue_code(
@@ -168,7 +183,13 @@ def authorize(request: HttpRequest) -> HttpResponse:
         query = urlencode({"code": code, "state": params.get("state", "")})
         return redirect(f"{params['redirect_uri']}?{query}")
     oidc = {name: params.get(name, "") for name in OIDC_PARAMS}
-    return render(request, "devidp/authorize.html", {"form": form, "oidc": oidc})
+    context = {"form": form, "oidc": oidc, "query": query, "more": len(listed) > LISTED, "listed": LISTED}
+    return render(request, "devidp/authorize.html", context)
+
+
+def _people() -> QuerySet[Person]:
+    """Who may log in here: every person of the portal with a national register number."""
+    return Person.objects.filter(niss__isnull=False)
 
 
 def _client_credentials(request: HttpRequest) -> tuple[str, str]:

@@ -19,6 +19,7 @@ from access.models import (
     Enterprise,
     Grant,
     Group,
+    GroupBlock,
     LegalRepresentative,
     Membership,
     OnlineService,
@@ -136,6 +137,9 @@ def load_demo(users: int = 50) -> bool:
             membership.blocked_at = timezone.now()
             membership.block_reason = "Left the payroll team"
             membership.save()
+            GroupBlock.objects.create(
+                membership=membership, blocked_by=mam, blocked_at=membership.blocked_at, reason=membership.block_reason
+            )
 
     _ebox(bakery)
     _chaman(bakery)

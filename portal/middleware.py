@@ -6,8 +6,10 @@ from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from access import writes
 from portal import sessions
 
 PREFERRED_LANGUAGE = "preferred_language"
@@ -41,8 +43,20 @@ class PreferredLanguageMiddleware:
         return self.get_response(request)
 
 
+def ended_message(note: dict[str, str]) -> str:
+    """Why a manager's change logged this browser out (access.writes.end_sessions)."""
+    enterprise = note.get("enterprise", "")
+    if note.get("why") == writes.BLOCKED_EVERYWHERE:
+        return _(
+            "You were logged out: you are blocked for all groups of %(enterprise)s. If you think this is a "
+            "mistake, ask a manager of the enterprise."
+        ) % {"enterprise": enterprise}
+    return _("You were logged out: you no longer have access to %(enterprise)s.") % {"enterprise": enterprise}
+
+
 class SessionActivityMiddleware:
-    """After SESSION_IDLE_SECONDS without a request, the next one needs a new login."""
+    """After SESSION_IDLE_SECONDS without a request, the next one needs a new login. A browser
+    logged out by a manager's change is told why at its next request."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -65,6 +79,8 @@ class SessionActivityMiddleware:
                 )
             else:
                 sessions.seen_now(request)
+        elif ended := request.session.pop(writes.SESSION_ENDED, None):
+            messages.warning(request, ended_message(ended))
         response = self.get_response(request)
         if key and request.session.session_key not in (key, None) and request.user.is_authenticated:
             sessions.rekeyed(request, key)

@@ -6,6 +6,7 @@ ALLOWED_HOSTS; a bad value stops the process at start-up rather than half-workin
 """
 
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -65,6 +66,7 @@ INSTALLED_APPS = [
     "oauth2_provider",
     "decisions",
     "provisioning",
+    "imports",
     "portal",
     "devidp",
 ]
@@ -149,6 +151,17 @@ CELERY_BEAT_SCHEDULE = {
     # and every morning the grants that end within 14 days (at 06:00 UTC: 07:00 or 08:00 in Brussels).
     "send-notices": {"task": "access.tasks.notices_sweep", "schedule": 60.0},
     "tell-expiring-grants": {"task": "access.tasks.grants_expiring_tell", "schedule": crontab(hour=6, minute=0)},
+    # Every hour, so that the first run after midnight in Brussels records the ends of the day
+    # before, and a run missed (a worker down) is made up an hour later.
+    "end-dates-reached": {"task": "access.tasks.end_dates_reached", "schedule": crontab(minute=5)},
+    # Access over time (docs/design.md §5.13): the access reviews whose deadline has passed close
+    # within the hour after it (a whole day of Brussels); their managers are reminded each morning,
+    # a week and a day before it; unused grants are warned and ended each morning.
+    "close-access-reviews": {"task": "access.tasks.reviews_close", "schedule": crontab(minute=5)},
+    "remind-access-reviews": {"task": "access.tasks.reviews_remind", "schedule": crontab(hour=6, minute=10)},
+    "end-unused-grants": {"task": "access.tasks.unused_grants_end", "schedule": crontab(hour=5, minute=30)},
+    # An import whose progress stopped (its task lost with the broker, its worker killed) is taken up again.
+    "resume-imports": {"task": "imports.tasks.imports_resume", "schedule": 60.0},
 }
 
 
@@ -456,6 +469,31 @@ SECURE_CSP = {
 }
 
 PAGE_SIZE = 25
+
+
+def portal_url(value: str) -> str:
+    """The portal's address as e-mails give it: PORTAL_URL, or `make run`'s with DEBUG, or the first
+    host of ALLOWED_HOSTS over HTTPS."""
+    if not value and DEBUG:
+        value = "http://127.0.0.1:8000"  # make run
+    elif not value:
+        host = next((host for host in ALLOWED_HOSTS if host != "*" and not host.startswith(".")), "")
+        if not host:
+            raise ImproperlyConfigured("PORTAL_URL is required when ALLOWED_HOSTS names no single host")
+        value = f"https://{host}"
+    if not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", value):
+        raise ImproperlyConfigured(f"PORTAL_URL must be an address such as https://portal.example.be, not {value!r}")
+    return value.rstrip("/")
+
+
+# The portal's address, given in the e-mails that send a username (without the slash at the end).
+PORTAL_URL = portal_url(os.environ.get("PORTAL_URL", ""))
+# Uploads: the one file the portal takes is an import of users, at most 2 MB (imports.reading.MAX_BYTES;
+# its upload handler stops reading past it). A file is kept in memory up to this size, never on disk,
+# and a request carries one file at most. The proxy in front should refuse bodies over 3 MB as well.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # the fields of a request besides its files (Django's default)
+DATA_UPLOAD_MAX_NUMBER_FILES = 1
 
 # How people reach the service desk, shown on the help, accessibility and privacy pages (empty:
 # the pages say to ask the operator of the portal).

@@ -9,6 +9,7 @@ from access import views as access_views
 from accounts import views as account_views
 from portal import views
 
+handler404 = views.page_not_found
 handler500 = views.server_error
 
 urlpatterns = [
@@ -27,6 +28,7 @@ urlpatterns = [
     path("e/<id:enterprise_id>/ebox/", include("ebox.urls")),
     path("e/<id:enterprise_id>/", include("chaman.urls")),
     path("e/<id:enterprise_id>/provisioning/", include("provisioning.urls")),
+    path("e/<id:enterprise_id>/", include("imports.urls")),
     path("activated/", access_views.activated, name="activated"),
     path("my-access/", access_views.my_access_index, name="my_access_index"),
     path("", include("decisions.urls")),

@@ -6,13 +6,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.views import i18n
+from django.views import defaults, i18n
 from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_POST, require_safe
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from access import policy, selectors
-from access.models import Enterprise, Person
+from access.models import Enterprise, Group, Person
+from access.views.common import NoStanding
 from decisions import views as decisions_views
 from ebox import selectors as ebox_selectors
 from portal import health as health_checks
@@ -22,14 +23,34 @@ from provisioning import scim as provisioning_scim
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    """The welcome page, and once signed in the choice of the enterprise to act for."""
+    """The welcome page, and once signed in the choice of the enterprise to act for, each with the
+    groups whose users the person manages there: one click lists them."""
     enterprises = []
     person = None
     if request.user.is_authenticated:
         person = getattr(request.user, "person", None)
         if person is not None:
-            enterprises = [(e, _unread(person, e)) for e in selectors.enterprises_of(person)]
+            enterprises = _enterprises_of(person)
     return render(request, "portal/home.html", {"person": person, "enterprises": enterprises})
+
+
+def _enterprises_of(person: Person) -> list[tuple[Enterprise, int | None, list[Group]]]:
+    """Each enterprise of the person with its unread e-Box messages and the groups they manage;
+    the groups of every enterprise in one query."""
+    rows = []
+    for enterprise in selectors.enterprises_of(person):
+        standing = selectors.standing_of(person.pk, enterprise.pk)
+        managed = standing.scope_groups if policy.can_manage_users(standing) else frozenset()
+        rows.append((enterprise, _unread(person, enterprise, standing), managed))
+    wanted = frozenset().union(*(managed for _enterprise, _unread_count, managed in rows))
+    groups = (
+        list(Group.objects.filter(pk__in=wanted).select_related("role_type").order_by("role_type__code"))
+        if wanted
+        else []
+    )
+    return [
+        (enterprise, unread, [group for group in groups if group.pk in managed]) for enterprise, unread, managed in rows
+    ]
 
 
 @login_required
@@ -69,9 +90,8 @@ def help_and_contact(request: HttpRequest) -> HttpResponse:
     return _about(request, "portal/help.html")
 
 
-def _unread(person: Person, enterprise: Enterprise) -> int | None:
+def _unread(person: Person, enterprise: Enterprise, standing: policy.Standing) -> int | None:
     """Unread e-Box messages of one enterprise, for those who read its e-Box."""
-    standing = selectors.standing_of(person.pk, enterprise.pk)
     if not policy.can_use_ebox(standing):
         return None
     held = selectors.effective_services(person, enterprise, standing)
@@ -119,6 +139,14 @@ def set_language(request: HttpRequest) -> HttpResponse:
 
 
 @requires_csrf_token
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """A page that is not there; for an enterprise in which the person has no standing (or which
+    does not exist: the same page), a page that says so and what to do."""
+    if isinstance(exception, NoStanding):
+        return render(request, "access/no_standing.html", status=404)
+    return defaults.page_not_found(request, exception)
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
     """The portal's 500 page, in the person's language, with the id to quote; on the decision
     point's addresses, a JSON error for its clients, and a SCIM error on SCIM's. It reads nothing

@@ -21,7 +21,6 @@ from django.core.cache import cache
 from django.http import HttpRequest
 
 from access import policy, selectors
-from access.models import AuditEvent
 from access.selectors import Actor
 from accounts.http import client_ip
 from provisioning import selectors as provisioning_selectors
@@ -119,7 +118,7 @@ def caller_of(request: HttpRequest) -> Caller:
         enterprise=token.enterprise,
         standing=standing,
         ip=client_ip(request),
-        via=AuditEvent.Via.PROVISIONING,
-        via_client=token.name,
+        # Kept with each journal row of the request: "via the provisioning client “…”".
+        via={"provisioning": token.name},
     )
     return Caller(token=token, actor=actor)

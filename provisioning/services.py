@@ -125,7 +125,7 @@ def token_used(token: ProvisioningToken, ip: str | None) -> None:
 
 def _in_enterprise_language(actor: Actor, text: Any) -> str:
     with translation.override(actor.enterprise.preferred_language):
-        return str(text) % {"client": actor.via_client}
+        return str(text) % {"client": (actor.via or {}).get("provisioning", "")}
 
 
 def _current_version(resource: Resource[Any], meta: Any) -> str:

@@ -102,3 +102,18 @@ def test_the_decision_point_is_measured_beside_the_floor(report):
     assert re.search(r"One decision's p99 at most 10 ms: (met|\*\*missed\*\*) \([\d.]+ ms", text)
     assert re.search(r"A batch of 50's median at most 5× one decision's: (met|\*\*missed\*\*) \([\d.]+×\)", text)
     assert "Queries constant in the number of users and of decisions per request: met." in text
+
+
+def test_an_import_is_checked_and_carried_out_by_a_worker(report):
+    text = section(report, "Import of users")
+    found = re.search(
+        r"^\| 100 \| (\d+) \| [\d.]+ \| (\d+) \| (\d+) / (\d+) \| (\d+) \| [\d.]+ \| \d+ \| (\d+) \|$",
+        text,
+        re.MULTILINE,
+    )
+    assert found, text
+    changes, queries, smaller, larger, page, carried_out = (int(value) for value in found.groups())
+    assert changes == carried_out == 100  # every row of the file changes something, and is done
+    assert queries == smaller == larger
+    assert 0 < page <= 12
+    assert "Queries of the check constant in the number of rows: met." in text

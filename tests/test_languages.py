@@ -263,6 +263,9 @@ def tour(world, login):
         }
         for what, (url, data) in forms.items():
             seen.append((what, manager.post(url, data).content.decode()))
+        main = client_in(language, world.main)
+        past = main.post(f"/e/{e}/reviews/start/", {"deadline": "01/01/2020"}).content.decode()
+        seen.append(("a deadline in the past", past))
         return seen
 
     return visit

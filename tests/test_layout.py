@@ -119,8 +119,16 @@ def test_a_form_with_errors_starts_with_a_summary_and_says_so_in_the_title(world
     assert (
         '<a href="#id_niss">This national register number is not valid: its check digits do not match.</a>' in summary
     )
+    # The second step (a newcomer's number given), sent without anything else: every error, in the
+    # order of the form.
+    page = client.post(add, {"niss": factories.niss()}).content.decode()
+    assert title(page) == "Error: Add a user – Access Management"
+    summary = page.split('<div class="error-summary" role="alert" tabindex="-1" autofocus>', 1)[1].split("</div>")[0]
+    assert (
+        '<a href="#id_given_name">Enter the person&#x27;s given name: the portal does not know them yet.</a>' in summary
+    )
     assert '<a href="#id_confirm">Confirm that this person is a staff member of the enterprise.</a>' in summary
-    assert summary.index("#id_niss") < summary.index("#id_confirm")  # in the order of the form
+    assert summary.index("#id_given_name") < summary.index("#id_surname") < summary.index("#id_confirm")
     # Away from its field, Django's bare "This field is required." says which field.
     empty = client.post(add, {"given_name": ""}).content.decode()
     assert '<a href="#id_niss">National register number: this field is required.</a>' in empty

@@ -103,6 +103,32 @@ def test_production_refuses_to_start_with_a_bad_monitoring_setting(variables, me
     assert message in result.stderr
 
 
+@pytest.mark.parametrize(
+    "variables, message",
+    [
+        ({"PORTAL_URL": "portal.example.be"}, "PORTAL_URL must be an address such as https://portal.example.be"),
+        ({"PORTAL_URL": "https://portal.example.be/?x=1"}, "PORTAL_URL must be an address"),
+        ({"ALLOWED_HOSTS": "*"}, "PORTAL_URL is required when ALLOWED_HOSTS names no single host"),
+    ],
+)
+def test_production_refuses_to_start_without_the_portals_address(variables, message):
+    env = production_env(**variables)
+    result = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+@pytest.mark.parametrize(
+    "variables, address",
+    [({}, "https://portal.example.be"), ({"PORTAL_URL": "https://acces.example.be/"}, "https://acces.example.be")],
+)
+def test_the_portals_address_comes_from_the_first_host_unless_given(variables, address):
+    shown = "from django.conf import settings; print(settings.PORTAL_URL)"
+    command = [sys.executable, "manage.py", "shell", "-c", shown]
+    result = subprocess.run(command, cwd=ROOT, env=production_env(**variables), capture_output=True, text=True)
+    assert result.stdout.strip().splitlines()[-1] == address, result.stderr
+
+
 def test_the_monitoring_settings_pass_the_deploy_checks():
     result = deploy_check(
         SENTRY_DSN="https://key@sentry.example.be/1", METRICS_TOKEN=secrets.token_urlsafe(32), LOG_FORMAT="json"

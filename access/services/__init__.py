@@ -8,6 +8,7 @@ blocked, a manager already designated) raises ActionRefused with a message for t
 """
 
 from access.services.designations import designation_create, designation_revoke
+from access.services.enterprises import enterprise_closure_follow
 from access.services.identity import (
     enterprises_activate_pending,
     identity_link,
@@ -26,6 +27,13 @@ from access.services.main_manager import (
 )
 from access.services.own_access import grant_renounce, membership_leave
 from access.services.register import legal_representative_record, register_import
+from access.services.reviews import (
+    review_grant_confirm,
+    review_grant_revoke,
+    review_grants_confirm,
+    review_start,
+    unused_access_change,
+)
 from access.services.usage import service_uses_record
 from access.services.users import (
     grant_create,
@@ -48,6 +56,7 @@ __all__ = [
     "membership_create",
     "membership_delete",
     "designation_create",
+    "enterprise_closure_follow",
     "main_manager_designate",
     "main_manager_designate_as_staff",
     "main_manager_designate_foreign",
@@ -70,4 +79,9 @@ __all__ = [
     "service_uses_record",
     "grant_renounce",
     "membership_leave",
+    "review_start",
+    "review_grant_confirm",
+    "review_grants_confirm",
+    "review_grant_revoke",
+    "unused_access_change",
 ]

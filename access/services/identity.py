@@ -11,6 +11,7 @@ from access import journal, selectors
 from access.identifiers import parse_niss
 from access.models import AuditEvent, Enterprise, Language, Person
 from access.policy import DesignationKind
+from access.services.enterprises import enterprise_closure_follow
 
 Action = AuditEvent.Action
 
@@ -121,6 +122,7 @@ def enterprises_activate_pending(person: Person, *, method: dict[str, Any], ip: 
         enterprise.activated_at = now
         enterprise.activated_by = person
         enterprise.save(update_fields=["status", "activated_at", "activated_by"])
+        enterprise_closure_follow(enterprise, Enterprise.Status.PENDING, at=now)
         journal.record(
             Action.ENTERPRISE_ACTIVATED,
             enterprise=enterprise,

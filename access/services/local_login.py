@@ -122,8 +122,9 @@ def credentials_reset(user: User) -> list[str]:
     return ["password", *kinds, "sessions"]
 
 
-def credentials_send(person: Person) -> list[str]:
-    """Give the person a local login: the username by e-mail, then a temporary password by SMS.
+def credentials_send(person: Person, enterprise: Enterprise) -> list[str]:
+    """Give the person a local login for the enterprise: the username by e-mail (which names the
+    enterprise), then a temporary password by SMS.
 
     Any password, one-time-code app and session they had stop working now; the new password is
     made when the SMS goes out. Answers what was reset.
@@ -143,7 +144,11 @@ def credentials_send(person: Person) -> list[str]:
     if had_login:
         end_sessions(person)
     messages = outbox.credentials_messages(
-        user, email=person.email, phone=person.mobile_phone, language=person.preferred_language
+        user,
+        email=person.email,
+        phone=person.mobile_phone,
+        language=person.preferred_language,
+        regarding=str(enterprise),
     )
     tasks.queue(messages)
     return was_reset

@@ -96,7 +96,7 @@ def _designate(actor: Actor, person: Person, *, replaces: int | None) -> Designa
         _check_replaces(previous, replaces)
         designation = designation_create(locked_actor, kind=DesignationKind.MAIN, person=person)
         if person.niss is None:
-            local_login.credentials_send(person)
+            local_login.credentials_send(person, locked_actor.enterprise)
         if previous is not None:
             local_login.credentials_withdraw(
                 previous.person, enterprise=locked_actor.enterprise, actor=actor.person, ip=actor.ip
@@ -121,7 +121,7 @@ def main_manager_resend_credentials(actor: Actor, designation: Designation) -> N
         check(policy.can_designate(actor.standing, target, DesignationKind.MAIN))
         if current.person.niss is not None:
             raise ActionRefused(_("This Main Access Manager logs in with their Belgian identity."))
-        reset = local_login.credentials_send(current.person)
+        reset = local_login.credentials_send(current.person, actor.enterprise)
         after = {"channels": ["email", "sms"], "reset": reset}
         record(actor, Action.CREDENTIALS_SENT, target=current.person, after=after)
 
@@ -228,7 +228,7 @@ def _designate_as_staff(
         )
         notify(person, enterprise, Told.DESIGNATED, by=None, kind=DesignationKind.MAIN)
         if person.niss is None:
-            local_login.credentials_send(person)
+            local_login.credentials_send(person, enterprise)
         if previous:
             local_login.credentials_withdraw(
                 previous.person, enterprise=enterprise, actor=None, ip=ip, staff=staff.get_username(), reason=reason
@@ -255,7 +255,7 @@ def main_manager_resend_credentials_as_staff(
         )
         if designation is None:
             raise ActionRefused(MAIN_CHANGED)
-        reset = local_login.credentials_send(designation.person)
+        reset = local_login.credentials_send(designation.person, enterprise)
         journal.record(
             Action.CREDENTIALS_SENT,
             enterprise=enterprise,

@@ -1,10 +1,10 @@
-"""A person's own access (docs/design.md §5.10): they give up an online service granted to them, or
+"""A person's own access (docs/design.md §5.12): they give up an online service granted to them, or
 leave a group they are a user of.
 
 The person is both the one who acts and the one the change is about: the journal says so, and
 their managers read it in the enterprise's journal (the event names the group, which is in their
 scope). Nobody is told by e-mail: the person did it themselves, and the notices tell a person of
-changes to their own access only (docs/decisions.md §11).
+changes to their own access only (docs/decisions.md §12).
 """
 
 from django.utils import timezone
@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from access import policy, selectors
 from access.models import Grant, Membership
 from access.selectors import Actor
+from access.services.users import membership_end
 from access.writes import Action, ActionRefused, check, locked, record
 
 
@@ -75,16 +76,7 @@ def membership_leave(actor: Actor, membership: Membership, *, reason: str = "") 
         check(
             policy.can_leave_group(actor.standing, holder, membership.group_id, blocked_in_group=membership.is_blocked)
         )
-        now = timezone.now()
-        services = sorted(
-            selectors.current_grants().filter(membership=membership).values_list("service__code", flat=True)
-        )
-        Grant.objects.filter(membership=membership, revoked_at__isnull=True).update(
-            revoked_at=now, revoked_by=actor.person
-        )
-        membership.removed_at = now
-        membership.removed_by = actor.person
-        membership.save(update_fields=["removed_at", "removed_by"])
+        services = membership_end(actor, membership)
         record(
             actor,
             Action.GROUP_LEFT,

@@ -7,11 +7,23 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from access import policy, selectors
+from access import ends, policy, selectors, tasks
 from access.identifiers import parse_niss
-from access.models import EnterpriseBlock, Grant, Group, Membership, OnlineService, Person
+from access.models import AccessReview, EnterpriseBlock, Grant, Group, GroupBlock, Membership, OnlineService, Person
 from access.selectors import Actor
-from access.writes import Action, ActionRefused, Told, check, end_sessions, locked, record, required_reason, tell
+from access.writes import (
+    BLOCKED_EVERYWHERE,
+    REMOVED,
+    Action,
+    ActionRefused,
+    Told,
+    check,
+    end_sessions,
+    locked,
+    record,
+    required_reason,
+    tell,
+)
 
 
 def person_get_or_create(niss: str, *, given_name: str = "", surname: str = "", email: str = "") -> Person:
@@ -35,26 +47,60 @@ def _offer(group: Group, service: OnlineService) -> policy.ServiceOffer:
     return policy.ServiceOffer(service_id=service.pk, offered=offered, delegatable=service.delegatable)
 
 
-def _grant(actor: Actor, membership: Membership, service: OnlineService, target: policy.Standing) -> Grant:
+def _until(until: date | None) -> dict[str, str]:
+    """An end date as the journal and the notices keep it: only when there is one."""
+    return {"until": until.isoformat()} if until else {}
+
+
+def _end_date_allowed(until: date | None) -> None:
+    decision = policy.end_date_allowed(until, timezone.localdate())
+    if not decision:
+        raise ActionRefused(decision.reason)
+
+
+def _queue_notices(people: set[int]) -> None:
+    for person_id in sorted(people):
+        tasks.notices_queue(person_id)
+
+
+def _grant(
+    actor: Actor, membership: Membership, service: OnlineService, target: policy.Standing, until: date | None = None
+) -> Grant:
     check(policy.can_grant_service(actor.standing, target, membership.group_id, _offer(membership.group, service)))
+    _end_date_allowed(until)
     if selectors.current_grants().filter(membership=membership, service=service).exists():
         raise ActionRefused(_("This online service is already granted to this user."))
-    grant = Grant.objects.create(membership=membership, service=service, granted_by=actor.person)
+    # A grant past its end date that the sweep has not ended yet: its end is recorded first.
+    _queue_notices(ends.stale_grant_end(membership, service.pk, at=timezone.now()))
+    grant = Grant.objects.create(membership=membership, service=service, granted_by=actor.person, valid_until=until)
     record(
         actor,
         Action.SERVICE_GRANTED,
         target=membership.person,
         group=membership.group,
-        after={"service": service.code},
+        after={"service": service.code, **_until(until)},
     )
-    tell(actor, membership.person, Told.GRANTED, group=membership.group.role_type.code, service=service.code)
+    tell(
+        actor,
+        membership.person,
+        Told.GRANTED,
+        group=membership.group.role_type.code,
+        service=service.code,
+        **_until(until),
+    )
     return grant
 
 
 def membership_create(
-    actor: Actor, *, group: Group, person: Person, services: Iterable[OnlineService] = ()
+    actor: Actor,
+    *,
+    group: Group,
+    person: Person,
+    services: Iterable[OnlineService] = (),
+    until: date | None = None,
 ) -> Membership:
-    """Add a person to a group with a choice of online services, within the grant ceiling."""
+    """Add a person to a group with a choice of online services, within the grant ceiling, granted
+    until a day when `until` is given."""
     services = list(services)
     with locked(actor, _("This person has just been added to this group.")) as actor:
         group = Group.objects.select_related("role_type__domain").get(pk=group.pk, enterprise=actor.enterprise)
@@ -62,6 +108,7 @@ def membership_create(
         check(policy.can_create_user(actor.standing, target, group.pk))
         for service in services:
             check(policy.can_grant_service(actor.standing, target, group.pk, _offer(group, service)))
+        _end_date_allowed(until)
         if selectors.current_memberships().filter(person=person, group=group).exists():
             raise ActionRefused(_("This person is already a user of this group."))
         membership = Membership.objects.create(person=person, group=group, created_by=actor.person)
@@ -70,11 +117,15 @@ def membership_create(
             Action.USER_CREATED,
             target=person,
             group=group,
-            after={"status": membership.status, "services": sorted(s.code for s in services)},
+            after={
+                "status": membership.status,
+                "services": sorted(s.code for s in services),
+                **(_until(until) if services else {}),
+            },
         )
         tell(actor, person, Told.ADDED, group=group.role_type.code)
         for service in services:
-            _grant(actor, membership, service, target)
+            _grant(actor, membership, service, target, until)
     return membership
 
 
@@ -90,13 +141,18 @@ def _locked_membership(actor: Actor, membership: Membership) -> tuple[Membership
     return locked, selectors.standing_of(locked.person_id, actor.enterprise.pk)
 
 
-def grant_create(actor: Actor, membership: Membership, service: OnlineService) -> Grant:
+def grant_create(actor: Actor, membership: Membership, service: OnlineService, until: date | None = None) -> Grant:
+    """Grant an online service in a membership, until a day when `until` is given."""
     with locked(actor, _("This online service has just been granted.")) as actor:
         membership, target = _locked_membership(actor, membership)
-        return _grant(actor, membership, service, target)
+        return _grant(actor, membership, service, target, until)
 
 
-def grant_revoke(actor: Actor, membership: Membership, service: OnlineService) -> None:
+def grant_revoke(
+    actor: Actor, membership: Membership, service: OnlineService, *, review: AccessReview | None = None
+) -> None:
+    """Revoke a granted online service; `review`: as an answer in that access review, which the
+    journal names."""
     with locked(actor, _("This online service has just changed. Reload the page.")) as actor:
         membership, target = _locked_membership(actor, membership)
         check(policy.can_revoke_service(actor.standing, target, membership.group_id))
@@ -111,7 +167,8 @@ def grant_revoke(actor: Actor, membership: Membership, service: OnlineService) -
             Action.SERVICE_REVOKED,
             target=membership.person,
             group=membership.group,
-            before={"service": service.code},
+            before={"service": service.code, **_until(grant.valid_until)},
+            after={"review": review.pk} if review else None,
         )
         tell(actor, membership.person, Told.REVOKED, group=membership.group.role_type.code, service=service.code)
 
@@ -124,14 +181,21 @@ def membership_block(
     with locked(actor, _("This user has just changed. Reload the page.")) as actor:
         membership, target = _locked_membership(actor, membership)
         check(policy.can_block_in_group(actor.standing, target, membership.group_id))
-        if membership.status == Membership.Status.BLOCKED:
+        _end_date_allowed(until)
+        if membership.is_blocked:
             raise ActionRefused(_("This user is already blocked for this group."))
+        now = timezone.now()
+        # A block past its end date that the sweep has not lifted yet: its end is recorded first.
+        _queue_notices(ends.stale_membership_block_end(membership, at=now))
         membership.status = Membership.Status.BLOCKED
         membership.blocked_by = actor.person
-        membership.blocked_at = timezone.now()
+        membership.blocked_at = now
         membership.block_reason = reason
         membership.blocked_until = until
         membership.save(update_fields=["status", "blocked_by", "blocked_at", "block_reason", "blocked_until"])
+        GroupBlock.objects.create(
+            membership=membership, blocked_by=actor.person, blocked_at=now, reason=reason, until=until
+        )
         record(
             actor,
             Action.MEMBERSHIP_BLOCKED,
@@ -155,9 +219,13 @@ def membership_unblock(actor: Actor, membership: Membership) -> None:
     with locked(actor, _("This user has just changed. Reload the page.")) as actor:
         membership, target = _locked_membership(actor, membership)
         check(policy.can_unblock_in_group(actor.standing, target, membership.group_id))
-        if membership.status != Membership.Status.BLOCKED:
+        if not membership.is_blocked:
             raise ActionRefused(_("This user is not blocked for this group."))
         before = {"status": "blocked", "reason": membership.block_reason}
+        now = timezone.now()
+        GroupBlock.objects.filter(membership=membership, lifted_at__isnull=True).update(
+            lifted_at=now, lifted_by=actor.person
+        )
         membership.status = Membership.Status.ACTIVE
         membership.blocked_by = None
         membership.blocked_at = None
@@ -175,34 +243,41 @@ def membership_unblock(actor: Actor, membership: Membership) -> None:
         tell(actor, membership.person, Told.UNBLOCKED, group=membership.group.role_type.code)
 
 
+def membership_end(actor: Actor, membership: Membership) -> list[str]:
+    """Mark a membership removed by the actor, with its grants revoked and its block lifted (a block
+    ends with the membership it was on); answer the codes of the services it held. The caller has
+    locked it, asked the policy, and journals the act."""
+    now = timezone.now()
+    services = sorted(selectors.current_grants().filter(membership=membership).values_list("service__code", flat=True))
+    Grant.objects.filter(membership=membership, revoked_at__isnull=True).update(revoked_at=now, revoked_by=actor.person)
+    GroupBlock.objects.filter(membership=membership, lifted_at__isnull=True).update(
+        lifted_at=now, lifted_by=actor.person
+    )
+    membership.removed_at = now
+    membership.removed_by = actor.person
+    membership.save(update_fields=["removed_at", "removed_by"])
+    return services
+
+
 def membership_delete(actor: Actor, membership: Membership, *, reason: str) -> None:
     """Remove a person from a group. The row stays, marked removed, for the journal."""
     reason = required_reason(reason)
     with locked(actor, _("This user has just changed. Reload the page.")) as actor:
         membership, target = _locked_membership(actor, membership)
         check(policy.can_delete_from_group(actor.standing, target, membership.group_id))
-        now = timezone.now()
-        services = sorted(
-            selectors.current_grants().filter(membership=membership).values_list("service__code", flat=True)
-        )
-        Grant.objects.filter(membership=membership, revoked_at__isnull=True).update(
-            revoked_at=now, revoked_by=actor.person
-        )
-        membership.removed_at = now
-        membership.removed_by = actor.person
-        membership.save(update_fields=["removed_at", "removed_by"])
+        services = membership_end(actor, membership)
         record(
             actor,
             Action.MEMBERSHIP_DELETED,
             target=membership.person,
             group=membership.group,
-            before={"status": membership.status, "services": services},
+            before={"status": "blocked" if membership.is_blocked else "active", "services": services},
             reason=reason,
         )
         tell(actor, membership.person, Told.REMOVED, group=membership.group.role_type.code)
         # Removed from the enterprise altogether: logged out. Still in another group: not.
         if policy.is_outsider(selectors.standing_of(membership.person_id, actor.enterprise.pk)):
-            end_sessions(membership.person)
+            end_sessions(membership.person, because=REMOVED, enterprise=actor.enterprise)
 
 
 def person_block_everywhere(
@@ -214,8 +289,11 @@ def person_block_everywhere(
     with locked(actor, _("This person has just been blocked for all groups.")) as actor:
         target = selectors.standing_of(person.pk, actor.enterprise.pk)
         check(policy.can_block_everywhere(actor.standing, target))
+        _end_date_allowed(until)
         if selectors.current_enterprise_blocks().filter(enterprise=actor.enterprise, person=person).exists():
             raise ActionRefused(_("This person is already blocked for all groups."))
+        # A block past its end date that the sweep has not lifted yet: its end is recorded first.
+        _queue_notices(ends.stale_enterprise_block_end(actor.enterprise, person.pk, at=timezone.now()))
         block = EnterpriseBlock.objects.create(
             person=person, enterprise=actor.enterprise, blocked_by=actor.person, reason=reason, until=until
         )
@@ -238,7 +316,7 @@ def person_block_everywhere(
             until=until.isoformat() if until else None,
             reason=reason if share_reason else "",
         )
-        end_sessions(person)
+        end_sessions(person, because=BLOCKED_EVERYWHERE, enterprise=actor.enterprise)
     return block
 
 

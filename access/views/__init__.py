@@ -1,6 +1,7 @@
 """Pages of Access Management. Each view: find the actor, load through their scope, validate,
 call one service, redirect. Outsiders get 404; insiders without the right get 403 with the reason."""
 
+from access.views.history import who_could_act, who_could_act_export
 from access.views.journal import activated, journal, journal_export
 from access.views.managers import (
     designation_revoke,
@@ -11,6 +12,16 @@ from access.views.managers import (
     manager_list,
 )
 from access.views.my_access import my_access, my_access_index, my_grant_renounce, my_group_leave
+from access.views.reviews import (
+    review_answer,
+    review_detail,
+    review_grant_confirm,
+    review_grant_revoke,
+    review_list,
+    review_page_confirm,
+    review_start,
+    unused_access,
+)
 from access.views.users import (
     dashboard,
     grant_add,
@@ -54,4 +65,14 @@ __all__ = [
     "user_add",
     "user_detail",
     "user_list",
+    "who_could_act",
+    "who_could_act_export",
+    "review_answer",
+    "review_detail",
+    "review_grant_confirm",
+    "review_grant_revoke",
+    "review_list",
+    "review_page_confirm",
+    "review_start",
+    "unused_access",
 ]

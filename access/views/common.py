@@ -1,6 +1,6 @@
 """What every page of an enterprise does first: find the actor, check, lay out the menu."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -8,11 +8,12 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect
+from django.utils import translation
 from django.utils.http import urlencode
 
-from access import policy, selectors
+from access import policy, selectors, spreadsheets
 from access.forms import SearchForm, looks_like_a_number
 from access.models import Enterprise, Group
 from access.selectors import Actor
@@ -20,11 +21,19 @@ from access.services import ActionRefused
 from accounts.http import client_ip
 
 
+class NoStanding(Http404):
+    """The person has no standing in this enterprise, or there is no such enterprise: one answer
+    for both, a 404 whose page says so (portal.views.page_not_found)."""
+
+
 def get_actor_or_404(request: HttpRequest, enterprise_id: int) -> Actor:
-    """The signed-in person acting for this enterprise; 404 for anyone without standing in it."""
+    """The signed-in person acting for this enterprise; 404 for anyone without standing in it (a
+    page saying so), and for staff, who act in the admin (no person, no standing to be told of)."""
+    if getattr(request.user, "person", None) is None:
+        raise Http404
     actor = find_actor(request, enterprise_id)
     if actor is None or policy.is_outsider(actor.standing):
-        raise Http404
+        raise NoStanding
     require(policy.can_view_enterprise(actor.standing))
     return actor
 
@@ -73,6 +82,7 @@ def page_context(actor: Actor, *, services: set[str] | None = None, **extra: Any
         ),
         "can_manage_users": bool(policy.can_manage_users(standing)),
         "can_manage_provisioning": bool(policy.can_manage_provisioning(standing)),
+        "can_import": bool(policy.can_import(standing)),
         "pending_notice": "" if standing.enterprise_active else policy.ENTERPRISE_PENDING,
         "can_view_managers": bool(policy.can_view_managers(standing)),
         "can_use_contactdata": bool(policy.can_use_contactdata(standing)),
@@ -80,6 +90,10 @@ def page_context(actor: Actor, *, services: set[str] | None = None, **extra: Any
         "can_use_chaman": bool(policy.can_use_chaman(standing, services or set())),
         "can_manage_structured_messages": bool(policy.can_manage_structured_messages(standing)),
         "can_designate_main": bool(policy.can_designate_main(standing)),
+        "can_view_who_could_act": bool(policy.can_view_who_could_act(standing)),
+        "can_view_reviews": bool(policy.can_view_reviews(standing)),
+        "can_follow_reviews": bool(policy.can_follow_reviews(standing)),
+        "can_change_unused_access": bool(policy.can_change_unused_access(standing)),
         **extra,
     }
 
@@ -166,3 +180,11 @@ def search_query(request: HttpRequest) -> Search:
 
 def refused(request: HttpRequest, exc: ActionRefused) -> None:
     messages.error(request, str(exc.message))
+
+
+def csv_download(rows: Iterable[Iterable[object]], name: str) -> StreamingHttpResponse:
+    """The rows as a CSV file for a spreadsheet (access.spreadsheets), streamed, named `name`.csv."""
+    lines = spreadsheets.lines(rows, translation.get_language())
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    return response

@@ -1,20 +1,17 @@
 """The journal of the actor's scope, searched and exported, and the confirmation of an activation."""
 
-import csv
-from collections.abc import Iterator
-from typing import Any
-
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from access import journal_display, selectors
 from access.forms import JournalFilterForm, looks_like_a_number
 from access.models import Enterprise, Person
 from access.views.common import (
+    csv_download,
     get_actor_or_404,
     page_context,
     window,
@@ -49,6 +46,8 @@ def journal(request: HttpRequest, enterprise_id: int) -> HttpResponse:
         code = (event.after or {}).get("service") or (event.before or {}).get("service")
         event.service_name = names.services.get(code, code) if code else ""
         event.changes = journal_display.changes(event, names)
+        event.by = journal_display.by_whom(event)
+        event.via = journal_display.via(event)
     context = page_context(
         actor,
         page=page,
@@ -58,13 +57,6 @@ def journal(request: HttpRequest, enterprise_id: int) -> HttpResponse:
         export_url=export_url if exportable else "",
     )
     return render(request, "access/journal.html", context)
-
-
-class _Line:
-    """What csv.writer writes to: each row comes back as its text, to be streamed."""
-
-    def write(self, text: str) -> str:
-        return text
 
 
 @login_required
@@ -81,20 +73,9 @@ def journal_export(request: HttpRequest, enterprise_id: int) -> HttpResponseBase
         return redirect(f"{reverse('access:journal', args=[actor.enterprise.pk])}?{kept.urlencode()}")
     events = selectors.journal_search(actor, form.filters()).iterator(chunk_size=EXPORT_CHUNK)
     names = journal_display.Names()
-    language = translation.get_language()
-    response = StreamingHttpResponse(_lines(events, names, language), content_type="text/csv; charset=utf-8")
-    filename = f"journal-{actor.enterprise.number}-{timezone.localdate():%Y-%m-%d}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
-def _lines(events: Iterator[Any], names: journal_display.Names, language: str | None) -> Iterator[str]:
-    # Written while the response is sent, after the view has returned: in the reader's language.
-    with translation.override(language):
-        writer = csv.writer(_Line(), delimiter=";")
-        yield "\ufeff"  # the byte-order mark: spreadsheets then read UTF-8
-        for row in journal_display.csv_rows(events, names):
-            yield writer.writerow(row)
+    return csv_download(
+        journal_display.csv_rows(events, names), f"journal-{actor.enterprise.number}-{timezone.localdate():%Y-%m-%d}"
+    )
 
 
 # --- Activation -----------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""A person's own access in an enterprise (docs/design.md §5.10): what they hold, who gave it and
+"""A person's own access in an enterprise (docs/design.md §5.12): what they hold, who gave it and
 until when, and what they change themselves, each after a confirmation page: give up an online
 service granted to them, leave a group."""
 

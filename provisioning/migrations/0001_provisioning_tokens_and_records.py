@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('access', '0010_journal_provisioning'),
+        ('access', '0013_access_reviews_and_unused_access'),
     ]
 
     operations = [

@@ -1,4 +1,4 @@
-"""A person's own access (docs/design.md §5.10): the page that says what they hold, who gave it and
+"""A person's own access (docs/design.md §5.12): the page that says what they hold, who gave it and
 until when, and the two changes they make themselves, journaled for their managers."""
 
 import re

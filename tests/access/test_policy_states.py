@@ -91,7 +91,7 @@ def test_the_admin_opens_only_for_active_staff_who_passed_a_second_factor_they_h
             assert decision.reason == policy.SECOND_FACTOR_REQUIRED
 
 
-# A user of group 1 (as USER above), reading and changing their own access (docs/design.md §5.10).
+# A user of group 1 (as USER above), reading and changing their own access (docs/design.md §5.12).
 #        active blocked  reads  leaves/gives up   the reason
 OWN_ACCESS = [
     (True, False, True, True, None),
@@ -125,3 +125,32 @@ def test_a_block_for_the_group_keeps_the_access_to_it_as_it_is():
 def test_nobody_reads_an_enterprise_where_they_have_no_standing():
     assert not policy.can_view_my_access(standing())
     assert policy.can_view_my_access(standing(**LR))
+
+
+# Access reviews and unused access (docs/design.md §5.13): only in an active enterprise, by a
+# manager not blocked for all groups; the reason says which.
+#        active blocked  allowed  the reason
+REVIEW_STATES = [
+    (True, False, True, None),
+    (False, False, False, "not active yet"),
+    (True, True, False, "blocked for all groups"),
+]
+
+
+@pytest.mark.parametrize("active, blocked, allowed, reason", REVIEW_STATES)
+@pytest.mark.parametrize("held", [MAIN, CO_MAIN], ids=["MAM", "coMAM"])
+def test_reviews_and_unused_access_need_an_active_enterprise_and_a_manager_not_blocked(
+    held, active, blocked, allowed, reason
+):
+    actor = standing(active=active, blocked=blocked, **held)
+    decisions = [
+        policy.can_start_review(actor),
+        policy.can_follow_reviews(actor),
+        policy.can_change_unused_access(actor),
+        policy.can_answer_review(actor, None),
+        policy.can_review_grant(actor, TARGET, 1, review_open=True),
+    ]
+    for decision in decisions:
+        assert bool(decision) == allowed
+        if reason:
+            assert reason in str(decision.reason)

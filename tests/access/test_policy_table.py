@@ -22,12 +22,13 @@ Decisions taken where the specification was silent (docs/decisions.md), and asse
 - Provisioning (docs/provisioning.md): a token is held by whoever manages users; the enterprise's
   record of a person for its HR system is kept by a manager of users for a person new to the
   enterprise, or below them and a user of one of their groups or of none.
-- A person's own access (docs/design.md §5.10): everyone with a standing reads it; a user leaves a group
+- A person's own access (docs/design.md §5.12): everyone with a standing reads it; a user leaves a group
   they are a user of, and gives up a service granted to them there, for themselves only and not while
   blocked for that group; a service that comes with a standing has no grant to give up.
 """
 
 from dataclasses import replace
+from datetime import date, timedelta
 from typing import Any, NamedTuple
 
 import pytest
@@ -114,6 +115,9 @@ OUTSIDERS_OWN = {"user_g9"}
 VIEW_ENTERPRISE = {"lr", "main", "co_main", "am_d1", "am_d2", "gm_g1", "gm_g3", "user_g1", "user_g1_g3", "outsider"}
 MANAGE_USERS = {"main", "co_main", "am_d1", "am_d2", "gm_g1", "gm_g3", "outsider"}
 VIEW_MANAGERS = {"lr", "main", "co_main", "am_d1", "am_d2", "outsider"}
+# docs/design.md §5.14: a file of users is imported by whoever adds users to groups; each row is then asked of
+# the in-group questions below, for its own group and person.
+IMPORT = {"main", "co_main", "am_d1", "am_d2", "gm_g1", "gm_g3", "outsider"}
 # docs/design.md §8: ContactData and the e-Box for every manager and user; Chaman for AMs and GMs, users with the
 # service; structured-message settings for the MAM and co-MAMs. A legal representative alone has none.
 CONTACTDATA = {"main", "co_main", "am_d1", "am_d2", "gm_g1", "gm_g3", "user_g1", "user_g1_g3", "outsider"}
@@ -122,6 +126,8 @@ CHAMAN = {
     "with the service": {"main", "co_main", "am_d1", "am_d2", "gm_g1", "gm_g3", "user_g1", "user_g1_g3", "outsider"},
 }
 STRUCTURED_MESSAGES = {"main", "co_main", "outsider"}
+# Who could act on a date: the managers of at least one group, over the groups they manage now.
+WHO_COULD_ACT = {"main", "co_main", "am_d1", "am_d2", "gm_g1", "gm_g3", "outsider"}
 # The Main Access Manager's page: a legal representative's act.
 DESIGNATE_MAIN = {"lr"}
 DESIGNATABLE_KINDS = {
@@ -245,6 +251,42 @@ IN_GROUP_FUNCTIONS = [
 ]
 EVERYWHERE_FUNCTIONS = ["can_block_everywhere", "can_unblock_everywhere"]
 
+# --- Access reviews and unused access (docs/design.md §5.13) ------------------------------------------------
+
+# Actor alone: follow every review's progress; list the reviews; change how unused access ends.
+FOLLOW_REVIEWS = {"main", "co_main", "outsider"}
+VIEW_REVIEWS = MANAGE_USERS
+CHANGE_UNUSED_ACCESS = {"main", "co_main", "outsider"}
+# The scope of a review: the whole enterprise ("-") or one domain.
+REVIEW_SCOPES = ("-", "D1", "D2", "D9")
+START_REVIEW = {
+    "-": {"main", "co_main", "outsider"},
+    "D1": {"main", "co_main"},
+    "D2": {"main", "co_main"},
+    "D9": {"outsider"},
+}
+# The page of a review's grants: a manager whose scope holds a group of the review.
+ANSWER_REVIEW = {
+    "-": MANAGE_USERS,
+    "D1": {"main", "co_main", "am_d1", "gm_g1"},
+    "D2": {"main", "co_main", "am_d2", "gm_g3"},
+    "D9": {"outsider"},
+}
+# The groups of a review whose grants each manager answers for.
+REVIEW_GROUPS = {
+    "main": {"-": {"G1", "G2", "G3"}, "D1": {"G1", "G2"}, "D2": {"G3"}},
+    "co_main": {"-": {"G1", "G2", "G3"}, "D1": {"G1", "G2"}, "D2": {"G3"}},
+    "am_d1": {"-": {"G1", "G2"}, "D1": {"G1", "G2"}},
+    "am_d2": {"-": {"G3"}, "D2": {"G3"}},
+    "gm_g1": {"-": {"G1"}, "D1": {"G1"}},
+    "gm_g3": {"-": {"G3"}, "D2": {"G3"}},
+    "outsider": {"-": {"G9"}, "D9": {"G9"}},
+}
+# Confirming or revoking a grant in a review: as revoking a service (IN_GROUP), while the review is open.
+REVIEW_STATES = ("open", "closed")
+# Whose grants a review asks about: everyone's below the Main Access Manager.
+REVIEWABLE = {"co_main", "am_d1", "am_d2", "gm_g1", "gm_g3", "user_g1", "user_g1_g3", "newcomer", "user_g9"}
+
 # --- Rows -------------------------------------------------------------------------------------------------
 
 
@@ -270,12 +312,14 @@ def _rows() -> list[Row]:
         rows.append(Row("can_view_enterprise", actor, None, actor in VIEW_ENTERPRISE))
         rows.append(Row("can_manage_users", actor, None, actor in MANAGE_USERS))
         rows.append(Row("can_manage_provisioning", actor, None, actor in MANAGE_USERS))
+        rows.append(Row("can_import", actor, None, actor in IMPORT))
         rows.append(Row("can_view_managers", actor, None, actor in VIEW_MANAGERS))
         rows.append(Row("can_use_contactdata", actor, None, actor in CONTACTDATA))
         rows.append(Row("can_use_ebox", actor, None, actor in CONTACTDATA))
         rows.append(Row("can_manage_structured_messages", actor, None, actor in STRUCTURED_MESSAGES))
         rows.append(Row("can_designate_main", actor, None, actor in DESIGNATE_MAIN))
         rows.append(Row("can_view_my_access", actor, None, actor in VIEW_MY_ACCESS))
+        rows.append(Row("can_view_who_could_act", actor, None, actor in WHO_COULD_ACT))
         for holding, holders in CHAMAN.items():
             rows.append(Row("can_use_chaman", actor, None, actor in holders, offer=holding))
         for group in GROUPS:
@@ -305,7 +349,25 @@ def _rows() -> list[Row]:
     return rows
 
 
-ROWS = _rows()
+def _review_rows() -> list[Row]:
+    rows = []
+    for actor in ACTORS:
+        rows.append(Row("can_follow_reviews", actor, None, actor in FOLLOW_REVIEWS))
+        rows.append(Row("can_view_reviews", actor, None, actor in VIEW_REVIEWS))
+        rows.append(Row("can_change_unused_access", actor, None, actor in CHANGE_UNUSED_ACCESS))
+        for scope in REVIEW_SCOPES:
+            rows.append(Row("can_start_review", actor, None, actor in START_REVIEW[scope], scope=scope))
+            rows.append(Row("can_answer_review", actor, None, actor in ANSWER_REVIEW[scope], scope=scope))
+        for target in TARGETS:
+            for group in GROUPS:
+                allowed = target in IN_GROUP.get(actor, {}).get(group, set())
+                for state in REVIEW_STATES:
+                    row = Row("can_review_grant", actor, target, allowed and state == "open", scope=group)
+                    rows.append(row._replace(state=state))
+    return rows
+
+
+ROWS = _rows() + _review_rows()
 
 
 def _across_enterprises(row: Row) -> bool:
@@ -336,12 +398,14 @@ def _ask(row: Row) -> policy.Decision:
         "can_view_enterprise",
         "can_manage_users",
         "can_manage_provisioning",
+        "can_import",
         "can_view_managers",
         "can_use_contactdata",
         "can_use_ebox",
         "can_manage_structured_messages",
         "can_designate_main",
         "can_view_my_access",
+        "can_view_who_could_act",
     ):
         return function(actor)
     if row.function == "can_use_chaman":
@@ -363,6 +427,12 @@ def _ask(row: Row) -> policy.Decision:
         granted, automatic_for = OWN_SERVICES[row.offer or ""]
         offer = policy.OfferedService(group_id=group_id or 0, code="x", granted=granted, automatic_for=automatic_for)
         return function(actor, target, group_id, offer, blocked_in_group=blocked)
+    if row.function in ("can_follow_reviews", "can_view_reviews", "can_change_unused_access"):
+        return function(actor)
+    if row.function in ("can_start_review", "can_answer_review"):
+        return function(actor, DOMAINS.get(row.scope or ""))  # "-": the whole enterprise, no domain
+    if row.function == "can_review_grant":
+        return function(actor, target, group_id, review_open=row.state == "open")
     raise AssertionError(f"no way to ask {row.function}")
 
 
@@ -439,6 +509,92 @@ def test_journal_groups(actor: str) -> None:
     expected = {GROUPS[name] for name in JOURNAL_GROUPS.get(actor, set())}
 
     assert policy.journal_groups(PERSONAS[actor]) == expected
+
+
+# --- Access over time (docs/decisions.md §11) ---------------------------------------------------------------
+
+# The groups whose people each manager sees on any date in "who could act": those they manage now.
+WHO_COULD_ACT_GROUPS = {
+    "main": {"G1", "G2", "G3"},
+    "co_main": {"G1", "G2", "G3"},
+    "am_d1": {"G1", "G2"},
+    "am_d2": {"G3"},
+    "gm_g1": {"G1"},
+    "gm_g3": {"G3"},
+    "outsider": {"G9"},
+}
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+def test_who_could_act_groups(actor: str) -> None:
+    expected = {GROUPS[name] for name in WHO_COULD_ACT_GROUPS.get(actor, set())}
+
+    assert policy.who_could_act_groups(PERSONAS[actor]) == expected
+    assert bool(policy.can_view_who_could_act(PERSONAS[actor])) is bool(expected)
+
+
+@pytest.mark.parametrize("state", ["blocked", "pending"])
+@pytest.mark.parametrize("actor", sorted(WHO_COULD_ACT))
+def test_who_could_act_is_closed_to_a_blocked_manager_and_in_a_pending_enterprise(actor: str, state: str) -> None:
+    standing = PERSONAS[actor]
+    if state == "blocked":
+        standing = replace(standing, blocked_everywhere=True)
+    else:
+        standing = replace(standing, enterprise_active=False)
+    decision = policy.can_view_who_could_act(standing)
+
+    assert not decision and _has_reason(decision)
+
+
+TODAY = date(2026, 3, 31)
+DAY = timedelta(days=1)
+
+# End dates (of a grant, a block for one group or for all groups), against today in Brussels:
+# none, today or later is allowed; a day already past is not.
+END_DATES: list[tuple[str, date | None, bool]] = [
+    ("no end date", None, True),
+    ("today", TODAY, True),
+    ("tomorrow", TODAY + DAY, True),
+    ("in ten years", date(2036, 3, 31), True),
+    ("yesterday", TODAY - DAY, False),
+    ("a year ago", date(2025, 3, 31), False),
+]
+
+
+@pytest.mark.parametrize(("case", "day", "allowed"), END_DATES, ids=[case for case, _d, _a in END_DATES])
+def test_end_date_allowed(case: str, day: date | None, allowed: bool) -> None:
+    decision = policy.end_date_allowed(day, TODAY)
+
+    assert bool(decision) is allowed
+    if not allowed:
+        assert _has_reason(decision)
+
+
+# "Until D" holds through day D and ends when D+1 begins.
+IN_FORCE: list[tuple[str, date | None, bool]] = [
+    ("no end date", None, True),
+    ("until today", TODAY, True),
+    ("until tomorrow", TODAY + DAY, True),
+    ("until yesterday", TODAY - DAY, False),
+]
+
+
+@pytest.mark.parametrize(("case", "until", "held"), IN_FORCE, ids=[case for case, _u, _h in IN_FORCE])
+def test_in_force(case: str, until: date | None, held: bool) -> None:
+    assert policy.in_force(until, TODAY) is held
+
+
+# The day asked about in "who could act": today or a day past, never a day to come.
+HISTORY_DAYS = [("today", TODAY, True), ("yesterday", TODAY - DAY, True), ("tomorrow", TODAY + DAY, False)]
+
+
+@pytest.mark.parametrize(("case", "day", "allowed"), HISTORY_DAYS, ids=[case for case, _d, _a in HISTORY_DAYS])
+def test_history_day_allowed(case: str, day: date, allowed: bool) -> None:
+    decision = policy.history_day_allowed(day, TODAY)
+
+    assert bool(decision) is allowed
+    if not allowed:
+        assert _has_reason(decision)
 
 
 # --- Using online services (docs/design.md §3.6) ----------------------------------------------------------
@@ -563,8 +719,16 @@ def test_every_scope_is_tested_with_every_actor_and_target() -> None:
 def test_tables_name_only_known_personas_and_scopes() -> None:
     # A typo in a table would silently turn an allowed row into a refused one.
     names = set(PERSONAS)
-    target_sets = [VIEW_ENTERPRISE, MANAGE_USERS, VIEW_MANAGERS, set(DESIGNATABLE_KINDS), *MANAGE_GROUP.values()]
+    target_sets = [
+        VIEW_ENTERPRISE,
+        MANAGE_USERS,
+        IMPORT,
+        VIEW_MANAGERS,
+        set(DESIGNATABLE_KINDS),
+        *MANAGE_GROUP.values(),
+    ]
     target_sets += [DESIGNATE_MAIN, set(GROUP_MANAGER_GROUPS), set(USABLE), VIEW_MY_ACCESS, set(OWN_GROUPS)]
+    target_sets += [WHO_COULD_ACT, set(WHO_COULD_ACT_GROUPS)]
     target_sets += [set(ACT_ON), *ACT_ON.values(), set(IN_GROUP), set(EVERYWHERE), *EVERYWHERE.values()]
     target_sets += [set(PROVISION_USER), *PROVISION_USER.values()]
     target_sets += [targets for by_group in IN_GROUP.values() for targets in by_group.values()]
@@ -576,3 +740,91 @@ def test_tables_name_only_known_personas_and_scopes() -> None:
     assert {group for groups in OWN_GROUPS.values() for group in groups} <= set(GROUPS)
     assert RENOUNCEABLE <= set(OWN_SERVICES)
     assert {scope for _, scope in DESIGNATE} <= set(GROUPS) | set(DOMAINS) | {"-", "none"}
+
+
+# --- Access reviews and unused access (docs/design.md §5.13) ------------------------------------------------
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+@pytest.mark.parametrize("scope", REVIEW_SCOPES)
+def test_review_groups(actor: str, scope: str) -> None:
+    expected = {GROUPS[name] for name in REVIEW_GROUPS.get(actor, {}).get(scope, set())}
+
+    assert policy.review_groups(PERSONAS[actor], DOMAINS.get(scope)) == expected
+    # The page of a review opens exactly when the manager answers for one of its groups.
+    assert bool(policy.can_answer_review(PERSONAS[actor], DOMAINS.get(scope))) is bool(expected)
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_whose_grants_a_review_asks_about(persona: str) -> None:
+    assert policy.is_reviewable(PERSONAS[persona]) is (persona in REVIEWABLE)
+
+
+# Who must answer for a grant: the group's Group Manager, else the domain's Access Manager, when
+# they may revoke it; otherwise the MAM and the co-MAMs (None). G2 has no Group Manager here.
+CANDIDATES = {"G1": ["gm_g1", "am_d1"], "G2": ["am_d1"], "G3": ["gm_g3", "am_d2"]}
+ANSWERER = {
+    ("user_g1", "G1"): "gm_g1",
+    ("user_g1", "G2"): "am_d1",
+    ("user_g1_g3", "G3"): "gm_g3",
+    ("newcomer", "G1"): "gm_g1",
+    # A Group Manager who is also a user of their own group: not themselves, their Access Manager.
+    ("gm_g1", "G1"): "am_d1",
+    # A Group Manager of another domain, user here: not an equal, the Access Manager.
+    ("gm_g3", "G1"): "am_d1",
+    # An Access Manager, or a co-MAM, user of a group: the MAM and the co-MAMs.
+    ("am_d2", "G1"): None,
+    ("am_d1", "G3"): None,
+    ("co_main", "G3"): None,
+}
+
+
+@pytest.mark.parametrize(("holder", "group"), list(ANSWERER))
+def test_review_answerer(holder: str, group: str) -> None:
+    managers = [PERSONAS[name] for name in CANDIDATES[group]]
+    expected = ANSWERER[(holder, group)]
+
+    answerer = policy.review_answerer(PERSONAS[holder], GROUPS[group], managers)
+
+    assert answerer == (PERSONAS[expected].person_id if expected else None)
+
+
+def test_a_blocked_group_manager_leaves_the_answer_to_the_access_manager() -> None:
+    blocked = replace(PERSONAS["gm_g1"], blocked_everywhere=True)
+
+    answerer = policy.review_answerer(PERSONAS["user_g1"], GROUPS["G1"], [blocked, PERSONAS["am_d1"]])
+
+    assert answerer == PERSONAS["am_d1"].person_id
+
+
+# A deadline, in days from today: tomorrow at the earliest, 90 days at the latest.
+DEADLINES = {-1: False, 0: False, 1: True, 30: True, 90: True, 91: False}
+
+
+@pytest.mark.parametrize(("days", "allowed"), DEADLINES.items())
+def test_review_deadline(days: int, allowed: bool) -> None:
+    from datetime import date, timedelta
+
+    today = date(2027, 3, 1)
+
+    decision = policy.review_deadline(today, today + timedelta(days=days))
+
+    assert bool(decision) is allowed
+    if not allowed:
+        assert _has_reason(decision)
+
+
+def test_unused_access_ends_after_six_to_twenty_four_months() -> None:
+    assert list(policy.UNUSED_MONTHS) == list(range(6, 25))
+
+
+def test_review_tables_name_only_known_personas_and_scopes() -> None:
+    names = set(PERSONAS)
+    for persons in [FOLLOW_REVIEWS, CHANGE_UNUSED_ACCESS, REVIEWABLE, set(REVIEW_GROUPS), *START_REVIEW.values()]:
+        assert persons <= names, persons - names
+    for persons in ANSWER_REVIEW.values():
+        assert persons <= names, persons - names
+    assert set(START_REVIEW) == set(ANSWER_REVIEW) == set(REVIEW_SCOPES)
+    assert {scope for by_scope in REVIEW_GROUPS.values() for scope in by_scope} <= set(REVIEW_SCOPES)
+    assert {g for by_scope in REVIEW_GROUPS.values() for groups in by_scope.values() for g in groups} <= set(GROUPS)
+    assert {name for pair in ANSWERER for name in pair[:1]} | {v for v in ANSWERER.values() if v} <= names

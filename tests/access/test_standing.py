@@ -195,6 +195,25 @@ MEMBERSHIPS = {
         {"status": lambda: Membership.Status.BLOCKED, "blocked_at": NOW, "block_reason": lambda: "Test"},
         False,
     ),
+    # A block "until D" holds through D; from D+1 it blocks nothing, before any sweep lifts it.
+    "blocked until today": (
+        {
+            "status": lambda: Membership.Status.BLOCKED,
+            "blocked_at": NOW,
+            "block_reason": lambda: "Test",
+            "blocked_until": TODAY,
+        },
+        False,
+    ),
+    "blocked until yesterday": (
+        {
+            "status": lambda: Membership.Status.BLOCKED,
+            "blocked_at": NOW,
+            "block_reason": lambda: "Test",
+            "blocked_until": lambda: TODAY() - DAY,
+        },
+        True,
+    ),
     "removed": ({"removed_at": NOW}, False),
 }
 
@@ -211,9 +230,12 @@ def test_grants_in_memberships(place, grant_case, membership_case):
 
     by_querysets = (
         selectors.current_grants()
-        .filter(membership__in=selectors.current_memberships().filter(status=Membership.Status.ACTIVE))
+        .filter(membership__in=selectors.open_memberships())
         .filter(membership=membership, service__code="dimona")
         .exists()
     )
     assert by_querysets is held
     assert ("dimona" in selectors.effective_services(person, enterprise)) is held
+    assert Membership.objects.get(pk=membership.pk).is_blocked is (
+        membership_case in ("blocked", "blocked until today")
+    )

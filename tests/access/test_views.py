@@ -1,5 +1,7 @@
 """Every page per persona: status codes, what is listed, and what tampering changes (nothing)."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -84,10 +86,68 @@ def test_missing_enterprise_is_the_same_404_as_another_enterprise(world, login):
     assert client.get(url(world, "dashboard")).status_code == 404
 
 
+@pytest.mark.parametrize("path", ["", "users/", "journal/", "contact-data/", "ebox/", "chaman/"])
+def test_an_outsider_is_told_they_have_no_standing_in_the_enterprise(world, login, path):
+    """Whether the enterprise exists or not (the same page for both: nothing says which)."""
+    client = login(world.outsider)
+    pages = [
+        client.get(f"/e/{world.enterprise.pk}/{path}"),
+        client.get(f"/e/999999/{path}"),
+        login(world.other_enterprise_manager).get(f"/e/{world.enterprise.pk}/{path}"),
+    ]
+    for response in pages:
+        assert response.status_code == 404
+        html = response.content.decode()
+        assert "<h1>You have no standing in this enterprise</h1>" in html
+        assert "Page not found" not in html and "You may not do this" not in html
+
+    def without_address_or_token(html: str) -> str:
+        html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html)
+        return html.replace(f"/e/{world.enterprise.pk}/", "/e/…/").replace("/e/999999/", "/e/…/")
+
+    assert len({without_address_or_token(response.content.decode()) for response in pages[:2]}) == 1
+
+
+def test_a_missing_page_inside_an_enterprise_is_still_not_found(world, login):
+    response = login(world.group_manager).get(f"/e/{world.enterprise.pk}/users/{world.tax_member.pk}/")
+    assert response.status_code == 404
+    assert "Page not found" in response.content.decode()
+
+
 def test_home_lists_the_enterprises_one_acts_for(world, login):
     page = login(world.main).get("/").content.decode()
     assert "Acme" in page
     assert "Other" not in page
+
+
+def test_one_click_on_a_group_of_the_home_page_lists_its_users(world, login):
+    client = login(world.group_manager)
+    home = client.get("/").content.decode()
+    employer = reverse("access:group_detail", args=[world.enterprise.pk, world.groups["employer"].pk])
+    assert f'<a href="{employer}">Employer</a>' in home
+    assert reverse("access:group_detail", args=[world.enterprise.pk, world.groups["taxpayer"].pk]) not in home
+    assert world.member.full_name in client.get(employer).content.decode()
+
+
+def test_the_home_page_links_the_groups_each_manager_manages_in_each_enterprise(world, login):
+    factories.designate(world.other_enterprise, world.main, "co_main")
+    home = login(world.main).get("/").content.decode()
+    for enterprise, groups in ((world.enterprise, world.groups), (world.other_enterprise, world.other_groups)):
+        for group in groups.values():
+            assert reverse("access:group_detail", args=[enterprise.pk, group.pk]) in home
+    member_home = login(world.member).get("/").content.decode()
+    assert "/groups/" not in member_home  # a user manages no group
+
+
+def test_the_home_page_reads_the_groups_of_every_enterprise_in_one_query(world, login):
+    """An enterprise costs the home page what its standing and its e-Box count cost (four queries);
+    the groups of all of them are read together."""
+    client = login(world.main)
+    one = queries_of(client, "/")
+    for _ in range(3):
+        enterprise, _groups = factories.enterprise("More")
+        factories.designate(enterprise, world.main, "co_main")
+    assert queries_of(client, "/") - one == 3 * 4
 
 
 class TestScope:
@@ -213,7 +273,8 @@ class TestForms:
 
     def test_service_beyond_the_ceiling_is_not_offered_and_is_refused(self, world, login):
         client = login(world.group_manager)
-        form = client.get(url(world, "user_add")).content.decode()
+        # The services are offered once the number is given (the second step of adding a user).
+        form = client.post(url(world, "user_add"), {"step": "number", "niss": factories.niss()}).content.decode()
         assert "Dimona" in form
         assert "Biztax" not in form
         ebox = OnlineService.objects.get(code="ebox")
@@ -371,7 +432,19 @@ class TestActionsByPost:
         page = client.get(url(world, "user_detail")).content.decode()
         assert "Blocked for all groups (Inquiry)" in page
         client.post(reverse("access:person_unblock", args=[e, world.member.pk]))
-        assert "Not blocked for all groups" in client.get(url(world, "user_detail")).content.decode()
+        assert "<dd>Has access</dd>" in client.get(url(world, "user_detail")).content.decode()
+
+    @pytest.mark.parametrize(
+        ("language", "plainly"),
+        [("en", "Has access"), ("fr", "A accès"), ("nl", "Heeft toegang"), ("de", "Hat Zugriff")],
+    )
+    def test_a_person_not_blocked_for_all_groups_reads_as_having_access(self, world, login, language, plainly):
+        from django.conf import settings
+
+        client = login(world.main)
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = language  # the language chosen on the page
+        page = client.get(url(world, "user_detail")).content.decode()
+        assert f"<dd>{plainly}</dd>" in page
 
     def test_designate_and_revoke_through_the_managers_page(self, world, login):
         from access.models import Designation

@@ -159,6 +159,28 @@ def test_the_legal_representative_resends_from_the_main_manager_page(world, logi
     assert OutboundMessage.objects.filter(user=foreign_main.user, channel="email").count() == 2
 
 
+@pytest.mark.parametrize("language", ["en", "fr", "nl", "de"])
+def test_the_username_email_names_the_enterprise_and_the_portals_address(world, settings, language):
+    settings.PORTAL_URL = "https://portal.example.be"
+    person = factories.foreign_main(world, email="ana@example.pt", language=language)
+    email, _sms = messages_of(person)
+    assert deliver_message(email.pk) == "sent"
+    body = mail.outbox[0].body
+    assert f"Acme ({world.enterprise.number_display})" in body
+    assert "https://portal.example.be/" in body
+    assert person.user.get_username() in body
+
+
+def test_new_credentials_name_the_enterprise_too(world, foreign_main, settings):
+    settings.PORTAL_URL = "https://portal.example.be"
+    designation = selectors.main_manager_of(world.enterprise).designation
+    services.main_manager_resend_credentials(actor_of(world, world.legal_representative), designation)
+    latest = OutboundMessage.objects.filter(user=foreign_main.user, purpose="username").latest("pk")
+    assert deliver_message(latest.pk) == "sent"
+    assert f"Acme ({world.enterprise.number_display})" in mail.outbox[-1].body
+    assert "https://portal.example.be/" in mail.outbox[-1].body
+
+
 # --- Plain text as typed ---------------------------------------------------------------------
 
 

@@ -341,3 +341,43 @@ def test_replacing_a_certificate_with_one_and_its_private_key_is_refused_without
     assert "This text contains a private key: nothing was stored." in page
     assert "PRIVATE KEY" not in page
     assert Channel.objects.get().certificate_subject == "CN=old.acme.be"
+
+
+# --- Channels of the same kind told apart ---------------------------------------------------------
+
+
+def test_two_channels_of_the_same_kind_are_told_apart(world, login, sender):
+    """Two SFTP channels (two servers), two SOAP channels (an old and a renewed certificate of the
+    same name) and two FTP channels each read differently: in their headings, in the names of
+    their buttons, and in the structured messages' choice of channel."""
+    import re
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    client = login(world.main)
+    for data in (
+        {"kind": "sftp", "ssh_public_key": ssh_public_key("payroll@acme")},
+        {"kind": "sftp", "ssh_public_key": ssh_public_key("invoices@acme")},
+        {"kind": "soap", "certificate_pem": certificate("soap.acme.be")},
+        {"kind": "soap", "certificate_pem": certificate("soap.acme.be")},
+    ):
+        assert client.post(url(world, "channels/"), data).status_code == 302
+    Channel.objects.create(sender=sender, kind="ftp", created_at=timezone.now() - timedelta(days=40))
+    Channel.objects.create(sender=sender, kind="ftp")
+
+    page = client.get(url(world)).content.decode()
+    headings = re.findall(r"<h3>([^<]*)</h3>", page)
+    channel_headings = [h for h in headings if h.startswith(("SFTP", "SOAP", "FTP"))]
+    assert len(channel_headings) == 6
+    assert len(set(channel_headings)) == 6, channel_headings
+    buttons = re.findall(r"<button type=\"submit\"[^>]*>(Deactivate[^<]*)</button>", page)
+    assert len(buttons) == len(set(buttons)) == 6, buttons
+    for channel in Channel.objects.filter(kind="sftp"):
+        assert channel.key_fingerprint[:15] in channel.label
+    for channel in Channel.objects.filter(kind="soap"):
+        assert channel.certificate_fingerprint[:11] in channel.label
+
+    settings_page = client.get(f"/e/{world.enterprise.pk}/structured-messages/").content.decode()
+    options = re.findall(r"<option value=\"\d+\"[^>]*>([^<]*)</option>", settings_page)
+    assert len(options) == len(set(options)) == 6, options

@@ -1,12 +1,17 @@
 """Every page of the portal, for each persona that can open it, checked by axe-core (WCAG 2.1 A
 and AA) in Chromium; and the keyboard alone gets around."""
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+from access import services
 from access.models import Designation, Grant
 from chaman.models import Channel, Sender, TechnicalContact
 from ebox.models import Message
+from tests.factories import actor_of
 
 pytestmark = pytest.mark.e2e
 
@@ -20,6 +25,13 @@ def pages(world) -> list[str]:
     message = Message.objects.create(enterprise=world.enterprise, sender_institution="ONSS", subject="Hi", body="x")
     designation = Designation.objects.get(person=world.group_manager)
     grant = Grant.objects.get(membership=world.member_membership, service__code="dimona")
+    review = services.review_start(
+        actor_of(world, world.main),
+        domain=None,
+        deadline=timezone.localdate() + timedelta(days=10),
+        end_unconfirmed=True,
+    )
+    checked = _import_checked_by_the_group_manager(world)
     return [
         "/",
         f"/e/{e}/",
@@ -36,6 +48,11 @@ def pages(world) -> list[str]:
         f"/e/{e}/main-manager/",
         f"/e/{e}/journal/",
         f"/e/{e}/provisioning/",
+        f"/e/{e}/who-could-act/",
+        f"/e/{e}/who-could-act/?day={timezone.localdate():%d/%m/%Y}",
+        f"/e/{e}/who-could-act/?day=31/02/2026",
+        f"/e/{e}/import/",
+        f"/e/{e}/import/{checked.pk}/",
         f"/e/{e}/contact-data/",
         f"/e/{e}/chaman/",
         f"/e/{e}/structured-messages/",
@@ -44,10 +61,32 @@ def pages(world) -> list[str]:
         f"/e/{e}/my-access/",
         f"/e/{e}/my-access/services/{grant.pk}/give-up/",
         f"/e/{e}/my-access/groups/{membership}/leave/",
+        f"/e/{e}/reviews/",
+        f"/e/{e}/reviews/start/",
+        f"/e/{e}/reviews/{review.pk}/",
+        f"/e/{e}/reviews/{review.pk}/grants/",
+        f"/e/{e}/unused-access/",
         "/activated/",
         "/dev/outbox/",
         "/no-such-page/",
     ]
+
+
+def _import_checked_by_the_group_manager(world):
+    """A file of users checked by the Group Manager: a new user, a new grant, a refused row."""
+    from imports import services
+    from tests import factories
+    from tests.imports.files import csv_text, row
+
+    text = csv_text(
+        [
+            row(factories.niss(), services="dimona", given_name="Nina", surname="Newcomer"),
+            row(world.member.niss, services="dmfa"),
+            row("85.07.30-033.29"),
+        ]
+    )
+    actor = factories.actor_of(world, world.group_manager)
+    return services.import_preview(actor, filename="staff.csv", data=text.encode())
 
 
 @pytest.mark.parametrize("persona", ["main", "group_manager", "member", "legal_representative"])

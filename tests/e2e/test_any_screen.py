@@ -10,12 +10,15 @@ read as one card per row, each value with its column's name."""
 
 import re
 from collections.abc import Callable, Iterator
+from datetime import date
 from urllib.parse import urlsplit
 
 import pytest
 from django.urls import Resolver404, resolve
+from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect
 
+from access.identifiers import format_niss, make_niss
 from access.models import Person
 from portal.demo import DEMO_PASSWORD, load_demo
 from tests.e2e.conftest import ARTIFACTS_DIR
@@ -180,16 +183,31 @@ def test_forms_with_errors_fit_the_screen(page: Page, demo, log_in_demo, assert_
         menu_button.click()
     page.get_by_role("navigation", name="Enterprise menu").get_by_role("link", name="Employer").click()
     page.get_by_role("link", name="Add a user").click()
-    page.get_by_role("button", name="Add the user").click()
+    page.get_by_role("button", name="Continue").click()
     expect(page.get_by_role("alert")).to_be_visible()
     check_the_page(page, assert_accessible, f"add-user form with errors at {width} px")
     screenshot(page, width, "error-add-user", "mam")
+    page.get_by_label("National register number").fill(format_niss(make_niss(date(1999, 9, 9), 7)))  # a newcomer
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_role("button", name="Add the user").click()
+    expect(page.get_by_role("alert")).to_be_visible()
+    check_the_page(page, assert_accessible, f"add-user form, second step, with errors at {width} px")
+    screenshot(page, width, "error-add-user-services", "mam")
     page.goto(page.url.rsplit("/groups/", 1)[0] + "/contact-data/")
     page.get_by_label("General phone number").fill("not a number")
     page.get_by_role("button", name="Save").first.click()
     expect(page.get_by_role("alert")).to_be_visible()
     check_the_page(page, assert_accessible, f"contact data with an error at {width} px")
     screenshot(page, width, "error-contact-data", "mam")
+    who_could_act = page.url.rsplit("/contact-data/", 1)[0] + "/who-could-act/"
+    page.goto(who_could_act + "?day=31/02/2026")
+    expect(page.get_by_role("alert")).to_be_visible()
+    check_the_page(page, assert_accessible, f"who could act with an error at {width} px")
+    screenshot(page, width, "error-who-could-act", "mam")
+    page.goto(who_could_act + f"?day={timezone.localdate():%d/%m/%Y}")
+    expect(page.get_by_role("table").first).to_be_visible()
+    check_the_page(page, assert_accessible, f"who could act today at {width} px")
+    screenshot(page, width, "who-could-act-today", "mam")
 
 
 def test_the_menu_folds_behind_a_button_the_keyboard_opens(page: Page, demo, log_in_demo):

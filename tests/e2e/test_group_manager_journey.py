@@ -1,6 +1,7 @@
 """The Group Manager of the employer group, in a real browser: add a newcomer with two online
-services, block, unblock and delete them, then read it all back in the journal. Every page on
-the way is checked with axe-core against WCAG 2.1 A and AA."""
+services (the number first, then the names and services), block, unblock and delete them, then
+read it all back in the journal. Every page on the way is checked with axe-core against WCAG 2.1
+A and AA."""
 
 import re
 
@@ -57,19 +58,15 @@ def test_group_manager_adds_blocks_unblocks_and_deletes_a_user(page: Page, e2e_w
     expect(page.get_by_role("link", name="Edit Mats Member in this group")).to_be_visible()
     assert_accessible("group page")
 
-    # Add a user: a wrong national register number is refused and nothing is created.
+    # Add a user, first the national register number: a wrong one is refused and nothing is created.
     page.get_by_role("link", name="Add a user").click()
     expect(page).to_have_url(f"/e/{enterprise_id}/groups/{employer.pk}/add/")
     expect(page.get_by_role("heading", name="Add a user to Employer")).to_be_visible()
-    assert_accessible("add-user form")
+    expect(page.get_by_text("Step 1 of 2")).to_be_visible()
+    expect(page.get_by_label("Given name")).to_have_count(0)
+    assert_accessible("add-user form, the number")
     page.get_by_label("National register number").fill(BAD_CHECK_DIGITS)
-    page.get_by_label("Given name").fill("Nina")
-    page.get_by_label("Surname").fill("Newcomer")
-    services = page.get_by_role("group", name="Online services")
-    services.get_by_role("checkbox", name=DIMONA, exact=True).check()
-    services.get_by_role("checkbox", name=DMFA, exact=True).check()
-    page.get_by_role("checkbox", name=CONFIRM).check()
-    page.get_by_role("button", name="Add the user").click()
+    page.get_by_role("button", name="Continue").click()
 
     # The summary of the errors, at the top, has the focus and leads to the field; the title says so.
     alert = page.get_by_role("alert")
@@ -84,14 +81,24 @@ def test_group_manager_adds_blocks_unblocks_and_deletes_a_user(page: Page, e2e_w
     expect(niss_field).to_have_attribute("aria-invalid", "true")
     expect(niss_field).to_have_accessible_description(re.compile("its check digits do not match"))
     expect(niss_field).to_have_value(BAD_CHECK_DIGITS)
-    expect(services.get_by_role("checkbox", name=DIMONA, exact=True)).to_be_checked()
     expect(page).to_have_url(f"/e/{enterprise_id}/groups/{employer.pk}/add/")
     assert_accessible("add-user form with an error")
     assert not Person.objects.filter(surname="Newcomer").exists()
     assert Membership.objects.filter(group=employer).count() == 1
 
-    # ... corrected, the person is added with both services.
+    # ... corrected: the portal does not know the person, so it asks the names with the services.
     niss_field.fill(format_niss(niss))
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_text("Step 2 of 2")).to_be_visible()
+    expect(page.get_by_text("The portal does not know this person yet")).to_be_visible()
+    expect(main.get_by_role("definition").first).to_have_text(format_niss(niss))
+    assert_accessible("add-user form, the services")
+    page.get_by_label("Given name").fill("Nina")
+    page.get_by_label("Surname").fill("Newcomer")
+    services = page.get_by_role("group", name="Online services")
+    services.get_by_role("checkbox", name=DIMONA, exact=True).check()
+    services.get_by_role("checkbox", name=DMFA, exact=True).check()
+    page.get_by_role("checkbox", name=CONFIRM).check()
     page.get_by_role("button", name="Add the user").click()
     expect(page.get_by_role("status")).to_have_text(f"{newcomer} is now a user of this group.")
     membership = Membership.objects.get(person__niss=niss)

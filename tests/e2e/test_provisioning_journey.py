@@ -99,7 +99,7 @@ def test_a_manager_makes_a_token_the_hr_system_uses_then_revokes_it(
     open_menu()
     menu.get_by_role("link", name="Journal").click()
     block = main.get_by_role("row").filter(has_text="blocked for all groups")
-    expect(block).to_contain_text("Provisioning client “Workday”, on behalf of Greta Group")
+    expect(block).to_contain_text("via the provisioning client “Workday”, on behalf of Greta Group")
     assert_accessible(f"journal with a provisioning client at {width} px")
 
     # Revoked: it stops working at once.

@@ -94,5 +94,18 @@ def user_body(niss: str, user_name: str = "nora@acme.be", **extra: Any) -> dict[
     }
 
 
+def client_of(event) -> str | None:
+    """The provisioning client a journal row names (how the act came, kept in `after`)."""
+    how = (event.after or {}).get("via") if isinstance(event.after, dict) else None
+    return how.get("provisioning") if isinstance(how, dict) else None
+
+
+def via_provisioning():
+    """The journal's rows of acts that came through a provisioning client."""
+    from access.models import AuditEvent
+
+    return AuditEvent.objects.filter(after__via__has_key="provisioning")
+
+
 def patch_body(*operations: dict[str, Any]) -> dict[str, Any]:
     return {"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": list(operations)}

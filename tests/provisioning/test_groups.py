@@ -9,7 +9,7 @@ from access.models import AuditEvent, Grant, Membership
 from provisioning.models import ProvisionedUser
 from provisioning.resources import PERMISSIONS_SCHEMA
 from tests import factories
-from tests.provisioning.conftest import patch_body, user_body
+from tests.provisioning.conftest import client_of, patch_body, user_body, via_provisioning
 
 pytestmark = pytest.mark.django_db
 
@@ -86,8 +86,8 @@ def test_adding_a_member_with_services_makes_a_membership_and_grants(world, scim
     membership = current(user_id, group)
     assert membership is not None and services_of(membership) == {"dmfa"}
     assert membership.created_by == world.group_manager
-    events = AuditEvent.objects.filter(via="provisioning").order_by("pk")
-    assert [(e.action, e.actor, e.via_client) for e in events][1:] == [
+    events = via_provisioning().order_by("pk")
+    assert [(e.action, e.actor, client_of(e)) for e in events][1:] == [
         ("user_created", world.group_manager, "HR system"),
         ("service_granted", world.group_manager, "HR system"),
     ]
@@ -158,7 +158,7 @@ def test_removing_a_member_removes_the_membership(world, scim_as):
     assert world.member_membership.removed_by == world.group_manager
     event = AuditEvent.objects.get(action="membership_deleted")
     reason = "Retiré par le système RH (client de provisionnement «\u202fHR system\u202f»)."
-    assert (event.via, event.reason) == ("provisioning", reason)
+    assert (client_of(event), event.reason) == ("HR system", reason)
 
 
 def test_put_replaces_the_members_and_their_services(world, scim_as):

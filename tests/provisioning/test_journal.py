@@ -16,21 +16,16 @@ pytestmark = pytest.mark.django_db
 
 
 def provisioning_actor(world):
-    return replace(actor_of(world, world.main), via="provisioning", via_client="Workday", ip="192.0.2.7")
+    return replace(actor_of(world, world.main), via={"provisioning": "Workday"}, ip="192.0.2.7")
 
 
 def test_a_write_of_a_provisioning_client_names_the_client_and_the_manager(world, login):
     services.person_block_everywhere(provisioning_actor(world), world.member, reason="Left the company")
     event = AuditEvent.objects.get(action="enterprise_blocked")
-    assert (event.actor, event.via, event.via_client, event.ip_address) == (
-        world.main,
-        "provisioning",
-        "Workday",
-        "192.0.2.7",
-    )
+    assert (event.actor, event.after["via"], event.ip_address) == (world.main, {"provisioning": "Workday"}, "192.0.2.7")
 
     page = login(world.main).get(reverse("access:journal", args=[world.enterprise.pk])).content.decode()
-    assert "Provisioning client “Workday”, on behalf of Marie Main" in page
+    assert "via the provisioning client “Workday”, on behalf of Marie Main" in page
 
 
 def test_the_export_names_the_client_and_the_manager(world, login):
@@ -41,7 +36,7 @@ def test_the_export_names_the_client_and_the_manager(world, login):
     rows = list(csv.reader(io.StringIO(text[1:]), delimiter=";"))
     by = {row[1]: row[2] for row in rows[1:]}
     assert by == {
-        "blocked for all groups": "Provisioning client “Workday”, on behalf of Marie Main",
+        "blocked for all groups, via the provisioning client “Workday”, on behalf of Marie Main": "Marie Main",
         "blocked for the group": "Marie Main",
     }
 
@@ -49,9 +44,9 @@ def test_the_export_names_the_client_and_the_manager(world, login):
 @pytest.mark.parametrize(
     ("language", "said"),
     [
-        ("fr", "Client de provisionnement «\u202fWorkday\u202f», pour le compte de Marie Main"),
-        ("nl", "Provisioningclient “Workday”, namens Marie Main"),
-        ("de", "Provisionierungs-Client „Workday“ im Auftrag von Marie Main"),
+        ("fr", "via le client de provisionnement «\u202fWorkday\u202f», pour le compte de Marie Main"),
+        ("nl", "via de provisioningclient “Workday”, namens Marie Main"),
+        ("de", "über den Provisionierungs-Client „Workday“ im Auftrag von Marie Main"),
     ],
 )
 def test_the_journal_says_it_in_the_readers_language(world, login, language, said):

@@ -8,7 +8,7 @@ from access.models import AuditEvent, EnterpriseBlock, Membership, Person
 from provisioning.models import ProvisionedUser
 from provisioning.resources import PERSON_SCHEMA, USER_SCHEMA
 from tests import factories
-from tests.provisioning.conftest import patch_body, user_body
+from tests.provisioning.conftest import client_of, patch_body, user_body, via_provisioning
 
 pytestmark = pytest.mark.django_db
 
@@ -72,13 +72,9 @@ def test_a_new_person_is_created_with_the_names_given_and_journaled_on_the_manag
         "nora@acme.be",
     )
     event = AuditEvent.objects.get(action="user_provisioned")
-    assert (event.actor, event.target_person, event.via, event.via_client) == (
-        world.group_manager,
-        person,
-        "provisioning",
-        "HR system",
-    )
+    assert (event.actor, event.target_person, client_of(event)) == (world.group_manager, person, "HR system")
     assert event.after == {
+        "via": {"provisioning": "HR system"},
         "user_name": "nora@acme.be",
         "external_id": "",
         "given_name": "Nora",
@@ -166,7 +162,7 @@ def test_active_false_blocks_for_all_groups_and_true_lifts_it(world, scim_as):
     response = scim.patch(f"/Users/{world.member.pk}", patch_body({"op": "replace", "value": {"active": True}}))
     assert response.json()["active"] is True
     assert not EnterpriseBlock.objects.filter(person=world.member, lifted_at__isnull=True).exists()
-    assert list(AuditEvent.objects.filter(via="provisioning").values_list("action", flat=True).order_by("pk")) == [
+    assert list(via_provisioning().values_list("action", flat=True).order_by("pk")) == [
         "enterprise_blocked",
         "enterprise_unblocked",
     ]
@@ -200,7 +196,7 @@ def test_names_and_addresses_change_the_enterprises_record_only(world, scim_as):
     world.member.refresh_from_db()
     assert (world.member.given_name, world.member.email) == ("Mats", "")
     event = AuditEvent.objects.get(action="user_provisioned")
-    assert event.after["user_name"] == "matt" and event.via == "provisioning"
+    assert event.after["user_name"] == "matt" and client_of(event) == "HR system"
 
 
 def test_the_number_never_changes(world, scim_as):
@@ -238,7 +234,7 @@ def test_delete_lets_the_person_go_from_the_managers_groups(world, scim_as):
     assert not Membership.objects.filter(person=world.member, removed_at__isnull=True).exists()
     assert ProvisionedUser.objects.get(person=world.member).removed_at is not None
     assert scim.get(f"/Users/{world.member.pk}").status_code == 404
-    actions = list(AuditEvent.objects.filter(via="provisioning").values_list("action", flat=True).order_by("pk"))
+    actions = list(via_provisioning().values_list("action", flat=True).order_by("pk"))
     assert actions == ["user_provisioned", "membership_deleted", "membership_deleted", "user_deprovisioned"]
     reasons = set(AuditEvent.objects.filter(action="membership_deleted").values_list("reason", flat=True))
     assert reasons == {"Retiré par le système RH (client de provisionnement «\u202fHR system\u202f»)."}

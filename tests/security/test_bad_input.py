@@ -392,6 +392,14 @@ def _management_forms(*prefixes: str) -> dict[str, str]:
     }
 
 
+def _in_ten_days() -> str:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    return (timezone.localdate() + timedelta(days=10)).strftime("%d/%m/%Y")
+
+
 def _main_designation(world) -> int:
     """The Main Access Manager designation a form replaces, as the page shows it."""
     return Designation.objects.get(enterprise=world.enterprise, kind="main", revoked_at__isnull=True).pk
@@ -430,16 +438,16 @@ FORM_CASES = [
             "services": [_grantable(b.world.groups["employer"])],
             "confirm": "on",
         },
-        ("niss", "given_name", "surname", "services"),
+        ("niss", "given_name", "surname", "services", "until"),
         identifiers=(("niss", "niss"),),
     ),
+    # The grant form comes back on the membership's page, its error next to its field.
     FormCase(
         "grant_add",
         "main",
         lambda b: f"{b.acme}/memberships/{b.world.tax_membership.pk}/services/",
-        lambda b, field: {"service": _grantable(b.world.groups["taxpayer"])},
-        ("service",),
-        answer="message",
+        lambda b, field: {"service": _grantable(b.world.groups["taxpayer"]), "until": ""},
+        ("service", "until"),
     ),
     FormCase(
         "membership_block",
@@ -481,6 +489,21 @@ FORM_CASES = [
             "form_key": secrets.token_hex(16),
         },
         ("name", "valid_until"),
+    ),
+    # access: access reviews and the ending of unused access
+    FormCase(
+        "review_start",
+        "main",
+        lambda b: f"{b.acme}/reviews/start/",
+        lambda b, field: {"domain": "", "deadline": _in_ten_days(), "end_unconfirmed": "yes"},
+        ("domain", "deadline", "end_unconfirmed"),
+    ),
+    FormCase(
+        "unused_access",
+        "main",
+        lambda b: f"{b.acme}/unused-access/",
+        lambda b, field: {"months": "6"},
+        ("months",),
     ),
     FormCase(
         "person_block",

@@ -12,6 +12,7 @@ The stage (the world and its clients, built once for the module) is the matrix's
 
 from collections import Counter
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -19,6 +20,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import escape
 from django_stubs_ext import StrOrPromise
 
@@ -59,12 +61,18 @@ def url(stage: Stage, name: str, *args: Any) -> str:
     return reverse(f"access:{name}", args=[stage.acme, *args])
 
 
-def refused(response, before, *, status: int, says: StrOrPromise | None = None) -> None:
-    """A readable refusal that wrote nothing."""
+NO_STANDING = "You have no standing in this enterprise"
+
+
+def refused(
+    response, before, *, status: int, says: StrOrPromise | None = None, not_found: str = "Page not found"
+) -> None:
+    """A readable refusal that wrote nothing. A 404 is the page `not_found` (the heading of the
+    plain 404, or NO_STANDING for an address of an enterprise where the person has none left)."""
     body = response.content.decode()
     assert response.status_code == status, f"expected {status}, got {response.status_code}"
     if status == 404:
-        assert "Page not found" in body
+        assert not_found in body
     if says is not None:
         assert escape(str(says)) in body, f"the answer does not say {says!r}"
     assert not changed_tables(before, snapshot()), f"a refused request wrote to {changed_tables(before, snapshot())}"
@@ -174,7 +182,9 @@ def test_grant_form_refuses_services_beyond_the_ceiling(stage: Stage, tampered: 
     before = snapshot()
     response = stage.clients["main"].post(target, {"service": TAMPERED_SERVICES[tampered]()}, follow=True)
     refused(response, before, status=200, says="Select a valid choice")
-    assert 'class="message message-error"' in response.content.decode()
+    # Sent back on the membership's page, the error next to the field and in the summary.
+    assert 'id="id_service_error"' in response.content.decode()
+    assert 'href="#id_service"' in response.content.decode()
 
 
 @pytest.mark.parametrize("tampered", TAMPERED_SERVICES)
@@ -320,6 +330,11 @@ OTHER_FORMS: dict[str, tuple[str, dict[str, str]]] = {
     "chaman:contact_save": ("group_manager", {"name": "New", "email": "new@example.be"}),
     "chaman:channel_add": ("group_manager", {"kind": "ftp"}),
     "chaman:structured_messages": ("co_main", {"contact_name": "Sam", "delivery": "ebox"}),
+    "access:review_start": (
+        "main",
+        {"deadline": (timezone.localdate() + timedelta(days=10)).strftime("%d/%m/%Y"), "end_unconfirmed": "no"},
+    ),
+    "access:unused_access": ("co_main", {"months": "12"}),
 }
 
 
@@ -475,10 +490,16 @@ def test_a_revoked_group_manager_s_open_session_can_no_longer_act(stage: Stage) 
     assert revoked.status_code == 302
     assert Designation.objects.get(pk=designation.pk).revoked_at is not None
     before = snapshot()
+    # Revoked, they have no standing left in the enterprise: its pages say so.
     response = manager.post(url(stage, "membership_block", w.member_membership.pk), {"reason": "too late"})
-    refused(response, before, status=404)
-    refused(manager.post(url(stage, "grant_add", w.member_membership.pk), {"service": 1}), before, status=404)
-    refused(manager.get(url(stage, "group_detail", w.groups["employer"].pk)), before, status=404)
+    refused(response, before, status=404, not_found=NO_STANDING)
+    refused(
+        manager.post(url(stage, "grant_add", w.member_membership.pk), {"service": 1}),
+        before,
+        status=404,
+        not_found=NO_STANDING,
+    )
+    refused(manager.get(url(stage, "group_detail", w.groups["employer"].pk)), before, status=404, not_found=NO_STANDING)
 
 
 def test_a_manager_blocked_for_all_groups_can_no_longer_act(stage: Stage) -> None:
@@ -511,4 +532,4 @@ def test_a_revoked_co_main_manager_s_open_session_cannot_designate(stage: Stage)
     assert revoked.status_code == 302
     before = snapshot()
     data = designation_post("access_manager", domain=w.groups["taxpayer"].role_type.domain_id)
-    refused(client.post(url(stage, "manager_list"), data), before, status=404)
+    refused(client.post(url(stage, "manager_list"), data), before, status=404, not_found=NO_STANDING)

@@ -426,6 +426,98 @@ def let_a_provisioned_person_go(world, login, staff):
     return act, lambda: Expected(world.main, person, world.enterprise)
 
 
+# --- Access over time (docs/design.md §5.13) ---------------------------------------------------
+
+
+def _review(world, **kwargs):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    fields = {"domain": None, "deadline": timezone.localdate() + timedelta(days=5), "end_unconfirmed": True}
+    return services.review_start(actor_of(world, world.main), **{**fields, **kwargs})
+
+
+def start_a_review(world, login, staff):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    deadline = (timezone.localdate() + timedelta(days=30)).strftime("%d/%m/%Y")
+    act = post(login(world.main), e(world, "reviews/start/"), {"deadline": deadline, "end_unconfirmed": "no"})
+    return act, lambda: Expected(world.main, None, world.enterprise)
+
+
+def confirm_a_grant_in_a_review(world, login, staff):
+    review = _review(world)
+    grant = world.member_membership.grants.get(service__code="dimona")
+    act = post(login(world.group_manager), e(world, f"reviews/{review.pk}/grants/{grant.pk}/confirm/"))
+    return act, lambda: Expected(world.group_manager, world.member, world.enterprise)
+
+
+def remind_the_managers_of_a_review(world, login, staff):
+    from datetime import timedelta
+
+    from access import reviews
+
+    review = _review(world)  # five days ahead: the start covers the week's reminder
+    return lambda: reviews.reminders_send(review.deadline - timedelta(days=1)), lambda: Expected(
+        None, None, world.enterprise
+    )
+
+
+def close_a_review(world, login, staff):
+    from datetime import datetime, time, timedelta
+
+    from django.utils import timezone
+
+    from access import reviews
+
+    review = _review(world, end_unconfirmed=False)
+    after = timezone.make_aware(datetime.combine(review.deadline + timedelta(days=1), time(0, 5)))
+    return lambda: reviews.reviews_close_due(after), lambda: Expected(None, None, world.enterprise)
+
+
+def change_the_unused_access(world, login, staff):
+    act = post(login(world.main), e(world, "unused-access/"), {"months": "12"})
+    return act, lambda: Expected(world.main, None, world.enterprise)
+
+
+def _unused_for_years(world):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from access.models import Grant, UnusedAccessSetting
+
+    long_ago = timezone.now() - timedelta(days=800)
+    UnusedAccessSetting.objects.create(enterprise=world.enterprise, months=6, changed_at=long_ago)
+    grant = world.member_membership.grants.get(service__code="dimona")
+    Grant.objects.filter(pk=grant.pk).update(granted_at=long_ago)
+    return grant
+
+
+def warn_of_an_unused_grant(world, login, staff):
+    from access import unused
+
+    _unused_for_years(world)
+    return lambda: unused.enterprise_sweep(world.enterprise.pk), lambda: Expected(None, world.member, world.enterprise)
+
+
+def end_an_unused_grant(world, login, staff):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from access import unused
+    from access.models import UnusedGrantWarning
+
+    grant = _unused_for_years(world)
+    warned = timezone.now() - timedelta(days=14)
+    UnusedGrantWarning.objects.create(grant=grant, ends_on=timezone.localdate(), months=6, warned_at=warned)
+    return lambda: unused.enterprise_sweep(world.enterprise.pk), lambda: Expected(None, world.member, world.enterprise)
+
+
 # The kinds that a login through the identity provider writes are in TestFederatedFirstLogin.
 FEDERATED_FIRST_LOGIN = ("profile_updated", "logged_in", "enterprise_activated")
 
@@ -461,6 +553,13 @@ CASES: dict[str, Case] = {
     "user_provisioned": provision_a_person,
     "provisioned_user_changed": change_a_provisioned_person,
     "user_deprovisioned": let_a_provisioned_person_go,
+    "review_started": start_a_review,
+    "review_confirmed": confirm_a_grant_in_a_review,
+    "review_reminded": remind_the_managers_of_a_review,
+    "review_closed": close_a_review,
+    "unused_access_changed": change_the_unused_access,
+    "unused_warned": warn_of_an_unused_grant,
+    "unused_ended": end_an_unused_grant,
 }
 
 
@@ -468,8 +567,31 @@ CASES: dict[str, Case] = {
 REPLACEMENT = ("credentials_withdrawn",)
 
 
+# Closing a review that ends what was not confirmed writes a row per grant ended, then its own: below.
+REVIEW_CLOSING = ("review_ended",)
+
+
 def test_every_kind_of_event_has_a_case():
-    assert set(AuditEvent.Action.values) == set(CASES) | set(FEDERATED_FIRST_LOGIN) | set(REPLACEMENT)
+    assert set(AuditEvent.Action.values) == set(CASES) | set(FEDERATED_FIRST_LOGIN) | set(REPLACEMENT) | set(
+        REVIEW_CLOSING
+    )
+
+
+@pytest.mark.django_db
+def test_closing_a_review_writes_one_row_per_grant_ended_then_one_for_the_review(world):
+    from datetime import datetime, time, timedelta
+
+    from django.utils import timezone
+
+    from access import reviews
+
+    review = _review(world)
+    after = timezone.make_aware(datetime.combine(review.deadline + timedelta(days=1), time(0, 5)))
+    rows = journal_written_by(lambda: reviews.reviews_close_due(after))
+    assert [row.action for row in rows] == ["review_ended"] * 3 + ["review_closed"]
+    assert {row.actor for row in rows} == {None}
+    assert {row.target_person for row in rows[:3]} == {world.member, world.pension_member, world.tax_member}
+    assert {row.after["review"] for row in rows} == {review.pk}
 
 
 @pytest.fixture

@@ -46,7 +46,15 @@ def numbered_routes() -> list[str]:
 
 def test_the_sweep_sees_the_numbered_routes_of_every_app():
     swept = numbered_routes()
-    for expected in ("e/<", "/groups/<", "/memberships/<", "/chaman/channels/<", "/ebox/<", "admin/access/person/<"):
+    for expected in (
+        "e/<",
+        "/groups/<",
+        "/memberships/<",
+        "/chaman/channels/<",
+        "/ebox/<",
+        "/import/<",
+        "admin/access/person/<",
+    ):
         assert any(expected in route for route in swept), expected
 
 

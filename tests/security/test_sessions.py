@@ -228,6 +228,41 @@ def test_blocking_for_all_groups_logs_the_person_out_everywhere(world, login):
     assert AuditEvent.objects.count() == journal + 1  # the block, and nothing else
 
 
+def test_a_person_blocked_for_all_groups_who_reloads_is_told_why_on_the_login_page(world, login):
+    member = browser()
+    password_login(member, world.member)
+    login(world.main).post(f"/e/{world.enterprise.pk}/users/{world.member.pk}/block/", {"reason": "Inquiry"})
+
+    reload = member.get(f"/e/{world.enterprise.pk}/", follow=True)
+    assert reload.redirect_chain[-1][0].startswith("/accounts/login/")
+    page = reload.content.decode()
+    assert "You were logged out: you are blocked for all groups of Acme." in page
+    assert "Inquiry" not in page  # the reason stays in the journal unless the manager shares it
+    assert sessions_of(world.member) == 0
+    # Told once: the next page is a plain login page, and logging in again works.
+    assert "blocked for all groups" not in member.get("/accounts/login/").content.decode()
+    assert password_login(member, world.member).status_code == 302
+
+
+def test_a_person_removed_from_their_last_group_who_reloads_is_told_why(world, login):
+    member = browser()
+    password_login(member, world.member)
+    login(world.main).post(
+        f"/e/{world.enterprise.pk}/memberships/{world.member_membership.pk}/delete/", {"reason": "Left"}
+    )
+    page = member.get("/", follow=True).content.decode()
+    assert "You were logged out: you no longer have access to Acme." in page
+
+
+def test_a_session_ended_for_new_credentials_or_a_password_change_tells_nothing_more(world):
+    """Only the ends that a person did not choose and may not expect are explained."""
+    member = browser()
+    password_login(member, world.member)
+    end_sessions(world.member)
+    page = member.get("/", follow=True).content.decode()
+    assert "You were logged out" not in page
+
+
 def test_deleting_someone_from_their_last_group_logs_them_out(world, login):
     member = browser()
     password_login(member, world.member)

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('access', '0008_notice'),
+        ('access', '0010_group_blocks_and_closures_from_history'),
     ]
 
     operations = [

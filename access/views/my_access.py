@@ -16,7 +16,7 @@ from access.forms import LeaveGroupForm, RenounceServiceForm
 from access.models import Grant
 from access.selectors import Actor
 from access.services import ActionRefused
-from access.views.common import find_actor, page_context, require
+from access.views.common import NoStanding, find_actor, page_context, require
 
 # How the page names the standings that bring online services automatically.
 STANDING_LABELS = {
@@ -26,9 +26,13 @@ STANDING_LABELS = {
 
 
 def _own_actor_or_404(request: HttpRequest, enterprise_id: int) -> Actor:
+    """The person changing their own access here; whoever has no standing in the enterprise (or
+    asks about one that does not exist) gets the page that says so, staff a plain 404."""
+    if getattr(request.user, "person", None) is None:
+        raise Http404
     actor = find_actor(request, enterprise_id)
     if actor is None or not policy.can_view_my_access(actor.standing):
-        raise Http404
+        raise NoStanding
     return actor
 
 

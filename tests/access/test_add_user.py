@@ -38,7 +38,7 @@ def test_a_person_the_portal_knows_is_named_and_only_the_services_are_asked(worl
     assert response.status_code == 200
     assert "Step 2 of 2" in page
     assert "<dd>Olga Othermember</dd>" in page
-    assert fields(page) == {"services", "confirm"}
+    assert fields(page) == {"services", "until", "confirm"}  # the services, with their optional end date
     assert f'type="hidden" name="niss" value="{known.niss}"' in page
     assert "Dimona" in page and "Biztax" not in page  # within the grant ceiling
     assert not Membership.objects.filter(person=known, group=world.groups["employer"]).exists()
@@ -47,7 +47,7 @@ def test_a_person_the_portal_knows_is_named_and_only_the_services_are_asked(worl
 def test_a_person_the_portal_does_not_know_is_asked_their_names(world, login):
     niss = factories.niss()
     page = login(world.group_manager).post(add_url(world), {"step": "number", "niss": niss}).content.decode()
-    assert fields(page) == {"given_name", "surname", "services", "confirm"}
+    assert fields(page) == {"given_name", "surname", "services", "until", "confirm"}
     assert "The portal does not know this person yet" in page
     assert not Person.objects.filter(niss=niss).exists()
 

@@ -86,6 +86,11 @@ LABELS: dict[str, str | Promise] = {
     "contact_email": gettext_lazy("Contact e-mail address"),
     "delivery": gettext_lazy("Delivered to"),
     "purpose": gettext_lazy("Purpose"),
+    "user_name": gettext_lazy("User name in the HR system"),
+    "external_id": gettext_lazy("Identifier in the HR system"),
+    "emails": gettext_lazy("E-mail addresses"),
+    "token": gettext_lazy("Provisioning token"),
+    "expires_at": gettext_lazy("Expires on"),
     # Access over time (docs/design.md §5.13).
     "review": gettext_lazy("Access review"),
     "deadline": gettext_lazy("Deadline"),
@@ -220,8 +225,15 @@ def _as_dict(values: Any) -> dict[str, Any]:
 
 
 def via(event: AuditEvent) -> str:
-    """How the actor acted, when it was not through a page: "via import #12"."""
+    """How the actor acted, when it was not through a page: "via import #12", or through a
+    provisioning client holding their token, "via the provisioning client “Workday”, on behalf of
+    Greta Group" (docs/provisioning.md)."""
     how = (event.after or {}).get(VIA) if isinstance(event.after, dict) else None
+    if isinstance(how, dict) and "provisioning" in how:
+        return _("via the provisioning client “%(client)s”, on behalf of %(manager)s") % {
+            "client": how["provisioning"],
+            "manager": event.actor.full_name if event.actor else "",
+        }
     if not isinstance(how, dict) or "import" not in how:
         return ""
     if how.get("undo"):

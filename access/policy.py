@@ -446,6 +446,32 @@ def can_block_everywhere(actor: Standing, target: Standing) -> Decision:
 can_unblock_everywhere = can_block_everywhere
 
 
+# --- Provisioning (docs/provisioning.md) --------------------------------------------------------
+
+
+def can_manage_provisioning(actor: Standing) -> Decision:
+    """Hold provisioning tokens for the enterprise: a manager of users. A token acts with the
+    standing of the manager who made it, so it can do no more than they do on the pages, and it
+    stops working when they stop managing users."""
+    return can_manage_users(actor)
+
+
+def can_provision_user(actor: Standing, target: Standing) -> Decision:
+    """Keep the enterprise's record of a person for its HR system (their user name, names, e-mail
+    addresses and external id): a manager of users, for a person new to the enterprise, or below
+    them and a user of a group they manage or of none."""
+    decision = can_manage_users(actor)
+    if not decision:
+        return decision
+    if target.enterprise_id != actor.enterprise_id:
+        return refuse(OUTSIDER)
+    if target.member_of and not target.member_of & actor.scope_groups:
+        return refuse(NOT_ALL_GROUPS_IN_SCOPE)
+    if target.level == Level.NONE:
+        return ALLOWED
+    return can_act_on(actor, target)
+
+
 # --- Access over time (docs/design.md §3.4, docs/decisions.md §11) -------------------------------
 
 

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "ebox",
     "oauth2_provider",
     "decisions",
+    "provisioning",
     "imports",
     "portal",
     "devidp",
@@ -330,6 +331,16 @@ def env_rates(name: str, default: str, per: tuple[str, ...]) -> list[tuple[int, 
 # Each token request checks a client's secret against its hash, slow by design: the token endpoint
 # counts its requests per client address (ip) and per client id (key), and answers 429 past a rate.
 DECISIONS_TOKEN_RATE = env_rates("DECISIONS_TOKEN_RATE", "120/m/ip,30/m/key", per=("ip", "key"))
+# Provisioning (docs/provisioning.md): tokens a manager makes for the enterprise's HR system, valid
+# PROVISIONING_TOKEN_DAYS unless the manager chooses another day, up to PROVISIONING_TOKEN_MAX_DAYS.
+# A client address that sends unusable tokens is refused past PROVISIONING_FAILED_TOKEN_RATE; a
+# SCIM request body over SCIM_MAX_BODY_BYTES is refused before it is read.
+PROVISIONING_TOKEN_DAYS = env_positive_int("PROVISIONING_TOKEN_DAYS", "90")
+PROVISIONING_TOKEN_MAX_DAYS = env_positive_int("PROVISIONING_TOKEN_MAX_DAYS", "365")
+if PROVISIONING_TOKEN_DAYS > PROVISIONING_TOKEN_MAX_DAYS:
+    raise ImproperlyConfigured("PROVISIONING_TOKEN_DAYS must not exceed PROVISIONING_TOKEN_MAX_DAYS")
+PROVISIONING_FAILED_TOKEN_RATE = env_rates("PROVISIONING_FAILED_TOKEN_RATE", "20/m/ip,200/d/ip", per=("ip",))
+SCIM_MAX_BODY_BYTES = env_positive_int("SCIM_MAX_BODY_BYTES", "1048576")
 # A permitted decision moves the person's "last used" date of that service forward at most once
 # in this many seconds per person, enterprise and service.
 SERVICE_USE_INTERVAL_SECONDS = env_positive_int("SERVICE_USE_INTERVAL_SECONDS", "300")

@@ -19,6 +19,7 @@ from ebox import selectors as ebox_selectors
 from portal import health as health_checks
 from portal import metrics as portal_metrics
 from portal.middleware import PREFERRED_LANGUAGE
+from provisioning import scim as provisioning_scim
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -148,8 +149,10 @@ def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
 
 def server_error(request: HttpRequest) -> HttpResponse:
     """The portal's 500 page, in the person's language, with the id to quote; on the decision
-    point's addresses, a JSON error for its clients. It reads nothing from the database, which may
-    be what failed."""
+    point's addresses, a JSON error for its clients, and a SCIM error on SCIM's. It reads nothing
+    from the database, which may be what failed."""
     if decisions_views.answers_in_json(request):
         return decisions_views.server_error(request)
+    if provisioning_scim.answers_in_scim(request):
+        return provisioning_scim.server_error(request)
     return render(request, "500.html", {"request_id": getattr(request, "request_id", "")}, status=500)

@@ -81,6 +81,7 @@ def page_context(actor: Actor, *, services: set[str] | None = None, **extra: Any
             (group for group in actor.groups if group.pk in standing.scope_groups), key=lambda g: g.role_type.code
         ),
         "can_manage_users": bool(policy.can_manage_users(standing)),
+        "can_manage_provisioning": bool(policy.can_manage_provisioning(standing)),
         "can_import": bool(policy.can_import(standing)),
         "pending_notice": "" if standing.enterprise_active else policy.ENTERPRISE_PENDING,
         "can_view_managers": bool(policy.can_view_managers(standing)),

@@ -19,6 +19,9 @@ Decisions taken where the specification was silent (docs/decisions.md), and asse
 - The grant ceiling (offered by the group and delegatable) binds every actor, the MAM included.
 - The policy does not look at whether the target is a member of the group in question: that is the
   service's business (it loads memberships through the actor's scope).
+- Provisioning (docs/provisioning.md): a token is held by whoever manages users; the enterprise's
+  record of a person for its HR system is kept by a manager of users for a person new to the
+  enterprise, or below them and a user of one of their groups or of none.
 - A person's own access (docs/design.md §5.12): everyone with a standing reads it; a user leaves a group
   they are a user of, and gives up a service granted to them there, for themselves only and not while
   blocked for that group; a service that comes with a standing has no grant to give up.
@@ -186,6 +189,20 @@ EVERYWHERE = {
     "outsider": OUTSIDERS_OWN,
 }
 
+# Actor x target: keep the enterprise's record of a person for its HR system (provisioning). The target
+# is new, or below the actor and a user of one of the actor's groups or of none.
+PROVISION_USER = {
+    "main": BELOW_MAIN,
+    "co_main": BELOW_CO_MAIN,
+    # The GMs and the newcomer are users of no group; user_g1 and user_g1_g3 are in G1 (D1).
+    "am_d1": BELOW_AM,
+    # user_g1 is a user of G1 (D1) only; user_g1_g3 is also in G3.
+    "am_d2": {"gm_g1", "gm_g3", "user_g1_g3", "newcomer"},
+    "gm_g1": BELOW_GM,
+    "gm_g3": {"user_g1_g3", "newcomer"},
+    "outsider": OUTSIDERS_OWN,
+}
+
 # Kind x scope x actor x target. "none" is a designation without its domain or group.
 DESIGNATE = {
     # The LR may designate anyone of the enterprise, themselves and the current MAM included.
@@ -294,6 +311,7 @@ def _rows() -> list[Row]:
     for actor in ACTORS:
         rows.append(Row("can_view_enterprise", actor, None, actor in VIEW_ENTERPRISE))
         rows.append(Row("can_manage_users", actor, None, actor in MANAGE_USERS))
+        rows.append(Row("can_manage_provisioning", actor, None, actor in MANAGE_USERS))
         rows.append(Row("can_import", actor, None, actor in IMPORT))
         rows.append(Row("can_view_managers", actor, None, actor in VIEW_MANAGERS))
         rows.append(Row("can_use_contactdata", actor, None, actor in CONTACTDATA))
@@ -308,6 +326,7 @@ def _rows() -> list[Row]:
             rows.append(Row("can_manage_group", actor, None, actor in MANAGE_GROUP[group], scope=group))
         for target in TARGETS:
             rows.append(Row("can_act_on", actor, target, target in ACT_ON.get(actor, set())))
+            rows.append(Row("can_provision_user", actor, target, target in PROVISION_USER.get(actor, set())))
             for function in EVERYWHERE_FUNCTIONS:
                 rows.append(Row(function, actor, target, target in EVERYWHERE.get(actor, set())))
             for group in GROUPS:
@@ -378,6 +397,7 @@ def _ask(row: Row) -> policy.Decision:
     if row.function in (
         "can_view_enterprise",
         "can_manage_users",
+        "can_manage_provisioning",
         "can_import",
         "can_view_managers",
         "can_use_contactdata",
@@ -392,7 +412,7 @@ def _ask(row: Row) -> policy.Decision:
         return function(actor, {"chaman"} if row.offer == "with the service" else set())
     if row.function == "can_manage_group":
         return function(actor, group_id)
-    if row.function in ("can_act_on", *EVERYWHERE_FUNCTIONS):
+    if row.function in ("can_act_on", "can_provision_user", *EVERYWHERE_FUNCTIONS):
         return function(actor, target)
     if row.function in IN_GROUP_FUNCTIONS:
         return function(actor, target, group_id)
@@ -710,6 +730,7 @@ def test_tables_name_only_known_personas_and_scopes() -> None:
     target_sets += [DESIGNATE_MAIN, set(GROUP_MANAGER_GROUPS), set(USABLE), VIEW_MY_ACCESS, set(OWN_GROUPS)]
     target_sets += [WHO_COULD_ACT, set(WHO_COULD_ACT_GROUPS)]
     target_sets += [set(ACT_ON), *ACT_ON.values(), set(IN_GROUP), set(EVERYWHERE), *EVERYWHERE.values()]
+    target_sets += [set(PROVISION_USER), *PROVISION_USER.values()]
     target_sets += [targets for by_group in IN_GROUP.values() for targets in by_group.values()]
     target_sets += [set(by_actor) for by_actor in DESIGNATE.values()]
     target_sets += [targets for by_actor in DESIGNATE.values() for targets in by_actor.values()]

@@ -47,6 +47,7 @@ def pages(world) -> list[str]:
         f"/e/{e}/managers/{designation.pk}/revoke/",
         f"/e/{e}/main-manager/",
         f"/e/{e}/journal/",
+        f"/e/{e}/provisioning/",
         f"/e/{e}/who-could-act/",
         f"/e/{e}/who-could-act/?day={timezone.localdate():%d/%m/%Y}",
         f"/e/{e}/who-could-act/?day=31/02/2026",

@@ -59,6 +59,7 @@ from access.models import Designation, Domain, EnterpriseBlock, Grant, Membershi
 from chaman.models import Channel, Sender, TechnicalContact
 from ebox.models import Message
 from imports.models import Import, ImportRow
+from provisioning.models import ProvisioningToken
 from tests import conftest, factories
 from tests.conftest import World
 from tests.credentials import ssh_public_key
@@ -208,6 +209,7 @@ WRITTEN_APPS = (
     "chaman",
     "ebox",
     "decisions",
+    "provisioning",
     "imports",
     "oauth2_provider",
     "account",
@@ -665,6 +667,55 @@ def block_everywhere(s: Stage, target: str) -> None:
 
 def without_sender(s: Stage, target: str) -> None:
     Sender.objects.filter(enterprise_id=enterprise_of(s, target)["enterprise_id"]).delete()
+
+
+# Provisioning: the tokens of the managers, and SCIM's addresses.
+
+
+def token_of(s: Stage, target: str) -> int:
+    """A provisioning token of the MAM (in scope), of the co-MAM, of the Access Manager, of Other's
+    MAM for Other (behind Acme's address): each is revoked by its own manager only."""
+    from tests.provisioning.conftest import make_token
+
+    holder = {
+        "in_scope": (s.world.main, s.world.enterprise),
+        "other_group": (s.world.co_main, s.world.enterprise),
+        "other_domain": (s.world.access_manager, s.world.enterprise),
+        "other_enterprise": (s.world.other_enterprise_manager, s.world.other_enterprise),
+    }.get(target)
+    if holder is None:
+        return MISSING
+    make_token(*holder)
+    return ProvisioningToken.objects.latest("pk").pk
+
+
+def by_token(s: Stage, target: str) -> dict[str, int]:
+    return {"enterprise_id": s.acme, "token_id": token_of(s, target)}
+
+
+def token_payload(s: Stage, target: str) -> dict[str, Any]:
+    valid_until = (timezone.localdate() + timedelta(days=30)).strftime("%d/%m/%Y")
+    return {"name": "HR system", "valid_until": valid_until, "form_key": f"matrix-{target}"}
+
+
+def scim_user(s: Stage, target: str) -> dict[str, Any]:
+    return {"user_id": str(_pk(person_of(s, target)))}
+
+
+def scim_group(s: Stage, target: str) -> dict[str, Any]:
+    return {"group_id": str(_pk(group_of(s, target)))}
+
+
+def scim_resource_type(s: Stage, target: str) -> dict[str, Any]:
+    return {"name": "User"}
+
+
+def scim_schema(s: Stage, target: str) -> dict[str, Any]:
+    return {"urn": "urn:ietf:params:scim:schemas:core:2.0:User"}
+
+
+def scim_elsewhere(s: Stage, target: str) -> dict[str, Any]:
+    return {"path": "Nothing"}
 
 
 # --- The table -------------------------------------------------------------------------------------
@@ -1327,6 +1378,88 @@ ROWS: dict[str, Row] = {
         payload=lambda stage, target: {"grant_type": "client_credentials"},
         journaled=False,
     ),
+    # --- Provisioning (docs/provisioning.md) ----------------------------------------------------------
+    # A manager's tokens: whoever manages users; a token is revoked by its own manager only.
+    "provisioning:tokens": Row(
+        by_enterprise,
+        answers(
+            in_scope="403 200 200 200 200 403 404 404 login 404",
+            other_enterprise=OTHERS_OWN,
+            missing="404 404 404 404 404 404 - - - -",
+        ),
+    ),
+    # A token made is shown on the page that answers (200, "made"), never after a redirect.
+    "provisioning:token_create": Row(
+        by_enterprise,
+        POST_ONLY,
+        post=answers(
+            in_scope="403 made made made made 403 404 404 login 404",
+            other_enterprise="404 404 404 404 404 404 - made - -",
+            missing="404 404 404 404 404 404 - - - -",
+        ),
+        payload=token_payload,
+    ),
+    "provisioning:token_revoke": Row(
+        by_token,
+        POST_ONLY,
+        post=answers(
+            in_scope="403 done 404 404 404 403 404 404 login 404",
+            other_group="403 404 done 404 404 403 404 404 login 404",
+            other_domain="403 404 404 done 404 403 404 404 login 404",
+            other_enterprise="403 404 404 404 404 403 404 404 login 404",
+            missing="403 404 404 404 404 403 404 404 login 404",
+        ),
+    ),
+    # SCIM: a session is no credential. Whoever is logged in, without a provisioning token the answer
+    # is 401 (the token section below asks with tokens); a method an address does not take is a 405,
+    # and an address SCIM does not have a SCIM 404 ("api404"). The API's description is public.
+    "scim:openapi": Row(
+        no_arguments,
+        answers(**{NO_TARGET: SAME_FOR_ALL["200"]}),
+        post=answers(**{NO_TARGET: SAME_FOR_ALL["405"]}),
+    ),
+    "scim:root": Row(no_arguments, answers(**{NO_TARGET: "api404 " * 10}), post=answers(**{NO_TARGET: "api404 " * 10})),
+    "scim:not_found": Row(
+        scim_elsewhere,
+        answers(**dict.fromkeys(TARGETS, "api404 " * 10)),
+        post=answers(**dict.fromkeys(TARGETS, "api404 " * 10)),
+    ),
+    "scim:service_provider_config": Row(
+        no_arguments, answers(**{NO_TARGET: "401 " * 10}), post=answers(**{NO_TARGET: "405 " * 10})
+    ),
+    "scim:resource_types": Row(
+        no_arguments, answers(**{NO_TARGET: "401 " * 10}), post=answers(**{NO_TARGET: "405 " * 10})
+    ),
+    "scim:resource_type": Row(
+        scim_resource_type,
+        answers(**dict.fromkeys(TARGETS, "401 " * 10)),
+        post=answers(**dict.fromkeys(TARGETS, "405 " * 10)),
+    ),
+    "scim:schemas": Row(no_arguments, answers(**{NO_TARGET: "401 " * 10}), post=answers(**{NO_TARGET: "405 " * 10})),
+    "scim:schema": Row(
+        scim_schema,
+        answers(**dict.fromkeys(TARGETS, "401 " * 10)),
+        post=answers(**dict.fromkeys(TARGETS, "405 " * 10)),
+    ),
+    "scim:users": Row(no_arguments, answers(**{NO_TARGET: "401 " * 10}), post=answers(**{NO_TARGET: "401 " * 10})),
+    "scim:users_search": Row(
+        no_arguments, answers(**{NO_TARGET: "405 " * 10}), post=answers(**{NO_TARGET: "401 " * 10})
+    ),
+    "scim:user": Row(
+        scim_user,
+        answers(**dict.fromkeys(TARGETS, "401 " * 10)),
+        post=answers(**dict.fromkeys(TARGETS, "405 " * 10)),
+    ),
+    "scim:groups": Row(no_arguments, answers(**{NO_TARGET: "401 " * 10}), post=answers(**{NO_TARGET: "401 " * 10})),
+    "scim:groups_search": Row(
+        no_arguments, answers(**{NO_TARGET: "405 " * 10}), post=answers(**{NO_TARGET: "401 " * 10})
+    ),
+    "scim:group": Row(
+        scim_group,
+        answers(**dict.fromkeys(TARGETS, "401 " * 10)),
+        post=answers(**dict.fromkeys(TARGETS, "405 " * 10)),
+    ),
+    "scim:search": Row(no_arguments, answers(**{NO_TARGET: "405 " * 10}), post=answers(**{NO_TARGET: "401 " * 10})),
     # --- The admin's own views of the project (staff only) -------------------------------------
     # The admin's login reads no password: the portal's login, then a second factor, open the admin.
     "admin:login": Row(
@@ -1703,7 +1836,10 @@ def redirected_to(response: "TestResponse", where: str, back_to: str | None = No
 
 
 def check_answer(s: Stage, persona: str, response: "TestResponse", expected: str, path: str) -> None:
-    if expected == "login":
+    if expected == "api404":
+        assert response.status_code == 404, response.status_code
+        assert response["Content-Type"] == "application/scim+json"
+    elif expected == "login":
         redirected_to(response, reverse("account_login"), back_to=path)
     elif expected == "admin-login":
         redirected_to(response, reverse("admin:login"), back_to=path)
@@ -1747,8 +1883,9 @@ def test_cell(stage: Stage, name: str, target: str, persona: str) -> None:
     before = snapshot()
     response = client.post(url, row.payload(stage, target))
     changed = changed_tables(before, snapshot())
-    if outcome == "done":
-        assert response.status_code == 302, f"expected success, got {response.status_code}"
+    if outcome in ("done", "made"):
+        expected_status = 302 if outcome == "done" else 200
+        assert response.status_code == expected_status, f"expected success, got {response.status_code}"
         assert changed, "the action succeeded but changed nothing: is the payload right?"
         if row.journaled:
             assert "access_auditevent" in changed, f"no journal row; changed: {changed}"
@@ -1998,6 +2135,199 @@ def test_every_api_route_has_a_token_row() -> None:
     api = {key for key in PRESENT if key.startswith("decisions:")} - public
     assert api == set(TOKEN_ROWS)
     assert all(len(line.split()) == len(TOKEN_KINDS) for line in TOKEN_ROWS.values())
+
+
+# --- SCIM: a provisioning token acts by the table of the pages ----------------------------------------
+# A token acts with its manager's standing and scope (docs/provisioning.md §2). Each SCIM action is asked
+# with a token of each persona (for Acme; Other's MAM's for Other), on each kind of target, and what it
+# may do is what the pages let that persona do: the SCIM cell is allowed exactly where the page's cell
+# says 200 or done, wherever the page's cell is asked. A token of someone who does not manage users (a
+# legal representative, a user, an outsider) opens nothing: 403.
+SCIM_PERSONAS = (
+    "legal_representative",
+    "main",
+    "co_main",
+    "access_manager",
+    "group_manager",
+    "member",
+    "outsider",
+    "other_enterprise_manager",
+)
+GRANTS_PATH = "urn:be:socialsecurity:access:scim:schemas:extension:2.0:Group:grants"
+
+
+def _patch(*operations: dict[str, Any]) -> dict[str, Any]:
+    return {"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": list(operations)}
+
+
+@dataclass(frozen=True)
+class ScimAction:
+    page: str  # the page's row it answers to
+    method: str
+    path: Callable[[str, str], str]  # (person id, group id)
+    body: Callable[[str, str], Any] | None = None
+    prepare: Callable[[Stage, str], None] | None = None
+
+
+SCIM_ACTIONS = {
+    "read a user": ScimAction("access:user_detail", "GET", lambda person, group: f"/Users/{person}"),
+    "read a group": ScimAction("access:group_detail", "GET", lambda person, group: f"/Groups/{group}"),
+    "active false": ScimAction(
+        "access:person_block",
+        "PATCH",
+        lambda person, group: f"/Users/{person}",
+        lambda person, group: _patch({"op": "replace", "path": "active", "value": False}),
+    ),
+    "active true": ScimAction(
+        "access:person_unblock",
+        "PATCH",
+        lambda person, group: f"/Users/{person}",
+        lambda person, group: _patch({"op": "replace", "path": "active", "value": True}),
+        prepare=block_everywhere,
+    ),
+    "grant a service": ScimAction(
+        "access:grant_add",
+        "PATCH",
+        lambda person, group: f"/Groups/{group}",
+        lambda person, group: _patch(
+            {"op": "add", "path": GRANTS_PATH, "value": [{"value": person, "service": "{new}"}]}
+        ),
+    ),
+    "revoke a service": ScimAction(
+        "access:grant_revoke",
+        "PATCH",
+        lambda person, group: f"/Groups/{group}",
+        lambda person, group: _patch(
+            {"op": "remove", "path": f'{GRANTS_PATH}[value eq "{person}" and service eq "{{held}}"]'}
+        ),
+    ),
+    "remove a member": ScimAction(
+        "access:membership_delete",
+        "PATCH",
+        lambda person, group: f"/Groups/{group}",
+        lambda person, group: _patch({"op": "remove", "path": f'members[value eq "{person}"]'}),
+    ),
+}
+# What each token may do, by target: every action of the table alike.
+POWERLESS = dict.fromkeys(TARGETS, "403")
+SCIM_ALLOWED = {
+    "legal_representative": POWERLESS,
+    "main": {
+        "in_scope": "yes",
+        "other_group": "yes",
+        "other_domain": "yes",
+        "other_enterprise": "404",
+        "missing": "404",
+    },
+    "co_main": {
+        "in_scope": "yes",
+        "other_group": "yes",
+        "other_domain": "yes",
+        "other_enterprise": "404",
+        "missing": "404",
+    },
+    "access_manager": {
+        "in_scope": "yes",
+        "other_group": "yes",
+        "other_domain": "404",
+        "other_enterprise": "404",
+        "missing": "404",
+    },
+    "group_manager": {
+        "in_scope": "yes",
+        "other_group": "404",
+        "other_domain": "404",
+        "other_enterprise": "404",
+        "missing": "404",
+    },
+    "member": POWERLESS,
+    "outsider": POWERLESS,
+    # Other's MAM's token names Other: Acme's objects are nothing to it, Other's its own.
+    "other_enterprise_manager": {
+        "in_scope": "404",
+        "other_group": "404",
+        "other_domain": "404",
+        "other_enterprise": "yes",
+        "missing": "404",
+    },
+}
+
+
+def scim_call(s: Stage, persona: str, action: ScimAction, target: str) -> tuple[Any, list[str]]:
+    import json
+
+    from tests.provisioning.conftest import make_token
+
+    enterprise = s.world.other_enterprise if persona == "other_enterprise_manager" else s.world.enterprise
+    token = make_token(getattr(s.world, persona), enterprise)
+    if action.prepare:
+        action.prepare(s, target)
+    person, group = str(_pk(person_of(s, target))), str(_pk(group_of(s, target)))
+    body = action.body(person, group) if action.body else None
+    # Other's user of its employer group holds Dimona, as Acme's does: DmfA is new to both.
+    text = (
+        json.dumps(body)
+        .replace("{new}", NEW_SERVICE.get(target, "dmfa"))
+        .replace("{held}", HELD_SERVICE.get(target, "dimona"))
+    )
+    before = snapshot()
+    client = Client()
+    headers = {"Authorization": f"Bearer {token}"}
+    url = "/scim/v2" + action.path(person, group)
+    if action.method == "GET":
+        response = client.get(url, headers=headers)
+    else:
+        response = client.generic(action.method, url, text, content_type="application/scim+json", headers=headers)
+    # A token's last use is kept by any request it makes, allowed or not: bookkeeping, not a change.
+    changed = [table for table in changed_tables(before, snapshot()) if table != "provisioning_provisioningtoken"]
+    return response, changed
+
+
+@pytest.mark.parametrize(
+    ("action", "persona", "target"),
+    [
+        pytest.param(action, persona, target, id=f"{action}|{persona}|{target}")
+        for action in SCIM_ACTIONS
+        for persona in SCIM_PERSONAS
+        for target in TARGETS
+    ],
+)
+def test_scim_cell(stage: Stage, action: str, persona: str, target: str) -> None:
+    scim = SCIM_ACTIONS[action]
+    response, changed = scim_call(stage, persona, scim, target)
+    expected = SCIM_ALLOWED[persona][target]
+    if expected == "yes":
+        assert response.status_code == 200, response.content
+        if scim.method != "GET":
+            assert "access_auditevent" in changed, f"no journal row; changed: {changed}"
+    else:
+        assert response.status_code == int(expected), response.content
+        assert not changed, f"a refused request changed {changed}"
+
+
+def test_scim_allows_what_the_pages_allow() -> None:
+    """Wherever the page's cell is asked, the SCIM cell is allowed exactly when the page's is."""
+    for action in SCIM_ACTIONS.values():
+        row = ROWS[action.page]
+        page = row.get if action.method == "GET" else row.post
+        assert page is not None, action.page
+        for persona in SCIM_PERSONAS:
+            column = PERSONAS.index(persona)
+            for target in TARGETS:
+                cell = page[target][column]
+                if cell == NOT_ASKED:
+                    continue
+                assert (cell in ("200", "done")) is (SCIM_ALLOWED[persona][target] == "yes"), (
+                    action.page,
+                    persona,
+                    target,
+                    cell,
+                )
+
+
+def test_every_scim_write_of_the_access_model_has_a_page_to_answer_to() -> None:
+    assert {action.page for action in SCIM_ACTIONS.values()} <= set(ROWS)
+    assert all(set(line) == set(TARGETS) for line in SCIM_ALLOWED.values())
 
 
 # --- Django's admin: staff only ---------------------------------------------------------------------

@@ -7,9 +7,10 @@ allowed to use it, answers without a server error, names the field in error, sto
 echoes. The examples are derandomized so that CI runs the same ones each time.
 """
 
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -18,6 +19,7 @@ from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test import Client
+from django.utils import timezone
 from django.utils.html import escape
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
@@ -476,6 +478,18 @@ FORM_CASES = [
         lambda b, field: {"understood": "on", "reason": "Moved to another team"},
         ("reason",),
     ),
+    # provisioning: a token for the HR system
+    FormCase(
+        "provisioning_token",
+        "main",
+        lambda b: f"{b.acme}/provisioning/tokens/",
+        lambda b, field: {
+            "name": "Workday",
+            "valid_until": (timezone.localdate() + timedelta(days=30)).strftime("%d/%m/%Y"),
+            "form_key": secrets.token_hex(16),
+        },
+        ("name", "valid_until"),
+    ),
     # access: access reviews and the ending of unused access
     FormCase(
         "review_start",
@@ -761,7 +775,17 @@ FORM_CASES = [
 ]
 
 # The tables whose rows must not change; sessions (messages, CSRF) and rate-limit counters may.
-STORED_APPS = ("access", "accounts", "contactdata", "chaman", "ebox", "mfa", "socialaccount", "account")
+STORED_APPS = (
+    "access",
+    "accounts",
+    "contactdata",
+    "chaman",
+    "ebox",
+    "provisioning",
+    "mfa",
+    "socialaccount",
+    "account",
+)
 
 
 def stored_rows() -> tuple:

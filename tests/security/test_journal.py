@@ -11,10 +11,12 @@ fails `test_every_kind_of_event_has_a_case`.
 
 import ast
 import html
+import json
 import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 import requests
@@ -23,6 +25,7 @@ from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.db import DatabaseError, connection, transaction
 from django.db.models import Max
 from django.test import Client, TestCase
+from django.utils import timezone
 
 from access import services
 from access.models import (
@@ -34,8 +37,10 @@ from access.models import (
     OnlineService,
     Person,
 )
+from provisioning.models import ProvisionedUser, ProvisioningToken
 from tests import factories
 from tests.factories import actor_of
+from tests.provisioning.conftest import make_token, patch_body, user_body
 from tests.staff import create_staff, log_in_staff
 
 APPEND_ONLY = "The journal is append-only"
@@ -354,6 +359,73 @@ def save_the_structured_messages(world, login, staff):
     return act, lambda: Expected(world.main, None, world.enterprise)
 
 
+# Provisioning (docs/provisioning.md): the tokens on the page, the HR system's record through SCIM.
+
+
+def make_a_provisioning_token(world, login, staff):
+    valid_until = (timezone.localdate() + timedelta(days=30)).strftime("%d/%m/%Y")
+    client = login(world.main)
+
+    def act() -> None:
+        response = client.post(
+            e(world, "provisioning/tokens/"), {"name": "Workday", "valid_until": valid_until, "form_key": "k"}
+        )
+        assert response.status_code == 200 and b"scim-" in response.content
+
+    return act, lambda: Expected(world.main, None, world.enterprise)
+
+
+def revoke_a_provisioning_token(world, login, staff):
+    make_token(world.main, world.enterprise)
+    token = ProvisioningToken.objects.get()
+    act = post(login(world.main), e(world, f"provisioning/tokens/{token.pk}/revoke/"))
+    return act, lambda: Expected(world.main, None, world.enterprise)
+
+
+def scim(world, method: str, path: str, body: object = None) -> Callable[[], None]:
+    """The action of a case: one SCIM request with a token of the MAM, which must succeed."""
+    token = make_token(world.main, world.enterprise)
+
+    def act() -> None:
+        response = Client().generic(
+            method,
+            f"/scim/v2{path}",
+            json.dumps(body) if body is not None else "",
+            content_type="application/scim+json",
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert response.status_code in (200, 201, 204), response.content.decode()[:2000]
+
+    return act
+
+
+def provision_a_person(world, login, staff):
+    niss = factories.niss()
+    act = scim(world, "POST", "/Users", user_body(niss))
+    return act, lambda: Expected(world.main, Person.objects.get(niss=niss), world.enterprise)
+
+
+def change_a_provisioned_person(world, login, staff):
+    ProvisionedUser.objects.create(
+        enterprise=world.enterprise,
+        person=world.member,
+        user_name="mats.before",
+        given_name="Mats",
+        surname="Member",
+        created_by=world.main,
+    )
+    patch = patch_body({"op": "replace", "path": "userName", "value": "mats"})
+    act = scim(world, "PATCH", f"/Users/{world.member.pk}", patch)
+    return act, lambda: Expected(world.main, world.member, world.enterprise)
+
+
+def let_a_provisioned_person_go(world, login, staff):
+    person = factories.person()
+    ProvisionedUser.objects.create(enterprise=world.enterprise, person=person, user_name="gone", created_by=world.main)
+    act = scim(world, "DELETE", f"/Users/{person.pk}")
+    return act, lambda: Expected(world.main, person, world.enterprise)
+
+
 # --- Access over time (docs/design.md §5.13) ---------------------------------------------------
 
 
@@ -476,6 +548,11 @@ CASES: dict[str, Case] = {
     "chaman_changed": register_a_chaman_sender,
     "structured_messages_changed": save_the_structured_messages,
     "staff_changed": change_an_enterprise_in_the_admin,
+    "provisioning_token_created": make_a_provisioning_token,
+    "provisioning_token_revoked": revoke_a_provisioning_token,
+    "user_provisioned": provision_a_person,
+    "provisioned_user_changed": change_a_provisioned_person,
+    "user_deprovisioned": let_a_provisioned_person_go,
     "review_started": start_a_review,
     "review_confirmed": confirm_a_grant_in_a_review,
     "review_reminded": remind_the_managers_of_a_review,

@@ -1,7 +1,8 @@
 """`make bench`: the portal's key pages under load, beside the framework's floor and the Django
 admin, and the decision point (one decision, a batch of 50) beside the floor, on PostgreSQL with
 gunicorn; queries per page and per request as the data grows; notifications through a real Celery
-worker to a local SMTP server; resident memory. Prints the tables and writes them, with the
+worker to a local SMTP server; resident memory; an import of users from a file; an HR system
+creating users through SCIM. Prints the tables and writes them, with the
 machine's description, to docs/benchmarks.md.
 
     python -m bench            the full run (10,000 users, 100,000 journal events, 5 s per page)

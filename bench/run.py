@@ -30,7 +30,7 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from access.login.reauthentication import IDENTITY_CONFIRMED_AT  # noqa: E402
 from accounts import tasks  # noqa: E402
 from accounts.models import OutboundMessage  # noqa: E402
-from bench import dataset, decision_point, imports, load  # noqa: E402
+from bench import dataset, decision_point, imports, load, provisioning  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
@@ -46,6 +46,7 @@ class Scale:
     seconds: int
     notifications: int
     import_rows: int = 10_000  # the rows of the file imported
+    scim_users: int = 1_000  # the users an HR system creates through SCIM
     warm_up: bool = True  # the smoke run checks that every page is measured, not the figures
 
     @classmethod
@@ -61,6 +62,7 @@ class Scale:
             seconds=1,
             notifications=20,
             import_rows=100,
+            scim_users=20,
             warm_up=False,
         )
 
@@ -147,6 +149,8 @@ def run(scale: Scale, output: Path) -> int:
                     for size, m in zip(scale.sizes, built, strict=True)
                 }
         web_rss = [rss_mb(pid) for pid in children_of(server.pid)]
+        say(f"{scale.scim_users:,} users created through SCIM, added to a group, read back")
+        provisioned = provisioning.measure(port, loaded, scale.scim_users)
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
@@ -157,6 +161,7 @@ def run(scale: Scale, output: Path) -> int:
     imported = imports.measure(logged_in(loaded.usernames["main"]), loaded, scale.import_rows, wait_for_worker)
     text = report(scale, rows, decisions_report, block_queries, notifications, web_rss, time.monotonic() - started)
     text += "\n" + "\n".join(imports.report(imported))
+    text += "\n" + "\n".join(provisioning.report(provisioned))
     print(text)
     write_report(output, text)
     say(f"Written to {output}")

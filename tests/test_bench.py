@@ -117,3 +117,24 @@ def test_an_import_is_checked_and_carried_out_by_a_worker(report):
     assert queries == smaller == larger
     assert 0 < page <= 12
     assert "Queries of the check constant in the number of rows: met." in text
+
+
+def test_an_hr_system_creates_users_through_scim(report):
+    text = section(report, "Provisioning through SCIM")
+    rows = {}
+    for line in text.splitlines():
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        if len(cells) == 6 and re.fullmatch(r"[\d,]+", cells[1]):
+            rows[cells[0].split(" (`")[0]] = [float(cell.replace(",", "")) for cell in cells[1:]]
+    assert set(rows) == {
+        "create a user",
+        "add 100 members with a service to a group of 120",
+        "read every user, 100 a page",
+    }
+    assert rows["create a user"][0] == 20
+    assert rows["add 100 members with a service to a group of 120"][0] == 1  # the 20 hired, in one request
+    for requests, seconds, per_second, median, p95 in rows.values():
+        assert requests >= 1
+        assert seconds > 0 and per_second > 0 and 0 < median <= p95
+    every_user = re.search(r"read every user, 100 a page \(`GET /Users`\), (\d+) users", text)
+    assert every_user and int(every_user[1]) >= 120  # the hundred users of the enterprise and the twenty hired

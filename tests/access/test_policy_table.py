@@ -444,25 +444,38 @@ def _has_reason(decision: policy.Decision) -> bool:
 # --- Tests ------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("row", [pytest.param(row, id=row.id) for row in SAME_ENTERPRISE_ROWS])
-def test_policy_row(row: Row) -> None:
-    decision = _ask(row)
+def _disagreements(rows: list[Row]) -> list[str]:
+    """The rows whose decision is not the table's, each named with what the policy answered; a
+    refusal must also say why."""
+    found = []
+    for row in rows:
+        decision = _ask(row)
+        if not isinstance(decision, policy.Decision):
+            found.append(f"{row.id}: answered {decision!r}, not a Decision")
+        elif bool(decision) is not row.expected:
+            found.append(f"{row.id}: {'allowed' if decision else 'refused'}, the table says the opposite")
+        elif not row.expected and not _has_reason(decision):
+            found.append(f"{row.id}: refused without saying why")
+    return found
 
-    assert isinstance(decision, policy.Decision)
-    assert bool(decision) is row.expected
-    if not row.expected:
-        assert _has_reason(decision), "a refusal must say why"
+
+# One test per policy function, each asking every row of that function (thousands in all) and naming
+# every row that disagrees: as exhaustive as a test per row, at a fraction of its cost.
+@pytest.mark.parametrize("function", sorted({row.function for row in SAME_ENTERPRISE_ROWS}))
+def test_policy_rows(function: str) -> None:
+    rows = [row for row in SAME_ENTERPRISE_ROWS if row.function == function]
+
+    assert _disagreements(rows) == []
 
 
-@pytest.mark.parametrize("row", [pytest.param(row, id=row.id) for row in CROSS_ENTERPRISE_ROWS])
-def test_cross_enterprise_target_is_refused(row: Row) -> None:
+@pytest.mark.parametrize("function", sorted({row.function for row in CROSS_ENTERPRISE_ROWS}))
+def test_cross_enterprise_targets_are_refused(function: str) -> None:
     # docs/design.md §4.1, §4.5: outsiders get nothing of an enterprise, and protection compares standings "in the
     # enterprise". A standing of another enterprise is never a target here, whatever its level.
-    decision = _ask(row)
+    rows = [row for row in CROSS_ENTERPRISE_ROWS if row.function == function]
 
-    assert row.expected is False
-    assert not decision
-    assert _has_reason(decision), "a refusal must say why"
+    assert all(row.expected is False for row in rows)
+    assert _disagreements(rows) == []
 
 
 @pytest.mark.parametrize("actor", ACTORS)

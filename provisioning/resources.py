@@ -193,11 +193,14 @@ def version_of(representation: dict[str, Any]) -> str:
 
 
 def finished(resource: Resource[Any], meta: Meta) -> dict[str, Any]:
-    """The full representation of a resource, with its meta and version."""
-    representation = resource.model_dump(scim_ctx=Context.RESOURCE_QUERY_RESPONSE)
-    meta.version = version_of(representation)
+    """The full representation of a resource, with its meta and its version (the one the meta has,
+    or one taken from all of the representation but its meta), dumped once."""
     resource.meta = meta
-    return resource.model_dump(scim_ctx=Context.RESOURCE_QUERY_RESPONSE)
+    representation = resource.model_dump(scim_ctx=Context.RESOURCE_QUERY_RESPONSE)
+    if meta.version is None:
+        meta.version = version_of(representation)
+        representation["meta"]["version"] = meta.version
+    return representation
 
 
 # --- Discovery (RFC 7644 §4) -------------------------------------------------------------------------
@@ -287,28 +290,42 @@ def user_resource(person: Any, base: str) -> tuple[User[Any], Meta]:
     return resource, meta
 
 
-def group_resource(group: Any, base: str, grantable: list[str]) -> tuple[Group[Any], Meta]:
-    """A group of `selectors.groups_in_scope` as a Group, and its meta (without its version)."""
+MemberRows = tuple[list[tuple[int, str]], list[tuple[int, str]]]  # (person id, name), (person id, code)
+
+
+def group_resource(
+    group: Any, base: str, grantable: list[str], *, without_members: MemberRows | None = None
+) -> tuple[Group[Any], Meta]:
+    """A group of `selectors.groups_in_scope` as a Group, and its meta with its version; without
+    its members and their grants when the client leaves them out (`without_members`: the rows of
+    `selectors.member_rows`, for a group read without them). The version is the same either way:
+    it is taken from the rows of the group, its members and their services, not from the
+    representation, which a large group makes costly."""
     name = group.role_type.names.get("en") or group.role_type.code
     resource: Group[Any] = GroupResource(id=str(group.pk), display_name=name)
-    resource.members = [
-        Member(
-            value=str(membership.person_id),
-            ref=Reference(f"{base}/Users/{membership.person_id}"),
-            display=membership.person.full_name,
-            type="User",
-        )
-        for membership in group.current_members
-    ] or None
-    resource[Permissions] = Permissions(
-        grants=[
-            GrantEntry(value=str(membership.person_id), service=grant.service.code)
+    resource[Permissions] = Permissions(grantable_services=sorted(grantable), role=group.role_type.code)
+    if without_members is None:
+        rows = [(membership.person_id, membership.person.full_name) for membership in group.current_members]
+        granted = [
+            (membership.person_id, grant.service.code)
             for membership in group.current_members
             for grant in sorted(membership.current_grants, key=lambda grant: grant.service.code)
         ]
-        or None,
-        grantable_services=sorted(grantable),
-        role=group.role_type.code,
-    )
+        resource.members = [
+            Member(value=str(person), ref=Reference(f"{base}/Users/{person}"), display=display, type="User")
+            for person, display in rows
+        ] or None
+        resource[Permissions].grants = [GrantEntry(value=str(person), service=code) for person, code in granted] or None
+    else:
+        rows, granted = without_members
     meta = _meta("Group", f"{base}/Groups/{group.pk}", group.first_event_at or group.activated_at, group.last_event_at)
+    meta.version = _group_version(resource, meta, rows, granted)
     return resource, meta
+
+
+def _group_version(resource: Group[Any], meta: Meta, rows: list[Any], granted: list[Any]) -> str:
+    """The weak entity tag of a Group: it changes with anything a client reads of it (RFC 7644 §3.14)."""
+    extension = resource[Permissions]
+    read = [resource.id, resource.display_name, extension.role, extension.grantable_services, rows, granted]
+    body = json.dumps([*read, meta.created, meta.last_modified], default=str, ensure_ascii=True)
+    return f'W/"{hashlib.sha256(body.encode()).hexdigest()[:32]}"'

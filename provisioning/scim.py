@@ -9,6 +9,7 @@ a detail in English that never repeats a national register number or a filter.
 """
 
 import json
+import re
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
@@ -225,28 +226,52 @@ def _dump(resource: Resource[Any], parameters: ResponseParameters[Any] | None) -
     return resource.model_dump(scim_ctx=Context.RESOURCE_QUERY_RESPONSE, response_parameters=parameters)
 
 
-def _user_answer(caller: Caller, person: Any, base: str) -> tuple[Resource[Any], str]:
+Answer = tuple[Resource[Any], dict[str, Any]]  # a resource, and its full representation
+
+
+def _user_answer(caller: Caller, person: Any, base: str) -> Answer:
     resource, meta = resources.user_resource(person, base)
-    resources.finished(resource, meta)
-    return resource, str(meta.version)
+    return resource, resources.finished(resource, meta)
 
 
-def _group_answer(caller: Caller, group: Any, base: str) -> tuple[Resource[Any], str]:
-    resource, meta = resources.group_resource(group, base, services.grantable_services(group))
-    resources.finished(resource, meta)
-    return resource, str(meta.version)
+def _group_answer(caller: Caller, group: Any, base: str, *, members: bool = True) -> Answer:
+    rows = None if members else selectors.member_rows(group)
+    resource, meta = resources.group_resource(group, base, services.grantable_services(group), without_members=rows)
+    return resource, resources.finished(resource, meta)
 
 
-def _one(request: HttpRequest, resource: Resource[Any], version: str, status: int = 200) -> HttpResponse:
+def _members_asked(asked: Any) -> bool:
+    """Whether the client reads a Group's members or their grants: not when it leaves both out
+    (excludedAttributes), nor when the attributes it asks for name neither (RFC 7644 §3.9). A
+    group of ten thousand members is then read without them."""
+
+    def names(parameter: str) -> set[str]:
+        listed = str(asked.get(parameter) or "").lower().split(",")
+        return {name.strip().removeprefix(resources.GROUP_SCHEMA.lower() + ":") for name in listed} - {""}
+
+    excluded, attributes = names("excludedAttributes"), names("attributes")
+    if {"members"} & excluded and {GRANTS, resources.PERMISSIONS_SCHEMA.lower()} & excluded:
+        return False
+    return not attributes or any(
+        "members" in name or name.startswith(resources.PERMISSIONS_SCHEMA.lower()) for name in attributes
+    )
+
+
+def _one(
+    request: HttpRequest, resource: Resource[Any], representation: dict[str, Any], status: int = 200
+) -> HttpResponse:
+    """One resource: all of it, or the attributes the client asked for."""
     parameters = _parameters(type(resource), request.GET)
-    headers = {"ETag": version}
+    headers = {"ETag": representation["meta"]["version"]}
     if status == 201:
-        headers["Location"] = str(resource.meta.location)  # type: ignore[union-attr]
-    return _scim(_dump(resource, parameters), status, **headers)
+        headers["Location"] = representation["meta"]["location"]
+    return _scim(representation if parameters is None else _dump(resource, parameters), status, **headers)
 
 
-def _found(caller: Caller, kind: str) -> QuerySet[Any]:
-    return selectors.users_in_scope(caller.actor) if kind == "User" else selectors.groups_in_scope(caller.actor)
+def _found(caller: Caller, kind: str, *, members: bool = True) -> QuerySet[Any]:
+    if kind == "User":
+        return selectors.users_in_scope(caller.actor)
+    return selectors.groups_in_scope(caller.actor, members=members)
 
 
 def _list(
@@ -263,13 +288,14 @@ def _list(
     models = tuple(resources.RESOURCES[kind] for kind in kinds)
     start, count = _page(asked.get("startIndex"), asked.get("count"))
     parameters = _parameters(models[0] if len(models) == 1 else Union[models], asked)  # noqa: UP007
+    members = _members_asked(asked)
     expression = asked.get("filter")
     if expression is not None and not isinstance(expression, str):
         raise InvalidValueException(detail="filter is a string.")
     found: list[tuple[str, QuerySet[Any]]] = []
     unknown: list[filters.UnknownAttribute] = []
     for kind in kinds:
-        queryset = _found(caller, kind)
+        queryset = _found(caller, kind, members=members)
         if expression:
             try:
                 queryset = queryset.filter(filters.condition(kind, expression, in_body=in_body))
@@ -282,15 +308,17 @@ def _list(
     totals = [queryset.count() for _kind, queryset in found]
     start = min(start, sum(totals) + 1)
     base = _base(request)
-    page: list[Resource[Any]] = []
+    page: list[Answer] = []
     skip, wanted = start - 1, count
     for (kind, queryset), total in zip(found, totals, strict=True):
         if skip >= total:
             skip -= total
             continue
-        answer = _user_answer if kind == "User" else _group_answer
         items = list(queryset[skip : skip + wanted]) if wanted else []
-        page += [answer(caller, item, base)[0] for item in items]
+        if kind == "User":
+            page += [_user_answer(caller, item, base) for item in items]
+        else:
+            page += [_group_answer(caller, item, base, members=members) for item in items]
         skip, wanted = 0, wanted - len(items)
     return _scim(
         {
@@ -298,7 +326,10 @@ def _list(
             "totalResults": sum(totals),
             "startIndex": start,
             "itemsPerPage": len(page),
-            "Resources": [_dump(resource, parameters) for resource in page],
+            "Resources": [
+                representation if parameters is None else _dump(resource, parameters)
+                for resource, representation in page
+            ],
         }
     )
 
@@ -337,6 +368,59 @@ def _patch[R: Resource[Any]](model: type[R], body: dict[str, Any]) -> Callable[[
     def change(resource: R) -> R:
         patch.patch(resource, scim_policy=POLICY)
         return resource
+
+    return change
+
+
+GRANTS = f"{resources.PERMISSIONS_SCHEMA}:grants".lower()
+ONE_MEMBER = re.compile(r'members\[value eq "([^"]+)"\]', re.IGNORECASE)
+ONE_GRANT = re.compile(rf'{re.escape(GRANTS)}\[value eq "([^"]+)" and service eq "([^"]+)"\]', re.IGNORECASE)
+
+Members = dict[str, set[str]]  # the members of a group by User id, each with the codes of their services
+
+
+def _members_only(body: dict[str, Any]) -> Callable[[Members], Members | None] | None:
+    """A PATCH of a Group that only adds and removes members and grants, in the forms HR systems
+    send, as a change of its members' services (`services.group_change`); None for any other. The
+    change answers None where an operation finds nothing to act on (a grant to someone who is not
+    a member, a member who is not there), and the whole resource then decides the error."""
+    steps: list[tuple[str, Any]] = []
+    for operation in body.get("Operations") or []:
+        if not isinstance(operation, dict) or not isinstance(operation.get("path"), str):
+            return None
+        op, path, value = str(operation.get("op", "")).lower(), operation["path"].strip(), operation.get("value")
+        items: list[Any] = value if isinstance(value, list) else []
+        listed = bool(items) and all(isinstance(item, dict) for item in items)
+        if listed and path.lower() == "members" and op in ("add", "remove"):
+            if not all(set(item) == {"value"} and isinstance(item["value"], str) for item in items):
+                return None
+            steps.append(("join" if op == "add" else "leave", [item["value"] for item in items]))
+        elif listed and path.lower() == GRANTS and op == "add":
+            named = all(set(item) == {"value", "service"} for item in items)
+            if not named or not all(isinstance(v, str) for item in items for v in item.values()):
+                return None
+            steps.append(("grant", [(item["value"], item["service"]) for item in items]))
+        elif op == "remove" and value is None and (found := ONE_MEMBER.fullmatch(path)):
+            steps.append(("leave", [found[1]]))
+        elif op == "remove" and value is None and (found := ONE_GRANT.fullmatch(path)):
+            steps.append(("revoke", [(found[1], found[2])]))
+        else:
+            return None
+
+    def change(members: Members) -> Members | None:
+        for kind, things in steps:
+            for item in things:
+                if kind == "join":
+                    members.setdefault(item, set())
+                elif kind == "leave" and item in members:
+                    del members[item]
+                elif kind == "grant" and item[0] in members:
+                    members[item[0]].add(item[1])
+                elif kind == "revoke" and item[1] in members.get(item[0], ()):
+                    members[item[0]].discard(item[1])
+                else:
+                    return None
+        return members
 
     return change
 
@@ -471,8 +555,8 @@ GROUPS_COME_FROM_THE_REGISTER = (
 )
 
 
-def _found_group(caller: Caller, group_id: str) -> Any:
-    group = selectors.group_in_scope(caller.actor, group_id)
+def _found_group(caller: Caller, group_id: str, *, members: bool = True) -> Any:
+    group = selectors.group_in_scope(caller.actor, group_id, members=members)
     if group is None:
         raise NotFoundException(detail="No such Group.")
     return group
@@ -489,15 +573,20 @@ def groups(request: HttpRequest, caller: Caller) -> HttpResponse:
 def group(request: HttpRequest, caller: Caller, group_id: str) -> HttpResponse:
     """One Group: read, its members and their services replaced (PUT) or changed (PATCH)."""
     if request.method == "DELETE":
-        _found_group(caller, group_id)
+        _found_group(caller, group_id, members=False)
         raise ForbiddenException(detail=GROUPS_COME_FROM_THE_REGISTER)
     if request.method == "PUT":
         change = _replacement(resources.GroupResource, _json(request))
         services.group_change(caller.actor, group_id, change, if_match=_if_match(request))
     elif request.method == "PATCH":
-        change = _patch(resources.GroupResource, _json(request))
-        services.group_change(caller.actor, group_id, change, if_match=_if_match(request))
-    return _one(request, *_group_answer(caller, _found_group(caller, group_id), _base(request)))
+        body = _json(request)
+        change = _patch(resources.GroupResource, body)
+        services.group_change(
+            caller.actor, group_id, change, if_match=_if_match(request), members_only=_members_only(body)
+        )
+    members = _members_asked(request.GET)
+    found = _found_group(caller, group_id, members=members)
+    return _one(request, *_group_answer(caller, found, _base(request), members=members))
 
 
 @endpoint("POST")

@@ -210,3 +210,80 @@ def test_groups_come_from_the_register(world, scim_as):
     assert (deleted.status_code, deleted.json()["detail"]) == (403, detail)
     assert (renamed.status_code, renamed.json()["scimType"]) == (400, "mutability")
     assert Membership.objects.filter(group=world.groups["employer"], removed_at__isnull=True).exists()
+
+
+def _outcome(world, scim, body, **headers):
+    """What a PATCH of the employer group does: its answer, the group's members and services
+    after it, and the journal's rows (action, target); rolled back."""
+    from django.db import transaction
+
+    group = world.groups["employer"]
+    with transaction.atomic():
+        response = scim.patch(f"/Groups/{group.pk}", body, **headers)
+        answer = response.json()
+        answer.pop("meta", None)
+        members = {
+            str(m.person_id): services_of(m) for m in Membership.objects.filter(group=group, removed_at__isnull=True)
+        }
+        events = list(AuditEvent.objects.order_by("pk").values_list("action", "target_person_id", "reason"))
+        transaction.set_rollback(True)
+    return response.status_code, answer, members, events
+
+
+def test_a_patch_of_members_and_grants_alone_does_what_a_patch_of_the_whole_group_does(world, scim_as):
+    """The members' services are changed without reading the whole group when a PATCH only adds
+    and removes members and grants (`If-Match: *` reads it whole): both ways give the same answer,
+    the same members and services, the same journal, the errors included."""
+    scim = scim_as(world.main)
+    newcomer = provisioned(world, scim)
+    member = str(world.member.pk)
+    bodies = [
+        patch_body({"op": "add", "path": "members", "value": [{"value": newcomer}]}),
+        patch_body(
+            {"op": "add", "path": "members", "value": [{"value": newcomer}]},
+            {"op": "add", "path": GRANTS, "value": [{"value": newcomer, "service": "dmfa"}]},
+            {"op": "add", "path": GRANTS, "value": [{"value": member, "service": "dmfa"}]},
+        ),
+        patch_body({"op": "remove", "path": f'members[value eq "{member}"]'}),
+        patch_body({"op": "remove", "path": "members", "value": [{"value": member}]}),  # as Entra ID sends it
+        patch_body({"op": "remove", "path": f'{GRANTS}[value eq "{member}" and service eq "dimona"]'}),
+        patch_body(
+            {"op": "add", "path": "members", "value": [{"value": member}]},  # already a member: nothing
+            {"op": "Add", "path": "Members", "value": [{"value": newcomer}]},
+            {"op": "remove", "path": f'members[value eq "{newcomer}"]'},
+        ),
+        # What finds nothing to act on, what is not a member, what may not be written, are the
+        # whole group's errors.
+        patch_body({"op": "add", "path": "members", "value": [{"value": newcomer, "display": "Nora"}]}),
+        patch_body({"op": "remove", "path": f'members[value eq "{newcomer}"]'}),
+        patch_body({"op": "remove", "path": f'{GRANTS}[value eq "{member}" and service eq "dmfa"]'}),
+        patch_body({"op": "add", "path": GRANTS, "value": [{"value": newcomer, "service": "dimona"}]}),
+        patch_body({"op": "add", "path": "members", "value": [{"value": str(world.other_member.pk)}]}),
+        patch_body({"op": "add", "path": GRANTS, "value": [{"value": member, "service": "nothing"}]}),
+        patch_body({"op": "add", "path": GRANTS, "value": [{"value": member, "service": "myminfin"}]}),
+    ]
+    for body in bodies:
+        alone = _outcome(world, scim, body)
+        whole = _outcome(world, scim, body, **{"If-Match": "*"})
+        assert alone == whole, body
+    assert _outcome(world, scim, bodies[1])[2] == {member: {"dimona", "dmfa"}, newcomer: {"dmfa"}}
+
+
+def test_a_group_read_without_its_members_has_the_same_version(world, scim_as):
+    scim = scim_as(world.main)
+    path = f"/Groups/{world.groups['employer'].pk}"
+    whole = scim.get(path)
+    without = scim.get(path, {"excludedAttributes": f"members,{GRANTS}"})
+    assert "members" not in without.json() and "grants" not in without.json()[PERMISSIONS_SCHEMA]
+    offered = whole.json()[PERMISSIONS_SCHEMA]["grantableServices"]
+    assert without.json()[PERMISSIONS_SCHEMA]["grantableServices"] == offered
+    assert without["ETag"] == whole["etag"] == without.json()["meta"]["version"]
+    listed = scim.get("/Groups", {"excludedAttributes": f"members,{GRANTS}"}).json()["Resources"]
+    assert [group["meta"]["version"] for group in listed if group["id"] == str(world.groups["employer"].pk)] == [
+        whole["ETag"]
+    ]
+    # A member's new name is read in the group: its version changes, read either way.
+    world.member.surname = "Renamed"
+    world.member.save()
+    assert scim.get(path)["ETag"] == scim.get(path, {"excludedAttributes": f"members,{GRANTS}"})["ETag"]
+    assert scim.get(path)["ETag"] != whole["ETag"]

@@ -11,9 +11,9 @@ from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_POST, require_safe
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from access import choice, policy, selectors
+from access import choice, policy
 from access.models import Person
-from access.views.common import NoStanding, paginate
+from access.views.common import NoStanding, enterprise_choice
 from decisions import views as decisions_views
 from ebox import selectors as ebox_selectors
 from portal import health as health_checks
@@ -29,22 +29,12 @@ def home(request: HttpRequest) -> HttpResponse:
     person = getattr(request.user, "person", None) if request.user.is_authenticated else None
     if person is None:
         return render(request, "portal/home.html", {"person": None})
-    query = request.GET.get("q", "").strip()[:100]
-    total = selectors.enterprises_of(person).count()
-    found = choice.enterprises_to_choose(person, query)
-    page = paginate(request, found, count=None if query else (lambda: total))
-    lines = choice.choices(person, page.object_list)
+    context = enterprise_choice(request, person)
+    lines = choice.choices(person, list(context["page"].object_list))
     unread = ebox_selectors.unread_counts(
         person, {line.enterprise.pk: line.services for line in lines if policy.can_use_ebox(line.standing)}
     )
-    context = {
-        "person": person,
-        "total": total,
-        "page": page,
-        "lines": [(line, unread.get(line.enterprise.pk)) for line in lines],
-        "query": query,
-        "searchable": choice.wants_search(total, query),
-    }
+    context["lines"] = [(line, unread.get(line.enterprise.pk)) for line in lines]
     return render(request, "portal/home.html", context)
 
 

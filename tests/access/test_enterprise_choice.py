@@ -158,3 +158,23 @@ def test_a_search_finds_only_the_persons_own_enterprises(world, login, provider)
     other = login(world.main).get("/", {"q": world.other_enterprise.number}).content.decode()
     assert "No enterprise matches" in other
     assert "Other" not in other.split("<main", 1)[1]
+
+
+def test_my_access_offers_the_same_search_and_pages(provider):
+    client, (generale, _brasserie, _logement) = provider
+    listing = client.get("/my-access/").content.decode()
+    assert 'role="search"' in listing and "Page 1 of 12" in listing
+    found = client.get("/my-access/", {"q": "générale"}).content.decode()
+    assert "1 enterprise matches “générale”." in found
+    assert f'href="/e/{generale.pk}/my-access/"' in found
+    assert "No enterprise matches “Nowhere”." in client.get("/my-access/?q=Nowhere").content.decode()
+    assert client.get("/my-access/?page=abc").status_code == 200
+
+
+def test_my_access_costs_the_same_queries_for_3_and_for_300_enterprises(world, login):
+    few = factories.person("few", "Fanny", "Few")
+    many = factories.person("many", "Manon", "Many")
+    act_for(few, clients(3))
+    act_for(many, clients(300))
+    for path in ("/my-access/", "/my-access/?q=client&page=2"):
+        assert queries_of(login(few), path) == queries_of(login(many), path), path

@@ -25,7 +25,7 @@ from provisioning import scim as provisioning_scim
 def home(request: HttpRequest) -> HttpResponse:
     """The welcome page, and once signed in the choice of the enterprise to act for (access.choice):
     each with its unread e-Box messages and the groups whose users the person manages there, one
-    click from their list; searched and paged when the person acts for many (docs/design.md §5.1)."""
+    click from their list; searched and paged when the person acts for many (docs/design.md §5.3.3)."""
     person = getattr(request.user, "person", None) if request.user.is_authenticated else None
     if person is None:
         return render(request, "portal/home.html", {"person": None})

@@ -97,7 +97,7 @@ class Person(models.Model):
     # (migration 0009, outside this model's state: SQLite has none) serves the searches' LIKE '%…%'.
     search_name = models.CharField(max_length=201, editable=False, default="")
 
-    objects: FoldedNameManager["Person"] = FoldedNameManager()
+    objects = FoldedNameManager["Person"]()
 
     class Meta:
         verbose_name = _("person")
@@ -174,7 +174,7 @@ class Enterprise(models.Model):
         Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("activated by")
     )
 
-    objects: FoldedNameManager["Enterprise"] = FoldedNameManager()
+    objects = FoldedNameManager["Enterprise"]()
 
     class Meta:
         verbose_name = _("enterprise")

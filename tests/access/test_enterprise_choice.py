@@ -178,3 +178,12 @@ def test_my_access_costs_the_same_queries_for_3_and_for_300_enterprises(world, l
     act_for(many, clients(300))
     for path in ("/my-access/", "/my-access/?q=client&page=2"):
         assert queries_of(login(few), path) == queries_of(login(many), path), path
+
+
+def test_an_enterprise_renamed_is_found_by_its_new_name(world, login):
+    person = factories.person("renamed", "Rita", "Renamed")
+    (enterprise,) = act_for(person, ["Ancien Nom"])
+    assert Enterprise.objects.get(pk=enterprise.pk).search_name == "ancien nom"
+    enterprise.name = "Œuvres Sociales D’Anvers"
+    enterprise.save(update_fields=["name"])
+    assert Enterprise.objects.get(pk=enterprise.pk).search_name == "oeuvres sociales danvers"

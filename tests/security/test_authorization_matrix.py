@@ -1910,7 +1910,9 @@ ACTS_FOR = {"other_enterprise_manager": "other", **dict.fromkeys(PERSONAS[:6], "
 
 @pytest.mark.parametrize("name", ["home", "my_access_index"])
 @pytest.mark.parametrize("persona", PERSONAS)
-def test_the_choice_of_an_enterprise_searched_lists_only_the_personas_own(stage: Stage, name: str, persona: str) -> None:
+def test_the_choice_of_an_enterprise_searched_lists_only_the_personas_own(
+    stage: Stage, name: str, persona: str
+) -> None:
     """`?q=` and `?page=` change which of their enterprises a person sees, never whose: searched by
     the name or the number of Acme and of Other, on any page, each persona finds only the
     enterprise they act for, and the same status as without them."""

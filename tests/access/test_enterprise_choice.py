@@ -2,11 +2,15 @@
 one who acts for hundreds: searched by name or number, paged, with its counts in the same queries
 whatever their number (access.choice, docs/decisions.md §17)."""
 
+import importlib
+
 import pytest
+from django.apps import apps
+from django.db import connection
 from django.utils import timezone
 
 from access.choice import SEARCH_FROM
-from access.models import Designation, Enterprise, Group, RoleType
+from access.models import Designation, Enterprise, Group, RoleType, fold
 from ebox.models import Message, Reading
 from tests import factories
 from tests.queries import queries_of
@@ -187,3 +191,18 @@ def test_an_enterprise_renamed_is_found_by_its_new_name(world, login):
     enterprise.name = "Œuvres Sociales D’Anvers"
     enterprise.save(update_fields=["name"])
     assert Enterprise.objects.get(pk=enterprise.pk).search_name == "oeuvres sociales danvers"
+
+
+def test_the_migration_folds_the_names_of_the_enterprises_already_there(world):
+    Enterprise.objects.filter(pk=world.enterprise.pk).update(name="Société D’Anvers", search_name="")
+    migration = importlib.import_module("access.migrations.0015_enterprise_search_name")
+    migration.fill(apps, None)
+    assert Enterprise.objects.get(pk=world.enterprise.pk).search_name == "societe danvers"
+    assert migration.fold("D’Hondt-Ünal Łø") == fold("D’Hondt-Ünal Łø")  # the migration's copy is the model's
+
+
+def test_the_folded_names_have_a_trigram_index(db):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'enterprise_search_name_trgm'")
+        (definition,) = cursor.fetchone()
+    assert "gin (search_name gin_trgm_ops)" in definition

@@ -206,3 +206,21 @@ def test_the_folded_names_have_a_trigram_index(db):
         cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'enterprise_search_name_trgm'")
         (definition,) = cursor.fetchone()
     assert "gin (search_name gin_trgm_ops)" in definition
+
+
+@pytest.mark.parametrize(
+    ("language", "count", "nothing"),
+    [
+        ("fr", "Vous pouvez agir pour 11 entreprises.", "Aucune entreprise ne correspond à «\u202fNulle part\u202f»."),
+        ("nl", "U mag optreden voor 11 ondernemingen.", "Geen enkele onderneming komt overeen met “Nulle part”."),
+        ("de", "Sie dürfen für 11 Unternehmen handeln.", "Kein Unternehmen entspricht „Nulle part“."),
+        ("en", "You may act for 11 enterprises.", "No enterprise matches “Nulle part”."),
+    ],
+)
+def test_the_choice_speaks_the_persons_language(world, login, language, count, nothing):
+    person = factories.person("speaker", "Sam", "Speaker", preferred_language=language)
+    act_for(person, clients(SEARCH_FROM))
+    client = login(person)
+    client.post("/i18n/setlang/", {"language": language, "next": "/"})
+    assert count in client.get("/").content.decode()
+    assert nothing in client.get("/", {"q": "Nulle part"}).content.decode()

@@ -53,22 +53,22 @@ def fold(text: str) -> str:
     return " ".join(plain.casefold().split())
 
 
-class PersonManager(models.Manager["Person"]):
+class FoldedNameManager[M: "Person | Enterprise"](models.Manager[M]):
     def bulk_create(
         self,
-        objs: Iterable["Person"],
+        objs: Iterable[M],
         batch_size: int | None = None,
         ignore_conflicts: bool = False,
         update_conflicts: bool = False,
         update_fields: Collection[str] | None = None,
         unique_fields: Collection[str] | None = None,
-    ) -> list["Person"]:
-        """People created in bulk (the benchmark's data) are found by name too."""
-        people = list(objs)
-        for person in people:
-            person.search_name = person.folded_name()
+    ) -> list[M]:
+        """People and enterprises created in bulk (the benchmark's data) are found by name too."""
+        rows = list(objs)
+        for row in rows:
+            row.search_name = row.folded_name()
         return super().bulk_create(
-            people,
+            rows,
             batch_size=batch_size,
             ignore_conflicts=ignore_conflicts,
             update_conflicts=update_conflicts,
@@ -97,7 +97,7 @@ class Person(models.Model):
     # (migration 0009, outside this model's state: SQLite has none) serves the searches' LIKE '%…%'.
     search_name = models.CharField(max_length=201, editable=False, default="")
 
-    objects = PersonManager()
+    objects = FoldedNameManager["Person"]()
 
     class Meta:
         verbose_name = _("person")
@@ -163,6 +163,8 @@ class Enterprise(models.Model):
         _("enterprise number"), max_length=10, unique=True, validators=[validate_enterprise_number]
     )
     name = models.CharField(_("name"), max_length=200)
+    # The name as it is searched (access.models.fold), written by every save and bulk_create.
+    search_name = models.CharField(max_length=400, editable=False, default="")
     preferred_language = models.CharField(
         _("preferred language"), max_length=2, choices=Language.choices, default=Language.FR
     )
@@ -171,6 +173,8 @@ class Enterprise(models.Model):
     activated_by = models.ForeignKey(
         Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("activated by")
     )
+
+    objects = FoldedNameManager["Enterprise"]()
 
     class Meta:
         verbose_name = _("enterprise")
@@ -185,6 +189,16 @@ class Enterprise(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.number_display})"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.search_name = self.folded_name()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "search_name"}
+        super().save(*args, **kwargs)
+
+    def folded_name(self) -> str:
+        return fold(self.name)[:400]
 
     @property
     def number_display(self) -> str:

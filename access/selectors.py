@@ -280,12 +280,25 @@ def _held_rows(
 
 
 def enterprises_of(person: Person) -> QuerySet[Enterprise]:
-    """The enterprises in which the person has any standing: the choice after login."""
-    return Enterprise.objects.filter(
-        Q(pk__in=current_legal_representatives().filter(person=person).values("enterprise_id"))
-        | Q(pk__in=current_designations().filter(person=person).values("enterprise_id"))
-        | Q(pk__in=current_memberships().filter(person=person).values("group__enterprise_id"))
-    ).order_by("name")
+    """The enterprises in which the person has any standing: the choice after login
+    (access.choice), by name.
+
+    The enterprises come from sources, each a queryset of one column, the enterprise's id, for
+    this person, and the union of them (SQL's UNION, which keeps each id once) is what the person
+    chooses from, in one query however many enterprises and sources there are: a legal
+    representative's enterprises, the enterprises of their designations as a manager, and those of
+    the groups they belong to. Another way to act for an enterprise (the clients of an enterprise
+    under a mandate, say) is one more such queryset in the union, and every page that offers the
+    choice then offers those enterprises, searched and paged with the others
+    (docs/decisions.md §17).
+    """
+    sources = [
+        current_legal_representatives().filter(person=person).order_by().values_list("enterprise_id"),
+        current_designations().filter(person=person).order_by().values_list("enterprise_id"),
+        current_memberships().filter(person=person).order_by().values_list("group__enterprise_id"),
+    ]
+    first, *others = sources
+    return Enterprise.objects.filter(pk__in=first.union(*others)).order_by("name", "pk")
 
 
 def groups_in_scope(actor: Actor) -> QuerySet[Group]:

@@ -11,9 +11,9 @@ from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_POST, require_safe
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from access import policy, selectors
-from access.models import Enterprise, Group, Person
-from access.views.common import NoStanding
+from access import choice, policy
+from access.models import Person
+from access.views.common import NoStanding, enterprise_choice
 from decisions import views as decisions_views
 from ebox import selectors as ebox_selectors
 from portal import health as health_checks
@@ -23,34 +23,19 @@ from provisioning import scim as provisioning_scim
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    """The welcome page, and once signed in the choice of the enterprise to act for, each with the
-    groups whose users the person manages there: one click lists them."""
-    enterprises = []
-    person = None
-    if request.user.is_authenticated:
-        person = getattr(request.user, "person", None)
-        if person is not None:
-            enterprises = _enterprises_of(person)
-    return render(request, "portal/home.html", {"person": person, "enterprises": enterprises})
-
-
-def _enterprises_of(person: Person) -> list[tuple[Enterprise, int | None, list[Group]]]:
-    """Each enterprise of the person with its unread e-Box messages and the groups they manage;
-    the groups of every enterprise in one query."""
-    rows = []
-    for enterprise in selectors.enterprises_of(person):
-        standing = selectors.standing_of(person.pk, enterprise.pk)
-        managed = standing.scope_groups if policy.can_manage_users(standing) else frozenset()
-        rows.append((enterprise, _unread(person, enterprise, standing), managed))
-    wanted = frozenset().union(*(managed for _enterprise, _unread_count, managed in rows))
-    groups = (
-        list(Group.objects.filter(pk__in=wanted).select_related("role_type").order_by("role_type__code"))
-        if wanted
-        else []
+    """The welcome page, and once signed in the choice of the enterprise to act for (access.choice):
+    each with its unread e-Box messages and the groups whose users the person manages there, one
+    click from their list; searched and paged when the person acts for many (docs/design.md §5.3.3)."""
+    person = getattr(request.user, "person", None) if request.user.is_authenticated else None
+    if person is None:
+        return render(request, "portal/home.html", {"person": None})
+    context = enterprise_choice(request, person)
+    lines = choice.choices(person, list(context["page"].object_list))
+    unread = ebox_selectors.unread_counts(
+        person, {line.enterprise.pk: line.services for line in lines if policy.can_use_ebox(line.standing)}
     )
-    return [
-        (enterprise, unread, [group for group in groups if group.pk in managed]) for enterprise, unread, managed in rows
-    ]
+    context["lines"] = [(line, unread.get(line.enterprise.pk)) for line in lines]
+    return render(request, "portal/home.html", context)
 
 
 @login_required
@@ -88,14 +73,6 @@ def privacy(request: HttpRequest) -> HttpResponse:
 @require_safe
 def help_and_contact(request: HttpRequest) -> HttpResponse:
     return _about(request, "portal/help.html")
-
-
-def _unread(person: Person, enterprise: Enterprise, standing: policy.Standing) -> int | None:
-    """Unread e-Box messages of one enterprise, for those who read its e-Box."""
-    if not policy.can_use_ebox(standing):
-        return None
-    held = selectors.effective_services(person, enterprise, standing)
-    return ebox_selectors.unread_count(person, enterprise, held)
 
 
 def health(request: HttpRequest) -> JsonResponse:

@@ -13,9 +13,9 @@ from django.shortcuts import redirect
 from django.utils import translation
 from django.utils.http import urlencode
 
-from access import policy, selectors, spreadsheets
+from access import choice, policy, selectors, spreadsheets
 from access.forms import SearchForm, looks_like_a_number
-from access.models import Enterprise, Group
+from access.models import Enterprise, Group, Person
 from access.selectors import Actor
 from access.services import ActionRefused
 from accounts.http import client_ip
@@ -117,6 +117,18 @@ def paginate(request: HttpRequest, queryset: Any, count: Callable[[], int] | Non
         paginator.count = count()  # a cached property: set, it is not computed
     number = page_number(request)
     return paginator.page(number if number <= paginator.num_pages else 1)
+
+
+def enterprise_choice(request: HttpRequest, person: Person) -> dict[str, Any]:
+    """The choice of the enterprise among the person's (access.choice), as the home page and *My
+    access* show it: the search typed (`?q=`, in the address: an enterprise's name and number are
+    no secret), the page asked for, how many enterprises the person acts for, and whether to offer
+    the search box."""
+    query = request.GET.get("q", "").strip()[:100]
+    total = selectors.enterprises_of(person).count()
+    found = choice.enterprises_to_choose(person, query)
+    page = paginate(request, found, count=None if query else (lambda: total))
+    return {"total": total, "page": page, "query": query, "searchable": choice.wants_search(total, query)}
 
 
 @dataclass

@@ -16,7 +16,7 @@ from access.forms import LeaveGroupForm, RenounceServiceForm
 from access.models import Grant
 from access.selectors import Actor
 from access.services import ActionRefused
-from access.views.common import NoStanding, find_actor, page_context, require
+from access.views.common import NoStanding, enterprise_choice, find_actor, page_context, require
 
 # How the page names the standings that bring online services automatically.
 STANDING_LABELS = {
@@ -124,9 +124,12 @@ def my_group_leave(request: HttpRequest, enterprise_id: int, membership_id: int)
 
 @login_required
 def my_access_index(request: HttpRequest) -> HttpResponse:
-    """My access from anywhere: the enterprise's page when the person acts for one, else the list."""
+    """My access from anywhere: the enterprise's page when the person acts for one, else the choice
+    of the enterprise, searched and paged as on the home page (access.choice)."""
     person = getattr(request.user, "person", None)
-    enterprises = list(selectors.enterprises_of(person)) if person is not None else []
-    if len(enterprises) == 1:
-        return redirect("access:my_access", enterprises[0].pk)
-    return render(request, "access/my_access_index.html", {"enterprises": enterprises})
+    if person is None:
+        return render(request, "access/my_access_index.html", {"total": 0})
+    context = enterprise_choice(request, person)
+    if context["total"] == 1 and not context["query"]:
+        return redirect("access:my_access", context["page"].object_list[0].pk)
+    return render(request, "access/my_access_index.html", context)

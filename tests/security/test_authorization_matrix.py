@@ -1902,6 +1902,34 @@ def test_post_only_urls_refuse_a_get(stage: Stage, name: str) -> None:
         check_answer(stage, persona, response, "login" if persona == "anonymous" else "405", url)
 
 
+# --- The choice of an enterprise, searched and paged ------------------------------------------------
+
+# The enterprise each persona acts for (the rest act for none).
+ACTS_FOR = {"other_enterprise_manager": "other", **dict.fromkeys(PERSONAS[:6], "acme")}
+
+
+@pytest.mark.parametrize("name", ["home", "my_access_index"])
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_the_choice_of_an_enterprise_searched_lists_only_the_personas_own(
+    stage: Stage, name: str, persona: str
+) -> None:
+    """`?q=` and `?page=` change which of their enterprises a person sees, never whose: searched by
+    the name or the number of Acme and of Other, on any page, each persona finds only the
+    enterprise they act for, and the same status as without them."""
+    client = stage.clients[persona]
+    url = reverse(name)
+    for key, enterprise in (("acme", stage.world.enterprise), ("other", stage.world.other_enterprise)):
+        for typed in (enterprise.name, enterprise.number_display, enterprise.number):
+            for page in ("1", "99999", "abc"):
+                response = client.get(url, {"q": typed, "page": page})
+                if persona == "anonymous" and name == "my_access_index":
+                    redirected_to(response, reverse("account_login"))
+                    continue
+                assert response.status_code == 200, (typed, page)
+                listed = f'href="/e/{enterprise.pk}/' in response.content.decode()
+                assert listed == (ACTS_FOR.get(persona) == key), (typed, page)
+
+
 # --- A person's own access: a forged post changes nothing --------------------------------------------
 
 

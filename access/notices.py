@@ -189,6 +189,8 @@ def _line(notice: Notice, names: _Names) -> str:
     kind = notice.kind
     if kind in OVER_TIME:
         return _over_time_line(notice, values)
+    if kind in APPROVALS:
+        return _approval_line(notice, names)
     if kind == Kind.ADDED:
         return _("You have been added to the group %(group)s.") % values
     # An end date in a grant's notice is its end; in a revocation or an unblocking, the end date
@@ -303,3 +305,36 @@ def _over_time_line(notice: Notice, values: dict[str, str]) -> str:
     return (
         _("Online service ended: %(service)s, in the group %(group)s: it was not used for %(months)s months.") % values
     )
+
+
+# --- Four eyes (docs/design.md §5.15) ---------------------------------------------------------------
+
+APPROVALS = frozenset({Kind.APPROVAL_ASKED, Kind.APPROVAL_DECIDED})
+
+
+def _approval_what(d: dict[str, Any], names: _Names) -> str:
+    """The action a request asks for, from its codes (access.approvals.KINDS reads them the same way)."""
+    values = {"name": d.get("person", ""), "role": _role(d), "domain": names.domains.get(d.get("domain") or "", "")}
+    if d.get("action") == "designation" and d.get("domain"):
+        return _("Designate %(name)s as %(role)s for the domain %(domain)s") % values
+    if d.get("action") == "designation":
+        return _("Designate %(name)s as %(role)s") % values
+    return str(d.get("action", ""))
+
+
+def _approval_line(notice: Notice, names: _Names) -> str:
+    d = notice.details
+    values = {"what": _approval_what(d, names), "by": d.get("requester", ""), "date": _date(d.get("until"))}
+    if notice.kind == Kind.APPROVAL_ASKED:
+        return (
+            _("%(by)s asks a second manager to approve: %(what)s. Approve or refuse it in the portal by %(date)s.")
+            % values
+        )
+    status = d.get("status")
+    if status == "approved":
+        return _("Your request is approved and carried out: %(what)s.") % values
+    if status == "refused":
+        return _("Your request is refused: %(what)s. Nothing was done.") % values
+    if status == "expired":
+        return _("Your request expired without a second approval: %(what)s. Nothing was done.") % values
+    return _("Your request was approved, but it is no longer allowed: %(what)s. Nothing was done.") % values

@@ -100,7 +100,7 @@ def second_managers(enterprise: Enterprise, requester: Person) -> list[Person]:
     )
     ids.discard(requester.pk)
     standings = selectors.standings_of(ids, enterprise.pk)
-    approvers = {pk for pk in ids if policy.can_approve_at_all(standings[pk])}
+    approvers = {pk for pk in ids if policy.counts_as_second_manager(standings[pk])}
     return list(Person.objects.filter(pk__in=approvers).order_by("pk"))
 
 

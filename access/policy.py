@@ -774,7 +774,7 @@ OWN_REQUEST = _("You asked for this action: another manager approves it.")
 REQUEST_NOT_PENDING = _("This request is no longer waiting: it was decided or it expired.")
 
 
-def can_approve_at_all(actor: Standing) -> bool:
+def counts_as_second_manager(actor: Standing) -> bool:
     """Who counts as a second manager: the MAM, a co-MAM acting in the enterprise, or a legal
     representative of it (who answers for the enterprise even before it is active)."""
     return actor.legal_representative or (actor.enterprise_wide and actor.acting)
@@ -782,7 +782,7 @@ def can_approve_at_all(actor: Standing) -> bool:
 
 def can_view_approvals(actor: Standing) -> Decision:
     """The page of requests: every second manager, who approves there or sees their own waiting."""
-    if not can_approve_at_all(actor):
+    if not counts_as_second_manager(actor):
         return refuse(BLOCKED if actor.blocked_everywhere else APPROVALS_MAIN_MANAGERS_ONLY)
     return ALLOWED
 

@@ -34,10 +34,12 @@ class FourEyesForm(forms.Form):
 
 def _page(request: HttpRequest, actor: Actor, form: FourEyesForm | None = None) -> HttpResponse:
     enabled, setting = approvals.four_eyes_enabled(actor.enterprise)
-    pending = approvals.described(approvals.pending_requests(actor.enterprise))
+    pending = list(approvals.pending_requests(actor.enterprise))
+    # Described together: the catalogue's names are read once for the page.
+    described = approvals.described([*pending, *approvals.decided_requests(actor.enterprise)])
     rows = [
         (item, text, bool(policy.can_approve(actor.standing, _requester(actor, item), pending=True)))
-        for item, text in pending
+        for item, text in described[: len(pending)]
     ]
     can_change = bool(policy.can_change_four_eyes(actor.standing))
     if can_change and form is None:
@@ -45,7 +47,7 @@ def _page(request: HttpRequest, actor: Actor, form: FourEyesForm | None = None) 
     context = page_context(
         actor,
         rows=rows,
-        decided=approvals.described(approvals.decided_requests(actor.enterprise)),
+        decided=described[len(pending) :],
         enabled=enabled,
         setting=setting,
         form=form if can_change else None,

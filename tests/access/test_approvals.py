@@ -219,3 +219,14 @@ def test_the_second_manager_is_told_in_their_language(world):
     _subject, body = notices.written(world.co_main, notes)
     assert "Marie Main demande à un second gestionnaire d’approuver" in body
     assert "Nadia Newcomer" in body
+
+
+def test_the_demo_bakery_shows_four_eyes(catalogue):
+    from access.models import Enterprise
+    from portal.demo import load_demo
+
+    load_demo(users=3)
+    bakery = Enterprise.objects.get(number="0403019261")
+    assert approvals.four_eyes_enabled(bakery)[0] is True
+    waiting = approvals.pending_requests(bakery).get()
+    assert approvals.described([waiting])[0][1].startswith("Designate Ulla Schmidt as Access Manager for the domain")

@@ -106,7 +106,7 @@ def test_a_co_main_designation_waits_for_a_second_manager_who_approves_it(
     expect(main.get_by_role("row").filter(has_text="Cora Second")).to_contain_text("co-Main Access Manager")
     made = AuditEvent.objects.get(action="designation_created", target_person__niss=niss)
     assert made.actor == world.main
-    assert made.after["via"]["approved_by"] == world.co_main.full_name
+    assert made.after and made.after["via"]["approved_by"] == world.co_main.full_name
 
 
 @pytest.mark.parametrize(

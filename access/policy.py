@@ -762,9 +762,6 @@ def can_change_unused_access(actor: Standing) -> Decision:
 
 # A request waits this long for a second manager; then it expires and does nothing.
 APPROVAL_DAYS = 7
-# Blocking or deleting more people than this within an hour, by one manager, waits for a second one.
-BULK_THRESHOLD = 10
-BULK_WINDOW_SECONDS = 3600
 
 APPROVALS_MAIN_MANAGERS_ONLY = _(
     "Only the Main Access Manager, the co-Main Access Managers and the legal representatives approve requests."

@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from access import journal, notices, policy, selectors
-from access.models import ApprovalRequest, AuditEvent, Domain, Enterprise, FourEyesSetting, Person
+from access.models import ApprovalRequest, AuditEvent, Domain, Enterprise, FourEyesSetting, Person, RoleType
 from access.policy import DesignationKind
 
 Status = ApprovalRequest.Status
@@ -60,15 +60,26 @@ def described(requests: Iterable[ApprovalRequest]) -> list[tuple[ApprovalRequest
     """Each request with what it asks, in the active language ("Designate Ann Smith as co-Main
     Access Manager"), the names of the catalogue read once for all of them."""
     requests = list(requests)
-    codes = {request.params.get("domain") for request in requests} - {None}
-    domains = {domain.code: domain.name for domain in Domain.objects.filter(code__in=codes)} if codes else {}
-    return [(request, describe(request.kind, request.params, request.target, domains)) for request in requests]
+    names = catalogue_names(requests)
+    return [(request, describe(request.kind, request.params, request.target, names)) for request in requests]
 
 
-def describe(kind: str, params: Mapping[str, Any], target: Person | None, domains: Mapping[str, str]) -> str:
+def catalogue_names(requests: Iterable[ApprovalRequest]) -> dict[str, str]:
+    """The names of the domains ("domain:finance") and groups ("group:employer") the requests name,
+    in the active language: a query for each, and none when no request names one."""
+    params = [request.params for request in requests]
+    names: dict[str, str] = {}
+    for key, model in (("domain", Domain), ("group", RoleType)):
+        codes = {p.get(key) for p in params} - {None, ""}
+        if codes:
+            names |= {f"{key}:{entry.code}": entry.name for entry in model.objects.filter(code__in=codes)}
+    return names
+
+
+def describe(kind: str, params: Mapping[str, Any], target: Person | None, names: Mapping[str, str]) -> str:
     approvable_kind = KINDS.get(kind)
     name = target.full_name if target else ""
-    return approvable_kind.describe(dict(params), name, domains) if approvable_kind else kind
+    return approvable_kind.describe(dict(params), name, names) if approvable_kind else kind
 
 
 # --- Who approves ---------------------------------------------------------------------------------
@@ -138,7 +149,7 @@ def told_details(request: ApprovalRequest) -> dict[str, Any]:
         "requester": request.requested_by.full_name,
         "until": timezone.localdate(request.expires_at).isoformat(),
         "status": request.status,
-        **{key: value for key, value in request.params.items() if key in ("kind", "domain", "count")},
+        **{key: value for key, value in request.params.items() if key in ("kind", "domain", "group")},
     }
 
 

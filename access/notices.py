@@ -315,6 +315,13 @@ APPROVALS = frozenset({Kind.APPROVAL_ASKED, Kind.APPROVAL_DECIDED})
 def _approval_what(d: dict[str, Any], names: _Names) -> str:
     """The action a request asks for, from its codes (access.approvals.KINDS reads them the same way)."""
     values = {"name": d.get("person", ""), "role": _role(d), "domain": names.domains.get(d.get("domain") or "", "")}
+    values["group"] = names.groups.get(d.get("group") or "", d.get("group") or "")
+    if d.get("action") == "membership_block":
+        return _("Block %(name)s for the group %(group)s") % values
+    if d.get("action") == "membership_delete":
+        return _("Delete %(name)s from the group %(group)s") % values
+    if d.get("action") == "person_block_everywhere":
+        return _("Block %(name)s for all groups") % values
     if d.get("action") == "designation" and d.get("domain"):
         return _("Designate %(name)s as %(role)s for the domain %(domain)s") % values
     if d.get("action") == "designation":

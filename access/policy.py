@@ -762,6 +762,10 @@ def can_change_unused_access(actor: Standing) -> Decision:
 
 # A request waits this long for a second manager; then it expires and does nothing.
 APPROVAL_DAYS = 7
+# One manager blocking or deleting more people than this within BULK_WINDOW waits for a second one:
+# from the next person on (pages, imports and SCIM counted together).
+BULK_THRESHOLD = 10
+BULK_WINDOW = timedelta(hours=1)
 
 APPROVALS_MAIN_MANAGERS_ONLY = _(
     "Only the Main Access Manager, the co-Main Access Managers and the legal representatives approve requests."
@@ -805,6 +809,12 @@ def can_change_four_eyes(actor: Standing) -> Decision:
     if not actor.main:
         return refuse(FOUR_EYES_MAIN_ONLY)
     return ALLOWED
+
+
+def past_bulk_threshold(people_within_window: int) -> bool:
+    """Whether blocking or deleting one more person waits: the manager already blocked or deleted
+    BULK_THRESHOLD other people within the window."""
+    return people_within_window >= BULK_THRESHOLD
 
 
 def waits_for_approval(*, enabled: bool, second_managers: int) -> bool:

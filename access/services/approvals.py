@@ -2,6 +2,7 @@
 it, and the Main Access Manager's setting. The registry of the actions that wait is
 access.approvals.KINDS."""
 
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -9,9 +10,10 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from access import approvals, policy, selectors
-from access.models import ApprovalRequest, FourEyesSetting, Person
+from access.models import ApprovalRequest, AuditEvent, FourEyesSetting, Person
 from access.selectors import Actor
 from access.writes import Action, ActionRefused, Told, check, locked, record, tell
 
@@ -21,23 +23,28 @@ NO_SECOND_MANAGER = "no_second_manager"
 SINGLE_MAIN_MANAGER = "single_main_manager"
 
 
-def hold(actor: Actor, kind: str, *, target: Person | None, params: dict[str, Any]) -> ApprovalRequest | None:
-    """Called by a service inside its transaction, once the policy allowed the action and before
-    it is done: the request it now waits on, or None when it goes through (four eyes off, or no
-    second manager: the journal then says why)."""
+def _goes_through(actor: Actor, kind: str, target: Person | None) -> list[Person] | None:
+    """The second managers the action waits for; None when it goes through (four eyes off, or no
+    second manager: the journal then says why, in a row before the action's)."""
     enabled, setting = approvals.four_eyes_enabled(actor.enterprise)
     if not enabled and setting is not None:
         return None  # the Main Access Manager turned it off: the journal has that change
     approvers = approvals.second_managers(actor.enterprise, actor.person)
-    if not policy.waits_for_approval(enabled=enabled, second_managers=len(approvers)):
-        why = SINGLE_MAIN_MANAGER if not enabled else NO_SECOND_MANAGER
-        reason = (
-            _("The enterprise has a single Main or co-Main Access Manager: nobody else to approve.")
-            if why == SINGLE_MAIN_MANAGER
-            else _("No second manager can approve: the action went through.")
-        )
-        record(actor, Action.APPROVAL_SKIPPED, target=target, after={"action": kind, "why": why}, reason=reason)
-        return None
+    if policy.waits_for_approval(enabled=enabled, second_managers=len(approvers)):
+        return approvers
+    why = SINGLE_MAIN_MANAGER if not enabled else NO_SECOND_MANAGER
+    reason = (
+        _("The enterprise has a single Main or co-Main Access Manager: nobody else to approve.")
+        if why == SINGLE_MAIN_MANAGER
+        else _("No second manager can approve: the action went through.")
+    )
+    record(actor, Action.APPROVAL_SKIPPED, target=target, after={"action": kind, "why": why}, reason=reason)
+    return None
+
+
+def _request_create(
+    actor: Actor, kind: str, target: Person | None, params: dict[str, Any], approvers: list[Person]
+) -> ApprovalRequest:
     now = timezone.now()
     request = ApprovalRequest.objects.create(
         enterprise=actor.enterprise,
@@ -53,6 +60,70 @@ def hold(actor: Actor, kind: str, *, target: Person | None, params: dict[str, An
     for approver in approvers:
         tell(actor, approver, Told.APPROVAL_ASKED, **details)
     return request
+
+
+def hold(actor: Actor, kind: str, *, target: Person | None, params: dict[str, Any]) -> ApprovalRequest | None:
+    """Called by a service inside its transaction, once the policy allowed the action and before
+    it is done: the request it now waits on, or None when it goes through."""
+    approvers = _goes_through(actor, kind, target)
+    if approvers is None:
+        return None
+    return _request_create(actor, kind, target, params, approvers)
+
+
+# --- Blocking and deleting many people within the hour -----------------------------------------------
+
+# What counts towards the threshold: the people the manager blocked or deleted, whatever the way.
+BULK_ACTIONS = (Action.MEMBERSHIP_BLOCKED, Action.ENTERPRISE_BLOCKED, Action.MEMBERSHIP_DELETED)
+
+
+@dataclass(frozen=True)
+class Held:
+    """An action that must wait, as its service found it: recorded as a request by `held_record`."""
+
+    actor: Actor
+    kind: str
+    target: Person | None
+    params: dict[str, Any]
+
+
+WAITS = gettext_lazy("This change waits for a second manager's approval.")
+
+
+class AwaitsApproval(ActionRefused):
+    """Raised by a service whose action must wait for a second manager. Its transaction rolls back
+    (an import's row, a SCIM request are one transaction each); whoever called the service at the
+    top then records the request in a transaction of its own (`held_record`)."""
+
+    def __init__(self, held: Held) -> None:
+        super().__init__(WAITS)
+        self.held = held
+
+
+def bulk_hold(actor: Actor, kind: str, *, target: Person, params: dict[str, Any]) -> None:
+    """Called by the services that block or delete, inside their transaction, once the policy
+    allowed it: past the threshold of people within the hour, raise AwaitsApproval."""
+    since = timezone.now() - policy.BULK_WINDOW
+    people = (
+        AuditEvent.objects.filter(
+            enterprise=actor.enterprise, actor=actor.person, action__in=BULK_ACTIONS, created_at__gte=since
+        )
+        .exclude(target_person=target)
+        .values("target_person")
+        .distinct()
+        .count()
+    )
+    if not policy.past_bulk_threshold(people):
+        return
+    if _goes_through(actor, kind, target) is not None:
+        raise AwaitsApproval(Held(actor, kind, target, params))
+
+
+def held_record(held: Held) -> ApprovalRequest:
+    """Record the request of an action that had to wait, and tell the second managers."""
+    with locked(held.actor, _("This request has just changed. Reload the page.")) as actor:
+        approvers = approvals.second_managers(actor.enterprise, actor.person)
+        return _request_create(actor, held.kind, held.target, held.params, approvers)
 
 
 def _locked_request(actor: Actor, request: ApprovalRequest) -> ApprovalRequest:

@@ -108,13 +108,13 @@ def designation_create(
     return designation
 
 
-def _designation_described(params: dict[str, Any], name: str, domains: Mapping[str, str]) -> str:
+def _designation_described(params: dict[str, Any], name: str, names: Mapping[str, str]) -> str:
     role = dict(DesignationKind.choices).get(params.get("kind", ""), params.get("kind", ""))
     if params.get("domain"):
         return _("Designate %(name)s as %(role)s for the domain %(domain)s") % {
             "name": name,
             "role": role,
-            "domain": domains.get(params["domain"], params["domain"]),
+            "domain": names.get(f"domain:{params['domain']}", params["domain"]),
         }
     return _("Designate %(name)s as %(role)s") % {"name": name, "role": role}
 

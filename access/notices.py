@@ -252,7 +252,8 @@ def _line(notice: Notice, names: _Names) -> str:
 def written(person: Person, notices: list[Notice]) -> tuple[str, str]:
     """The subject and body of the e-mail that tells the person of these notices, in their language:
     the changes under the name of their enterprise, in the order they were made. An e-mail that
-    only reminds a manager of an access review says so in its subject and first line."""
+    only reminds a manager of an access review, or only tells of second approvals, says so in its
+    subject and first line."""
     with translation.override(person.preferred_language):
         names = _Names(notices)
         sections: dict[int, dict[str, Any]] = {}
@@ -260,8 +261,18 @@ def written(person: Person, notices: list[Notice]) -> tuple[str, str]:
             section = sections.setdefault(notice.enterprise_id, {"enterprise": notice.enterprise, "lines": []})
             section["lines"].append(_line(notice, names))
         reminders_only = all(notice.kind == Kind.REVIEW_REMINDER for notice in notices)
-        context = {"person": person, "sections": list(sections.values()), "reminders_only": reminders_only}
-        subject = "access_review_subject.txt" if reminders_only else "access_changes_subject.txt"
+        approvals_only = all(notice.kind in APPROVALS for notice in notices)
+        context = {
+            "person": person,
+            "sections": list(sections.values()),
+            "reminders_only": reminders_only,
+            "approvals_only": approvals_only,
+        }
+        subject = "access_changes_subject.txt"
+        if reminders_only:
+            subject = "access_review_subject.txt"
+        elif approvals_only:
+            subject = "approvals_subject.txt"
         return (
             outbox.render_subject(subject, context),
             outbox.render_text("access_changes_body.txt", context),

@@ -95,6 +95,16 @@ def test_a_second_manager_approves_and_the_designation_is_made_as_the_requester(
     assert Notice.objects.filter(kind="approval_decided", person=world.main, details__status="approved").exists()
 
 
+def test_the_journal_reads_who_approved(world):
+    from access import journal_display
+
+    newcomer, request = designate_co_main(world)
+    services.approval_approve(actor(world, world.co_main), request)
+    made = AuditEvent.objects.get(action="designation_created", target_person=newcomer)
+    expected = f"manager designated, approved by Colette Comain (request no. {request.pk})"
+    assert journal_display.action_text(made) == expected
+
+
 def test_a_legal_representative_approves(world):
     newcomer, request = designate_co_main(world)
     services.approval_approve(actor(world, world.legal_representative), request)
@@ -216,8 +226,10 @@ def test_the_second_manager_is_told_in_their_language(world):
     world.co_main.save(update_fields=["preferred_language"])
     designate_co_main(world)
     notes = list(Notice.objects.filter(person=world.co_main))
-    _subject, body = notices.written(world.co_main, notes)
+    subject, body = notices.written(world.co_main, notes)
+    assert subject == "Secondes approbations – Gestion des accès"
     assert "Marie Main demande à un second gestionnaire d’approuver" in body
+    assert "Connectez-vous au portail et ouvrez Secondes approbations." in body
     assert "Nadia Newcomer" in body
 
 

@@ -139,7 +139,9 @@ def _may_decide(actor: Actor, request: ApprovalRequest) -> None:
     check(policy.can_approve(actor.standing, requester, pending=approvals.is_pending(request)))
 
 
-def _decided(actor: Actor, request: ApprovalRequest, status: str, outcome: str = "") -> None:
+def _decided(actor: Actor, request: ApprovalRequest, status: str, action: str, outcome: str = "") -> None:
+    """The request decided by the actor, journaled (`action`), and its requester told."""
+    record(actor, action, target=request.target, after={"request": request.pk, "action": request.kind}, reason=outcome)
     request.status, request.decided_by, request.decided_at, request.outcome = (
         status,
         actor.person,
@@ -172,19 +174,9 @@ def approval_approve(actor: Actor, request: ApprovalRequest) -> ApprovalRequest:
                 kind.carry_out(requester, request)
         except (PermissionDenied, ActionRefused) as exc:
             outcome = str(getattr(exc, "message", None) or (exc.args[0] if exc.args else ""))
-            record(
-                actor,
-                Action.APPROVAL_FAILED,
-                target=request.target,
-                after={"request": request.pk, "action": request.kind},
-                reason=outcome,
-            )
-            _decided(actor, request, Status.FAILED, outcome)
+            _decided(actor, request, Status.FAILED, Action.APPROVAL_FAILED, outcome)
             return request
-        record(
-            actor, Action.APPROVAL_GRANTED, target=request.target, after={"request": request.pk, "action": request.kind}
-        )
-        _decided(actor, request, Status.APPROVED)
+        _decided(actor, request, Status.APPROVED, Action.APPROVAL_GRANTED)
     return request
 
 
@@ -193,10 +185,7 @@ def approval_refuse(actor: Actor, request: ApprovalRequest) -> ApprovalRequest:
     with locked(actor, _("This request has just changed. Reload the page.")) as actor:
         request = _locked_request(actor, request)
         _may_decide(actor, request)
-        record(
-            actor, Action.APPROVAL_REFUSED, target=request.target, after={"request": request.pk, "action": request.kind}
-        )
-        _decided(actor, request, Status.REFUSED)
+        _decided(actor, request, Status.REFUSED, Action.APPROVAL_REFUSED)
     return request
 
 

@@ -69,20 +69,20 @@ def approval_list(request: HttpRequest, enterprise_id: int) -> HttpResponse:
     return _page(request, actor)
 
 
-def _request_to_decide(actor: Actor, request_id: int) -> ApprovalRequest:
+def _request_to_decide(actor: Actor, request_id: int) -> tuple[ApprovalRequest, str]:
+    """The request the actor may decide, and what it asks in words."""
     require(policy.can_view_approvals(actor.standing))
     item = get_object_or_404(approvals.requests_of(actor.enterprise), pk=request_id)
     requester = selectors.standing_of(item.requested_by_id, actor.enterprise.pk)
     require(policy.can_approve(actor.standing, requester, pending=approvals.is_pending(item)))
-    return item
+    return approvals.described([item])[0]
 
 
 @login_required
 @require_POST
 def approval_approve_view(request: HttpRequest, enterprise_id: int, request_id: int) -> HttpResponse:
     actor = get_actor_or_404(request, enterprise_id)
-    item = _request_to_decide(actor, request_id)
-    what = approvals.described([item])[0][1]
+    item, what = _request_to_decide(actor, request_id)
     if confirmation := require_recent_authentication(request, _("Confirm your identity to approve: %s.") % what):
         return confirmation
     try:
@@ -101,8 +101,7 @@ def approval_approve_view(request: HttpRequest, enterprise_id: int, request_id: 
 @require_POST
 def approval_refuse_view(request: HttpRequest, enterprise_id: int, request_id: int) -> HttpResponse:
     actor = get_actor_or_404(request, enterprise_id)
-    item = _request_to_decide(actor, request_id)
-    what = approvals.described([item])[0][1]
+    item, what = _request_to_decide(actor, request_id)
     try:
         services.approval_refuse(actor, item)
     except ActionRefused as exc:

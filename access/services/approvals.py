@@ -120,8 +120,15 @@ def bulk_hold(actor: Actor, kind: str, *, target: Person, params: dict[str, Any]
 
 
 def held_record(held: Held) -> ApprovalRequest:
-    """Record the request of an action that had to wait, and tell the second managers."""
+    """Record the request of an action that had to wait, and tell the second managers. The same
+    action asked again while its request waits (an HR system sending its change again) is the
+    same request."""
     with locked(held.actor, _("This request has just changed. Reload the page.")) as actor:
+        same = approvals.pending_requests(actor.enterprise).filter(
+            kind=held.kind, target=held.target, requested_by=actor.person, params=held.params
+        )
+        if waiting := same.first():
+            return waiting
         approvers = approvals.second_managers(actor.enterprise, actor.person)
         return _request_create(actor, held.kind, held.target, held.params, approvers)
 

@@ -117,6 +117,10 @@ def test_a_scim_deactivation_past_the_threshold_waits_and_says_so(world):
     )
     assert request.kind == "person_block_everywhere"
     assert not selectors.current_enterprise_blocks().filter(person=many[10].person).exists()
+    # Sent again while it waits: the same request.
+    again = scim.patch(f"/Users/{many[10].person.pk}", patch_body({"op": "replace", "path": "active", "value": False}))
+    assert again.status_code == 403
+    assert ApprovalRequest.objects.get().pk == request.pk
 
 
 def test_the_threshold():

@@ -105,6 +105,11 @@ LABELS: dict[str, str | Promise] = {
     "months": gettext_lazy("Ends when unused for (months)"),
     "last_used": gettext_lazy("Last used"),
     "ends_on": gettext_lazy("Ends on"),
+    # Four eyes (docs/design.md §5.15).
+    "request": gettext_lazy("Request"),
+    "action": gettext_lazy("Action"),
+    "why": gettext_lazy("Why"),
+    "four_eyes": gettext_lazy("A second manager approves"),
 }
 
 # The words of stored values, by the key that holds them.
@@ -131,6 +136,11 @@ VALUES: dict[str, dict[str, str | Promise]] = {
         "day": gettext_lazy("the day before the deadline"),
     },
     "months": {"off": gettext_lazy("never")},
+    "action": {"designation": gettext_lazy("designation of a manager")},
+    "why": {
+        "no_second_manager": gettext_lazy("no second manager to approve"),
+        "single_main_manager": gettext_lazy("a single Main or co-Main Access Manager"),
+    },
 }
 BOOLEAN_TEXT = {"True": True, "False": False}  # as the structured-message settings keep them
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -173,7 +183,7 @@ def value_text(key: str, value: Any, names: Names) -> str:
     text = str(value)
     if key == "niss":
         return mask_niss(text)
-    if key == "review":
+    if key in ("review", "request"):
         return _("no. %(number)s") % {"number": text}
     if (named := names.of(key, text)) is not None:
         return named
@@ -229,6 +239,11 @@ def via(event: AuditEvent) -> str:
     provisioning client holding their token, "via the provisioning client “Workday”, on behalf of
     Greta Group" (docs/provisioning.md)."""
     how = (event.after or {}).get(VIA) if isinstance(event.after, dict) else None
+    if isinstance(how, dict) and "approval" in how:
+        return _("approved by %(manager)s (request no. %(number)s)") % {
+            "manager": how.get("approved_by", ""),
+            "number": how["approval"],
+        }
     if isinstance(how, dict) and "provisioning" in how:
         return _("via the provisioning client “%(client)s”, on behalf of %(manager)s") % {
             "client": how["provisioning"],

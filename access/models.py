@@ -563,6 +563,13 @@ class AuditEvent(models.Model):
         UNUSED_ACCESS_CHANGED = "unused_access_changed", _("ending of unused online services changed")
         UNUSED_WARNED = "unused_warned", _("told that an unused online service ends soon")
         UNUSED_ENDED = "unused_ended", _("online service ended: not used")
+        APPROVAL_REQUESTED = "approval_requested", _("second approval asked")
+        APPROVAL_GRANTED = "approval_granted", _("request approved by a second manager")
+        APPROVAL_REFUSED = "approval_refused", _("request refused by a second manager")
+        APPROVAL_EXPIRED = "approval_expired", _("request expired without a second approval")
+        APPROVAL_FAILED = "approval_failed", _("approved request no longer allowed: nothing done")
+        APPROVAL_SKIPPED = "approval_skipped", _("done without a second approval")
+        FOUR_EYES_CHANGED = "four_eyes_changed", _("second approval setting changed")
 
     enterprise = models.ForeignKey(Enterprise, null=True, on_delete=models.PROTECT, related_name="events")
     actor = models.ForeignKey(Person, null=True, on_delete=models.PROTECT, related_name="+")
@@ -638,6 +645,8 @@ class Notice(models.Model):
         REVIEW_ENDED = "review_ended", _("online service ended by an access review")
         UNUSED_WARNING = "unused_warning", _("unused online service ending soon")
         UNUSED_ENDED = "unused_ended", _("unused online service ended")
+        APPROVAL_ASKED = "approval_asked", _("request waiting for your approval")
+        APPROVAL_DECIDED = "approval_decided", _("your request decided")
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="notices")
     enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="+")
@@ -796,3 +805,74 @@ class UnusedGrantWarning(models.Model):
 
     def __str__(self) -> str:
         return f"{self.grant_id} – {self.ends_on:%Y-%m-%d}"
+
+
+# --- Four eyes: a second manager approves the dangerous few actions (docs/design.md §5.15) ---------
+
+
+class FourEyesSetting(models.Model):
+    """Whether the enterprise's dangerous few actions wait for a second manager's approval, as its
+    Main Access Manager set it. Without a row they do (the default): the setting only matters where
+    there is a second manager to approve (access.approvals)."""
+
+    enterprise = models.OneToOneField(Enterprise, on_delete=models.CASCADE, related_name="four_eyes")
+    enabled = models.BooleanField(_("a second manager approves"), default=True)
+    changed_by = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    changed_at = models.DateTimeField(_("changed at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("second approval setting")
+        verbose_name_plural = _("second approval settings")
+
+    def __str__(self) -> str:
+        return f"{self.enterprise}: {self.enabled}"
+
+
+class ApprovalRequest(models.Model):
+    """An action that waits for a second manager: what it is (`kind`, one of access.approvals.KINDS,
+    with its `params` as ids and codes), who asked and on whom. Approved, it is carried out through
+    its service as the requester, asked of the policy again then; it expires after
+    APPROVAL_DAYS, and then does nothing."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("waiting for approval")
+        APPROVED = "approved", _("approved and carried out")
+        REFUSED = "refused", _("refused")
+        EXPIRED = "expired", _("expired")
+        FAILED = "failed", _("approved, but no longer allowed")
+
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="approval_requests")
+    kind = models.CharField(_("action"), max_length=40)
+    params = models.JSONField(_("details"), default=dict, blank=True)
+    target = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    requested_by = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(_("asked at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("request for a second approval")
+        verbose_name_plural = _("requests for a second approval")
+        ordering = ["-requested_at", "-pk"]
+        indexes = [
+            models.Index(
+                fields=["enterprise", "requested_at"], condition=Q(status="pending"), name="approval_pending_idx"
+            )
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="pending", decided_at__isnull=True)
+                | (~Q(status="pending") & Q(decided_at__isnull=False)),
+                name="approval_decided_at",
+            ),
+            models.CheckConstraint(
+                condition=Q(decided_by__isnull=True) | ~Q(decided_by=models.F("requested_by")),
+                name="approval_not_by_requester",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enterprise_id} – {self.kind}: {self.status}"

@@ -189,6 +189,8 @@ def _line(notice: Notice, names: _Names) -> str:
     kind = notice.kind
     if kind in OVER_TIME:
         return _over_time_line(notice, values)
+    if kind in APPROVALS:
+        return _approval_line(notice, names)
     if kind == Kind.ADDED:
         return _("You have been added to the group %(group)s.") % values
     # An end date in a grant's notice is its end; in a revocation or an unblocking, the end date
@@ -250,7 +252,8 @@ def _line(notice: Notice, names: _Names) -> str:
 def written(person: Person, notices: list[Notice]) -> tuple[str, str]:
     """The subject and body of the e-mail that tells the person of these notices, in their language:
     the changes under the name of their enterprise, in the order they were made. An e-mail that
-    only reminds a manager of an access review says so in its subject and first line."""
+    only reminds a manager of an access review, or only tells of second approvals, says so in its
+    subject and first line."""
     with translation.override(person.preferred_language):
         names = _Names(notices)
         sections: dict[int, dict[str, Any]] = {}
@@ -258,8 +261,18 @@ def written(person: Person, notices: list[Notice]) -> tuple[str, str]:
             section = sections.setdefault(notice.enterprise_id, {"enterprise": notice.enterprise, "lines": []})
             section["lines"].append(_line(notice, names))
         reminders_only = all(notice.kind == Kind.REVIEW_REMINDER for notice in notices)
-        context = {"person": person, "sections": list(sections.values()), "reminders_only": reminders_only}
-        subject = "access_review_subject.txt" if reminders_only else "access_changes_subject.txt"
+        approvals_only = all(notice.kind in APPROVALS for notice in notices)
+        context = {
+            "person": person,
+            "sections": list(sections.values()),
+            "reminders_only": reminders_only,
+            "approvals_only": approvals_only,
+        }
+        subject = "access_changes_subject.txt"
+        if reminders_only:
+            subject = "access_review_subject.txt"
+        elif approvals_only:
+            subject = "approvals_subject.txt"
         return (
             outbox.render_subject(subject, context),
             outbox.render_text("access_changes_body.txt", context),
@@ -303,3 +316,43 @@ def _over_time_line(notice: Notice, values: dict[str, str]) -> str:
     return (
         _("Online service ended: %(service)s, in the group %(group)s: it was not used for %(months)s months.") % values
     )
+
+
+# --- Four eyes (docs/design.md §5.15) ---------------------------------------------------------------
+
+APPROVALS = frozenset({Kind.APPROVAL_ASKED, Kind.APPROVAL_DECIDED})
+
+
+def _approval_what(d: dict[str, Any], names: _Names) -> str:
+    """The action a request asks for, from its codes (access.approvals.KINDS reads them the same way)."""
+    values = {"name": d.get("person", ""), "role": _role(d), "domain": names.domains.get(d.get("domain") or "", "")}
+    values["group"] = names.groups.get(d.get("group") or "", d.get("group") or "")
+    if d.get("action") == "membership_block":
+        return _("Block %(name)s for the group %(group)s") % values
+    if d.get("action") == "membership_delete":
+        return _("Delete %(name)s from the group %(group)s") % values
+    if d.get("action") == "person_block_everywhere":
+        return _("Block %(name)s for all groups") % values
+    if d.get("action") == "designation" and d.get("domain"):
+        return _("Designate %(name)s as %(role)s for the domain %(domain)s") % values
+    if d.get("action") == "designation":
+        return _("Designate %(name)s as %(role)s") % values
+    return str(d.get("action", ""))
+
+
+def _approval_line(notice: Notice, names: _Names) -> str:
+    d = notice.details
+    values = {"what": _approval_what(d, names), "by": d.get("requester", ""), "date": _date(d.get("until"))}
+    if notice.kind == Kind.APPROVAL_ASKED:
+        return (
+            _("%(by)s asks a second manager to approve: %(what)s. Approve or refuse it in the portal by %(date)s.")
+            % values
+        )
+    status = d.get("status")
+    if status == "approved":
+        return _("Your request is approved and carried out: %(what)s.") % values
+    if status == "refused":
+        return _("Your request is refused: %(what)s. Nothing was done.") % values
+    if status == "expired":
+        return _("Your request expired without a second approval: %(what)s. Nothing was done.") % values
+    return _("Your request was approved, but it is no longer allowed: %(what)s. Nothing was done.") % values

@@ -756,3 +756,68 @@ def review_deadline(today: date, deadline: date) -> Decision:
 def can_change_unused_access(actor: Standing) -> Decision:
     """Whether and when unused grants end: the MAM's and co-MAMs' setting."""
     return _main_managers_act(actor, UNUSED_MAIN_MANAGERS_ONLY)
+
+
+# --- Four eyes: a second manager approves the dangerous few actions (docs/design.md §5.15) ---------
+
+# A request waits this long for a second manager; then it expires and does nothing.
+APPROVAL_DAYS = 7
+# One manager blocking or deleting more people than this within BULK_WINDOW waits for a second one:
+# from the next person on (pages, imports and SCIM counted together).
+BULK_THRESHOLD = 10
+BULK_WINDOW = timedelta(hours=1)
+
+APPROVALS_MAIN_MANAGERS_ONLY = _(
+    "Only the Main Access Manager, the co-Main Access Managers and the legal representatives approve requests."
+)
+FOUR_EYES_MAIN_ONLY = _("Only the Main Access Manager changes whether a second manager approves.")
+OWN_REQUEST = _("You asked for this action: another manager approves it.")
+REQUEST_NOT_PENDING = _("This request is no longer waiting: it was decided or it expired.")
+
+
+def counts_as_second_manager(actor: Standing) -> bool:
+    """Who counts as a second manager: the MAM, a co-MAM acting in the enterprise, or a legal
+    representative of it (who answers for the enterprise even before it is active)."""
+    return actor.legal_representative or (actor.enterprise_wide and actor.acting)
+
+
+def can_view_approvals(actor: Standing) -> Decision:
+    """The page of requests: every second manager, who approves there or sees their own waiting."""
+    if not counts_as_second_manager(actor):
+        return refuse(BLOCKED if actor.blocked_everywhere else APPROVALS_MAIN_MANAGERS_ONLY)
+    return ALLOWED
+
+
+def can_approve(actor: Standing, requester: Standing, *, pending: bool) -> Decision:
+    """Approve (or refuse) a request of the same enterprise that still waits, asked by someone else."""
+    if requester.enterprise_id != actor.enterprise_id:
+        return refuse(OUTSIDER)
+    decision = can_view_approvals(actor)
+    if not decision:
+        return decision
+    if actor.person_id is not None and actor.person_id == requester.person_id:
+        return refuse(OWN_REQUEST)
+    if not pending:
+        return refuse(REQUEST_NOT_PENDING)
+    return ALLOWED
+
+
+def can_change_four_eyes(actor: Standing) -> Decision:
+    """Whether the dangerous few actions wait for a second manager: the Main Access Manager's setting."""
+    if not actor.acting:
+        return refuse(BLOCKED if actor.blocked_everywhere else ENTERPRISE_PENDING)
+    if not actor.main:
+        return refuse(FOUR_EYES_MAIN_ONLY)
+    return ALLOWED
+
+
+def past_bulk_threshold(people_within_window: int) -> bool:
+    """Whether blocking or deleting one more person waits: the manager already blocked or deleted
+    BULK_THRESHOLD other people within the window."""
+    return people_within_window >= BULK_THRESHOLD
+
+
+def waits_for_approval(*, enabled: bool, second_managers: int) -> bool:
+    """An action of the list waits when the enterprise keeps four eyes on and someone other than the
+    requester can approve it; otherwise it goes through, and the journal says why."""
+    return enabled and second_managers > 0

@@ -16,7 +16,7 @@ from celery import shared_task
 from django.conf import settings
 from django.db import transaction
 
-from access import ends, notices, reviews, unused
+from access import approvals, ends, notices, reviews, unused
 from accounts.tasks import queue
 
 logger = logging.getLogger(__name__)
@@ -126,3 +126,10 @@ def unused_grants_end() -> int:
     """Run every morning by Celery beat: warn the holders of grants that end unused in 14 days,
     and end those whose day has come, in the enterprises that chose so."""
     return _queue_notices(unused.unused_grants_sweep())
+
+
+@shared_task
+def approvals_expire() -> int:
+    """Run every hour by Celery beat: the requests for a second approval left waiting for 7 days
+    expire and do nothing; their requesters are told (docs/design.md §5.15)."""
+    return _queue_notices(approvals.approvals_expire())

@@ -41,4 +41,8 @@ urlpatterns = [
     ),
     path("reviews/<id:review_id>/grants/<id:grant_id>/revoke/", views.review_grant_revoke, name="review_grant_revoke"),
     path("unused-access/", views.unused_access, name="unused_access"),
+    path("approvals/", views.approval_list, name="approval_list"),
+    path("approvals/<id:request_id>/approve/", views.approval_approve_view, name="approval_approve"),
+    path("approvals/<id:request_id>/refuse/", views.approval_refuse_view, name="approval_refuse"),
+    path("approvals/setting/", views.four_eyes, name="four_eyes"),
 ]

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from access import selectors, services
 from access.models import Grant, Membership, OnlineService
 from access.selectors import Actor
+from access.services.approvals import AwaitsApproval, held_record
 from access.tasks import notices_held
 from access.writes import ActionRefused
 from imports import planning, verdicts
@@ -105,6 +106,11 @@ def _guarded(step: Callable[[], None], on_refusal: Callable[[verdicts.Verdict], 
     unexpected error stops that row only (it is logged), never the rows after it."""
     try:
         step()
+    except AwaitsApproval as exc:
+        # Past the threshold of people blocked or deleted within the hour: the row's change waits
+        # for a second manager, asked once the row's transaction rolled back.
+        held_record(exc.held)
+        on_refusal(verdicts.refused(exc.message))
     except (PermissionDenied, ActionRefused, ValidationError) as exc:
         on_refusal(verdicts.refused(_refusal(exc)))
     except DatabaseError:

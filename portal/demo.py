@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from access.identifiers import make_niss
 from access.models import (
+    ApprovalRequest,
     Designation,
     Domain,
     Enterprise,
@@ -26,7 +27,7 @@ from access.models import (
     Person,
     RoleType,
 )
-from access.policy import DesignationKind
+from access.policy import APPROVAL_DAYS, DesignationKind
 from chaman.credentials import parse_certificate, parse_ssh_public_key
 from chaman.models import Channel, ChannelKind, Sender, TechnicalContact
 from contactdata.models import Address, ContactData, DomainContact
@@ -106,6 +107,8 @@ def load_demo(users: int = 50) -> bool:
     user = _person("user", "Ulla", "Schmidt", make_niss(date(1991, 5, 17), 71), "de")
 
     LegalRepresentative.objects.create(person=lr, enterprise=bakery, valid_from=date(2020, 1, 1))
+    # A MAM and a co-MAM: designating a co-MAM or an Access Manager waits for the other's approval
+    # (docs/design.md §5.15); one such request waits, the co-MAM's, for the MAM to approve.
     Designation.objects.create(enterprise=bakery, person=mam, kind=DesignationKind.MAIN, designated_by=lr)
     Designation.objects.create(enterprise=bakery, person=comam, kind=DesignationKind.CO_MAIN, designated_by=mam)
     Designation.objects.create(
@@ -140,6 +143,15 @@ def load_demo(users: int = 50) -> bool:
             GroupBlock.objects.create(
                 membership=membership, blocked_by=mam, blocked_at=membership.blocked_at, reason=membership.block_reason
             )
+
+    ApprovalRequest.objects.create(
+        enterprise=bakery,
+        kind="designation",
+        params={"kind": DesignationKind.ACCESS_MANAGER.value, "domain": "finance"},
+        target=user,
+        requested_by=comam,
+        expires_at=timezone.now() + timedelta(days=APPROVAL_DAYS),
+    )
 
     _ebox(bakery)
     _chaman(bakery)

@@ -160,6 +160,8 @@ CELERY_BEAT_SCHEDULE = {
     "close-access-reviews": {"task": "access.tasks.reviews_close", "schedule": crontab(minute=5)},
     "remind-access-reviews": {"task": "access.tasks.reviews_remind", "schedule": crontab(hour=6, minute=10)},
     "end-unused-grants": {"task": "access.tasks.unused_grants_end", "schedule": crontab(hour=5, minute=30)},
+    # A request for a second approval expires 7 days after it was made, within the hour after.
+    "expire-approval-requests": {"task": "access.tasks.approvals_expire", "schedule": crontab(minute=15)},
     # An import whose progress stopped (its task lost with the broker, its worker killed) is taken up again.
     "resume-imports": {"task": "imports.tasks.imports_resume", "schedule": 60.0},
 }

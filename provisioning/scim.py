@@ -38,7 +38,7 @@ from scim2_models import (
     ScimPolicy,
 )
 
-from access.services import ActionRefused
+from access.services import ActionRefused, AwaitsApproval, held_record
 from provisioning import authentication, filters, resources, selectors, services
 from provisioning.authentication import Caller, Powerless, TooManyFailures, Unauthenticated
 
@@ -141,6 +141,11 @@ def _serve(
         return error(401, str(exc), WWW_Authenticate=f'Bearer realm="{REALM}"')
     except Powerless as exc:
         return error(403, str(exc))
+    except AwaitsApproval as exc:
+        # Past the threshold of people blocked or deleted within the hour: nothing is done, the
+        # request waits for a second manager on the portal's pages (docs/decisions.md §18).
+        waiting = held_record(exc.held)
+        return error(403, f"{exc.message} Nothing was done: request no. {waiting.pk} waits on the portal's pages.")
     except PermissionDenied as exc:
         # The policy's reason, as the pages give it.
         return error(403, str(exc))

@@ -121,6 +121,15 @@ def world(catalogue) -> World:
 
 
 @pytest.fixture
+def four_eyes_off(world):
+    """The MAM of the world's enterprise lets designations through at once: for the tests whose
+    subject is not the second approval (that is tests/access/test_approvals.py)."""
+    from access.models import FourEyesSetting
+
+    FourEyesSetting.objects.create(enterprise=world.enterprise, enabled=False)
+
+
+@pytest.fixture
 def login():
     """A logged-in test client for a person: login(world.main)."""
 

@@ -7,6 +7,7 @@ policy raises PermissionDenied with its reason; a conflict with the current stat
 blocked, a manager already designated) raises ActionRefused with a message for the person.
 """
 
+from access.services.approvals import AwaitsApproval, approval_approve, approval_refuse, four_eyes_change, held_record
 from access.services.designations import designation_create, designation_revoke
 from access.services.enterprises import enterprise_closure_follow
 from access.services.identity import (
@@ -84,4 +85,9 @@ __all__ = [
     "review_grants_confirm",
     "review_grant_revoke",
     "unused_access_change",
+    "approval_approve",
+    "approval_refuse",
+    "four_eyes_change",
+    "AwaitsApproval",
+    "held_record",
 ]

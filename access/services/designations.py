@@ -1,14 +1,16 @@
 """Designating and revoking managers (docs/design.md §4.2)."""
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from access import policy, selectors
-from access.models import Designation, Domain, Group, Person
+from access import approvals, policy, selectors
+from access.models import ApprovalRequest, Designation, Domain, Group, Person
 from access.policy import DesignationKind
 from access.selectors import Actor
+from access.services.approvals import hold
 from access.writes import Action, ActionRefused, Told, check, locked, record, tell
 
 
@@ -27,10 +29,24 @@ def _told(designation: Designation) -> dict[str, Any]:
     return {"kind": snapshot["kind"], "domain": snapshot["domain"], "group": snapshot["group"]}
 
 
+# Designating these hands the enterprise to someone: it waits for a second manager (docs/design.md §5.15).
+WAITS_FOR_APPROVAL = frozenset({DesignationKind.CO_MAIN, DesignationKind.ACCESS_MANAGER})
+DESIGNATION = "designation"
+
+
 def designation_create(
-    actor: Actor, *, kind: str, person: Person, domain: Domain | None = None, group: Group | None = None
-) -> Designation:
-    """Designate a manager. Designating a MAM replaces the current one (a legal representative's act)."""
+    actor: Actor,
+    *,
+    kind: str,
+    person: Person,
+    domain: Domain | None = None,
+    group: Group | None = None,
+    approval: ApprovalRequest | None = None,
+) -> Designation | ApprovalRequest:
+    """Designate a manager. Designating a MAM replaces the current one (a legal representative's act).
+
+    A co-MAM or an Access Manager waits for a second manager: the answer is then the request,
+    and the designation is made when it is approved (`approval`, by `_designation_approved`)."""
     if kind == DesignationKind.ACCESS_MANAGER and domain is None:
         raise ActionRefused(_("Choose the domain of the Access Manager."))
     if kind == DesignationKind.GROUP_MANAGER and group is None:
@@ -63,6 +79,11 @@ def designation_create(
             raise ActionRefused(_("This domain already has an Access Manager: revoke them first."))
         elif kind == DesignationKind.GROUP_MANAGER and current.filter(group=group).exists():
             raise ActionRefused(_("This group already has a Group Manager: revoke them first."))
+        if kind in WAITS_FOR_APPROVAL and approval is None:
+            params = {"kind": str(kind), "domain": domain.code if domain else None}
+            request = hold(actor, DESIGNATION, target=person, params=params)
+            if request is not None:
+                return request
         # Expired designations no longer count but still hold the unique slot: close them.
         Designation.objects.filter(
             enterprise=actor.enterprise, kind=kind, revoked_at__isnull=True, valid_until__lte=timezone.now()
@@ -85,6 +106,28 @@ def designation_create(
         )
         tell(actor, person, Told.DESIGNATED, **_told(designation))
     return designation
+
+
+def _designation_described(params: dict[str, Any], name: str, names: Mapping[str, str]) -> str:
+    role = dict(DesignationKind.choices).get(params.get("kind", ""), params.get("kind", ""))
+    if params.get("domain"):
+        return _("Designate %(name)s as %(role)s for the domain %(domain)s") % {
+            "name": name,
+            "role": role,
+            "domain": names.get(f"domain:{params['domain']}", params["domain"]),
+        }
+    return _("Designate %(name)s as %(role)s") % {"name": name, "role": role}
+
+
+@approvals.approvable(DESIGNATION, describe=_designation_described)
+def _designation_approved(actor: Actor, request: ApprovalRequest) -> Designation | ApprovalRequest:
+    """Carry out an approved designation, as its requester: the policy and the conflicts are asked again."""
+    domain = Domain.objects.filter(code=request.params.get("domain")).first() if request.params.get("domain") else None
+    if request.target is None:
+        raise ActionRefused(_("The person of this request no longer exists."))
+    return designation_create(
+        actor, kind=request.params.get("kind", ""), person=request.target, domain=domain, approval=request
+    )
 
 
 def _end_designation(actor: Actor, designation: Designation, *, reason: str) -> None:

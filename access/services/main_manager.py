@@ -95,6 +95,8 @@ def _designate(actor: Actor, person: Person, *, replaces: int | None) -> Designa
         )
         _check_replaces(previous, replaces)
         designation = designation_create(locked_actor, kind=DesignationKind.MAIN, person=person)
+        # A legal representative's designation of the MAM never waits for a second approval.
+        assert isinstance(designation, Designation)  # noqa: S101
         if person.niss is None:
             local_login.credentials_send(person, locked_actor.enterprise)
         if previous is not None:

@@ -1,16 +1,28 @@
 """Managing the users of groups (docs/design.md §4.3): add, grant, block, unblock, delete."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from access import ends, policy, selectors, tasks
+from access import approvals, ends, policy, selectors, tasks
 from access.identifiers import parse_niss
-from access.models import AccessReview, EnterpriseBlock, Grant, Group, GroupBlock, Membership, OnlineService, Person
+from access.models import (
+    AccessReview,
+    ApprovalRequest,
+    EnterpriseBlock,
+    Grant,
+    Group,
+    GroupBlock,
+    Membership,
+    OnlineService,
+    Person,
+)
 from access.selectors import Actor
+from access.services.approvals import bulk_hold
 from access.writes import (
     BLOCKED_EVERYWHERE,
     REMOVED,
@@ -174,9 +186,16 @@ def grant_revoke(
 
 
 def membership_block(
-    actor: Actor, membership: Membership, *, reason: str, until: date | None = None, share_reason: bool = False
+    actor: Actor,
+    membership: Membership,
+    *,
+    reason: str,
+    until: date | None = None,
+    share_reason: bool = False,
+    approval: ApprovalRequest | None = None,
 ) -> None:
-    """Block a person in one group; `share_reason`: the e-mail that tells them gives the reason."""
+    """Block a person in one group; `share_reason`: the e-mail that tells them gives the reason.
+    Past the threshold of people within the hour, it waits for a second manager (AwaitsApproval)."""
     reason = required_reason(reason)
     with locked(actor, _("This user has just changed. Reload the page.")) as actor:
         membership, target = _locked_membership(actor, membership)
@@ -184,6 +203,10 @@ def membership_block(
         _end_date_allowed(until)
         if membership.is_blocked:
             raise ActionRefused(_("This user is already blocked for this group."))
+        if approval is None:
+            params = {"membership": membership.pk, "group": membership.group.role_type.code, "reason": reason}
+            params |= {"until": until.isoformat() if until else None, "share_reason": share_reason}
+            bulk_hold(actor, BULK_BLOCK, target=membership.person, params=params)
         now = timezone.now()
         # A block past its end date that the sweep has not lifted yet: its end is recorded first.
         _queue_notices(ends.stale_membership_block_end(membership, at=now))
@@ -259,12 +282,18 @@ def membership_end(actor: Actor, membership: Membership) -> list[str]:
     return services
 
 
-def membership_delete(actor: Actor, membership: Membership, *, reason: str) -> None:
-    """Remove a person from a group. The row stays, marked removed, for the journal."""
+def membership_delete(
+    actor: Actor, membership: Membership, *, reason: str, approval: ApprovalRequest | None = None
+) -> None:
+    """Remove a person from a group. The row stays, marked removed, for the journal. Past the
+    threshold of people within the hour, it waits for a second manager (AwaitsApproval)."""
     reason = required_reason(reason)
     with locked(actor, _("This user has just changed. Reload the page.")) as actor:
         membership, target = _locked_membership(actor, membership)
         check(policy.can_delete_from_group(actor.standing, target, membership.group_id))
+        if approval is None:
+            params = {"membership": membership.pk, "group": membership.group.role_type.code, "reason": reason}
+            bulk_hold(actor, BULK_DELETE, target=membership.person, params=params)
         services = membership_end(actor, membership)
         record(
             actor,
@@ -281,10 +310,17 @@ def membership_delete(actor: Actor, membership: Membership, *, reason: str) -> N
 
 
 def person_block_everywhere(
-    actor: Actor, person: Person, *, reason: str, until: date | None = None, share_reason: bool = False
+    actor: Actor,
+    person: Person,
+    *,
+    reason: str,
+    until: date | None = None,
+    share_reason: bool = False,
+    approval: ApprovalRequest | None = None,
 ) -> EnterpriseBlock:
     """Block a person for every group of the enterprise, including groups they join later;
-    `share_reason`: the e-mail that tells them gives the reason."""
+    `share_reason`: the e-mail that tells them gives the reason. Past the threshold of people
+    within the hour, it waits for a second manager (AwaitsApproval)."""
     reason = required_reason(reason)
     with locked(actor, _("This person has just been blocked for all groups.")) as actor:
         target = selectors.standing_of(person.pk, actor.enterprise.pk)
@@ -292,6 +328,9 @@ def person_block_everywhere(
         _end_date_allowed(until)
         if selectors.current_enterprise_blocks().filter(enterprise=actor.enterprise, person=person).exists():
             raise ActionRefused(_("This person is already blocked for all groups."))
+        if approval is None:
+            params = {"reason": reason, "until": until.isoformat() if until else None, "share_reason": share_reason}
+            bulk_hold(actor, BULK_BLOCK_EVERYWHERE, target=person, params=params)
         # A block past its end date that the sweep has not lifted yet: its end is recorded first.
         _queue_notices(ends.stale_enterprise_block_end(actor.enterprise, person.pk, at=timezone.now()))
         block = EnterpriseBlock.objects.create(
@@ -343,3 +382,71 @@ def person_unblock_everywhere(actor: Actor, person: Person) -> None:
             after={"blocked_everywhere": False},
         )
         tell(actor, person, Told.UNBLOCKED)
+
+
+# --- Blocking and deleting past the threshold: carried out once a second manager approves ----------
+
+BULK_BLOCK = "membership_block"
+BULK_DELETE = "membership_delete"
+BULK_BLOCK_EVERYWHERE = "person_block_everywhere"
+
+
+def _group_of(params: Mapping[str, Any], names: Mapping[str, str]) -> str:
+    return names.get(f"group:{params.get('group')}", str(params.get("group", "")))
+
+
+def _approved_membership(request: ApprovalRequest) -> Membership:
+    membership = Membership.objects.filter(pk=request.params.get("membership"), group__enterprise=request.enterprise_id)
+    found = membership.select_related("person", "group").first()
+    if found is None:
+        raise ActionRefused(_("This person is no longer a user of this group."))
+    return found
+
+
+def _requested_until(request: ApprovalRequest) -> date | None:
+    until = request.params.get("until")
+    return date.fromisoformat(until) if until else None
+
+
+@approvals.approvable(
+    BULK_BLOCK,
+    describe=lambda params, name, names: str(
+        _("Block %(name)s for the group %(group)s") % {"name": name, "group": _group_of(params, names)}
+    ),
+)
+def _block_approved(actor: Actor, request: ApprovalRequest) -> None:
+    membership_block(
+        actor,
+        _approved_membership(request),
+        reason=request.params.get("reason", ""),
+        until=_requested_until(request),
+        share_reason=bool(request.params.get("share_reason")),
+        approval=request,
+    )
+
+
+@approvals.approvable(
+    BULK_DELETE,
+    describe=lambda params, name, names: str(
+        _("Delete %(name)s from the group %(group)s") % {"name": name, "group": _group_of(params, names)}
+    ),
+)
+def _delete_approved(actor: Actor, request: ApprovalRequest) -> None:
+    membership_delete(actor, _approved_membership(request), reason=request.params.get("reason", ""), approval=request)
+
+
+@approvals.approvable(
+    BULK_BLOCK_EVERYWHERE,
+    describe=lambda params, name, names: str(_("Block %(name)s for all groups") % {"name": name}),
+)
+def _block_everywhere_approved(actor: Actor, request: ApprovalRequest) -> None:
+    if request.target is None:
+        raise ActionRefused(_("The person of this request no longer exists."))
+    person_block_everywhere(
+        actor,
+        request.target,
+        reason=request.params.get("reason", ""),
+        until=_requested_until(request),
+        share_reason=bool(request.params.get("share_reason")),
+        approval=request,
+    )

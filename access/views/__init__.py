@@ -1,6 +1,7 @@
 """Pages of Access Management. Each view: find the actor, load through their scope, validate,
 call one service, redirect. Outsiders get 404; insiders without the right get 403 with the reason."""
 
+from access.views.approvals import approval_approve_view, approval_list, approval_refuse_view, four_eyes
 from access.views.history import who_could_act, who_could_act_export
 from access.views.journal import activated, journal, journal_export
 from access.views.managers import (
@@ -75,4 +76,8 @@ __all__ = [
     "review_page_confirm",
     "review_start",
     "unused_access",
+    "approval_list",
+    "approval_approve_view",
+    "approval_refuse_view",
+    "four_eyes",
 ]

@@ -94,6 +94,7 @@ def page_context(actor: Actor, *, services: set[str] | None = None, **extra: Any
         "can_view_reviews": bool(policy.can_view_reviews(standing)),
         "can_follow_reviews": bool(policy.can_follow_reviews(standing)),
         "can_change_unused_access": bool(policy.can_change_unused_access(standing)),
+        "can_view_approvals": bool(policy.can_view_approvals(standing)),
         **extra,
     }
 

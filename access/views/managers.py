@@ -18,7 +18,7 @@ from access.forms import (
 )
 from access.identifiers import format_niss
 from access.login.reauthentication import require_recent_authentication
-from access.models import Designation, Person
+from access.models import ApprovalRequest, Designation, Person
 from access.policy import DesignationKind
 from access.selectors import Actor
 from access.services import ActionRefused
@@ -54,7 +54,7 @@ def manager_list(request: HttpRequest, enterprise_id: int) -> HttpResponse:
                 person = services.person_get_or_create(
                     data["niss"], given_name=data["given_name"], surname=data["surname"]
                 )
-                services.designation_create(
+                made = services.designation_create(
                     actor, kind=data["kind"], person=person, domain=data["domain"], group=data["group"]
                 )
         except ValidationError as exc:
@@ -62,6 +62,10 @@ def manager_list(request: HttpRequest, enterprise_id: int) -> HttpResponse:
         except ActionRefused as exc:
             form.add_error(None, str(exc.message))
         else:
+            if isinstance(made, ApprovalRequest):
+                text = _("The designation of %(name)s waits for a second manager's approval.")
+                messages.info(request, text % {"name": person.full_name})
+                return redirect("access:approval_list", actor.enterprise.pk)
             messages.success(request, _("%(name)s is designated.") % {"name": person.full_name})
             return redirect("access:manager_list", actor.enterprise.pk)
     designations = list(selectors.designations_in_scope(actor))

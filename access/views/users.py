@@ -299,6 +299,17 @@ def grant_revoke(request: HttpRequest, enterprise_id: int, membership_id: int, s
     return redirect("access:membership_edit", actor.enterprise.pk, membership.pk)
 
 
+def _waits(request: HttpRequest, exc: services.AwaitsApproval) -> None:
+    """Past the threshold of people blocked or deleted within the hour: the request is recorded and
+    the page says that it waits (docs/design.md §5.15)."""
+    held = services.held_record(exc.held)
+    text = _(
+        "You blocked or deleted many people within the hour: this change waits for a second manager's "
+        "approval (request no. %(number)s)."
+    )
+    messages.info(request, text % {"number": held.pk})
+
+
 @login_required
 def membership_block(request: HttpRequest, enterprise_id: int, membership_id: int) -> HttpResponse:
     actor = get_actor_or_404(request, enterprise_id)
@@ -313,6 +324,9 @@ def membership_block(request: HttpRequest, enterprise_id: int, membership_id: in
                 until=form.cleaned_data["until"],
                 share_reason=form.cleaned_data["share_reason"],
             )
+        except services.AwaitsApproval as exc:
+            _waits(request, exc)
+            return redirect("access:membership_edit", actor.enterprise.pk, membership.pk)
         except ActionRefused as exc:
             form.add_error(None, str(exc.message))
         else:
@@ -342,6 +356,9 @@ def membership_delete(request: HttpRequest, enterprise_id: int, membership_id: i
     if request.method == "POST" and form.is_valid():
         try:
             services.membership_delete(actor, membership, reason=form.cleaned_data["reason"])
+        except services.AwaitsApproval as exc:
+            _waits(request, exc)
+            return redirect("access:group_detail", actor.enterprise.pk, membership.group_id)
         except ActionRefused as exc:
             form.add_error(None, str(exc.message))
         else:
@@ -377,6 +394,9 @@ def person_block(request: HttpRequest, enterprise_id: int, person_id: int) -> Ht
                 until=form.cleaned_data["until"],
                 share_reason=form.cleaned_data["share_reason"],
             )
+        except services.AwaitsApproval as exc:
+            _waits(request, exc)
+            return redirect("access:user_detail", actor.enterprise.pk, person.pk)
         except ActionRefused as exc:
             form.add_error(None, str(exc.message))
         else:

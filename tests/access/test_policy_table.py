@@ -287,6 +287,20 @@ REVIEW_STATES = ("open", "closed")
 # Whose grants a review asks about: everyone's below the Main Access Manager.
 REVIEWABLE = {"co_main", "am_d1", "am_d2", "gm_g1", "gm_g3", "user_g1", "user_g1_g3", "newcomer", "user_g9"}
 
+# --- Four eyes (docs/design.md §5.15) ------------------------------------------------------------------------
+
+# The page of requests: the second managers. The setting: the Main Access Manager.
+VIEW_APPROVALS = {"lr", "main", "co_main", "outsider"}
+CHANGE_FOUR_EYES = {"main", "outsider"}
+# Approve or refuse a request still waiting, by its requester: anyone's of the enterprise but one's own.
+APPROVE = {
+    "lr": {"main", "co_main", "am_d1", "am_d2", "gm_g1", "gm_g3", "user_g1", "user_g1_g3", "newcomer"},
+    "main": {"lr", "co_main", "am_d1", "am_d2", "gm_g1", "gm_g3", "user_g1", "user_g1_g3", "newcomer"},
+    "co_main": {"lr", "main", "am_d1", "am_d2", "gm_g1", "gm_g3", "user_g1", "user_g1_g3", "newcomer"},
+    "outsider": {"user_g9"},
+}
+REQUEST_STATES = ("pending", "decided or expired")
+
 # --- Rows -------------------------------------------------------------------------------------------------
 
 
@@ -367,7 +381,19 @@ def _review_rows() -> list[Row]:
     return rows
 
 
-ROWS = _rows() + _review_rows()
+def _four_eyes_rows() -> list[Row]:
+    rows = []
+    for actor in ACTORS:
+        rows.append(Row("can_view_approvals", actor, None, actor in VIEW_APPROVALS))
+        rows.append(Row("can_change_four_eyes", actor, None, actor in CHANGE_FOUR_EYES))
+        for target in TARGETS:
+            for state in REQUEST_STATES:
+                allowed = target in APPROVE.get(actor, set()) and state == "pending"
+                rows.append(Row("can_approve", actor, target, allowed, state=state))
+    return rows
+
+
+ROWS = _rows() + _review_rows() + _four_eyes_rows()
 
 
 def _across_enterprises(row: Row) -> bool:
@@ -433,6 +459,10 @@ def _ask(row: Row) -> policy.Decision:
         return function(actor, DOMAINS.get(row.scope or ""))  # "-": the whole enterprise, no domain
     if row.function == "can_review_grant":
         return function(actor, target, group_id, review_open=row.state == "open")
+    if row.function in ("can_view_approvals", "can_change_four_eyes"):
+        return function(actor)
+    if row.function == "can_approve":
+        return function(actor, target, pending=row.state == "pending")
     raise AssertionError(f"no way to ask {row.function}")
 
 
@@ -841,3 +871,34 @@ def test_review_tables_name_only_known_personas_and_scopes() -> None:
     assert {scope for by_scope in REVIEW_GROUPS.values() for scope in by_scope} <= set(REVIEW_SCOPES)
     assert {g for by_scope in REVIEW_GROUPS.values() for groups in by_scope.values() for g in groups} <= set(GROUPS)
     assert {name for pair in ANSWERER for name in pair[:1]} | {v for v in ANSWERER.values() if v} <= names
+
+
+@pytest.mark.parametrize("persona", ["main", "co_main"])
+def test_a_blocked_or_pending_main_manager_neither_approves_nor_changes_four_eyes(persona: str) -> None:
+    for standing in (
+        replace(PERSONAS[persona], blocked_everywhere=True),
+        replace(PERSONAS[persona], enterprise_active=False),
+    ):
+        assert not policy.can_approve(standing, PERSONAS["am_d1"], pending=True)
+        assert not policy.can_change_four_eyes(standing)
+        assert not policy.counts_as_second_manager(standing)
+
+
+def test_a_legal_representative_approves_even_before_the_enterprise_is_active() -> None:
+    standing = replace(PERSONAS["lr"], enterprise_active=False)
+    assert policy.can_approve(standing, PERSONAS["main"], pending=True)
+
+
+@pytest.mark.parametrize(
+    ("enabled", "second_managers", "waits"), [(True, 1, True), (True, 0, False), (False, 2, False)]
+)
+def test_an_action_waits_only_with_four_eyes_on_and_a_second_manager(
+    enabled: bool, second_managers: int, waits: bool
+) -> None:
+    assert policy.waits_for_approval(enabled=enabled, second_managers=second_managers) is waits
+
+
+def test_four_eyes_tables_name_only_known_personas() -> None:
+    names = set(PERSONAS)
+    assert VIEW_APPROVALS | CHANGE_FOUR_EYES | set(APPROVE) <= names
+    assert {p for persons in APPROVE.values() for p in persons} <= names

@@ -202,7 +202,7 @@ class TestBlockAndDelete:
 
 
 class TestDesignations:
-    def test_co_main_designates_and_revokes_an_access_manager(self, world):
+    def test_co_main_designates_and_revokes_an_access_manager(self, world, four_eyes_off):
         finance = Domain.objects.get(code="finance")
         services.designation_revoke(actor(world, world.co_main), Designation.objects.get(person=world.finance_manager))
         newcomer = factories.person()

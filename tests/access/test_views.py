@@ -446,7 +446,7 @@ class TestActionsByPost:
         page = client.get(url(world, "user_detail")).content.decode()
         assert f"<dd>{plainly}</dd>" in page
 
-    def test_designate_and_revoke_through_the_managers_page(self, world, login):
+    def test_designate_and_revoke_through_the_managers_page(self, world, login, four_eyes_off):
         from access.models import Designation
 
         client = login(world.main)

@@ -25,7 +25,7 @@ def designate_co_main(client, world, niss):
     )
 
 
-def test_a_password_user_types_it_again_and_the_designation_then_goes_through(world, login):
+def test_a_password_user_types_it_again_and_the_designation_then_goes_through(world, login, four_eyes_off):
     client = login(world.main, recently_authenticated=False)
     niss = factories.niss()
     response = designate_co_main(client, world, niss)

@@ -100,7 +100,7 @@ def test_a_known_user_is_linked_by_national_number(page: Page, federal_login, e2
 
 
 def test_a_federated_manager_confirms_their_identity_before_designating(
-    page: Page, federal_login, e2e_world, settings, assert_accessible
+    page: Page, federal_login, e2e_world, four_eyes_off, settings, assert_accessible
 ):
     settings.REAUTHENTICATION_SECONDS = 0  # every confirmation is already too old
     main = e2e_world.main

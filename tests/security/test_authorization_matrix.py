@@ -55,7 +55,16 @@ from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, path, reverse
 from django.utils import timezone
 
-from access.models import Designation, Domain, EnterpriseBlock, Grant, Membership, OnlineService, Person
+from access.models import (
+    ApprovalRequest,
+    Designation,
+    Domain,
+    EnterpriseBlock,
+    Grant,
+    Membership,
+    OnlineService,
+    Person,
+)
 from chaman.models import Channel, Sender, TechnicalContact
 from ebox.models import Message
 from imports.models import Import, ImportRow
@@ -1652,6 +1661,79 @@ ROWS.update(
     }
 )
 
+# --- Four eyes (docs/design.md §5.15) --------------------------------------------------------------------
+
+
+def request_of(s: Stage, target: str) -> ApprovalRequest | None:
+    """A request for a co-MAM: Acme's, asked by its MAM and waiting (in_scope); Acme's, past its
+    expiry (other_group: a stale request); Acme's, already approved (other_domain); Other's
+    (other_enterprise, behind Acme's address)."""
+    if target == "missing":
+        return None
+    w = s.world
+    other = target == "other_enterprise"
+    enterprise = w.other_enterprise if other else w.enterprise
+    requester = w.other_enterprise_manager if other else w.main
+    now = timezone.now()
+    request = ApprovalRequest.objects.create(
+        enterprise=enterprise,
+        kind="designation",
+        params={"kind": "co_main", "domain": None},
+        target=factories.person(None, "Cora", "Second"),
+        requested_by=requester,
+        expires_at=now + (timedelta(seconds=-1) if target == "other_group" else timedelta(days=7)),
+    )
+    if target == "other_domain":
+        request.status, request.decided_by, request.decided_at = "approved", w.co_main, now
+        request.save(update_fields=["status", "decided_by", "decided_at"])
+    return request
+
+
+def by_request(s: Stage, target: str) -> dict[str, int]:
+    return {"enterprise_id": s.acme, "request_id": _pk(request_of(s, target))}
+
+
+def four_eyes_payload(s: Stage, target: str) -> dict[str, Any]:
+    return {"enabled": "0"}
+
+
+# Deciding a request: a second manager who did not ask for it (the MAM asked: 403 for them), while
+# it waits; a stale or decided one is refused (403); others are told so before any lookup (403).
+DECIDES_THE_REQUEST = answers(
+    in_scope="done 403 done 403 403 403 404 404 login 404",
+    other_group="- 403 403 403 403 - - - - -",
+    other_domain="- 403 403 403 403 - - - - -",
+    other_enterprise="404 404 404 403 403 403 - - - -",
+    missing="404 404 404 403 403 403 - - - -",
+)
+
+ROWS.update(
+    {
+        # The requests: the second managers (MAM, co-MAMs, legal representatives).
+        "access:approval_list": Row(
+            by_enterprise,
+            answers(
+                in_scope="200 200 200 403 403 403 404 404 login 404",
+                other_enterprise=OTHERS_OWN,
+                missing="404 404 404 404 404 404 - - - -",
+            ),
+        ),
+        "access:approval_approve": Row(by_request, POST_ONLY, post=DECIDES_THE_REQUEST),
+        "access:approval_refuse": Row(by_request, POST_ONLY, post=DECIDES_THE_REQUEST),
+        # The setting: the MAM's alone.
+        "access:four_eyes": Row(
+            by_enterprise,
+            POST_ONLY,
+            post=answers(
+                in_scope="403 done 403 403 403 403 404 404 login 404",
+                other_enterprise=OTHERS_OWN_DONE,
+                missing="404 404 404 404 404 404 - - - -",
+            ),
+            payload=four_eyes_payload,
+        ),
+    }
+)
+
 # --- What the table leaves out, and why ------------------------------------------------------------
 
 ALLAUTH = (
@@ -1998,6 +2080,50 @@ def test_a_forged_post_of_a_review_or_of_the_unused_access_is_refused_and_change
     assert "access_auditevent" in changed_tables(before, snapshot())
 
 
+@pytest.mark.parametrize(
+    ("name", "persona"),
+    [("access:approval_approve", "co_main"), ("access:approval_refuse", "co_main"), ("access:four_eyes", "main")],
+)
+def test_a_forged_post_of_a_second_approval_is_refused_and_changes_nothing(
+    stage: Stage, name: str, persona: str
+) -> None:
+    """What another site would post in a second manager's name: refused, nothing written; the
+    token of the page of requests then goes through."""
+    browser = Client(HTTP_ACCEPT_LANGUAGE="en", enforce_csrf_checks=True)
+    browser.cookies[settings.SESSION_COOKIE_NAME] = stage.sessions[persona]
+    url = reverse(name, kwargs=ROWS[name].kwargs(stage, "in_scope"))
+    page = browser.get(reverse("access:approval_list", args=[stage.acme])).content.decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+    assert token, "no CSRF token on the page of requests"
+    payload = ROWS[name].payload(stage, "in_scope")
+    for forged in ({}, {"csrfmiddlewaretoken": "x" * 64}):
+        before = snapshot()
+        response = browser.post(url, {**payload, **forged})
+        assert response.status_code == 403
+        assert "CSRF verification failed" in response.content.decode()
+        assert not changed_tables(before, snapshot())
+    before = snapshot()
+    response = browser.post(url, {**payload, "csrfmiddlewaretoken": token.group(1)})
+    assert response.status_code == 302
+    assert "access_auditevent" in changed_tables(before, snapshot())
+
+
+def test_approving_twice_in_two_tabs_carries_the_action_out_once(stage: Stage) -> None:
+    """Two second managers (or one in two tabs) approve the same request: the first carries it
+    out; the second is refused (403), and nothing more is written."""
+    request = request_of(stage, "in_scope")
+    assert request is not None
+    url = reverse("access:approval_approve", args=[stage.acme, request.pk])
+    first = stage.clients["co_main"].post(url)
+    assert first.status_code == 302
+    for persona in ("co_main", "legal_representative"):
+        before = snapshot()
+        again = stage.clients[persona].post(url)
+        assert again.status_code == 403
+        assert not changed_tables(before, snapshot())
+    assert Designation.objects.filter(person=request.target, kind="co_main").count() == 1
+
+
 def test_a_grant_of_the_enterprise_not_in_the_review_is_not_found_and_nothing_is_written(stage: Stage) -> None:
     """A grant made after the review started is in no review: answering for it, alone or among a
     page's, is a 404 for every manager, and nothing changes."""
@@ -2053,6 +2179,7 @@ def test_only_the_documented_cells_are_not_asked() -> None:
     rules: dict[Callable[[Stage, str], dict[str, int]], dict[str, set[str]]] = {
         **dict.fromkeys([by_group, by_person, by_membership, by_grant, by_designation], NOT_ASKED_OF_OBJECTS),
         **dict.fromkeys([by_review, by_review_grant], NOT_ASKED_OF_OBJECTS),
+        by_request: NOT_ASKED_OF_OBJECTS,
         **dict.fromkeys([by_message, by_channel, by_import, by_finished_import], NOT_ASKED_OF_OBJECTS),
         by_enterprise: NOT_ASKED_OF_ENTERPRISES,
     }

@@ -33,6 +33,7 @@ from access.models import (
     Designation,
     Enterprise,
     EnterpriseBlock,
+    FourEyesSetting,
     Membership,
     OnlineService,
     Person,
@@ -159,6 +160,7 @@ def post(client: Client, path: str, data: dict | None = None) -> Callable[[], No
 
 
 def designate_a_co_main(world, login, staff):
+    FourEyesSetting.objects.create(enterprise=world.enterprise, enabled=False)  # four eyes: below
     niss = factories.niss()
     data = {"kind": "co_main", "niss": niss, "given_name": "Cora", "surname": "Second"}
     return post(login(world.main), e(world, "managers/"), data), lambda: Expected(
@@ -523,6 +525,49 @@ FEDERATED_FIRST_LOGIN = ("profile_updated", "logged_in", "enterprise_activated")
 
 Case = Callable[..., tuple[Callable[[], None], Callable[[], Expected]]]
 
+# --- Four eyes (docs/design.md §5.15) ----------------------------------------------------------------
+
+
+def _co_main_requested(world):
+    newcomer = factories.person(None, "Cora", "Second")
+    request = services.designation_create(actor_of(world, world.main), kind="co_main", person=newcomer)
+    return newcomer, request
+
+
+def ask_for_a_co_main(world, login, staff):
+    niss = factories.niss()
+    data = {"kind": "co_main", "niss": niss, "given_name": "Cora", "surname": "Second"}
+    return post(login(world.main), e(world, "managers/"), data), lambda: Expected(
+        world.main, Person.objects.get(niss=niss), world.enterprise
+    )
+
+
+def refuse_a_request(world, login, staff):
+    newcomer, request = _co_main_requested(world)
+    act = post(login(world.co_main), e(world, f"approvals/{request.pk}/refuse/"), {})
+    return act, lambda: Expected(world.co_main, newcomer, world.enterprise)
+
+
+def expire_a_request(world, login, staff):
+    from access import approvals
+
+    newcomer, _request = _co_main_requested(world)
+    later = timezone.now() + timedelta(days=8)
+    return lambda: approvals.approvals_expire(later), lambda: Expected(None, newcomer, world.enterprise)
+
+
+def approve_a_request_no_longer_allowed(world, login, staff):
+    newcomer, request = _co_main_requested(world)
+    factories.designate(world.enterprise, newcomer, "co_main")  # meanwhile, by another way
+    act = post(login(world.co_main), e(world, f"approvals/{request.pk}/approve/"), {})
+    return act, lambda: Expected(world.co_main, newcomer, world.enterprise)
+
+
+def change_the_four_eyes_setting(world, login, staff):
+    act = post(login(world.main), e(world, "approvals/setting/"), {"enabled": "0"})
+    return act, lambda: Expected(world.main, None, world.enterprise)
+
+
 CASES: dict[str, Case] = {
     "designation_created": designate_a_co_main,
     "designation_revoked": revoke_the_group_manager,
@@ -560,7 +605,16 @@ CASES: dict[str, Case] = {
     "unused_access_changed": change_the_unused_access,
     "unused_warned": warn_of_an_unused_grant,
     "unused_ended": end_an_unused_grant,
+    "approval_requested": ask_for_a_co_main,
+    "approval_refused": refuse_a_request,
+    "approval_expired": expire_a_request,
+    "approval_failed": approve_a_request_no_longer_allowed,
+    "four_eyes_changed": change_the_four_eyes_setting,
 }
+
+# An approved request writes the action's row, then its own; an action that goes through for want
+# of a second manager writes why, then its own row: below.
+FOUR_EYES = ("approval_granted", "approval_skipped")
 
 
 # Replacing a Main Access Manager without a Belgian number writes three rows: below.
@@ -574,7 +628,28 @@ REVIEW_CLOSING = ("review_ended",)
 def test_every_kind_of_event_has_a_case():
     assert set(AuditEvent.Action.values) == set(CASES) | set(FEDERATED_FIRST_LOGIN) | set(REPLACEMENT) | set(
         REVIEW_CLOSING
-    )
+    ) | set(FOUR_EYES)
+
+
+@pytest.mark.django_db
+def test_an_approved_request_journals_the_designation_then_the_approval(world, login):
+    newcomer, request = _co_main_requested(world)
+    rows = journal_written_by(post(login(world.co_main), e(world, f"approvals/{request.pk}/approve/"), {}))
+    assert [row.action for row in rows] == ["designation_created", "approval_granted"]
+    made, approved = rows
+    assert (made.actor, made.target_person) == (world.main, newcomer)
+    assert made.after["via"] == {"approval": request.pk, "approved_by": world.co_main.full_name}
+    assert (approved.actor, approved.target_person, approved.ip_address) == (world.co_main, newcomer, "127.0.0.1")
+
+
+@pytest.mark.django_db
+def test_without_a_second_manager_the_journal_says_why_then_what_was_done(world, login):
+    Designation.objects.filter(person=world.co_main).update(revoked_at=timezone.now())
+    niss = factories.niss()
+    data = {"kind": "co_main", "niss": niss, "given_name": "Cora", "surname": "Second"}
+    rows = journal_written_by(post(login(world.main), e(world, "managers/"), data))
+    assert [row.action for row in rows] == ["approval_skipped", "designation_created"]
+    assert rows[0].after == {"action": "designation", "why": "single_main_manager"}
 
 
 @pytest.mark.django_db

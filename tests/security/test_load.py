@@ -33,7 +33,7 @@ from django.db import connection
 from django.db.models import Count, Max
 
 from access import selectors
-from access.models import AuditEvent, Domain, Grant, Membership, Person
+from access.models import AuditEvent, Domain, FourEyesSetting, Grant, Membership, Person
 from tests import factories
 from tests.servers import free_port
 
@@ -236,6 +236,8 @@ def build_enterprises() -> tuple[list[Manager], dict[int, list[int]], dict[int, 
         factories.designate(enterprise, people["am_nsso"], "access_manager", domain=nsso)
         factories.designate(enterprise, people["am_finance"], "access_manager", domain=finance)
         factories.designate(enterprise, people["gm_employer"], "group_manager", group=groups["employer"])
+        # Every write goes through at once (four eyes are tests/access/test_approvals*.py's subject).
+        FourEyesSetting.objects.create(enterprise=enterprise, enabled=False)
         for group in groups.values():
             grantable[group.pk] = list(selectors.grantable_services(group).values_list("pk", flat=True))
             members = Person.objects.bulk_create(

@@ -105,6 +105,11 @@ LABELS: dict[str, str | Promise] = {
     "months": gettext_lazy("Ends when unused for (months)"),
     "last_used": gettext_lazy("Last used"),
     "ends_on": gettext_lazy("Ends on"),
+    # Mandates (docs/design.md §5.15).
+    "mandate": gettext_lazy("Mandate"),
+    "principal": gettext_lazy("Principal"),
+    "provider": gettext_lazy("Service provider"),
+    "starts_on": gettext_lazy("Starts on"),
 }
 
 # The words of stored values, by the key that holds them.
@@ -173,7 +178,7 @@ def value_text(key: str, value: Any, names: Names) -> str:
     text = str(value)
     if key == "niss":
         return mask_niss(text)
-    if key == "review":
+    if key in ("review", "mandate"):
         return _("no. %(number)s") % {"number": text}
     if (named := names.of(key, text)) is not None:
         return named

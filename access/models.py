@@ -549,6 +549,12 @@ class AuditEvent(models.Model):
         UNUSED_ACCESS_CHANGED = "unused_access_changed", _("ending of unused online services changed")
         UNUSED_WARNED = "unused_warned", _("told that an unused online service ends soon")
         UNUSED_ENDED = "unused_ended", _("online service ended: not used")
+        MANDATE_OFFERED = "mandate_offered", _("mandate offered to a service provider")
+        MANDATE_ACCEPTED = "mandate_accepted", _("mandate accepted by the service provider")
+        MANDATE_REFUSED = "mandate_refused", _("mandate refused by the service provider")
+        MANDATE_ENDED = "mandate_ended", _("mandate ended")
+        MANDATE_ACCESS_GRANTED = "mandate_access_granted", _("online service given under a mandate")
+        MANDATE_ACCESS_REVOKED = "mandate_access_revoked", _("online service under a mandate taken back")
 
     enterprise = models.ForeignKey(Enterprise, null=True, on_delete=models.PROTECT, related_name="events")
     actor = models.ForeignKey(Person, null=True, on_delete=models.PROTECT, related_name="+")

@@ -5,7 +5,7 @@ number of questions)."""
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from access import policy
@@ -129,5 +129,7 @@ def accesses_in_force(
         mandate__status=Mandate.Status.ACCEPTED,
         mandate__ended_at__isnull=True,
         mandate__starts_on__lte=today,
+        # Never beyond the mandate, whatever was given under it: the service must be one of its own.
+        mandate__services=F("service_id"),
     ).values_list("person_id", "mandate__principal_id", "mandate__provider_id", "service_id")
     return [ActingFor(*row) for row in rows]

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from access.models import AuditEvent, EnterpriseBlock, OnlineService
 from mandates.models import Mandate, MandateAccess
-from tests.decisions.conftest import EVALUATION, ask, dimona_token, question  # noqa: F401 - the fixture
+from tests.decisions.conftest import EVALUATION, ask, question
 from tests.queries import queries_of
 
 pytestmark = pytest.mark.django_db

@@ -1882,7 +1882,8 @@ ROWS.update(
             )
             for name in ("mandates:accept", "mandates:refuse")
         },
-        # Either side ends it: the principal's MAM, co-MAMs and Access Manager of its domains, the provider's MAM and co-MAMs.
+        # Either side ends it: the principal's MAM, co-MAMs and Access Manager of its domains;
+        # the provider's MAM and co-MAMs.
         "mandates:end": Row(
             by_mandate,
             POST_ONLY,

@@ -223,3 +223,28 @@ class TestQueries:
             factories.member(person, world.other_groups["employer"])
             give(world, mandate, person, "dmfa")
         assert queries_of(client, path) == few
+
+
+HEADINGS = {
+    "fr": ("Mandats", "Mandat de Acme à Other", "Personnes du prestataire agissant sous le mandat"),
+    "nl": ("Mandaten", "Mandaat van Acme aan Other", "Personen van de dienstverlener die onder het mandaat handelen"),
+    "de": ("Mandate", "Mandat von Acme an Other", "Personen des Dienstleisters, die im Rahmen des Mandats handeln"),
+    "en": ("Mandates", "Mandate of Acme to Other", "People of the service provider acting under the mandate"),
+}
+
+
+@pytest.mark.parametrize("language", sorted(HEADINGS))
+def test_the_pages_speak_the_person_s_language(world, language):  # type: ignore[no-untyped-def]
+    from django.test import Client
+
+    mandate = make_mandate(world)
+    world.main.preferred_language = language
+    world.main.save()
+    browser = Client(HTTP_ACCEPT_LANGUAGE="en")
+    browser.post("/accounts/login/", {"login": world.main.user.username, "password": "test-password-123"})
+    listing = browser.get(f"/e/{world.enterprise.pk}/mandates/").content.decode()
+    detail = browser.get(f"/e/{world.enterprise.pk}/mandates/{mandate.pk}/").content.decode()
+    mandates, title, people = HEADINGS[language]
+    assert f'<html lang="{language}">' in listing
+    assert f"<h1>{mandates}</h1>" in listing
+    assert title in detail and people in detail

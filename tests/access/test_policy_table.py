@@ -395,14 +395,14 @@ def _mandate_rows() -> list[Row]:
         rows.append(Row("can_view_mandates", actor, None, actor in VIEW_MANDATES))
         rows.append(Row("can_answer_mandate", actor, None, actor in ANSWER_MANDATE))
         rows.append(Row("can_revoke_under_mandate", actor, None, actor in ANSWER_MANDATE))
-        for scope, allowed in OFFER_MANDATE.items():
-            rows.append(Row("can_offer_mandate", actor, None, actor in allowed, scope=scope))
-            rows.append(Row("can_end_mandate", actor, None, actor in allowed, kind="principal", scope=scope))
+        for scope, offerers in OFFER_MANDATE.items():
+            rows.append(Row("can_offer_mandate", actor, None, actor in offerers, scope=scope))
+            rows.append(Row("can_end_mandate", actor, None, actor in offerers, kind="principal", scope=scope))
             rows.append(Row("can_end_mandate", actor, None, actor in ANSWER_MANDATE, kind="provider", scope=scope))
         for target in TARGETS:
             for state in MANDATE_STATES:
-                allowed = state == "in force" and target in GRANT_UNDER_MANDATE.get(actor, set())
-                rows.append(Row("can_grant_under_mandate", actor, target, allowed, state=state))
+                gives = state == "in force" and target in GRANT_UNDER_MANDATE.get(actor, set())
+                rows.append(Row("can_grant_under_mandate", actor, target, gives, state=state))
     return rows
 
 

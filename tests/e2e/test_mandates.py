@@ -99,6 +99,7 @@ def test_the_bakery_gives_a_mandate_the_secretariat_acts_then_the_bakery_ends_it
     browser: Browser, demo, live_server, axe, width: int
 ) -> None:
     samir = Person.objects.get(user__username="ssuser")
+    assert samir.niss is not None
     today = timezone.localdate()
     quarter = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
 

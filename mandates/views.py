@@ -98,9 +98,19 @@ def _detail(request: HttpRequest, actor: Actor, mandate: Mandate, form: AccessFo
         revokes=provider and bool(policy.can_revoke_under_mandate(standing)),
         form=form if grants else None,
         accesses=list(selectors.current_accesses(mandate)),
-        history=list(selectors.history(actor, mandate)),
+        history=_with_service_names(mandate, list(selectors.history(actor, mandate))),
     )
     return render(request, "mandates/mandate_detail.html", context)
+
+
+def _with_service_names(mandate: Mandate, events: list[Any]) -> list[Any]:
+    """Each step of the history with the name of the service it gave or took back, if any: the
+    journal keeps its code, and a service given under the mandate is one of the mandate's."""
+    names = {service.code: service.name for service in mandate.services.all()}
+    for event in events:
+        code = (event.after or {}).get("service")
+        event.service_name = names.get(code, code) if code else ""
+    return events
 
 
 @login_required

@@ -5,6 +5,8 @@ the mandate while it is in force, and never once it has ended, before it starts 
 from datetime import date, timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from access.models import AuditEvent, EnterpriseBlock, OnlineService
@@ -248,3 +250,41 @@ def test_the_pages_speak_the_person_s_language(world, language):  # type: ignore
     assert f'<html lang="{language}">' in listing
     assert f"<h1>{mandates}</h1>" in listing
     assert title in detail and people in detail
+
+
+def test_permits_under_mandates_cost_the_same_for_one_person_or_twenty(world, dimona_token, django_assert_num_queries):  # type: ignore[no-untyped-def]
+    """A batch of questions answered through mandates costs the queries of one: access under
+    mandates in one query, the people's standing at the providers in one more."""
+    from django.core.cache import cache
+
+    from tests import factories
+    from tests.decisions.conftest import EVALUATIONS
+
+    mandate = make_mandate(world)
+    give(world, mandate)
+    helpers = [world.other_member]
+    for index in range(19):
+        person = factories.person(None, f"Helper{index}")
+        factories.member(person, world.other_groups["employer"])
+        give(world, mandate, person)
+        helpers.append(person)
+    ask(EVALUATION, question(world.other_member, world.enterprise, "dimona"), dimona_token)  # the token is seen
+    cache.clear()
+    one = {"evaluations": [question(world.other_member, world.enterprise, "dimona")]}
+    with CaptureQueriesContext(connection) as first:
+        assert ask(EVALUATIONS, one, dimona_token).json()["evaluations"] == [{"decision": True}]
+    many = {"evaluations": [question(person, world.enterprise, "dimona") for person in helpers]}
+    cache.clear()
+    with django_assert_num_queries(len(first)):
+        answers = ask(EVALUATIONS, many, dimona_token).json()["evaluations"]
+    assert answers == [{"decision": True}] * 20
+
+
+def test_the_history_names_the_service_and_the_person(world, login):  # type: ignore[no-untyped-def]
+    mandate = make_mandate(world)
+    dimona = OnlineService.objects.get(code="dimona")
+    url = f"/e/{world.other_enterprise.pk}/mandates/{mandate.pk}/"
+    login(world.other_enterprise_manager).post(url + "access/", {"person": world.other_member.pk, "service": dimona.pk})
+    page = login(world.main).get(f"/e/{world.enterprise.pk}/mandates/{mandate.pk}/").content.decode()
+    assert f"online service given under a mandate, by {world.other_enterprise_manager.full_name}" in page
+    assert f"({world.other_member.full_name}, {dimona.name})" in page

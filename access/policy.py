@@ -820,11 +820,7 @@ def can_offer_mandate(actor: Standing, service_domains: Collection[int]) -> Deci
 
 def can_answer_mandate(actor: Standing) -> Decision:
     """Accept or refuse a mandate offered to the enterprise: its MAM and co-MAMs."""
-    if not actor.acting:
-        return refuse(BLOCKED if actor.blocked_everywhere else ENTERPRISE_PENDING)
-    if not actor.enterprise_wide:
-        return refuse(MANDATE_PROVIDER_MANAGERS_ONLY)
-    return ALLOWED
+    return _main_managers_act(actor, MANDATE_PROVIDER_MANAGERS_ONLY)
 
 
 def can_end_mandate(actor: Standing, side: MandateSide, service_domains: Collection[int]) -> Decision:

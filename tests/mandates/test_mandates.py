@@ -288,3 +288,15 @@ def test_the_history_names_the_service_and_the_person(world, login):  # type: ig
     page = login(world.main).get(f"/e/{world.enterprise.pk}/mandates/{mandate.pk}/").content.decode()
     assert f"online service given under a mandate, by {world.other_enterprise_manager.full_name}" in page
     assert f"({world.other_member.full_name}, {dimona.name})" in page
+
+
+def test_staff_read_mandates_in_the_admin_and_change_nothing_there(world, staff_client):  # type: ignore[no-untyped-def]
+    mandate = make_mandate(world)
+    give(world, mandate)
+    listing = staff_client.get("/admin/mandates/mandate/?q=" + world.other_enterprise.number)
+    assert listing.status_code == 200 and "Acme" in listing.content.decode()
+    assert staff_client.get("/admin/mandates/mandateaccess/").status_code == 200
+    assert staff_client.get(f"/admin/mandates/mandate/{mandate.pk}/change/").status_code == 200
+    assert staff_client.get("/admin/mandates/mandate/add/").status_code == 403
+    assert staff_client.post(f"/admin/mandates/mandate/{mandate.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert Mandate.objects.filter(pk=mandate.pk).exists()

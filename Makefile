@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 # `make test DATABASE_URL=... REDIS_URL=...` runs on other services. Plain `pytest` reads them too.
 TEST_ENV := DJANGO_SETTINGS_MODULE=tests.settings
 
-APPS := access accounts portal devidp contactdata chaman ebox decisions imports provisioning
+APPS := access accounts portal devidp contactdata chaman ebox decisions imports provisioning mandates
 
 .PHONY: install messages run check test bench lint types audit lock makemessages
 

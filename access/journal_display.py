@@ -110,6 +110,11 @@ LABELS: dict[str, str | Promise] = {
     "action": gettext_lazy("Action"),
     "why": gettext_lazy("Why"),
     "four_eyes": gettext_lazy("A second manager approves"),
+    # Mandates (docs/design.md §5.16).
+    "mandate": gettext_lazy("Mandate"),
+    "principal": gettext_lazy("Principal"),
+    "provider": gettext_lazy("Service provider"),
+    "starts_on": gettext_lazy("Starts on"),
 }
 
 # The words of stored values, by the key that holds them.
@@ -183,7 +188,7 @@ def value_text(key: str, value: Any, names: Names) -> str:
     text = str(value)
     if key == "niss":
         return mask_niss(text)
-    if key in ("review", "request"):
+    if key in ("review", "request", "mandate"):
         return _("no. %(number)s") % {"number": text}
     if (named := names.of(key, text)) is not None:
         return named

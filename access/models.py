@@ -570,6 +570,12 @@ class AuditEvent(models.Model):
         APPROVAL_FAILED = "approval_failed", _("approved request no longer allowed: nothing done")
         APPROVAL_SKIPPED = "approval_skipped", _("done without a second approval")
         FOUR_EYES_CHANGED = "four_eyes_changed", _("second approval setting changed")
+        MANDATE_OFFERED = "mandate_offered", _("mandate offered to a service provider")
+        MANDATE_ACCEPTED = "mandate_accepted", _("mandate accepted by the service provider")
+        MANDATE_REFUSED = "mandate_refused", _("mandate refused by the service provider")
+        MANDATE_ENDED = "mandate_ended", _("mandate ended")
+        MANDATE_ACCESS_GRANTED = "mandate_access_granted", _("online service given under a mandate")
+        MANDATE_ACCESS_REVOKED = "mandate_access_revoked", _("online service under a mandate taken back")
 
     enterprise = models.ForeignKey(Enterprise, null=True, on_delete=models.PROTECT, related_name="events")
     actor = models.ForeignKey(Person, null=True, on_delete=models.PROTECT, related_name="+")

@@ -821,3 +821,119 @@ def waits_for_approval(*, enabled: bool, second_managers: int) -> bool:
     """An action of the list waits when the enterprise keeps four eyes on and someone other than the
     requester can approve it; otherwise it goes through, and the journal says why."""
     return enabled and second_managers > 0
+
+
+# --- Mandates to service providers (docs/design.md §5.16) ------------------------------------------
+
+MANDATES_MANAGERS_ONLY = _(
+    "Only the Main Access Manager, the co-Main Access Managers and the Access Managers of the domains "
+    "concerned give and end mandates."
+)
+MANDATE_PROVIDER_MANAGERS_ONLY = _(
+    "Only the provider's Main Access Manager and co-Main Access Managers accept, refuse and end mandates."
+)
+MANDATE_SERVICES_NOT_IN_SCOPE = _("These online services are not all in the domains you manage.")
+MANDATE_NOT_OFFERED = _("This mandate is no longer waiting for an answer.")
+MANDATE_NOT_OPEN = _("This mandate has already ended or was refused.")
+MANDATE_NOT_IN_FORCE = _("This mandate is not accepted or has ended: nobody acts under it.")
+MANDATE_SERVICE_OUTSIDE = _("This online service is not one of the mandate's.")
+MANDATE_NOT_A_USER = _("This person is not a user of your enterprise.")
+MANDATE_SAME_ENTERPRISE = _("An enterprise cannot give a mandate to itself.")
+MANDATE_START_NOT_QUARTER = _(
+    "A mandate starts on the first day of a quarter: 1 January, 1 April, 1 July or 1 October."
+)
+MANDATE_END_BEFORE_START = _("The end date must be on or after the start date.")
+
+
+class MandateSide(IntEnum):
+    """Where the actor stands in a mandate: the enterprise that gives it or the one that takes it."""
+
+    PRINCIPAL = 1
+    PROVIDER = 2
+
+
+def can_view_mandates(actor: Standing) -> Decision:
+    """The mandates page: the MAM, co-MAMs and Access Managers, who give mandates, on the side of
+    the principal; the MAM and co-MAMs, who accept them, on the side of the provider."""
+    if not actor.acting:
+        return refuse(BLOCKED if actor.blocked_everywhere else ENTERPRISE_PENDING)
+    if not actor.scope_domains:
+        return refuse(MANDATES_MANAGERS_ONLY)
+    return ALLOWED
+
+
+def mandate_sides(actor: Standing) -> frozenset[MandateSide]:
+    """The sides of the mandates the actor sees: as principal whoever offers mandates; as provider
+    the MAM and co-MAMs."""
+    if not can_view_mandates(actor):
+        return frozenset()
+    if actor.enterprise_wide:
+        return frozenset({MandateSide.PRINCIPAL, MandateSide.PROVIDER})
+    return frozenset({MandateSide.PRINCIPAL})
+
+
+def can_offer_mandate(actor: Standing, service_domains: Collection[int]) -> Decision:
+    """Offer (and end) a mandate for online services: the principal's MAM and co-MAMs for any
+    service, an Access Manager for services of the domains they manage."""
+    decision = can_view_mandates(actor)
+    if not decision:
+        return decision
+    if not actor.enterprise_wide and not set(service_domains) <= actor.scope_domains:
+        return refuse(MANDATE_SERVICES_NOT_IN_SCOPE)
+    return ALLOWED
+
+
+def can_answer_mandate(actor: Standing) -> Decision:
+    """Accept or refuse a mandate offered to the enterprise: its MAM and co-MAMs."""
+    return _main_managers_act(actor, MANDATE_PROVIDER_MANAGERS_ONLY)
+
+
+def can_end_mandate(actor: Standing, side: MandateSide, service_domains: Collection[int]) -> Decision:
+    """Either side ends a mandate: whoever may offer it for the principal, the MAM and co-MAMs for
+    the provider."""
+    if side == MandateSide.PRINCIPAL:
+        return can_offer_mandate(actor, service_domains)
+    return can_answer_mandate(actor)
+
+
+def can_grant_under_mandate(actor: Standing, target: Standing, *, in_force: bool, service_in_mandate: bool) -> Decision:
+    """The provider's MAM and co-MAMs give one of the provider's users an online service for the
+    principal: within the mandate (a service of it, while it is in force), never beyond it."""
+    decision = can_answer_mandate(actor)
+    if not decision:
+        return decision
+    if not in_force:
+        return refuse(MANDATE_NOT_IN_FORCE)
+    if not service_in_mandate:
+        return refuse(MANDATE_SERVICE_OUTSIDE)
+    if target.enterprise_id != actor.enterprise_id or target.level < Level.USER:
+        return refuse(MANDATE_NOT_A_USER)
+    return can_act_on(actor, target)
+
+
+def can_revoke_under_mandate(actor: Standing) -> Decision:
+    """Take back what was given under a mandate, in force or not: the provider's MAM and co-MAMs."""
+    return can_answer_mandate(actor)
+
+
+def mandate_in_force(*, accepted: bool, ended: bool, starts_on: date, ends_on: date | None, today: date) -> bool:
+    """A mandate counts from its start date through its end date (policy.in_force), once accepted
+    and until either side ends it: before, after or ended, nobody acts under it."""
+    return accepted and not ended and starts_on <= today and in_force(ends_on, today)
+
+
+def acts_under_mandate(principal: Standing, provider: Standing) -> bool:
+    """Someone given an online service under a mandate in force uses it for the principal while
+    both enterprises are active and they are still a user or manager of the provider, not blocked
+    for all its groups."""
+    return principal.enterprise_active and provider.acting and provider.level >= Level.USER
+
+
+def mandate_dates_allowed(starts_on: date, ends_on: date | None) -> Decision:
+    """A mandate starts on a quarter's first day (as the declarations it covers are quarterly) and
+    ends, if it ends, on or after it starts."""
+    if starts_on.day != 1 or starts_on.month not in (1, 4, 7, 10):
+        return refuse(MANDATE_START_NOT_QUARTER)
+    if ends_on is not None and ends_on < starts_on:
+        return refuse(MANDATE_END_BEFORE_START)
+    return ALLOWED

@@ -25,6 +25,7 @@ from access.selectors import Pair
 from decisions import reasons, selectors
 from decisions.reasons import Reason
 from decisions.requests import Question
+from mandates import selectors as mandate_selectors
 
 Use = tuple[int, int, int]  # (person, enterprise, service) ids
 
@@ -64,6 +65,14 @@ def answer(questions: Sequence[Question], known: selectors.Known) -> list[Answer
     standings = access_selectors.standings_across(asked)
     usable = access_selectors.effective_services_across(standings)
     codes = {pk: code for code, pk in known.services.items()}
+    mandated = _under_mandates(
+        [
+            item
+            for item in resolved
+            if not isinstance(item, Reason) and codes[item[2]] not in usable[(item[0], item[1].pk)]
+        ],
+        standings,
+    )
 
     answers: list[Answer | None] = []
     denied: list[tuple[int, int, selectors.KnownEnterprise, int]] = []  # (index, person, enterprise, service)
@@ -72,7 +81,10 @@ def answer(questions: Sequence[Question], known: selectors.Known) -> list[Answer
             answers.append(denial(item))
             continue
         person_id, enterprise, service_id = item
-        if codes[service_id] in usable[(person_id, enterprise.pk)]:
+        if (
+            codes[service_id] in usable[(person_id, enterprise.pk)]
+            or (person_id, enterprise.pk, service_id) in mandated
+        ):
             answers.append(Answer(True, use=(person_id, enterprise.pk, service_id)))
         else:
             answers.append(None)
@@ -86,6 +98,31 @@ def answer(questions: Sequence[Question], known: selectors.Known) -> list[Answer
         for index, person_id, enterprise, service_id in denied:
             answers[index] = explain(standings[(person_id, enterprise.pk)], enterprise, service_id, facts)
     return [answer for answer in answers if answer is not None]
+
+
+def _under_mandates(
+    refused: Sequence[tuple[int, selectors.KnownEnterprise, int]], standings: dict[Pair, policy.Standing]
+) -> set[Use]:
+    """Of the questions the person's own access does not answer yes, those a mandate in force
+    answers yes (docs/design.md §5.16): the person was given the service under a mandate of the
+    enterprise to a provider where they are still a user or manager, not blocked for all its
+    groups, both enterprises active. Read at each question, like everything else here: an ended
+    mandate is never answered yes, not even before any sweep (two queries, none when every
+    question is answered already)."""
+    acting = mandate_selectors.accesses_in_force(
+        {person_id for person_id, _e, _s in refused},
+        {enterprise.pk for _p, enterprise, _s in refused},
+        {service_id for *_, service_id in refused},
+    )
+    providers = access_selectors.standings_across({(row.person_id, row.provider_id) for row in acting})
+    return {
+        (row.person_id, row.principal_id, row.service_id)
+        for row in acting
+        if (row.person_id, row.principal_id) in standings
+        and policy.acts_under_mandate(
+            standings[(row.person_id, row.principal_id)], providers[(row.person_id, row.provider_id)]
+        )
+    }
 
 
 def explain(

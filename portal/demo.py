@@ -33,6 +33,7 @@ from chaman.models import Channel, ChannelKind, Sender, TechnicalContact
 from contactdata.models import Address, ContactData, DomainContact
 from decisions.models import Client
 from ebox.models import Message, Task
+from mandates.models import Mandate, MandateAccess
 
 DEMO_PASSWORD = "portal-demo"  # noqa: S105 - printed in the README for newcomers
 # The demo's client of the decision point, as the Dimona online service would be registered; its
@@ -173,7 +174,45 @@ def load_demo(users: int = 50) -> bool:
     for i in range(5):
         person = _person(None, GIVEN_NAMES[-1 - i], "Janssens", make_niss(date(1990 + i, 4, 4), 301 + 2 * i), "nl")
         _member(person, transport_groups["employer"], ["dimona"], other)
+    _secretariat(transport)
     return True
+
+
+def _secretariat(transport: Enterprise) -> None:
+    """A social secretariat acting for three client enterprises under mandates, its users given
+    Dimona and DmfA for them; the bakery gives it none yet (its MAM offers one in the journey)."""
+    secretariat, secretariat_groups = _enterprise("0456789034", "Secrétariat social Lumen ASBL", ["employer"])
+    ssmam = _person("ssmam", "Sophie", "Leclercq", make_niss(date(1979, 9, 21), 121), "en")
+    ssuser = _person("ssuser", "Samir", "Haddad", make_niss(date(1990, 12, 3), 123), "en")
+    Designation.objects.create(enterprise=secretariat, person=ssmam, kind=DesignationKind.MAIN)
+    _member(ssuser, secretariat_groups["employer"], [], ssmam)
+    colleague = _person(None, "Inès", "Vandamme", make_niss(date(1985, 2, 11), 125), "fr")
+    _member(colleague, secretariat_groups["employer"], [], ssmam)
+    cafe, _cafe_groups = _enterprise("0412345614", "Café du Parc SRL", ["employer"])
+    garage, _garage_groups = _enterprise("0765432146", "Garage Peeters BV", ["employer"])
+    for client, (given, surname, serial) in ((cafe, ("Camille", "Dupuis", 127)), (garage, ("Pieter", "Peeters", 129))):
+        owner = _person(None, given, surname, make_niss(date(1972, 5, 5), serial), "fr" if client == cafe else "nl")
+        Designation.objects.create(enterprise=client, person=owner, kind=DesignationKind.MAIN)
+    dimona, dmfa = OnlineService.objects.get(code="dimona"), OnlineService.objects.get(code="dmfa")
+    quarter = date(timezone.localdate().year, 1, 1)
+    for client, services, people in (
+        (transport, [dimona], [ssuser]),
+        (cafe, [dimona, dmfa], [ssuser, colleague]),
+        (garage, [dimona, dmfa], [colleague]),
+    ):
+        mandate = Mandate.objects.create(
+            principal=client,
+            provider=secretariat,
+            starts_on=quarter,
+            status=Mandate.Status.ACCEPTED,
+            offered_by=client.designations.get(kind=DesignationKind.MAIN).person,
+            answered_by=ssmam,
+            answered_at=timezone.now(),
+        )
+        mandate.services.set(services)
+        for person in people:
+            for service in services:
+                MandateAccess.objects.create(mandate=mandate, person=person, service=service, granted_by=ssmam)
 
 
 def _texts(fields: tuple[str, str], texts: dict[str, tuple[str, str]]) -> dict[str, Any]:

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "oauth2_provider",
     "decisions",
     "provisioning",
+    "mandates",
     "imports",
     "portal",
     "devidp",

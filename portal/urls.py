@@ -28,6 +28,7 @@ urlpatterns = [
     path("e/<id:enterprise_id>/ebox/", include("ebox.urls")),
     path("e/<id:enterprise_id>/", include("chaman.urls")),
     path("e/<id:enterprise_id>/provisioning/", include("provisioning.urls")),
+    path("e/<id:enterprise_id>/mandates/", include("mandates.urls")),
     path("e/<id:enterprise_id>/", include("imports.urls")),
     path("activated/", access_views.activated, name="activated"),
     path("my-access/", access_views.my_access_index, name="my_access_index"),

@@ -82,6 +82,7 @@ def page_context(actor: Actor, *, services: set[str] | None = None, **extra: Any
         ),
         "can_manage_users": bool(policy.can_manage_users(standing)),
         "can_manage_provisioning": bool(policy.can_manage_provisioning(standing)),
+        "can_view_mandates": bool(policy.can_view_mandates(standing)),
         "can_import": bool(policy.can_import(standing)),
         "pending_notice": "" if standing.enterprise_active else policy.ENTERPRISE_PENDING,
         "can_view_managers": bool(policy.can_view_managers(standing)),

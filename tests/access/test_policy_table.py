@@ -393,7 +393,46 @@ def _four_eyes_rows() -> list[Row]:
     return rows
 
 
-ROWS = _rows() + _review_rows() + _four_eyes_rows()
+# --- Mandates to service providers (docs/design.md §5.16) -------------------------------------------------
+
+# The mandates page: who gives mandates (MAM, co-MAMs, Access Managers) and who answers them (MAM, co-MAMs).
+VIEW_MANDATES = {"main", "co_main", "am_d1", "am_d2", "outsider"}
+# Offer (or, for the principal, end) a mandate for services of these domains.
+MANDATE_DOMAINS = {"D1": {"D1"}, "D2": {"D2"}, "D1+D2": {"D1", "D2"}}
+OFFER_MANDATE = {
+    "D1": {"main", "co_main", "am_d1", "outsider"},
+    "D2": {"main", "co_main", "am_d2", "outsider"},
+    "D1+D2": {"main", "co_main", "outsider"},
+}
+# Accept, refuse, end as the provider, give and take back access under a mandate: the provider's MAM and co-MAMs.
+ANSWER_MANDATE = {"main", "co_main", "outsider"}
+MANDATE_STATES = ("in force", "not in force", "service outside it")
+# Whom they give access under a mandate in force: a user or manager of the provider below them.
+GRANT_UNDER_MANDATE = {
+    "main": BELOW_MAIN - {"newcomer"},
+    "co_main": BELOW_CO_MAIN - {"newcomer"},
+    "outsider": OUTSIDERS_OWN,
+}
+
+
+def _mandate_rows() -> list[Row]:
+    rows = []
+    for actor in ACTORS:
+        rows.append(Row("can_view_mandates", actor, None, actor in VIEW_MANDATES))
+        rows.append(Row("can_answer_mandate", actor, None, actor in ANSWER_MANDATE))
+        rows.append(Row("can_revoke_under_mandate", actor, None, actor in ANSWER_MANDATE))
+        for scope, offerers in OFFER_MANDATE.items():
+            rows.append(Row("can_offer_mandate", actor, None, actor in offerers, scope=scope))
+            rows.append(Row("can_end_mandate", actor, None, actor in offerers, kind="principal", scope=scope))
+            rows.append(Row("can_end_mandate", actor, None, actor in ANSWER_MANDATE, kind="provider", scope=scope))
+        for target in TARGETS:
+            for state in MANDATE_STATES:
+                gives = state == "in force" and target in GRANT_UNDER_MANDATE.get(actor, set())
+                rows.append(Row("can_grant_under_mandate", actor, target, gives, state=state))
+    return rows
+
+
+ROWS = _rows() + _review_rows() + _four_eyes_rows() + _mandate_rows()
 
 
 def _across_enterprises(row: Row) -> bool:
@@ -463,6 +502,16 @@ def _ask(row: Row) -> policy.Decision:
         return function(actor)
     if row.function == "can_approve":
         return function(actor, target, pending=row.state == "pending")
+    if row.function in ("can_view_mandates", "can_answer_mandate", "can_revoke_under_mandate"):
+        return function(actor)
+    if row.function == "can_offer_mandate":
+        return function(actor, {DOMAINS[d] for d in MANDATE_DOMAINS[row.scope or ""]})
+    if row.function == "can_end_mandate":
+        side = policy.MandateSide.PRINCIPAL if row.kind == "principal" else policy.MandateSide.PROVIDER
+        return function(actor, side, {DOMAINS[d] for d in MANDATE_DOMAINS[row.scope or ""]})
+    if row.function == "can_grant_under_mandate":
+        in_force, inside = row.state != "not in force", row.state != "service outside it"
+        return function(actor, target, in_force=in_force, service_in_mandate=inside)
     raise AssertionError(f"no way to ask {row.function}")
 
 
@@ -902,3 +951,73 @@ def test_four_eyes_tables_name_only_known_personas() -> None:
     names = set(PERSONAS)
     assert VIEW_APPROVALS | CHANGE_FOUR_EYES | set(APPROVE) <= names
     assert {p for persons in APPROVE.values() for p in persons} <= names
+
+
+# --- Mandates over time ---------------------------------------------------------------------------------------
+
+QUARTER = date(2026, 4, 1)
+MANDATE_LIFE = [
+    # (case, accepted, ended, starts on, ends on, in force on TODAY = 31 March 2026)
+    ("accepted, started, no end", True, False, date(2026, 1, 1), None, True),
+    ("accepted, starts tomorrow", True, False, QUARTER, None, False),
+    ("accepted, its last day", True, False, date(2026, 1, 1), TODAY, True),
+    ("accepted, ended yesterday by its date", True, False, date(2026, 1, 1), TODAY - DAY, False),
+    ("accepted, ended by a side", True, True, date(2026, 1, 1), None, False),
+    ("offered, not answered", False, False, date(2026, 1, 1), None, False),
+]
+
+
+@pytest.mark.parametrize(("case", "accepted", "ended", "starts_on", "ends_on", "held"), MANDATE_LIFE)
+def test_mandate_in_force(case: str, accepted: bool, ended: bool, starts_on: date, ends_on: date | None, held: bool):
+    in_force = policy.mandate_in_force(
+        accepted=accepted, ended=ended, starts_on=starts_on, ends_on=ends_on, today=TODAY
+    )
+    assert in_force is held
+
+
+MANDATE_DATES = [
+    ("1 January", date(2026, 1, 1), None, True),
+    ("1 April to 30 June", QUARTER, date(2026, 6, 30), True),
+    ("1 July, same-day end", date(2026, 7, 1), date(2026, 7, 1), True),
+    ("1 October", date(2026, 10, 1), None, True),
+    ("2 April", date(2026, 4, 2), None, False),
+    ("1 February", date(2026, 2, 1), None, False),
+    ("end before start", QUARTER, date(2026, 3, 31), False),
+]
+
+
+@pytest.mark.parametrize(("case", "starts_on", "ends_on", "allowed"), MANDATE_DATES)
+def test_mandate_dates_allowed(case: str, starts_on: date, ends_on: date | None, allowed: bool) -> None:
+    decision = policy.mandate_dates_allowed(starts_on, ends_on)
+    assert bool(decision) is allowed
+    assert allowed or _has_reason(decision)
+
+
+@pytest.mark.parametrize("persona", sorted(PERSONAS))
+@pytest.mark.parametrize("principal_state", ["active", "pending"])
+def test_who_acts_under_a_mandate(persona: str, principal_state: str) -> None:
+    """A user or manager of the provider, not blocked for all its groups, for an active principal."""
+    provider = PERSONAS[persona]
+    principal = Standing(None, OTHER_ENTERPRISE, OTHER_ENTERPRISE_GROUPS, enterprise_active=principal_state == "active")
+    expected = principal_state == "active" and PERSONA_LEVELS[persona] >= Level.USER
+    assert policy.acts_under_mandate(principal, provider) is expected
+    assert not policy.acts_under_mandate(principal, replace(provider, blocked_everywhere=True))
+
+
+@pytest.mark.parametrize("persona", sorted(PERSONAS))
+def test_mandate_sides(persona: str) -> None:
+    sides = policy.mandate_sides(PERSONAS[persona])
+    expected = set()
+    if persona in VIEW_MANDATES:
+        expected.add(policy.MandateSide.PRINCIPAL)
+    if persona in ANSWER_MANDATE:
+        expected.add(policy.MandateSide.PROVIDER)
+    assert sides == expected
+
+
+def test_mandate_tables_name_only_known_personas() -> None:
+    names = set(PERSONAS)
+    for persons in [VIEW_MANDATES, ANSWER_MANDATE, set(GRANT_UNDER_MANDATE), *OFFER_MANDATE.values()]:
+        assert persons <= names, persons - names
+    for persons in GRANT_UNDER_MANDATE.values():
+        assert persons <= names, persons - names

@@ -26,7 +26,7 @@ from tests.e2e.conftest import ARTIFACTS_DIR
 pytestmark = pytest.mark.e2e
 
 WIDTHS = [pytest.param(390, id="phone"), pytest.param(1366, id="laptop")]
-DEMO_PERSONAS = ["lr", "mam", "comam", "am", "gm", "user", "other"]
+DEMO_PERSONAS = ["lr", "mam", "comam", "am", "gm", "user", "other", "ssmam"]
 # Links not followed: leaving, the admin, files to download, the development identity provider
 # (checked on its own below), and allauth's pages the portal turns away.
 NOT_FOLLOWED = (

@@ -219,6 +219,7 @@ WRITTEN_APPS = (
     "ebox",
     "decisions",
     "provisioning",
+    "mandates",
     "imports",
     "oauth2_provider",
     "account",
@@ -725,6 +726,66 @@ def scim_schema(s: Stage, target: str) -> dict[str, Any]:
 
 def scim_elsewhere(s: Stage, target: str) -> dict[str, Any]:
     return {"path": "Nothing"}
+
+
+# --- Mandates (docs/design.md §5.16) ------------------------------------------------------------------
+# A mandate of a target: in scope, Acme's mandate to Other for Dimona (Acme the principal); other
+# group, Other's mandate to Acme (Acme the provider, whose MAM and co-MAMs answer it); other domain,
+# Acme's mandate to Other for MyMinfin (finance: not the nsso Access Manager's to end); other
+# enterprise, a mandate of Other to a third enterprise behind Acme's address.
+
+
+def mandate_of(s: Stage, target: str, status: str = "accepted", access: bool = False):  # type: ignore[no-untyped-def]
+    from mandates.models import Mandate, MandateAccess
+
+    w = s.world
+    if target == "missing":
+        return None
+    if target == "other_enterprise":
+        principal, provider = w.other_enterprise, factories.enterprise("Third", roles=("employer",))[0]
+    elif target == "other_group":
+        principal, provider = w.other_enterprise, w.enterprise
+    else:
+        principal, provider = w.enterprise, w.other_enterprise
+    code = "myminfin" if target == "other_domain" else "dimona"
+    mandate = Mandate.objects.create(
+        principal=principal,
+        provider=provider,
+        starts_on=timezone.localdate().replace(day=1, month=1),
+        status=status,
+        offered_by=w.main if principal == w.enterprise else w.other_enterprise_manager,
+    )
+    mandate.services.set([service_id(code)])
+    if access:
+        person = w.member if provider == w.enterprise else w.other_member
+        MandateAccess.objects.create(mandate=mandate, person=person, service_id=service_id(code), granted_by=w.main)
+    return mandate
+
+
+def by_mandate(s: Stage, target: str) -> dict[str, int]:
+    return {"enterprise_id": s.acme, "mandate_id": _pk(mandate_of(s, target))}
+
+
+def by_offered_mandate(s: Stage, target: str) -> dict[str, int]:
+    return {"enterprise_id": s.acme, "mandate_id": _pk(mandate_of(s, target, status="offered"))}
+
+
+def by_mandate_access(s: Stage, target: str) -> dict[str, int]:
+    from mandates.models import MandateAccess
+
+    mandate = mandate_of(s, target, access=True)
+    access = MandateAccess.objects.filter(mandate=mandate).first() if mandate else None
+    return {"enterprise_id": s.acme, "mandate_id": _pk(mandate), "access_id": _pk(access)}
+
+
+def mandate_offer_payload(s: Stage, target: str) -> dict[str, Any]:
+    provider = s.world.enterprise if target == "other_enterprise" else s.world.other_enterprise
+    start = timezone.localdate().replace(day=1, month=1)
+    return {"provider": provider.number, "services": [service_id("dimona")], "starts_on": start.strftime("%d/%m/%Y")}
+
+
+def mandate_access_payload(s: Stage, target: str) -> dict[str, Any]:
+    return {"person": s.world.member.pk, "service": service_id("dimona")}
 
 
 # --- The table -------------------------------------------------------------------------------------
@@ -1855,6 +1916,94 @@ def uncovered(patterns: list[Pattern]) -> list[str]:
     return [f"{p.key} ({p.route}, {p.module})" for p in patterns if why_covered(p) is None]
 
 
+# Mandates: the page of the enterprise's mandates, for those who give them (MAM, co-MAMs, Access
+# Managers) and answer them (MAM, co-MAMs); an object of another mandate is not found.
+MANDATE_ELSEWHERE = "403 404 404 404 403 403 - - - -"
+ROWS.update(
+    {
+        "mandates:list": Row(
+            by_enterprise,
+            answers(
+                in_scope="403 200 200 200 403 403 404 404 login 404",
+                other_enterprise=OTHERS_OWN,
+                missing="404 404 404 404 404 404 - - - -",
+            ),
+        ),
+        "mandates:offer": Row(
+            by_enterprise,
+            POST_ONLY,
+            post=answers(
+                in_scope="403 done done done 403 403 404 404 login 404",
+                other_enterprise=OTHERS_OWN_DONE,
+                missing="404 404 404 404 404 404 - - - -",
+            ),
+            payload=mandate_offer_payload,
+        ),
+        "mandates:detail": Row(
+            by_mandate,
+            answers(
+                in_scope="403 200 200 200 403 403 404 404 login 404",
+                other_group="- 200 200 404 403 - - - - -",
+                other_domain="- 200 200 200 403 - - - - -",
+                other_enterprise=MANDATE_ELSEWHERE,
+                missing=MANDATE_ELSEWHERE,
+            ),
+        ),
+        # The provider's MAM and co-MAMs answer an offer; the principal does not answer its own.
+        **{
+            name: Row(
+                by_offered_mandate,
+                POST_ONLY,
+                post=answers(
+                    in_scope="403 403 403 403 403 403 404 404 login 404",
+                    other_group="- done done 404 403 - - - - -",
+                    other_domain="- 403 403 403 403 - - - - -",
+                    other_enterprise=MANDATE_ELSEWHERE,
+                    missing=MANDATE_ELSEWHERE,
+                ),
+            )
+            for name in ("mandates:accept", "mandates:refuse")
+        },
+        # Either side ends it: the principal's MAM, co-MAMs and Access Manager of its domains;
+        # the provider's MAM and co-MAMs.
+        "mandates:end": Row(
+            by_mandate,
+            POST_ONLY,
+            post=answers(
+                in_scope="403 done done done 403 403 404 404 login 404",
+                other_group="- done done 404 403 - - - - -",
+                other_domain="- done done 403 403 - - - - -",
+                other_enterprise=MANDATE_ELSEWHERE,
+                missing=MANDATE_ELSEWHERE,
+            ),
+        ),
+        # Access under a mandate: given and taken back by the provider's MAM and co-MAMs only.
+        "mandates:access_grant": Row(
+            by_mandate,
+            POST_ONLY,
+            post=answers(
+                in_scope="403 403 403 403 403 403 404 404 login 404",
+                other_group="- done done 404 403 - - - - -",
+                other_domain="- 403 403 403 403 - - - - -",
+                other_enterprise=MANDATE_ELSEWHERE,
+                missing=MANDATE_ELSEWHERE,
+            ),
+            payload=mandate_access_payload,
+        ),
+        "mandates:access_revoke": Row(
+            by_mandate_access,
+            POST_ONLY,
+            post=answers(
+                in_scope="403 403 403 403 403 403 404 404 login 404",
+                other_group="- done done 404 403 - - - - -",
+                other_domain="- 403 403 403 403 - - - - -",
+                other_enterprise=MANDATE_ELSEWHERE,
+                missing=MANDATE_ELSEWHERE,
+            ),
+        ),
+    }
+)
+
 # --- The cells -------------------------------------------------------------------------------------
 
 PRESENT = {pattern.key for pattern in url_patterns()}
@@ -2042,6 +2191,8 @@ def test_giving_up_or_leaving_without_the_pages_csrf_token_is_refused_and_change
 # --- Access over time: a forged post changes nothing --------------------------------------------------
 
 FORGEABLE = [
+    "mandates:offer",
+    "mandates:end",
     "access:review_start",
     "access:review_page_confirm",
     "access:review_grant_confirm",
@@ -2051,7 +2202,7 @@ FORGEABLE = [
 
 
 @pytest.mark.parametrize("name", FORGEABLE)
-def test_a_forged_post_of_a_review_or_of_the_unused_access_is_refused_and_changes_nothing(
+def test_a_forged_post_of_a_review_a_mandate_or_the_unused_access_is_refused_and_changes_nothing(
     stage: Stage, name: str
 ) -> None:
     """What another site would post in the MAM's name: no token, a made-up one. Refused, and
@@ -2063,6 +2214,10 @@ def test_a_forged_post_of_a_review_or_of_the_unused_access_is_refused_and_change
     url = reverse(name, kwargs=kwargs)
     if "review_id" in kwargs:
         page_url = reverse("access:review_answer", args=[kwargs["enterprise_id"], kwargs["review_id"]])
+    elif "mandate_id" in kwargs:
+        page_url = reverse("mandates:detail", kwargs=kwargs)
+    elif name.startswith("mandates:"):
+        page_url = reverse("mandates:list", args=[kwargs["enterprise_id"]])
     else:
         page_url = url
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', browser.get(page_url).content.decode())
@@ -2180,6 +2335,7 @@ def test_only_the_documented_cells_are_not_asked() -> None:
         **dict.fromkeys([by_group, by_person, by_membership, by_grant, by_designation], NOT_ASKED_OF_OBJECTS),
         **dict.fromkeys([by_review, by_review_grant], NOT_ASKED_OF_OBJECTS),
         by_request: NOT_ASKED_OF_OBJECTS,
+        **dict.fromkeys([by_mandate, by_offered_mandate, by_mandate_access], NOT_ASKED_OF_OBJECTS),
         **dict.fromkeys([by_message, by_channel, by_import, by_finished_import], NOT_ASKED_OF_OBJECTS),
         by_enterprise: NOT_ASKED_OF_ENTERPRISES,
     }

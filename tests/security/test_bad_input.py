@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 
 from access import selectors
 from access.identifiers import format_enterprise_number, format_niss, parse_enterprise_number, parse_niss
-from access.models import Designation, Person
+from access.models import Designation, OnlineService, Person
 from chaman.credentials import parse_ssh_public_key
 from chaman.models import Channel, Sender, TechnicalContact
 from tests import factories
@@ -490,6 +490,20 @@ FORM_CASES = [
         },
         ("name", "valid_until"),
     ),
+    # mandates: a mandate offered to a service provider
+    FormCase(
+        "mandate_offer",
+        "main",
+        lambda b: f"{b.acme}/mandates/offer/",
+        lambda b, field: {
+            "provider": b.world.other_enterprise.number,
+            "services": [OnlineService.objects.get(code="dimona").pk],
+            "starts_on": timezone.localdate().replace(month=1, day=1).strftime("%d/%m/%Y"),
+            "ends_on": "",
+        },
+        ("provider", "services", "starts_on", "ends_on"),
+        identifiers=(("provider", "enterprise_number"),),
+    ),
     # access: access reviews and the ending of unused access
     FormCase(
         "review_start",
@@ -782,6 +796,7 @@ STORED_APPS = (
     "chaman",
     "ebox",
     "provisioning",
+    "mandates",
     "mfa",
     "socialaccount",
     "account",

@@ -625,10 +625,94 @@ REPLACEMENT = ("credentials_withdrawn",)
 REVIEW_CLOSING = ("review_ended",)
 
 
+# A step of a mandate writes one row in each of its two enterprises' journals: below.
+def _mandate(world, status="accepted"):  # type: ignore[no-untyped-def]
+    from mandates.models import Mandate
+
+    mandate = Mandate.objects.create(
+        principal=world.enterprise,
+        provider=world.other_enterprise,
+        starts_on=timezone.localdate().replace(month=1, day=1),
+        status=status,
+        offered_by=world.main,
+    )
+    mandate.services.set(OnlineService.objects.filter(code="dimona"))
+    return mandate
+
+
+def _given(world, mandate):  # type: ignore[no-untyped-def]
+    from mandates.models import MandateAccess
+
+    return MandateAccess.objects.create(
+        mandate=mandate,
+        person=world.other_member,
+        service=OnlineService.objects.get(code="dimona"),
+        granted_by=world.other_enterprise_manager,
+    )
+
+
+def offer_a_mandate(world, login):  # type: ignore[no-untyped-def]
+    data = {
+        "provider": world.other_enterprise.number,
+        "services": [OnlineService.objects.get(code="dimona").pk],
+        "starts_on": timezone.localdate().replace(month=1, day=1).strftime("%d/%m/%Y"),
+    }
+    return post(login(world.main), e(world, "mandates/offer/"), data), world.main, None
+
+
+def _provider_step(world, login, path: str, data: dict | None = None):  # type: ignore[no-untyped-def]
+    path = f"/e/{world.other_enterprise.pk}/mandates/{path}"
+    return post(login(world.other_enterprise_manager), path, data), world.other_enterprise_manager
+
+
+def accept_a_mandate(world, login):  # type: ignore[no-untyped-def]
+    return *_provider_step(world, login, f"{_mandate(world, 'offered').pk}/accept/"), None
+
+
+def refuse_a_mandate(world, login):  # type: ignore[no-untyped-def]
+    return *_provider_step(world, login, f"{_mandate(world, 'offered').pk}/refuse/"), None
+
+
+def end_a_mandate(world, login):  # type: ignore[no-untyped-def]
+    return post(login(world.main), e(world, f"mandates/{_mandate(world).pk}/end/")), world.main, None
+
+
+def give_access_under_a_mandate(world, login):  # type: ignore[no-untyped-def]
+    data = {"person": world.other_member.pk, "service": OnlineService.objects.get(code="dimona").pk}
+    return *_provider_step(world, login, f"{_mandate(world).pk}/access/", data), world.other_member
+
+
+def take_back_access_under_a_mandate(world, login):  # type: ignore[no-untyped-def]
+    mandate = _mandate(world)
+    path = f"{mandate.pk}/access/{_given(world, mandate).pk}/revoke/"
+    return *_provider_step(world, login, path), world.other_member
+
+
+MANDATE_STEPS = {
+    "mandate_offered": offer_a_mandate,
+    "mandate_accepted": accept_a_mandate,
+    "mandate_refused": refuse_a_mandate,
+    "mandate_ended": end_a_mandate,
+    "mandate_access_granted": give_access_under_a_mandate,
+    "mandate_access_revoked": take_back_access_under_a_mandate,
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("kind", MANDATE_STEPS)
+def test_a_step_of_a_mandate_writes_one_row_in_each_enterprise(world, login, kind):  # type: ignore[no-untyped-def]
+    act, actor, target = MANDATE_STEPS[kind](world, login)
+    rows = journal_written_by(act)
+    assert [row.action for row in rows] == [kind, kind]
+    assert {row.enterprise for row in rows} == {world.enterprise, world.other_enterprise}
+    assert {(row.actor, row.target_person, row.ip_address) for row in rows} == {(actor, target, "127.0.0.1")}
+    assert rows[0].after == rows[1].after and "mandate" in rows[0].after
+
+
 def test_every_kind_of_event_has_a_case():
     assert set(AuditEvent.Action.values) == set(CASES) | set(FEDERATED_FIRST_LOGIN) | set(REPLACEMENT) | set(
         REVIEW_CLOSING
-    ) | set(FOUR_EYES)
+    ) | set(FOUR_EYES) | set(MANDATE_STEPS)
 
 
 @pytest.mark.django_db

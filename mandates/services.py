@@ -1,0 +1,169 @@
+"""Every write of mandates (docs/design.md §5.16): offered by the principal, accepted or refused
+by the provider, ended by either; access given and taken back under them by the provider.
+
+Each write goes as the access model's do (access.writes): a transaction holding the actor's
+enterprise row, the actor's standing read again in it, the policy asked, the mandate's row read
+again under its lock, and one journal row in each of the two enterprises' journals, both naming
+the mandate (`after["mandate"]`), so that both sides read every step.
+"""
+
+from datetime import date
+from typing import Any
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from access import journal, policy
+from access import selectors as access_selectors
+from access.identifiers import format_enterprise_number
+from access.models import OnlineService, Person
+from access.selectors import Actor
+from access.writes import Action, ActionRefused, check, locked, record
+from mandates import selectors
+from mandates.models import Mandate, MandateAccess
+
+CHANGED = _("This mandate has just changed. Read it again and retry.")
+UNKNOWN_PROVIDER = _("No enterprise with this number is registered in the portal.")
+ALREADY_GIVEN = _("This person already has this online service under the mandate.")
+
+
+def _facts(mandate: Mandate, **more: Any) -> dict[str, Any]:
+    """What each journal row of a mandate keeps: which mandate, between whom."""
+    return {
+        "mandate": mandate.pk,
+        "principal": f"{mandate.principal.name} ({format_enterprise_number(mandate.principal.number)})",
+        "provider": f"{mandate.provider.name} ({format_enterprise_number(mandate.provider.number)})",
+        **more,
+    }
+
+
+def _both_journals(actor: Actor, mandate: Mandate, action: str, *, target: Person | None = None, **after: Any) -> None:
+    facts = _facts(mandate, **after)
+    record(actor, action, target=target, after=facts)
+    other = mandate.provider if mandate.principal_id == actor.enterprise.pk else mandate.principal
+    journal.record(action, enterprise=other, actor=actor.person, target=target, after=facts, ip=actor.ip)
+
+
+def _locked_mandate(mandate: Mandate) -> Mandate:
+    return Mandate.objects.select_for_update().select_related("principal", "provider").get(pk=mandate.pk)
+
+
+def mandate_offer(
+    actor: Actor, *, provider_number: str, services: list[OnlineService], starts_on: date, ends_on: date | None
+) -> Mandate:
+    """The principal offers a mandate to the provider of that enterprise number."""
+    provider = selectors.enterprise_by_number(provider_number)
+    if provider is None:
+        raise ActionRefused(UNKNOWN_PROVIDER)
+    if provider.pk == actor.enterprise.pk:
+        raise ActionRefused(policy.MANDATE_SAME_ENTERPRISE)
+    dates = policy.mandate_dates_allowed(starts_on, ends_on)
+    if not dates:
+        raise ActionRefused(dates.reason)
+    with locked(actor, CHANGED) as actor:
+        offerable = set(selectors.offerable_services(actor).values_list("pk", flat=True))
+        wanted = {service.pk for service in services}
+        check(policy.can_offer_mandate(actor.standing, selectors.domains_of_services(wanted)))
+        if not wanted or not wanted <= offerable:
+            check(policy.refuse(policy.MANDATE_SERVICES_NOT_IN_SCOPE))
+        mandate = Mandate.objects.create(
+            principal=actor.enterprise,
+            provider=provider,
+            starts_on=starts_on,
+            ends_on=ends_on,
+            offered_by=actor.person,
+        )
+        mandate.services.set(wanted)
+        codes = sorted(service.code for service in services)
+        _both_journals(
+            actor,
+            mandate,
+            Action.MANDATE_OFFERED,
+            services=codes,
+            starts_on=starts_on.isoformat(),
+            ends_on=ends_on.isoformat() if ends_on else None,
+        )
+    return mandate
+
+
+def _answer(actor: Actor, mandate: Mandate, status: str, action: str) -> Mandate:
+    with locked(actor, CHANGED) as actor:
+        mandate = _locked_mandate(mandate)
+        if mandate.provider_id != actor.enterprise.pk:
+            check(policy.refuse(policy.OUTSIDER))
+        check(policy.can_answer_mandate(actor.standing))
+        if mandate.status != Mandate.Status.OFFERED:
+            raise ActionRefused(policy.MANDATE_NOT_OFFERED)
+        mandate.status = status
+        mandate.answered_by = actor.person
+        mandate.answered_at = timezone.now()
+        mandate.save(update_fields=["status", "answered_by", "answered_at"])
+        _both_journals(actor, mandate, action)
+    return mandate
+
+
+def mandate_accept(actor: Actor, mandate: Mandate) -> Mandate:
+    return _answer(actor, mandate, Mandate.Status.ACCEPTED, Action.MANDATE_ACCEPTED)
+
+
+def mandate_refuse(actor: Actor, mandate: Mandate) -> Mandate:
+    return _answer(actor, mandate, Mandate.Status.REFUSED, Action.MANDATE_REFUSED)
+
+
+def mandate_end(actor: Actor, mandate: Mandate) -> Mandate:
+    """Either side ends the mandate (an offer not answered yet is withdrawn): from this moment the
+    decision point answers no to everyone acting under it (selectors.accesses_in_force)."""
+    with locked(actor, CHANGED) as actor:
+        mandate = _locked_mandate(mandate)
+        side = selectors.side_of(actor, mandate)
+        if actor.enterprise.pk not in (mandate.principal_id, mandate.provider_id):
+            check(policy.refuse(policy.OUTSIDER))
+        check(policy.can_end_mandate(actor.standing, side, selectors.service_domains(mandate)))
+        if mandate.status not in (Mandate.Status.OFFERED, Mandate.Status.ACCEPTED):
+            raise ActionRefused(policy.MANDATE_NOT_OPEN)
+        mandate.status = Mandate.Status.ENDED
+        mandate.ended_by = actor.person
+        mandate.ended_at = timezone.now()
+        mandate.save(update_fields=["status", "ended_by", "ended_at"])
+        _both_journals(actor, mandate, Action.MANDATE_ENDED)
+    return mandate
+
+
+def mandate_access_grant(actor: Actor, mandate: Mandate, *, person: Person, service: OnlineService) -> MandateAccess:
+    """The provider's manager gives one of its users a service of the mandate, for the principal."""
+    with locked(actor, CHANGED) as actor:
+        mandate = _locked_mandate(mandate)
+        if mandate.provider_id != actor.enterprise.pk:
+            check(policy.refuse(policy.OUTSIDER))
+        target = access_selectors.standing_of(person.pk, actor.enterprise.pk, actor.standing)
+        check(
+            policy.can_grant_under_mandate(
+                actor.standing,
+                target,
+                in_force=selectors.in_force(mandate),
+                service_in_mandate=mandate.services.filter(pk=service.pk).exists(),
+            )
+        )
+        if MandateAccess.objects.filter(
+            mandate=mandate, person=person, service=service, revoked_at__isnull=True
+        ).exists():
+            raise ActionRefused(ALREADY_GIVEN)
+        access = MandateAccess.objects.create(mandate=mandate, person=person, service=service, granted_by=actor.person)
+        _both_journals(actor, mandate, Action.MANDATE_ACCESS_GRANTED, target=person, service=service.code)
+    return access
+
+
+def mandate_access_revoke(actor: Actor, access: MandateAccess) -> None:
+    with locked(actor, CHANGED) as actor:
+        access = MandateAccess.objects.select_for_update().select_related("mandate", "service").get(pk=access.pk)
+        mandate = _locked_mandate(access.mandate)
+        if mandate.provider_id != actor.enterprise.pk:
+            check(policy.refuse(policy.OUTSIDER))
+        check(policy.can_revoke_under_mandate(actor.standing))
+        if access.revoked_at is not None:
+            raise ActionRefused(CHANGED)
+        access.revoked_at = timezone.now()
+        access.revoked_by = actor.person
+        access.save(update_fields=["revoked_at", "revoked_by"])
+        person = Person.objects.get(pk=access.person_id)
+        _both_journals(actor, mandate, Action.MANDATE_ACCESS_REVOKED, target=person, service=access.service.code)

@@ -25,7 +25,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from access import journal, notices, policy, selectors
-from access.models import ApprovalRequest, AuditEvent, Domain, Enterprise, FourEyesSetting, Person, RoleType
+from access.models import (
+    ApprovalRequest,
+    AuditEvent,
+    Domain,
+    Enterprise,
+    FourEyesSetting,
+    OnlineService,
+    Person,
+    RoleType,
+)
 from access.policy import DesignationKind
 
 Status = ApprovalRequest.Status
@@ -65,14 +74,18 @@ def described(requests: Iterable[ApprovalRequest]) -> list[tuple[ApprovalRequest
 
 
 def catalogue_names(requests: Iterable[ApprovalRequest]) -> dict[str, str]:
-    """The names of the domains ("domain:finance") and groups ("group:employer") the requests name,
-    in the active language: a query for each, and none when no request names one."""
+    """The names of the domains ("domain:finance"), groups ("group:employer") and online services
+    ("service:dimona") the requests name, in the active language: a query for each, and none when
+    no request names one."""
     params = [request.params for request in requests]
     names: dict[str, str] = {}
     for key, model in (("domain", Domain), ("group", RoleType)):
         codes = {p.get(key) for p in params} - {None, ""}
         if codes:
             names |= {f"{key}:{entry.code}": entry.name for entry in model.objects.filter(code__in=codes)}
+    services = {code for p in params for code in p.get("services", [])}
+    if services:
+        names |= {f"service:{entry.code}": entry.name for entry in OnlineService.objects.filter(code__in=services)}
     return names
 
 
@@ -149,7 +162,7 @@ def told_details(request: ApprovalRequest) -> dict[str, Any]:
         "requester": request.requested_by.full_name,
         "until": timezone.localdate(request.expires_at).isoformat(),
         "status": request.status,
-        **{key: value for key, value in request.params.items() if key in ("kind", "domain", "group")},
+        **{key: value for key, value in request.params.items() if key in ("kind", "domain", "group", "enterprise", "services")},
     }
 
 

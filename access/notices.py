@@ -167,6 +167,7 @@ class _Names:
     def __init__(self, notices: Iterable[Notice]) -> None:
         details = [notice.details for notice in notices]
         codes = {key: {d[key] for d in details if d.get(key)} for key in ("service", "group", "domain")}
+        codes["service"] |= {code for d in details for code in d.get("services") or []}
         self.services = {s.code: s.name for s in OnlineService.objects.filter(code__in=codes["service"])}
         self.groups = {r.code: r.name for r in RoleType.objects.filter(code__in=codes["group"])}
         self.domains = {d.code: d.name for d in Domain.objects.filter(code__in=codes["domain"])}
@@ -333,6 +334,12 @@ def _approval_what(d: dict[str, Any], names: _Names) -> str:
         return _("Delete %(name)s from the group %(group)s") % values
     if d.get("action") == "person_block_everywhere":
         return _("Block %(name)s for all groups") % values
+    if d.get("action") == "mandate_end":
+        services = ", ".join(names.services.get(code, code) for code in d.get("services") or [])
+        return _("End the mandate with %(enterprise)s for %(services)s") % {
+            "enterprise": d.get("enterprise", ""),
+            "services": services,
+        }
     if d.get("action") == "designation" and d.get("domain"):
         return _("Designate %(name)s as %(role)s for the domain %(domain)s") % values
     if d.get("action") == "designation":

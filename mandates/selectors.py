@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
-from access import policy
+from access import approvals, policy
 from access import selectors as access_selectors
-from access.models import AuditEvent, Enterprise, OnlineService, Person
+from access.models import ApprovalRequest, AuditEvent, Enterprise, OnlineService, Person
 from access.selectors import Actor
 from mandates.models import Mandate, MandateAccess
 
@@ -70,6 +70,12 @@ def offerable_services(actor: Actor) -> QuerySet[OnlineService]:
         .distinct()
         .order_by("code")
     )
+
+
+def end_waiting(actor: Actor, mandate: Mandate) -> ApprovalRequest | None:
+    """The request of the actor's enterprise to end the mandate, while it waits for a second manager."""
+    waiting = approvals.pending_requests(actor.enterprise).filter(kind="mandate_end", params__mandate=mandate.pk)
+    return waiting.first()
 
 
 def history(actor: Actor, mandate: Mandate) -> QuerySet[AuditEvent]:

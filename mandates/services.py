@@ -7,17 +7,19 @@ again under its lock, and one journal row in each of the two enterprises' journa
 the mandate (`after["mandate"]`), so that both sides read every step.
 """
 
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from access import journal, policy
+from access import approvals, journal, policy
 from access import selectors as access_selectors
 from access.identifiers import format_enterprise_number
-from access.models import OnlineService, Person
+from access.models import ApprovalRequest, OnlineService, Person
 from access.selectors import Actor
+from access.services.approvals import hold
 from access.writes import Action, ActionRefused, check, locked, record
 from mandates import selectors
 from mandates.models import Mandate, MandateAccess
@@ -25,6 +27,11 @@ from mandates.models import Mandate, MandateAccess
 CHANGED = _("This mandate has just changed. Read it again and retry.")
 UNKNOWN_PROVIDER = _("No enterprise with this number is registered in the portal.")
 ALREADY_GIVEN = _("This person already has this online service under the mandate.")
+END_WAITS = _("Ending this mandate already waits for a second manager's approval.")
+
+# Ending an accepted mandate takes the principal's services from the provider's people, or the
+# provider's work from the principal: it waits for a second manager (docs/design.md §5.15).
+MANDATE_END = "mandate_end"
 
 
 def _facts(mandate: Mandate, **more: Any) -> dict[str, Any]:
@@ -110,9 +117,13 @@ def mandate_refuse(actor: Actor, mandate: Mandate) -> Mandate:
     return _answer(actor, mandate, Mandate.Status.REFUSED, Action.MANDATE_REFUSED)
 
 
-def mandate_end(actor: Actor, mandate: Mandate) -> Mandate:
+def mandate_end(actor: Actor, mandate: Mandate, *, approval: ApprovalRequest | None = None) -> Mandate | ApprovalRequest:
     """Either side ends the mandate (an offer not answered yet is withdrawn): from this moment the
-    decision point answers no to everyone acting under it (selectors.accesses_in_force)."""
+    decision point answers no to everyone acting under it (selectors.accesses_in_force).
+
+    Ending an accepted mandate waits for a second manager of the actor's enterprise where four
+    eyes is on there: the answer is then the request, and the mandate is ended when it is
+    approved (`approval`, by `_mandate_end_approved`), the policy asked again then."""
     with locked(actor, CHANGED) as actor:
         mandate = _locked_mandate(mandate)
         side = selectors.side_of(actor, mandate)
@@ -121,12 +132,42 @@ def mandate_end(actor: Actor, mandate: Mandate) -> Mandate:
         check(policy.can_end_mandate(actor.standing, side, selectors.service_domains(mandate)))
         if mandate.status not in (Mandate.Status.OFFERED, Mandate.Status.ACCEPTED):
             raise ActionRefused(policy.MANDATE_NOT_OPEN)
+        if mandate.status == Mandate.Status.ACCEPTED and approval is None:
+            if selectors.end_waiting(actor, mandate) is not None:
+                raise ActionRefused(END_WAITS)
+            request = hold(actor, MANDATE_END, target=None, params=_end_params(actor, mandate))
+            if request is not None:
+                return request
         mandate.status = Mandate.Status.ENDED
         mandate.ended_by = actor.person
         mandate.ended_at = timezone.now()
         mandate.save(update_fields=["status", "ended_by", "ended_at"])
         _both_journals(actor, mandate, Action.MANDATE_ENDED)
     return mandate
+
+
+def _end_params(actor: Actor, mandate: Mandate) -> dict[str, Any]:
+    """What the request keeps: the mandate, the other enterprise's name, the services' codes."""
+    other = mandate.provider if mandate.principal_id == actor.enterprise.pk else mandate.principal
+    services = sorted(service.code for service in mandate.services.all())
+    return {"mandate": mandate.pk, "enterprise": other.name, "services": services}
+
+
+def _mandate_described(params: dict[str, Any], name: str, names: Mapping[str, str]) -> str:
+    services = ", ".join(names.get(f"service:{code}", code) for code in params.get("services", []))
+    return _("End the mandate with %(enterprise)s for %(services)s") % {
+        "enterprise": params.get("enterprise", ""),
+        "services": services,
+    }
+
+
+@approvals.approvable(MANDATE_END, describe=_mandate_described)
+def _mandate_end_approved(actor: Actor, request: ApprovalRequest) -> Mandate | ApprovalRequest:
+    """Carry out an approved end of a mandate, as its requester: the policy and the mandate's state are asked again."""
+    mandate = Mandate.objects.filter(pk=request.params.get("mandate")).first()
+    if mandate is None:
+        raise ActionRefused(policy.MANDATE_NOT_OPEN)
+    return mandate_end(actor, mandate, approval=request)
 
 
 def mandate_access_grant(actor: Actor, mandate: Mandate, *, person: Person, service: OnlineService) -> MandateAccess:

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from access import policy
+from access.models import ApprovalRequest
 from access.selectors import Actor
 from access.services import ActionRefused
 from access.views.common import get_actor_or_404, page_context, refused, require
@@ -83,7 +84,8 @@ def _detail(request: HttpRequest, actor: Actor, mandate: Mandate, form: AccessFo
     open_ = mandate.status in (Mandate.Status.OFFERED, Mandate.Status.ACCEPTED)
     provider = side == policy.MandateSide.PROVIDER
     answers = provider and mandate.status == Mandate.Status.OFFERED and bool(policy.can_answer_mandate(standing))
-    ends = open_ and bool(policy.can_end_mandate(standing, side, selectors.service_domains(mandate)))
+    end_waits = open_ and selectors.end_waiting(actor, mandate) is not None
+    ends = open_ and not end_waits and bool(policy.can_end_mandate(standing, side, selectors.service_domains(mandate)))
     grants = provider and in_force and bool(policy.can_answer_mandate(standing))
     if grants and form is None:
         form = AccessForm(people=selectors.provider_people(actor), services=mandate.services.all())
@@ -94,6 +96,7 @@ def _detail(request: HttpRequest, actor: Actor, mandate: Mandate, form: AccessFo
         in_force=in_force,
         answers=answers,
         ends=ends,
+        end_waits=end_waits,
         grants=grants,
         revokes=provider and bool(policy.can_revoke_under_mandate(standing)),
         form=form if grants else None,
@@ -120,15 +123,17 @@ def mandate_detail(request: HttpRequest, enterprise_id: int, mandate_id: int) ->
     return _detail(request, actor, _mandate(actor, mandate_id))
 
 
-def _act(request: HttpRequest, enterprise_id: int, mandate_id: int, service: Any, done: str) -> HttpResponse:
+def _act(
+    request: HttpRequest, enterprise_id: int, mandate_id: int, service: Any, done: str, waits: str = ""
+) -> HttpResponse:
     actor = _mandates_actor(request, enterprise_id)
     mandate = _mandate(actor, mandate_id)
     try:
-        service(actor, mandate)
+        made = service(actor, mandate)
     except ActionRefused as exc:
         refused(request, exc)
     else:
-        messages.success(request, done)
+        messages.success(request, waits if isinstance(made, ApprovalRequest) else done)
     return redirect("mandates:detail", actor.enterprise.pk, mandate.pk)
 
 
@@ -148,7 +153,12 @@ def mandate_refuse(request: HttpRequest, enterprise_id: int, mandate_id: int) ->
 @require_POST
 def mandate_end(request: HttpRequest, enterprise_id: int, mandate_id: int) -> HttpResponse:
     done = _("The mandate has ended: nobody acts under it any more.")
-    return _act(request, enterprise_id, mandate_id, services.mandate_end, done)
+    waits = _(
+        "Ending this mandate waits for a second manager's approval: it stays in force until then. "
+        "The Main Access Manager, a co-Main Access Manager or a legal representative approves it "
+        "in Second approvals."
+    )
+    return _act(request, enterprise_id, mandate_id, services.mandate_end, done, waits)
 
 
 @login_required

@@ -6,10 +6,11 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied
-from django.utils import timezone
+from django.utils import timezone, translation
 
-from access import approvals, notices, services
+from access import approvals, notices, selectors, services
 from access.models import ApprovalRequest, AuditEvent, Designation, FourEyesSetting, Notice, OnlineService
+from access.selectors import Actor
 from mandates import services as mandate_services
 from mandates.models import Mandate
 from tests import factories
@@ -29,7 +30,11 @@ def actor(world, person):  # type: ignore[no-untyped-def]
 
 
 def end(world, mandate, by=None):  # type: ignore[no-untyped-def]
-    return mandate_services.mandate_end(actor(world, by or world.main), mandate)
+    by = by or world.main
+    if by == world.other_enterprise_manager:
+        provider = world.other_enterprise
+        return mandate_services.mandate_end(Actor(by, provider, selectors.standing_of(by.pk, provider.pk)), mandate)
+    return mandate_services.mandate_end(actor(world, by), mandate)
 
 
 def test_ending_waits_and_the_mandate_stays_in_force(world, login, dimona_token):  # type: ignore[no-untyped-def]
@@ -43,9 +48,10 @@ def test_ending_waits_and_the_mandate_stays_in_force(world, login, dimona_token)
     assert decision(dimona_token, world.other_member, world.enterprise)
     request = ApprovalRequest.objects.get()
     assert (request.kind, request.enterprise, request.target) == ("mandate_end", world.enterprise, None)
-    assert approvals.described([request])[0][1] == what()
+    with translation.override("en"):
+        assert approvals.described([request])[0][1] == what()
     page = response.content.decode()
-    assert "Ending this mandate waits for a second manager&#x27;s approval." in page
+    assert "<p class=\"notice\">Ending this mandate waits for a second manager's approval.</p>" in page
     assert "End the mandate</button>" not in page
     assert not AuditEvent.objects.filter(action="mandate_ended").exists()
     # The mandate's history in the principal's journal reads the request.
@@ -162,8 +168,6 @@ def test_the_second_manager_is_told_in_their_language_which_mandate(world):  # t
     ],
 )
 def test_the_request_reads_in_four_languages(world, language, expected):  # type: ignore[no-untyped-def]
-    from django.utils import translation
-
     request = end(world, make_mandate(world))
     with translation.override(language):
         assert approvals.described([request])[0][1].startswith(expected)

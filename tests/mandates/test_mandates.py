@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from access.models import AuditEvent, EnterpriseBlock, OnlineService
+from access.models import AuditEvent, EnterpriseBlock, FourEyesSetting, OnlineService
 from mandates.models import Mandate, MandateAccess
 from tests.decisions.conftest import EVALUATION, ask, question
 from tests.queries import queries_of
@@ -138,6 +138,8 @@ class TestActingUnderAMandate:
         assert not decision(dimona_token, world.other_member, world.other_groups["employer"].enterprise, "dmfa")
         page = login(world.main).get(f"/e/{world.enterprise.pk}/mandates/{mandate.pk}/").content.decode()
         assert world.other_member.full_name in page
+        # Acme's four eyes off, its end goes through at once (tests/mandates/test_mandate_approvals.py: on).
+        FourEyesSetting.objects.create(enterprise=world.enterprise, enabled=False)
         assert login(world.main).post(f"/e/{world.enterprise.pk}/mandates/{mandate.pk}/end/").status_code == 302
         assert not decision(dimona_token, world.other_member, world.enterprise)
         assert AuditEvent.objects.filter(action=AuditEvent.Action.MANDATE_ENDED).count() == 2

@@ -30,10 +30,10 @@ DIMONA_NAME = "Dimona (immediate declaration of employment)"
 @pytest.fixture
 def demo(transactional_db, catalogue) -> None:  # type: ignore[no-untyped-def]
     """The demo of `make run`, with fewer users, committed so that the live server sees it; the
-    bakery's MAM reads the pages in English here, as the secretariat's people do."""
+    bakery's MAM and co-MAM read the pages in English here, as the secretariat's people do."""
     load_demo(users=20)
     load_demo_client()
-    Person.objects.filter(user__username="mam").update(preferred_language="en")
+    Person.objects.filter(user__username__in=("mam", "comam")).update(preferred_language="en")
 
 
 def decision(live_server, niss: str) -> bool:  # type: ignore[no-untyped-def]
@@ -154,14 +154,34 @@ def test_the_bakery_gives_a_mandate_the_secretariat_acts_then_the_bakery_ends_it
 
     assert decision(live_server, samir.niss)
 
-    # The bakery reads who acts for it, and ends the mandate: the next decision is no.
+    # The bakery reads who acts for it, and ends the mandate: with four eyes on at the bakery, the
+    # end waits for its co-MAM, and Samir still acts for the bakery meanwhile.
     bakery.reload()
     acting = bakery.get_by_role("region", name="People of the service provider acting under the mandate")
     expect(acting.get_by_text("Samir Haddad", exact=True)).to_be_visible()
     bakery.get_by_role("button", name="End the mandate").click()
-    expect(bakery.get_by_text("The mandate has ended: nobody acts under it any more.")).to_be_visible()
-    accessible(bakery, axe, f"the ended mandate at {width} px")
+    expect(bakery.get_by_role("status")).to_contain_text("Ending this mandate waits for a second manager's approval")
+    expect(bakery.get_by_text("Ending this mandate waits for a second manager's approval.", exact=True)).to_be_visible()
+    expect(bakery.get_by_role("button", name="End the mandate")).to_have_count(0)
+    accessible(bakery, axe, f"the mandate whose end waits at {width} px")
+    assert decision(live_server, samir.niss)
+
+    # The bakery's co-MAM approves it in Second approvals: the mandate ends, the next decision is no.
+    comam = fresh_page(browser, live_server, width)
+    log_in(comam, "comam", BAKERY)
+    menu = comam.get_by_role("navigation", name="Enterprise menu")
+    toggle = menu.get_by_role("button", name="Menu")
+    if toggle.is_visible() and toggle.get_attribute("aria-expanded") == "false":
+        toggle.click()
+    menu.get_by_role("link", name="Second approvals").click()
+    what = f"End the mandate with {SECRETARIAT} for {DIMONA_NAME}"
+    comam.get_by_role("button", name=f"Approve: {what}").click()
+    expect(comam.get_by_role("status")).to_have_text(f"Approved and carried out: {what}.")
+    accessible(comam, axe, f"the approved end of the mandate at {width} px")
     assert not decision(live_server, samir.niss)
+    bakery.reload()
+    expect(bakery.get_by_role("definition").filter(has_text=re.compile("^ended$"))).to_be_visible()
+    comam.context.close()
 
     # Both journals hold every step.
     steps = [

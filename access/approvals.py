@@ -153,6 +153,10 @@ def is_pending(request: ApprovalRequest, now: datetime | None = None) -> bool:
 # --- The sweep ----------------------------------------------------------------------------------------
 
 
+# The codes and names of a request's params that its notices keep (a mandate's: the other enterprise, the services).
+TOLD_PARAMS = ("kind", "domain", "group", "enterprise", "services")
+
+
 def told_details(request: ApprovalRequest) -> dict[str, Any]:
     """What a notice of the request keeps: codes and the names of the people, read back in the
     reader's language (access.notices)."""
@@ -162,7 +166,7 @@ def told_details(request: ApprovalRequest) -> dict[str, Any]:
         "requester": request.requested_by.full_name,
         "until": timezone.localdate(request.expires_at).isoformat(),
         "status": request.status,
-        **{key: value for key, value in request.params.items() if key in ("kind", "domain", "group", "enterprise", "services")},
+        **{key: value for key, value in request.params.items() if key in TOLD_PARAMS},
     }
 
 

@@ -117,7 +117,9 @@ def mandate_refuse(actor: Actor, mandate: Mandate) -> Mandate:
     return _answer(actor, mandate, Mandate.Status.REFUSED, Action.MANDATE_REFUSED)
 
 
-def mandate_end(actor: Actor, mandate: Mandate, *, approval: ApprovalRequest | None = None) -> Mandate | ApprovalRequest:
+def mandate_end(
+    actor: Actor, mandate: Mandate, *, approval: ApprovalRequest | None = None
+) -> Mandate | ApprovalRequest:
     """Either side ends the mandate (an offer not answered yet is withdrawn): from this moment the
     decision point answers no to everyone acting under it (selectors.accesses_in_force).
 

@@ -51,7 +51,7 @@ def test_ending_waits_and_the_mandate_stays_in_force(world, login, dimona_token)
     with translation.override("en"):
         assert approvals.described([request])[0][1] == what()
     page = response.content.decode()
-    assert "<p class=\"notice\">Ending this mandate waits for a second manager's approval.</p>" in page
+    assert '<p class="notice">Ending this mandate waits for a second manager\'s approval.</p>' in page
     assert "End the mandate</button>" not in page
     assert not AuditEvent.objects.filter(action="mandate_ended").exists()
     # The mandate's history in the principal's journal reads the request.

@@ -2,6 +2,7 @@
 one, one mandate with its history and the provider's people acting under it; the provider's
 answers, ending it from either side, and the access the provider gives under it."""
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -30,6 +31,11 @@ def _offer_form(actor: Actor, data: Any = None) -> OfferForm:
     return OfferForm(data, services=selectors.offerable_services(actor))
 
 
+def _known(total: int) -> Callable[[], int]:
+    """A count already read (selectors.sides_counted), for the paginator not to read it again."""
+    return lambda: total
+
+
 def _list(request: HttpRequest, actor: Actor, form: OfferForm) -> HttpResponse:
     """Both sides of the list, each searched by the other enterprise's name or number (`?q=`, the
     same search for both) and paged on its own (`?given_page=`, `?page=`), with how many mandates
@@ -41,9 +47,8 @@ def _list(request: HttpRequest, actor: Actor, form: OfferForm) -> HttpResponse:
     pages: dict[policy.MandateSide, Any] = {}
     for side, name in ((policy.MandateSide.PRINCIPAL, "given_page"), (policy.MandateSide.PROVIDER, "page")):
         if side in sides:
-            total = totals[side]
             found = selectors.mandates_on_side(actor, side, query)
-            pages[side] = paginate(request, found, count=None if query else (lambda total=total: total), name=name)
+            pages[side] = paginate(request, found, count=None if query else _known(totals[side]), name=name)
     given, taken = pages.get(policy.MandateSide.PRINCIPAL), pages.get(policy.MandateSide.PROVIDER)
     context = page_context(
         actor,

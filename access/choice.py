@@ -25,18 +25,19 @@ def wants_search(total: int, query: str) -> bool:
     return total >= SEARCH_FROM or bool(query)
 
 
-def enterprise_matches(query: str) -> Q:
+def enterprise_matches(query: str, through: str = "") -> Q:
     """Every word typed is in the enterprise's name, accents, case and apostrophes aside (as for
     people's names, Enterprise.search_name); digits are also looked for in its number, with or
     without BE, dots and spaces, and a part of a number is enough: a person searches their own
-    enterprises, whose numbers are public."""
+    enterprises, whose numbers are public. `through` names the enterprise from another model
+    ("principal__" for a mandate's principal)."""
     query = query.strip()[:100]
     condition = Q()
     for word in fold(query).split():
-        condition &= Q(search_name__contains=word)
+        condition &= Q(**{f"{through}search_name__contains": word})
     digits = query.upper().removeprefix("BE").translate(_NUMBER_SEPARATORS)
     if digits.isascii() and digits.isdigit():
-        condition |= Q(number__contains=digits)
+        condition |= Q(**{f"{through}number__contains": digits})
     return condition
 
 

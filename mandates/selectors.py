@@ -5,10 +5,11 @@ number of questions)."""
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from access import approvals, policy
+from access import approvals, choice, policy
 from access import selectors as access_selectors
 from access.models import ApprovalRequest, AuditEvent, Enterprise, OnlineService, Person
 from access.selectors import Actor
@@ -30,6 +31,33 @@ def mandates_of(actor: Actor) -> QuerySet[Mandate]:
         .prefetch_related("services")
         .order_by("-offered_at", "-pk")
     )
+
+
+def sides_counted(actor: Actor) -> dict[policy.MandateSide, int]:
+    """How many mandates the actor sees on each side: those given and those held (one query)."""
+    counts = mandates_of(actor).aggregate(
+        given=Count("pk", filter=Q(principal=actor.enterprise)), taken=Count("pk", filter=Q(provider=actor.enterprise))
+    )
+    return {policy.MandateSide.PRINCIPAL: counts["given"], policy.MandateSide.PROVIDER: counts["taken"]}
+
+
+def mandates_on_side(actor: Actor, side: policy.MandateSide, query: str = "") -> QuerySet[Mandate]:
+    """The mandates the actor's enterprise gave (principal) or holds (provider) that the actor sees,
+    searched by the other enterprise's name or number (access.choice.enterprise_matches), each with
+    `acting`, how many of the provider's people act under it: one query for a page, whatever the
+    number of mandates and people (the services are prefetched in one more)."""
+    mine, other = ("principal", "provider__") if side == policy.MandateSide.PRINCIPAL else ("provider", "principal__")
+    mandates = mandates_of(actor).filter(**{mine: actor.enterprise})
+    if query.strip():
+        mandates = mandates.filter(choice.enterprise_matches(query, through=other))
+    acting = (
+        MandateAccess.objects.filter(mandate=OuterRef("pk"), revoked_at__isnull=True)
+        .order_by()
+        .values("mandate")
+        .annotate(people=Count("person", distinct=True))
+        .values("people")
+    )
+    return mandates.annotate(acting=Coalesce(Subquery(acting), 0))
 
 
 def side_of(actor: Actor, mandate: Mandate) -> policy.MandateSide:

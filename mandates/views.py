@@ -2,6 +2,7 @@
 one, one mandate with its history and the provider's people acting under it; the provider's
 answers, ending it from either side, and the access the provider gives under it."""
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -11,11 +12,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from access import policy
+from access import choice, policy
 from access.models import ApprovalRequest
 from access.selectors import Actor
 from access.services import ActionRefused
-from access.views.common import get_actor_or_404, page_context, refused, require
+from access.views.common import get_actor_or_404, page_context, paginate, refused, require
 from mandates import selectors, services
 from mandates.forms import AccessForm, OfferForm
 from mandates.models import Mandate, MandateAccess
@@ -31,13 +32,37 @@ def _offer_form(actor: Actor, data: Any = None) -> OfferForm:
     return OfferForm(data, services=selectors.offerable_services(actor))
 
 
+def _known(total: int) -> Callable[[], int]:
+    """A count already read (selectors.sides_counted), for the paginator not to read it again."""
+    return lambda: total
+
+
 def _list(request: HttpRequest, actor: Actor, form: OfferForm) -> HttpResponse:
-    mandates = list(selectors.mandates_of(actor))
+    """Both sides of the list, each searched by the other enterprise's name or number (`?q=`, the
+    same search for both) and paged on its own (`?given_page=`, `?page=`), with how many mandates
+    there are; the search box from 11 mandates on one side, as for the choice of an enterprise
+    (access.choice, docs/decisions.md §19)."""
+    query = request.GET.get("q", "").strip()[:100]
+    sides = policy.mandate_sides(actor.standing)
+    totals = selectors.sides_counted(actor)
+    pages: dict[policy.MandateSide, Any] = {}
+    for side, name in ((policy.MandateSide.PRINCIPAL, "given_page"), (policy.MandateSide.PROVIDER, "page")):
+        if side in sides:
+            found = selectors.mandates_on_side(actor, side, query)
+            pages[side] = paginate(request, found, count=None if query else _known(totals[side]), name=name)
+    given, taken = pages.get(policy.MandateSide.PRINCIPAL), pages.get(policy.MandateSide.PROVIDER)
     context = page_context(
         actor,
-        given=[m for m in mandates if m.principal_id == actor.enterprise.pk],
-        taken=[m for m in mandates if m.provider_id == actor.enterprise.pk],
-        sees_taken=policy.MandateSide.PROVIDER in policy.mandate_sides(actor.standing),
+        given=given,
+        taken=taken,
+        given_total=totals[policy.MandateSide.PRINCIPAL],
+        taken_total=totals[policy.MandateSide.PROVIDER],
+        sees_taken=taken is not None,
+        query=query,
+        searchable=choice.wants_search(max(totals.values()), query),
+        # Each list's pages keep the other's page.
+        given_filters=f"page={taken.number}" if taken is not None and taken.number > 1 else "",
+        taken_filters=f"given_page={given.number}" if given is not None and given.number > 1 else "",
         form=form,
     )
     return render(request, "mandates/mandate_list.html", context)

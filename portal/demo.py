@@ -213,6 +213,69 @@ def _secretariat(transport: Enterprise) -> None:
         for person in people:
             for service in services:
                 MandateAccess.objects.create(mandate=mandate, person=person, service=service, granted_by=ssmam)
+    _small_clients(secretariat, ssmam, [dimona, dmfa], quarter)
+
+
+# The secretariat's small clients, enough for the search of its Mandates page (from 11 mandates).
+CLIENT_TRADES = (
+    "Boucherie",
+    "Pâtisserie",
+    "Électricité",
+    "Friterie",
+    "Bakkerij",
+    "Schrijnwerkerij",
+    "Coiffure",
+    "Épicerie",
+)
+CLIENT_NAMES = ("Lambert", "Wouters", "Dubois", "Goossens", "Hermans")
+
+
+def _small_clients(secretariat: Enterprise, ssmam: Person, services: list[OnlineService], quarter: date) -> None:
+    """Forty small enterprises each giving the secretariat Dimona and DmfA, accepted; made in bulk,
+    a few queries for all of them."""
+    now = timezone.now()
+    bodies = range(7_100_000, 7_100_000 + len(CLIENT_TRADES) * len(CLIENT_NAMES))
+    names = [f"{trade} {name}" for name in CLIENT_NAMES for trade in CLIENT_TRADES]
+    clients = Enterprise.objects.bulk_create(
+        Enterprise(
+            number=f"{body:08d}{97 - body % 97:02d}", name=name, status=Enterprise.Status.ACTIVE, activated_at=now
+        )
+        for body, name in zip(bodies, names, strict=True)
+    )
+    employer = RoleType.objects.get(code="employer")
+    Group.objects.bulk_create(Group(enterprise=client, role_type=employer) for client in clients)
+    # Each client's owner, its MAM, who offered the mandate.
+    owners = Person.objects.bulk_create(
+        Person(
+            niss=make_niss(date(1960, 1, 1) + timedelta(days=index), 201),
+            given_name="Marie" if index % 2 else "Jan",
+            surname=client.name.split()[-1],
+            email=f"owner{index}@example.be",
+            preferred_language="fr" if index % 2 else "nl",
+        )
+        for index, client in enumerate(clients)
+    )
+    Designation.objects.bulk_create(
+        Designation(enterprise=client, person=owner, kind=DesignationKind.MAIN)
+        for client, owner in zip(clients, owners, strict=True)
+    )
+    mandates = Mandate.objects.bulk_create(
+        Mandate(
+            principal=client,
+            provider=secretariat,
+            starts_on=quarter,
+            status=Mandate.Status.ACCEPTED,
+            offered_by=owner,
+            # Long-standing clients: listed after the newer mandates, newest first.
+            offered_at=now - timedelta(days=90),
+            answered_by=ssmam,
+            answered_at=now - timedelta(days=89),
+        )
+        for client, owner in zip(clients, owners, strict=True)
+    )
+    Mandate.services.through.objects.bulk_create(
+        Mandate.services.through(mandate=mandate, onlineservice=service) for mandate in mandates for service in services
+    )
 
 
 def _texts(fields: tuple[str, str], texts: dict[str, tuple[str, str]]) -> dict[str, Any]:

@@ -100,24 +100,26 @@ def page_context(actor: Actor, *, services: set[str] | None = None, **extra: Any
     }
 
 
-def page_number(request: HttpRequest) -> int:
-    """The page asked for in `?page=`: anything but a page number that can exist is the first page.
+def page_number(request: HttpRequest, name: str = "page") -> int:
+    """The page asked for in `?page=` (or `name`, for a second list on the page): anything but a
+    page number that can exist is the first page.
 
     int() also reads other scripts' digits and numbers beyond what the database takes as an
     offset ("bigint out of range"); an address typed or tampered with shows the first page.
     """
-    value = request.GET.get("page", "")
+    value = request.GET.get(name, "")
     if not (value.isascii() and value.isdigit() and len(value) <= 9):
         return 1
     return max(1, int(value))
 
 
-def paginate(request: HttpRequest, queryset: Any, count: Callable[[], int] | None = None) -> Any:
-    """The requested page, or the first; `count` is a quicker way to count the same rows, when there is one."""
+def paginate(request: HttpRequest, queryset: Any, count: Callable[[], int] | None = None, name: str = "page") -> Any:
+    """The requested page (`?page=`, or `name`), or the first; `count` is a quicker way to count the
+    same rows, when there is one."""
     paginator = Paginator(queryset, settings.PAGE_SIZE)
     if count is not None:
         paginator.count = count()  # a cached property: set, it is not computed
-    number = page_number(request)
+    number = page_number(request, name)
     return paginator.page(number if number <= paginator.num_pages else 1)
 
 

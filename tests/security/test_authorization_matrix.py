@@ -2654,3 +2654,27 @@ def test_admin_pages_are_for_staff_only(stage: Stage, persona: str) -> None:
             assert response.status_code == 200, url
         else:
             redirected_to(response, reverse("admin:login"), back_to=url)
+
+
+# --- The mandates, searched and paged --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_a_search_of_the_mandates_never_lists_another_enterprise_s(stage: Stage, persona: str) -> None:
+    """`?q=`, `?page=` and `?given_page=` change which of Acme's mandates a persona sees, never
+    whose: searched by the name or number of Other and of a third enterprise, on any page, the
+    mandate Other gave the third enterprise is never listed, and the status is the one without them."""
+    own = mandate_of(stage, "in_scope")
+    elsewhere = mandate_of(stage, "other_enterprise")
+    client = stage.clients[persona]
+    url = reverse("mandates:list", args=[stage.acme])
+    expected = client.get(url).status_code
+    for enterprise in (stage.world.other_enterprise, elsewhere.provider, elsewhere.principal):
+        for typed in (enterprise.name, enterprise.number_display, enterprise.number):
+            for page in ("1", "99999", "abc", "-1"):
+                response = client.get(url, {"q": typed, "page": page, "given_page": page})
+                assert response.status_code == expected, (typed, page)
+                content = response.content.decode()
+                assert f"/mandates/{elsewhere.pk}/" not in content, (typed, page)
+                if expected == 200 and enterprise == stage.world.other_enterprise:
+                    assert f"/e/{stage.acme}/mandates/{own.pk}/" in content, (typed, page)

@@ -25,7 +25,7 @@ from django.test.utils import CaptureQueriesContext
 
 from access import selectors
 from access.identifiers import make_niss
-from access.models import Group
+from access.models import FourEyesSetting, Group
 from bench.dataset import Managers
 from imports.models import Import
 
@@ -86,6 +86,10 @@ def check(client: Client, managers: Managers, data: bytes) -> tuple[Import, floa
 
 
 def measure(client: Client, managers: Managers, rows: int, worker_ready: Callable[[], None]) -> Figures:
+    # The file blocks a quarter of its rows: with four eyes on (the enterprise has a co-MAM), the
+    # blocks past the hour's threshold would wait for a second manager. Measured here is the import
+    # itself, so its Main Access Manager turns four eyes off, as an enterprise loading its year may.
+    FourEyesSetting.objects.update_or_create(enterprise_id=managers.enterprise_id, defaults={"enabled": False})
     smaller = max(10, rows // 100)
     _job, _seconds, smaller_queries = check(client, managers, build_file(managers, smaller))
     job, check_seconds, check_queries = check(client, managers, build_file(managers, rows))

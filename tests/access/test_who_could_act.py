@@ -232,7 +232,7 @@ def many_people(world, count: int) -> None:
         services.person_unblock_everywhere(main, person)
 
 
-def test_the_page_and_its_export_cost_the_same_queries_as_data_grows(world, login):
+def test_the_page_and_its_export_cost_the_same_queries_as_data_grows(world, login, four_eyes_off):
     client = login(world.main)
     today = timezone.localdate().strftime("%d/%m/%Y")
     page = url(world, day=today)

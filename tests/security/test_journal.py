@@ -674,6 +674,8 @@ def refuse_a_mandate(world, login):  # type: ignore[no-untyped-def]
 
 
 def end_a_mandate(world, login):  # type: ignore[no-untyped-def]
+    # Acme has a co-MAM: with four eyes on, the end would wait (its journal: tests/mandates/test_mandate_approvals.py).
+    FourEyesSetting.objects.create(enterprise=world.enterprise, enabled=False)
     return post(login(world.main), e(world, f"mandates/{_mandate(world).pk}/end/")), world.main, None
 
 

@@ -811,10 +811,12 @@ def can_change_four_eyes(actor: Standing) -> Decision:
     return ALLOWED
 
 
-def past_bulk_threshold(people_within_window: int) -> bool:
+def past_bulk_threshold(people_within_window: int, target: Standing) -> bool:
     """Whether blocking or deleting one more person waits: the manager already blocked or deleted
-    BULK_THRESHOLD other people within the window."""
-    return people_within_window >= BULK_THRESHOLD
+    BULK_THRESHOLD other people within the window, and this one holds access in the enterprise
+    (blocking for all groups someone with none, such as a User an HR system creates inactive,
+    takes nothing away)."""
+    return people_within_window >= BULK_THRESHOLD and not is_outsider(target)
 
 
 def waits_for_approval(*, enabled: bool, second_managers: int) -> bool:

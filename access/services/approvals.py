@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from access import approvals, policy, selectors
 from access.models import ApprovalRequest, AuditEvent, FourEyesSetting, Person
+from access.policy import Standing
 from access.selectors import Actor
 from access.writes import Action, ActionRefused, Told, check, locked, record, tell
 
@@ -100,7 +101,7 @@ class AwaitsApproval(ActionRefused):
         self.held = held
 
 
-def bulk_hold(actor: Actor, kind: str, *, target: Person, params: dict[str, Any]) -> None:
+def bulk_hold(actor: Actor, kind: str, *, target: Person, standing: Standing, params: dict[str, Any]) -> None:
     """Called by the services that block or delete, inside their transaction, once the policy
     allowed it: past the threshold of people within the hour, raise AwaitsApproval."""
     since = timezone.now() - policy.BULK_WINDOW
@@ -113,7 +114,7 @@ def bulk_hold(actor: Actor, kind: str, *, target: Person, params: dict[str, Any]
         .distinct()
         .count()
     )
-    if not policy.past_bulk_threshold(people):
+    if not policy.past_bulk_threshold(people, standing):
         return
     if _goes_through(actor, kind, target) is not None:
         raise AwaitsApproval(Held(actor, kind, target, params))

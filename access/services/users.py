@@ -206,7 +206,7 @@ def membership_block(
         if approval is None:
             params = {"membership": membership.pk, "group": membership.group.role_type.code, "reason": reason}
             params |= {"until": until.isoformat() if until else None, "share_reason": share_reason}
-            bulk_hold(actor, BULK_BLOCK, target=membership.person, params=params)
+            bulk_hold(actor, BULK_BLOCK, target=membership.person, standing=target, params=params)
         now = timezone.now()
         # A block past its end date that the sweep has not lifted yet: its end is recorded first.
         _queue_notices(ends.stale_membership_block_end(membership, at=now))
@@ -293,7 +293,7 @@ def membership_delete(
         check(policy.can_delete_from_group(actor.standing, target, membership.group_id))
         if approval is None:
             params = {"membership": membership.pk, "group": membership.group.role_type.code, "reason": reason}
-            bulk_hold(actor, BULK_DELETE, target=membership.person, params=params)
+            bulk_hold(actor, BULK_DELETE, target=membership.person, standing=target, params=params)
         services = membership_end(actor, membership)
         record(
             actor,
@@ -330,7 +330,7 @@ def person_block_everywhere(
             raise ActionRefused(_("This person is already blocked for all groups."))
         if approval is None:
             params = {"reason": reason, "until": until.isoformat() if until else None, "share_reason": share_reason}
-            bulk_hold(actor, BULK_BLOCK_EVERYWHERE, target=person, params=params)
+            bulk_hold(actor, BULK_BLOCK_EVERYWHERE, target=person, standing=target, params=params)
         # A block past its end date that the sweep has not lifted yet: its end is recorded first.
         _queue_notices(ends.stale_enterprise_block_end(actor.enterprise, person.pk, at=timezone.now()))
         block = EnterpriseBlock.objects.create(

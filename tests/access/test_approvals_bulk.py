@@ -6,9 +6,9 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from access import policy, selectors, services
-from access.models import ApprovalRequest, AuditEvent, EnterpriseBlock, FourEyesSetting, Membership
+from access.models import ApprovalRequest, AuditEvent, EnterpriseBlock, FourEyesSetting, Membership, Person
 from tests import factories
-from tests.provisioning.conftest import Scim, make_token, patch_body
+from tests.provisioning.conftest import Scim, make_token, patch_body, user_body
 
 pytestmark = pytest.mark.django_db
 
@@ -123,9 +123,27 @@ def test_a_scim_deactivation_past_the_threshold_waits_and_says_so(world):
     assert ApprovalRequest.objects.get().pk == request.pk
 
 
-def test_the_threshold():
-    assert not policy.past_bulk_threshold(9)
-    assert policy.past_bulk_threshold(10)
+def test_the_threshold(world):
+    member = selectors.standing_of(world.member.pk, world.enterprise.pk)
+    nobody = selectors.standing_of(factories.person(None, "No", "Access").pk, world.enterprise.pk)
+    assert not policy.past_bulk_threshold(9, member)
+    assert policy.past_bulk_threshold(10, member)
+    # Someone without access loses nothing: blocking them never waits.
+    assert not policy.past_bulk_threshold(10, nobody)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_scim_user_created_inactive_past_the_threshold_is_created_blocked(world):
+    many = members(world, 10)
+    for membership in many:
+        block(world, membership)
+    scim = Scim(make_token(world.group_manager, world.enterprise))
+    body = user_body(factories.niss(), active=False)
+    response = scim.post("/Users", body)
+    assert response.status_code == 201, response.content
+    person = Person.objects.get(pk=response.json()["id"])
+    assert selectors.current_enterprise_blocks().filter(enterprise=world.enterprise, person=person).exists()
+    assert not ApprovalRequest.objects.exists()
 
 
 def test_an_import_row_past_the_threshold_waits_and_its_verdict_says_so(world):
@@ -151,3 +169,27 @@ def test_an_import_row_past_the_threshold_waits_and_its_verdict_says_so(world):
     assert ApprovalRequest.objects.get().target == many[10].person
     many[10].refresh_from_db()
     assert not many[10].is_blocked
+
+
+@pytest.mark.parametrize("how", ["patch", "patch all", "put"])
+def test_a_scim_group_change_removing_an_eleventh_member_waits_and_says_so(world, how):
+    many = members(world, 12)
+    group = world.groups["employer"]
+    scim = Scim(make_token(world.group_manager, world.enterprise))
+    removed = [str(m.person.pk) for m in many[:11]]
+    if how == "patch":
+        body = patch_body(*({"op": "remove", "path": f'members[value eq "{pk}"]'} for pk in removed))
+        response = scim.patch(f"/Groups/{group.pk}", body, **{"If-Match": "*"})
+    elif how == "patch all":
+        factories.member(factories.person(None, "Kept", "Back"), group).delete()
+        body = patch_body({"op": "remove", "path": "members"})
+        response = scim.patch(f"/Groups/{group.pk}", body, **{"If-Match": "*"})
+    else:
+        current = scim.get(f"/Groups/{group.pk}").json()
+        current["members"] = [m for m in current["members"] if m["value"] not in removed]
+        response = scim.put(f"/Groups/{group.pk}", current, **{"If-Match": "*"})
+    assert response.status_code == 403, response.content
+    request = ApprovalRequest.objects.get()
+    assert response.json()["detail"].endswith(f"request no. {request.pk} waits on the portal's pages.")
+    # The whole change is one transaction: no member was removed.
+    assert Membership.objects.filter(group=group, person__in=[m.person for m in many]).count() == 12

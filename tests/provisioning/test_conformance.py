@@ -121,9 +121,7 @@ def failures(results: list[CheckResult]) -> list[CheckResult]:
     return [result for result in results if result.status in (Status.ERROR, Status.CRITICAL, Status.DEVIATION)]
 
 
-def test_scim2_tester_passes_every_check_that_applies(
-    portal: HttpScimClient, world: World, four_eyes_off: None
-) -> None:
+def test_scim2_tester_passes_every_check_that_applies(portal: HttpScimClient, world: World) -> None:
     results = check_server(portal)
 
     unexpected = []

@@ -472,6 +472,13 @@ def can_provision_user(actor: Standing, target: Standing) -> Decision:
     return can_act_on(actor, target)
 
 
+def sees_every_unplaced_user(actor: Standing) -> bool:
+    """A person the HR system provisioned and who is in no group yet is seen by the MAM and the
+    co-MAMs (who act over the whole enterprise); another manager sees those their own tokens
+    provisioned."""
+    return actor.enterprise_wide
+
+
 # --- Access over time (docs/design.md §3.4, docs/decisions.md §11) -------------------------------
 
 

@@ -17,6 +17,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast, Coalesce, Concat, NullIf
 
+from access import policy
 from access.models import AuditEvent, Group, Person
 from access.selectors import Actor, current_enterprise_blocks, current_grants, current_memberships
 from provisioning.models import ProvisionedUser, ProvisioningToken
@@ -38,12 +39,6 @@ def token_by_digest(digest: str) -> ProvisioningToken | None:
     return ProvisioningToken.objects.select_related("enterprise", "manager").filter(digest=digest).first()
 
 
-def sees_every_unplaced_user(actor: Actor) -> bool:
-    """A person the HR system provisioned and who is in no group yet is seen by the MAM and the
-    co-MAMs (who act over the whole enterprise), and by the manager whose token provisioned them."""
-    return actor.standing.enterprise_wide
-
-
 def _events(actor: Actor, **about: object) -> QuerySet[AuditEvent]:
     return AuditEvent.objects.filter(enterprise=actor.enterprise, **about)
 
@@ -62,7 +57,7 @@ def users_in_scope(actor: Actor) -> QuerySet[Person]:
     )
     placed = current_memberships().filter(group__enterprise=enterprise, person=OuterRef("pk"))
     unplaced = Q(record__id__isnull=False, placed=False)
-    if not sees_every_unplaced_user(actor):
+    if not policy.sees_every_unplaced_user(actor.standing):
         unplaced &= Q(record__created_by=actor.person)
     in_scope = Q(pk__in=current_memberships().filter(group_id__in=actor.standing.scope_groups).values("person_id"))
     about = _events(actor, target_person=OuterRef("pk"))

@@ -83,6 +83,15 @@ def e2e_world(transactional_db, world):  # type: ignore[no-untyped-def]
     return world
 
 
+def follow_menu(page: Page, name: str) -> None:
+    """Follow a link of the enterprise's menu, which folds behind its button on a phone."""
+    menu = page.get_by_role("navigation", name="Enterprise menu")
+    toggle = menu.get_by_role("button", name="Menu")
+    if toggle.is_visible() and toggle.get_attribute("aria-expanded") == "false":
+        toggle.click()
+    menu.get_by_role("link", name=name, exact=True).click()
+
+
 @pytest.fixture
 def log_in(page: Page) -> Callable[[str], None]:
     """Log in through the real allauth form: log_in("group_manager")."""

@@ -12,6 +12,7 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from access.models import AccessReview, AccessReviewItem, Grant, OnlineService, ServiceUse
+from tests.e2e.conftest import follow_menu
 
 pytestmark = pytest.mark.e2e
 
@@ -40,20 +41,12 @@ def test_the_main_manager_starts_a_review_a_manager_answers_and_the_progress_sho
     world = member_with_two_services
     page.set_viewport_size({"width": width, "height": 900})
     main = page.get_by_role("main")
-    menu = page.get_by_role("navigation", name="Enterprise menu")
     deadline = timezone.localdate() + timedelta(days=14)
-
-    def open_menu() -> None:
-        # On a phone the enterprise's menu folds behind its button.
-        toggle = menu.get_by_role("button", name="Menu")
-        if toggle.is_visible() and toggle.get_attribute("aria-expanded") == "false":
-            toggle.click()
 
     def to_the_reviews(who: str) -> None:
         log_in(who)
         page.get_by_role("link", name="Acme").click()
-        open_menu()
-        menu.get_by_role("link", name="Access reviews").click()
+        follow_menu(page, "Access reviews")
         expect(page.get_by_role("heading", name="Access reviews", level=1)).to_be_visible()
 
     # The MAM, from the menu: no review yet.

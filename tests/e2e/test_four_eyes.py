@@ -13,6 +13,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from access.models import ApprovalRequest, AuditEvent, Designation
 from tests import factories
+from tests.e2e.conftest import follow_menu
 
 pytestmark = pytest.mark.e2e
 
@@ -37,14 +38,6 @@ def log_in_on(page: Page, username: str) -> None:
     expect(page.get_by_role("button", name="Log out")).to_be_visible()
 
 
-def open_from_menu(page: Page, link: str) -> None:
-    menu = page.locator("nav.side-nav")
-    toggle = menu.locator("button.menu-toggle")
-    if toggle.is_visible() and toggle.get_attribute("aria-expanded") == "false":
-        toggle.click()
-    menu.get_by_role("link", name=link, exact=True).click()
-
-
 @pytest.mark.parametrize("width", [390, 1366])
 def test_a_co_main_designation_waits_for_a_second_manager_who_approves_it(
     page: Page, second_context: BrowserContext, width: int, e2e_world, log_in, assert_accessible, axe
@@ -56,7 +49,7 @@ def test_a_co_main_designation_waits_for_a_second_manager_who_approves_it(
     # The MAM designates from the managers page: a wrong number first.
     log_in("main")
     page.get_by_role("link", name="Acme").click()
-    open_from_menu(page, "Managers")
+    follow_menu(page, "Managers")
     expect(page.get_by_role("heading", name="Managers", level=1)).to_be_visible()
     main.get_by_label("Role").select_option("co_main")
     main.get_by_label("National register number").fill("12345678901")
@@ -81,7 +74,7 @@ def test_a_co_main_designation_waits_for_a_second_manager_who_approves_it(
     expect(row.get_by_role("button")).to_have_count(0)
     assert_accessible(f"a designation waiting at {width} px")
     assert not Designation.objects.filter(person__niss=niss).exists()
-    open_from_menu(page, "Managers")
+    follow_menu(page, "Managers")
     expect(main).not_to_contain_text("Cora Second")
 
     # The co-MAM, in a browser of her own, finds it from the menu and approves it.
@@ -89,7 +82,7 @@ def test_a_co_main_designation_waits_for_a_second_manager_who_approves_it(
     other.set_viewport_size({"width": width, "height": 900})
     log_in_on(other, "co_main")
     other.get_by_role("link", name="Acme").click()
-    open_from_menu(other, "Second approvals")
+    follow_menu(other, "Second approvals")
     waiting = other.get_by_role("main").get_by_role("row").filter(has_text=WHAT)
     expect(waiting).to_contain_text("Marie Main")
     results = axe.run(other)
@@ -102,7 +95,7 @@ def test_a_co_main_designation_waits_for_a_second_manager_who_approves_it(
     assert results.violations_count == 0, results.generate_report()
 
     # It took effect: the new co-MAM is among the managers, designated by the MAM, approved by the co-MAM.
-    open_from_menu(page, "Managers")
+    follow_menu(page, "Managers")
     expect(main.get_by_role("row").filter(has_text="Cora Second")).to_contain_text("co-Main Access Manager")
     made = AuditEvent.objects.get(action="designation_created", target_person__niss=niss)
     assert made.actor == world.main

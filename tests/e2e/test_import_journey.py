@@ -15,6 +15,7 @@ from access.identifiers import format_niss
 from access.models import Membership, Person
 from imports.models import Import
 from tests import factories
+from tests.e2e.conftest import follow_menu
 from tests.imports.files import csv_text, row
 from tests.imports.worker import celery_worker
 
@@ -36,20 +37,13 @@ def test_a_manager_checks_imports_follows_and_undoes_a_file(
 ):
     world = e2e_world
     page.set_viewport_size({"width": width, "height": 900})
-    menu = page.get_by_role("navigation", name="Enterprise menu")
     main = page.get_by_role("main")
     newcomer = factories.niss()
-
-    def open_menu() -> None:
-        toggle = menu.get_by_role("button", name="Menu")
-        if toggle.is_visible() and toggle.get_attribute("aria-expanded") == "false":
-            toggle.click()
 
     page.goto("/accounts/login/")
     log_in("main")
     page.get_by_role("link", name="Acme").click()
-    open_menu()
-    menu.get_by_role("link", name="Import from a file").click()
+    follow_menu(page, "Import from a file")
     expect(page.get_by_role("heading", name="Import users", level=1)).to_be_visible()
     assert_accessible(f"import page at {width} px")
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from accounts.models import OutboundMessage
+from tests.e2e.conftest import follow_menu
 
 pytestmark = pytest.mark.e2e
 
@@ -44,14 +45,7 @@ def test_a_manager_blocks_with_a_shared_reason_then_searches_and_exports_the_jou
 ):
     world = e2e_world
     page.set_viewport_size({"width": width, "height": 900})
-    menu = page.get_by_role("navigation", name="Enterprise menu")
     main = page.get_by_role("main")
-
-    def open_menu() -> None:
-        # On a phone the enterprise's menu folds behind its button.
-        toggle = menu.get_by_role("button", name="Menu")
-        if toggle.is_visible() and toggle.get_attribute("aria-expanded") == "false":
-            toggle.click()
 
     # A real login with a Belgian identity, at the development identity provider.
     page.goto("/accounts/login/")
@@ -64,8 +58,7 @@ def test_a_manager_blocks_with_a_shared_reason_then_searches_and_exports_the_jou
     page.get_by_role("link", name="Acme").click()
 
     # Block the user for the group, sharing the reason with them.
-    open_menu()
-    menu.get_by_role("link", name="Employer").click()
+    follow_menu(page, "Employer")
     page.get_by_role("link", name="Edit Mats Member in this group").click()
     page.get_by_role("link", name="Block for this group").click()
     share = page.get_by_role("checkbox", name="Tell the person why")
@@ -93,8 +86,7 @@ def test_a_manager_blocks_with_a_shared_reason_then_searches_and_exports_the_jou
     assert f"U bent geblokkeerd voor de groep Werkgever.\n  Reden: {REASON}" in body
 
     # The journal, filtered by action and day: an impossible date is refused and filters nothing.
-    open_menu()
-    menu.get_by_role("link", name="Journal").click()
+    follow_menu(page, "Journal")
     expect(page.get_by_role("heading", name="Journal", level=1)).to_be_visible()
     assert_accessible(f"journal at {width} px")
     filters = page.get_by_role("form", name="Filter the journal")

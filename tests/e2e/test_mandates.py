@@ -18,7 +18,7 @@ from playwright.sync_api import Browser, Page, expect
 from access.models import AuditEvent, Person
 from mandates.models import Mandate
 from portal.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_PASSWORD, load_demo, load_demo_client
-from tests.e2e.conftest import WCAG_21_AA
+from tests.e2e.conftest import WCAG_21_AA, follow_menu
 
 pytestmark = pytest.mark.e2e
 
@@ -74,11 +74,7 @@ def log_in(page: Page, username: str, enterprise: str) -> None:
     page.get_by_role("button", name="Log in", exact=True).click()
     expect(page.locator("form.logout button")).to_be_visible()
     page.get_by_role("link", name=enterprise).click()
-    menu = page.get_by_role("navigation", name="Enterprise menu")
-    toggle = menu.get_by_role("button", name="Menu")
-    if toggle.is_visible() and toggle.get_attribute("aria-expanded") == "false":
-        toggle.click()
-    menu.get_by_role("link", name="Mandates").click()
+    follow_menu(page, "Mandates")
     expect(page.get_by_role("heading", name="Mandates", level=1)).to_be_visible()
 
 
@@ -169,11 +165,7 @@ def test_the_bakery_gives_a_mandate_the_secretariat_acts_then_the_bakery_ends_it
     # The bakery's co-MAM approves it in Second approvals: the mandate ends, the next decision is no.
     comam = fresh_page(browser, live_server, width)
     log_in(comam, "comam", BAKERY)
-    menu = comam.get_by_role("navigation", name="Enterprise menu")
-    toggle = menu.get_by_role("button", name="Menu")
-    if toggle.is_visible() and toggle.get_attribute("aria-expanded") == "false":
-        toggle.click()
-    menu.get_by_role("link", name="Second approvals").click()
+    follow_menu(comam, "Second approvals")
     what = f"End the mandate with {SECRETARIAT} for {DIMONA_NAME}"
     comam.get_by_role("button", name=f"Approve: {what}").click()
     expect(comam.get_by_role("status")).to_have_text(f"Approved and carried out: {what}.")

@@ -9,6 +9,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.e2e.conftest import follow_menu
 from tests.mandates.test_many_clients import clients_of, names
 
 pytestmark = pytest.mark.e2e
@@ -29,11 +30,7 @@ def test_a_provider_with_many_clients_searches_and_opens_a_mandate(
     page.set_viewport_size({"width": width, "height": 900})
     log_in("other_enterprise_manager")
     page.get_by_role("link", name="Other").first.click()
-    menu = page.get_by_role("navigation", name="Enterprise menu")
-    toggle = menu.get_by_role("button", name="Menu")
-    if toggle.is_visible() and toggle.get_attribute("aria-expanded") == "false":
-        toggle.click()
-    menu.get_by_role("link", name="Mandates").click()
+    follow_menu(page, "Mandates")
     expect(page.get_by_role("heading", name="Mandates", level=1)).to_be_visible()
     main = page.get_by_role("main")
     clients = main.get_by_role("region", name="Mandates your enterprise holds for its clients")

@@ -12,6 +12,7 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from access.models import Grant, ServiceUse
+from tests.e2e.conftest import follow_menu
 
 pytestmark = pytest.mark.e2e
 
@@ -40,13 +41,6 @@ def test_a_user_gives_up_a_service_from_my_access_and_the_manager_reads_it_in_th
 ):
     page.set_viewport_size({"width": width, "height": 900})
     main = page.get_by_role("main")
-    menu = page.get_by_role("navigation", name="Enterprise menu")
-
-    def open_menu() -> None:
-        # On a phone the enterprise's menu folds behind its button.
-        toggle = menu.get_by_role("button", name="Menu")
-        if toggle.is_visible() and toggle.get_attribute("aria-expanded") == "false":
-            toggle.click()
 
     # From the account menu, My access: one enterprise, so its page.
     log_in("member")
@@ -96,8 +90,7 @@ def test_a_user_gives_up_a_service_from_my_access_and_the_manager_reads_it_in_th
     page.get_by_role("button", name="Log out").click()
     log_in("group_manager")
     page.get_by_role("link", name="Acme").click()
-    open_menu()
-    menu.get_by_role("link", name="Journal").click()
+    follow_menu(page, "Journal")
     expect(page.get_by_role("heading", name="Journal", level=1)).to_be_visible()
     event = main.get_by_role("row").filter(has_text="online service given up by the user")
     expect(event.get_by_role("cell")).to_have_text(

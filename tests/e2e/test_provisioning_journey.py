@@ -14,6 +14,7 @@ from playwright.sync_api import Page, expect
 
 from access.models import EnterpriseBlock
 from tests import leaks
+from tests.e2e.conftest import follow_menu
 
 pytestmark = pytest.mark.e2e
 
@@ -26,18 +27,11 @@ def test_a_manager_makes_a_token_the_hr_system_uses_then_revokes_it(
 ):
     world = e2e_world
     page.set_viewport_size({"width": width, "height": 900})
-    menu = page.get_by_role("navigation", name="Enterprise menu")
     main = page.get_by_role("main")
-
-    def open_menu() -> None:
-        toggle = menu.get_by_role("button", name="Menu")
-        if toggle.is_visible() and toggle.get_attribute("aria-expanded") == "false":
-            toggle.click()
 
     log_in("group_manager")
     page.get_by_role("link", name="Acme").click()
-    open_menu()
-    menu.get_by_role("link", name="Provisioning").click()
+    follow_menu(page, "Provisioning")
     expect(page.get_by_role("heading", name="Provisioning", level=1)).to_be_visible()
     expect(main.get_by_text("You have no token yet.")).to_be_visible()
     scim_address = main.locator("dd code")
@@ -96,15 +90,13 @@ def test_a_manager_makes_a_token_the_hr_system_uses_then_revokes_it(
     assert token not in page.content()
 
     # The journal names the client, on the manager's behalf.
-    open_menu()
-    menu.get_by_role("link", name="Journal").click()
+    follow_menu(page, "Journal")
     block = main.get_by_role("row").filter(has_text="blocked for all groups")
     expect(block).to_contain_text("via the provisioning client “Workday”, on behalf of Greta Group")
     assert_accessible(f"journal with a provisioning client at {width} px")
 
     # Revoked: it stops working at once.
-    open_menu()
-    menu.get_by_role("link", name="Provisioning").click()
+    follow_menu(page, "Provisioning")
     page.get_by_role("button", name="Revoke “Workday”").click()
     expect(page.get_by_role("status")).to_have_text("The token “Workday” is revoked: it no longer works.")
     expect(main.get_by_role("row").filter(has_text="Workday")).to_contain_text("revoked")

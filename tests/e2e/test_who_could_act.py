@@ -17,6 +17,7 @@ from playwright.sync_api import Page, expect
 
 from access import services
 from access.models import Designation, Enterprise, Grant, LegalRepresentative, Membership, OnlineService
+from tests.e2e.conftest import follow_menu
 from tests.factories import actor_of
 
 pytestmark = pytest.mark.e2e
@@ -67,19 +68,12 @@ def test_a_manager_asks_who_could_act_on_a_day_last_week(
 ):
     world = e2e_world
     page.set_viewport_size({"width": width, "height": 900})
-    menu = page.get_by_role("navigation", name="Enterprise menu")
     main = page.get_by_role("main")
-
-    def open_menu() -> None:
-        toggle = menu.get_by_role("button", name="Menu")
-        if toggle.is_visible() and toggle.get_attribute("aria-expanded") == "false":
-            toggle.click()
 
     page.goto("/accounts/login/")
     log_in("main")
     page.get_by_role("link", name="Acme").click()
-    open_menu()
-    menu.get_by_role("link", name="Who could act").click()
+    follow_menu(page, "Who could act")
     expect(page.get_by_role("heading", name="Who could act", level=1)).to_be_visible()
     form = page.get_by_role("form", name="Choose the day")
     expect(form.get_by_label("Day")).to_have_value(timezone.localdate().strftime("%d/%m/%Y"))

@@ -595,7 +595,13 @@ class AuditEvent(models.Model):
         verbose_name = _("journal event")
         verbose_name_plural = _("journal")
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["enterprise", "-created_at"], name="audit_enterprise_time_idx")]
+        indexes = [
+            models.Index(fields=["enterprise", "-created_at"], name="audit_enterprise_time_idx"),
+            # The first and last events about a person or a group (SCIM's meta.created and
+            # meta.lastModified), one index probe each whatever the size of the journal.
+            models.Index(fields=["target_person", "enterprise", "created_at"], name="audit_person_time_idx"),
+            models.Index(fields=["group", "enterprise", "created_at"], name="audit_group_time_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.get_action_display()}"

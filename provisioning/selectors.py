@@ -81,8 +81,9 @@ def users_in_scope(actor: Actor) -> QuerySet[Person]:
                 output_field=CharField(),
             ),
             blocked_everywhere=Exists(current_enterprise_blocks().filter(enterprise=enterprise, person=OuterRef("pk"))),
-            first_event_at=Subquery(about.order_by("created_at", "pk").values("created_at")[:1]),
-            last_event_at=Subquery(about.order_by("-created_at", "-pk").values("created_at")[:1]),
+            # Read from the journal's index by person (audit_person_time_idx): two probes a User.
+            first_event_at=Subquery(about.order_by("created_at").values("created_at")[:1]),
+            last_event_at=Subquery(about.order_by("-created_at").values("created_at")[:1]),
         )
         .order_by("pk")
     )
@@ -119,11 +120,12 @@ def groups_in_scope(actor: Actor, *, members: bool = True) -> QuerySet[Group]:
         .select_related("role_type")
         .prefetch_related(Prefetch("role_type__services", to_attr="offered_services"))
         .annotate(
+            # Read from the journal's index by group (audit_group_time_idx).
             first_event_at=Subquery(
-                _events(actor, group=OuterRef("pk")).order_by("created_at", "pk").values("created_at")[:1]
+                _events(actor, group=OuterRef("pk")).order_by("created_at").values("created_at")[:1]
             ),
             last_event_at=Subquery(
-                _events(actor, group=OuterRef("pk")).order_by("-created_at", "-pk").values("created_at")[:1]
+                _events(actor, group=OuterRef("pk")).order_by("-created_at").values("created_at")[:1]
             ),
         )
         .order_by("pk")

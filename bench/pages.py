@@ -55,7 +55,7 @@ def main() -> int:
         page = next(page for page in _pages() if page.name == options.profile)
         profile(page, managers, options.persona, options.requests, options.sort, options.lines)
         return 0
-    floor = cpu_ms(run.FLOOR, managers, "main", options.requests)
+    floor = cpu_ms(run.FLOOR, managers, "main", options.requests, rounds=9)  # the ratios' divisor: steadier
     assert floor is not None, "the floor answers"
     print(f"{'page':<28} {'as':<15} {'cpu ms':>7} {'÷ floor':>8}")
     print(f"{run.FLOOR.name:<28} {'main':<15} {floor:7.2f} {1:8.2f}")
@@ -147,8 +147,8 @@ def _own_access(managers) -> None:  # type: ignore[no-untyped-def]
                 Grant.objects.get_or_create(membership=membership, service=service, defaults={"granted_by": person})
 
 
-def cpu_ms(page, managers, persona: str, requests: int) -> float | None:  # type: ignore[no-untyped-def]
-    """Processor milliseconds per request, after two warm-up requests: the least of three rounds
+def cpu_ms(page, managers, persona: str, requests: int, rounds: int = 3) -> float | None:  # type: ignore[no-untyped-def]
+    """Processor milliseconds per request, after two warm-up requests: the least of the rounds
     (another process on the same cores slows a round down, never speeds it up); None where the
     persona may not open the page."""
     from bench import run
@@ -158,13 +158,13 @@ def cpu_ms(page, managers, persona: str, requests: int) -> float | None:  # type
         response = run.send(client, page, managers)
         if response.status_code != 200:
             return None
-    rounds = []
-    for _ in range(3):
+    figures = []
+    for _ in range(rounds):
         started = time.process_time()
         for _ in range(requests):
             run.send(client, page, managers)
-        rounds.append((time.process_time() - started) * 1000 / requests)
-    return min(rounds)
+        figures.append((time.process_time() - started) * 1000 / requests)
+    return min(figures)
 
 
 _clients: dict = {}

@@ -10,17 +10,19 @@ from django.template.defaulttags import URLNode
 from django.template.defaulttags import url as builtin_url
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils.html import conditional_escape
+from django.utils.translation import get_language
 
 register = template.Library()
 
 # Ids that no route can mistake for text of its own: each stands for one argument, in order.
 _STAND_INS = tuple(str(9_876_543_210_000 + index) for index in range(6))
-_patterns: dict[tuple[str, int, str, object], tuple[str, ...]] = {}
+_patterns: dict[tuple[str, int, str, object, str | None], tuple[str, ...]] = {}
 
 
 def _pattern(view_name: str, arity: int) -> tuple[str, ...]:
     """The address of `view_name` split at its arguments: [text, arg, text, arg, ..., text]."""
-    key = (view_name, arity, get_script_prefix(), get_urlconf())
+    # The language too: a route under i18n_patterns, or a translated one, differs by language.
+    key = (view_name, arity, get_script_prefix(), get_urlconf(), get_language())
     pattern = _patterns.get(key)
     if pattern is None:
         address = reverse(view_name, args=_STAND_INS[:arity])

@@ -12,14 +12,18 @@ moment of that day (Europe/Brussels) all of these held at once:
 - the enterprise active: activated, and not within one of its closures (`EnterpriseClosure`);
 - the group's role offers the service (the catalogue as it is now: it is not dated).
 
-Each grant is a row of the answer; the rows are read in four queries whatever their number.
+Each grant is a row of the answer; the rows are decided in four queries whatever their number, and
+a page of them read in one more.
 """
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import overload
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, TextField, Value
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 from django.utils.translation import get_language
 
@@ -124,25 +128,92 @@ def _grants_on(enterprise: Enterprise, groups: Collection[int], day: date, servi
     )
     if service_id is not None:
         grants = grants.filter(service_id=service_id)
-    return grants.select_related("membership__person", "membership__group__role_type", "service", "granted_by")
+    return grants
+
+
+def _named(field: str, language: str) -> NullIf:
+    """A catalogue entry's name in `language` as SQL text; NULL where it has none (or an empty one)."""
+    return NullIf(KeyTextTransform(language, f"{field}__names"), Value(""))
+
+
+class CouldActRows(Sequence[CouldAct]):
+    """The rows of the answer, in order, read from the database a slice at a time: a page reads its
+    own rows, not every row the day has (the whole list is decided on a few columns of each grant)."""
+
+    def __init__(self, grant_ids: list[int]) -> None:
+        self.grant_ids = grant_ids
+
+    def __len__(self) -> int:
+        return len(self.grant_ids)
+
+    @overload
+    def __getitem__(self, index: int) -> CouldAct: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[CouldAct]: ...
+
+    def __getitem__(self, index: int | slice) -> CouldAct | list[CouldAct]:
+        if isinstance(index, slice):
+            return self._read(self.grant_ids[index])
+        return self._read([self.grant_ids[index]])[0]
+
+    def __iter__(self) -> Iterator[CouldAct]:
+        return iter(self._read(self.grant_ids))
+
+    @staticmethod
+    def _read(grant_ids: list[int]) -> list[CouldAct]:
+        if not grant_ids:
+            return []
+        grants = Grant.objects.filter(pk__in=grant_ids).select_related(
+            "membership__person", "membership__group__role_type", "service", "granted_by"
+        )
+        by_id = {grant.pk: grant for grant in grants}
+        return [CouldAct(by_id[grant_id]) for grant_id in grant_ids]
 
 
 def who_could_act(
     enterprise: Enterprise, groups: Collection[int], day: date, service_id: int | None = None
-) -> list[CouldAct]:
+) -> CouldActRows:
     """Every grant of the `groups` through which its holder could act for the enterprise at some
     moment of `day`, in the service asked about or in any; by service, person and group."""
     start, end = _overlapping(day)
-    grants = list(_grants_on(enterprise, groups, day, service_id))
+    language = get_language() or "en"
+    grants = list(
+        _grants_on(enterprise, groups, day, service_id)
+        .annotate(
+            service_name=Coalesce(_named("service", language), "service__code", output_field=TextField()),
+            group_name=Coalesce(
+                _named("membership__group__role_type", language),
+                _named("membership__group__role_type", "en"),
+                "membership__group__role_type__code",
+                output_field=TextField(),
+            ),
+        )
+        .values_list(
+            "pk",
+            "membership_id",
+            "membership__person_id",
+            "granted_at",
+            "revoked_at",
+            "valid_until",
+            "membership__created_at",
+            "membership__removed_at",
+            "service_name",
+            "membership__person__surname",
+            "membership__person__given_name",
+            "group_name",
+        )
+    )
     if not grants:
-        return []
-    memberships = {grant.membership_id for grant in grants}
-    people = {grant.membership.person_id for grant in grants}
+        return CouldActRows([])
+    # The blocks are read for the groups and the enterprise, not for the thousands of memberships
+    # and people found: the blocks of a day are few, and each row looks its own up.
     group_blocks: dict[int, list[Period]] = {}
     for block in GroupBlock.objects.filter(
         Q(lifted_at__isnull=True) | Q(lifted_at__gt=start),
         Q(until__isnull=True) | Q(until__gte=day),
-        membership_id__in=memberships,
+        membership__group__enterprise=enterprise,
+        membership__group_id__in=groups,
         blocked_at__lt=end,
     ).only("membership_id", "blocked_at", "lifted_at", "until"):
         group_blocks.setdefault(block.membership_id, []).append(
@@ -153,7 +224,6 @@ def who_could_act(
         Q(lifted_at__isnull=True) | Q(lifted_at__gt=start),
         Q(until__isnull=True) | Q(until__gte=day),
         enterprise=enterprise,
-        person_id__in=people,
         blocked_at__lt=end,
     ).only("person_id", "blocked_at", "lifted_at", "until"):
         person_blocks.setdefault(everywhere.person_id, []).append(
@@ -161,25 +231,14 @@ def who_could_act(
         )
     closed = inactive_periods(enterprise, EnterpriseClosure.objects.filter(enterprise=enterprise))
     found = []
-    for grant in grants:
-        membership = grant.membership
-        held_from = max(start, grant.granted_at, membership.created_at)
-        held_until = earliest(end, grant.revoked_at, end_of(grant.valid_until), membership.removed_at)
-        covers = [*closed, *group_blocks.get(membership.pk, ()), *person_blocks.get(membership.person_id, ())]
+    for pk, membership_id, person_id, granted_at, revoked_at, valid_until, created_at, removed_at, *names in grants:
+        held_from = max(start, granted_at, created_at)
+        held_until = earliest(end, revoked_at, end_of(valid_until), removed_at)
+        covers = [*closed, *group_blocks.get(membership_id, ()), *person_blocks.get(person_id, ())]
         if uncovered(held_from, held_until, covers):
-            found.append(CouldAct(grant))
-    language = get_language() or "en"
-    found.sort(
-        key=lambda row: (
-            row.service.names.get(language) or row.service.code,
-            row.person.surname,
-            row.person.given_name,
-            row.group_name,
-            row.grant.granted_at,
-            row.grant.pk,
-        )
-    )
-    return found
+            found.append((*names, granted_at, pk))
+    found.sort()
+    return CouldActRows([row[-1] for row in found])
 
 
 def services_offered(groups: Collection[int]) -> QuerySet[OnlineService]:

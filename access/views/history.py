@@ -1,7 +1,7 @@
 """Who could act for the enterprise on a day, in the groups the manager manages: the page and its
 download (access.history, docs/design.md §5.11)."""
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -33,7 +33,7 @@ def _form(request: HttpRequest, actor: Actor) -> tuple[WhoCouldActForm, frozense
     return form, groups
 
 
-def _rows(actor: Actor, form: WhoCouldActForm, groups: frozenset[int]) -> list[history.CouldAct]:
+def _rows(actor: Actor, form: WhoCouldActForm, groups: frozenset[int]) -> history.CouldActRows:
     service = form.cleaned_data["service"]
     return history.who_could_act(actor.enterprise, groups, form.cleaned_data["day"], service.pk if service else None)
 
@@ -62,7 +62,7 @@ def who_could_act(request: HttpRequest, enterprise_id: int) -> HttpResponse:
     return render(request, "access/who_could_act.html", context)
 
 
-def _csv_rows(rows: list[history.CouldAct]) -> Iterator[list[str]]:
+def _csv_rows(rows: Iterable[history.CouldAct]) -> Iterator[list[str]]:
     yield [
         _("Online service"),
         _("Person"),

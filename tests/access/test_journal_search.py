@@ -459,3 +459,13 @@ def test_no_national_register_number_in_the_page_or_the_export(history, login):
     page = client.get(journal_url(history)).content.decode()
     export = b"".join(client.get(export_url(history)).streaming_content).decode()  # type: ignore[arg-type]
     assert not leaks.find(leaks.SECRETS, [("page", page), ("export", export)])
+
+
+@pytest.mark.parametrize("language", ["en", "fr", "nl", "de"])
+def test_each_action_is_named_as_its_choice_in_the_reader_s_language(language):
+    """The journal names an action as the choices do, in the language of the page, and shows an
+    action it does not know (an old row) as written."""
+    with translation.override(language):
+        for value, label in AuditEvent.Action.choices:
+            assert AuditEvent(action=value).get_action_display() == str(label)
+        assert AuditEvent(action="retired_action").get_action_display() == "retired_action"

@@ -334,7 +334,8 @@ def import_rows_what(d: Mapping[str, Any]) -> str:
         "Import no. %(import)s (%(file)s): block or remove %(count)s people",
         people,
     )
-    return f"{text % values} {ngettext('(%(count)s row)', '(%(count)s rows)', rows) % {'count': rows}}"
+    in_rows = ngettext("(%(count)s row)", "(%(count)s rows)", rows) % {"count": rows}
+    return f"{text % values} {in_rows}"
 
 
 def _approval_what(d: dict[str, Any], names: _Names) -> str:

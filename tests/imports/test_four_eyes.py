@@ -22,19 +22,8 @@ WAITS = "This change waits for a second manager's approval."
 
 @pytest.fixture(autouse=True)
 def told_at_once(settings, eager_tasks):
+    """Tasks run where they are queued (the import, then its undoing), and notices go at once."""
     settings.NOTICE_BATCH_SECONDS = 0
-
-
-@pytest.fixture
-def commit(django_capture_on_commit_callbacks):
-    def start(client, job: Import, path: str = "commit"):
-        with django_capture_on_commit_callbacks(execute=True):
-            response = client.post(f"/e/{job.enterprise_id}/import/{job.pk}/{path}/")
-        assert response.status_code == 302
-        job.refresh_from_db()
-        return response
-
-    return start
 
 
 def staff(world, count: int) -> list[Membership]:
@@ -43,7 +32,7 @@ def staff(world, count: int) -> list[Membership]:
         factories.member(factories.person(None, "Many", f"Staff{index:02d}"), world.groups["employer"], ("dimona",))
         for index in range(count)
     ]
-    return sorted(many, key=lambda membership: membership.person.niss)
+    return sorted(many, key=lambda membership: membership.person.niss or "")
 
 
 def blocking_import(world, login, upload, commit, count: int = 15):
@@ -83,6 +72,11 @@ def test_the_rows_past_the_threshold_wait_in_one_request_for_the_import(world, l
 
     page = login(world.co_main).get(f"/e/{world.enterprise.pk}/approvals/").content.decode()
     assert f"Import no. {job.pk} (users.csv): block or remove 5 people (5 rows)" in page
+    assert f'href="/e/{world.enterprise.pk}/import/{job.pk}/"' not in page  # only its author opens an import
+    page = login(world.main).get(f"/e/{world.enterprise.pk}/approvals/").content.decode()
+    assert f'href="/e/{world.enterprise.pk}/import/{job.pk}/"' in page
+    journal = login(world.main).get(f"/e/{world.enterprise.pk}/journal/?action=approval_requested").content.decode()
+    assert "users.csv" in journal and "People" in journal
 
 
 def test_approving_the_request_blocks_the_waiting_people_as_the_requester(world, login, upload, commit):

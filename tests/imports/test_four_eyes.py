@@ -5,7 +5,7 @@ manager approves or refuses once; the undoing of an import never waits and never
 import pytest
 from django.core.exceptions import PermissionDenied
 
-from access import services
+from access import approvals, services
 from access.models import ApprovalRequest, AuditEvent, Membership, Notice
 from accounts.models import OutboundMessage
 from imports.models import Import
@@ -151,3 +151,16 @@ def test_undoing_an_import_of_many_people_never_waits_nor_counts(world, login, u
     # The twelve removals of the undoing do not count: the next block goes through.
     services.membership_block(actor_of(world, world.main), world.member_membership, reason="Left")
     assert not ApprovalRequest.objects.exists()
+
+
+def test_the_request_of_an_import_expires_and_blocks_nobody(world, login, upload, commit):
+    job, many = blocking_import(world, login, upload, commit, count=12)
+    request = ApprovalRequest.objects.get()
+
+    approvals.approvals_expire(now=request.expires_at)
+
+    request.refresh_from_db()
+    assert request.status == "expired"
+    assert blocked(many) == [True] * 10 + [False] * 2
+    told = Notice.objects.get(kind="approval_decided", person=world.main)
+    assert (told.details["action"], told.details["import"], told.details["people"]) == ("import_rows", job.pk, 2)

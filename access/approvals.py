@@ -43,7 +43,8 @@ Status = ApprovalRequest.Status
 @dataclass(frozen=True)
 class ApprovableKind:
     """An action that waits for a second manager: how it reads (from its request's params, in the
-    reader's language), and how it is carried out as `carry_out(requester, request)`."""
+    reader's language), and how it is carried out as `carry_out(requester, request)`. A text it
+    answers is the approved request's outcome: what of it was refused then (the rows of an import)."""
 
     code: str
     describe: Callable[[dict[str, Any], str, Mapping[str, str]], str]
@@ -153,8 +154,9 @@ def is_pending(request: ApprovalRequest, now: datetime | None = None) -> bool:
 # --- The sweep ----------------------------------------------------------------------------------------
 
 
-# The codes and names of a request's params that its notices keep (a mandate's: the other enterprise, the services).
-TOLD_PARAMS = ("kind", "domain", "group", "enterprise", "services")
+# The codes and names of a request's params that its notices keep (a mandate's: the other enterprise, the
+# services; an import's rows: the import, its file, how many rows and people).
+TOLD_PARAMS = ("kind", "domain", "group", "enterprise", "services", "import", "file", "rows", "people")
 
 
 def told_details(request: ApprovalRequest) -> dict[str, Any]:

@@ -110,6 +110,11 @@ LABELS: dict[str, str | Promise] = {
     "action": gettext_lazy("Action"),
     "why": gettext_lazy("Why"),
     "four_eyes": gettext_lazy("A second manager approves"),
+    # The rows of an import that wait together (imports.waiting).
+    "import": gettext_lazy("Import"),
+    "file": gettext_lazy("File"),
+    "rows": gettext_lazy("Rows"),
+    "people": gettext_lazy("People"),
     # Mandates (docs/design.md §5.16).
     "mandate": gettext_lazy("Mandate"),
     "principal": gettext_lazy("Principal"),

@@ -16,7 +16,7 @@ This module knows nothing of Celery: `access/tasks.py` queues a gathering on com
 batches that closed and runs the daily look at grants.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -324,6 +324,20 @@ def _over_time_line(notice: Notice, values: dict[str, str]) -> str:
 APPROVALS = frozenset({Kind.APPROVAL_ASKED, Kind.APPROVAL_DECIDED})
 
 
+def import_rows_what(d: Mapping[str, Any]) -> str:
+    """The rows of an import that wait together for a second manager (imports.waiting), as its
+    request reads on the page of second approvals and in the e-mails."""
+    people, rows = int(d.get("people") or 0), int(d.get("rows") or 0)
+    values = {"import": d.get("import", ""), "file": d.get("file", ""), "count": people}
+    text = ngettext(
+        "Import no. %(import)s (%(file)s): block or remove %(count)s person",
+        "Import no. %(import)s (%(file)s): block or remove %(count)s people",
+        people,
+    )
+    in_rows = ngettext("(%(count)s row)", "(%(count)s rows)", rows) % {"count": rows}
+    return f"{text % values} {in_rows}"
+
+
 def _approval_what(d: dict[str, Any], names: _Names) -> str:
     """The action a request asks for, from its codes (access.approvals.KINDS reads them the same way)."""
     values = {"name": d.get("person", ""), "role": _role(d), "domain": names.domains.get(d.get("domain") or "", "")}
@@ -334,6 +348,8 @@ def _approval_what(d: dict[str, Any], names: _Names) -> str:
         return _("Delete %(name)s from the group %(group)s") % values
     if d.get("action") == "person_block_everywhere":
         return _("Block %(name)s for all groups") % values
+    if d.get("action") == "import_rows":
+        return import_rows_what(d)
     if d.get("action") == "mandate_end":
         services = ", ".join(names.services.get(code, code) for code in d.get("services") or [])
         return _("End the mandate with %(enterprise)s for %(services)s") % {

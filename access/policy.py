@@ -13,6 +13,7 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import IntEnum
+from typing import Any
 
 from django.db.models import TextChoices
 from django.utils.functional import Promise, lazy
@@ -824,6 +825,13 @@ def past_bulk_threshold(people_within_window: int, target: Standing) -> bool:
     (blocking for all groups someone with none, such as a User an HR system creates inactive,
     takes nothing away)."""
     return people_within_window >= BULK_THRESHOLD and not is_outsider(target)
+
+
+def counts_towards_bulk_threshold(via: Mapping[str, Any]) -> bool:
+    """Whether a block or deletion made this way (`via`, as the journal keeps it) counts towards the
+    threshold and may wait: every way but the undoing of an import, which takes back only the access
+    that same import gave (the people it added, the blocks it lifted)."""
+    return not via.get("undo")
 
 
 def waits_for_approval(*, enabled: bool, second_managers: int) -> bool:

@@ -20,16 +20,15 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, transaction
 from django.db.models import F, Q
 from django.utils import timezone, translation
-from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from access import selectors, services
 from access.models import Grant, Membership, OnlineService
 from access.selectors import Actor
-from access.services.approvals import AwaitsApproval, held_record
+from access.services.approvals import AwaitsApproval
 from access.tasks import notices_held
 from access.writes import ActionRefused
-from imports import planning, verdicts
+from imports import planning, verdicts, waiting
 from imports.columns import EMAIL, GIVEN_NAME, SURNAME
 from imports.models import Import, ImportRow
 from imports.reading import Row
@@ -92,15 +91,6 @@ def stalled() -> list[tuple[int, str]]:
     return list(rows.values_list("pk", "status"))
 
 
-def _refusal(exc: Exception) -> str | Promise:
-    if isinstance(exc, ActionRefused):
-        return exc.message
-    if isinstance(exc, ValidationError):
-        # A single message keeps its message id; a list of them is read as they are.
-        return exc.message if hasattr(exc, "message") else exc.messages[0]
-    return exc.args[0] if exc.args else ""
-
-
 def _guarded(step: Callable[[], None], on_refusal: Callable[[verdicts.Verdict], None], where: str) -> None:
     """Run one row's step; a refusal of the policy or of a service is the row's verdict, and an
     unexpected error stops that row only (it is logged), never the rows after it."""
@@ -108,11 +98,10 @@ def _guarded(step: Callable[[], None], on_refusal: Callable[[verdicts.Verdict], 
         step()
     except AwaitsApproval as exc:
         # Past the threshold of people blocked or deleted within the hour: the row's change waits
-        # for a second manager, asked once the row's transaction rolled back.
-        held_record(exc.held)
-        on_refusal(verdicts.refused(exc.message))
+        # for a second manager, with the other rows of the import that wait (imports.waiting).
+        on_refusal(waiting.row_held(exc))
     except (PermissionDenied, ActionRefused, ValidationError) as exc:
-        on_refusal(verdicts.refused(_refusal(exc)))
+        on_refusal(verdicts.refused(verdicts.reason_of(exc)))
     except DatabaseError:
         raise  # the database is away: the run stops, and is taken up again later
     except Exception:  # noqa: BLE001 - one row's error must not stop the thousands after it
@@ -145,6 +134,8 @@ def run(job_id: int) -> int:
                 _carry_out(actor, row, plan)
                 _progress(job, count, len(rows))
             through += len(rows)
+        # The rows past the threshold wait for a second manager together: one request for the import.
+        waiting.rows_ask(actor, job)
     # The rows the dry run foresaw no change for keep its verdict.
     job.rows.filter(outcome="").update(outcome=F("verdict"), outcome_detail=F("detail"))
     Import.objects.filter(pk=job.pk, status=Import.Status.RUNNING).update(

@@ -9,10 +9,13 @@ language; a reason of the import itself is kept as a code (`why`) with its value
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+from access.writes import ActionRefused
 
 # A row that changes something, one that changes nothing, one that is refused.
 NEW_USER = "new_user"
@@ -90,6 +93,16 @@ class Verdict:
         return self.code in CHANGES
 
 
+def reason_of(exc: Exception) -> str | Promise:
+    """The reason of a refusal of the policy, of a service or of the identifiers."""
+    if isinstance(exc, ActionRefused):
+        return exc.message
+    if isinstance(exc, ValidationError):
+        # A single message keeps its message id; a list of them is read as they are.
+        return exc.message if hasattr(exc, "message") else exc.messages[0]
+    return exc.args[0] if exc.args else ""
+
+
 def refused(reason: str | Promise, **detail: Any) -> Verdict:
     """Refused with a reason of the policy or of a service (or of the identifiers)."""
     return Verdict(REFUSED, {"reason": message_id(reason), **detail})
@@ -110,6 +123,8 @@ def detail_text(code: str, detail: dict[str, Any], services: dict[str, str]) -> 
     `services`: the catalogue's names of online services by code, in the reader's language."""
     if detail.get("reason"):
         reason = _(detail["reason"])
+        if detail.get("request"):  # a change that waits for a second manager (imports.waiting)
+            return _("%(reason)s Request no. %(request)s.") % {"reason": reason, "request": detail["request"]}
         if detail.get("service"):
             name = services.get(detail["service"], detail["service"])
             return _("%(service)s: %(reason)s") % {"service": name, "reason": reason}

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from access import approvals, policy, selectors
+from access import approvals, journal, policy, selectors
 from access.models import ApprovalRequest, AuditEvent, FourEyesSetting, Person
 from access.policy import Standing
 from access.selectors import Actor
@@ -104,12 +104,16 @@ class AwaitsApproval(ActionRefused):
 def bulk_hold(actor: Actor, kind: str, *, target: Person, standing: Standing, params: dict[str, Any]) -> None:
     """Called by the services that block or delete, inside their transaction, once the policy
     allowed it: past the threshold of people within the hour, raise AwaitsApproval."""
+    if not policy.counts_towards_bulk_threshold(actor.via or {}):
+        return
     since = timezone.now() - policy.BULK_WINDOW
     people = (
         AuditEvent.objects.filter(
             enterprise=actor.enterprise, actor=actor.person, action__in=BULK_ACTIONS, created_at__gte=since
         )
         .exclude(target_person=target)
+        # The rows of a way that does not count (policy.counts_towards_bulk_threshold): an undoing.
+        .exclude(after__contains={journal.VIA: {"undo": True}})
         .values("target_person")
         .distinct()
         .count()
@@ -179,12 +183,13 @@ def approval_approve(actor: Actor, request: ApprovalRequest) -> ApprovalRequest:
         )
         try:
             with transaction.atomic():
-                kind.carry_out(requester, request)
+                done = kind.carry_out(requester, request)
         except (PermissionDenied, ActionRefused) as exc:
             outcome = str(getattr(exc, "message", None) or (exc.args[0] if exc.args else ""))
             _decided(actor, request, Status.FAILED, Action.APPROVAL_FAILED, outcome)
             return request
-        _decided(actor, request, Status.APPROVED, Action.APPROVAL_GRANTED)
+        # A kind of many changes answers those refused then (an import's rows): the outcome says so.
+        _decided(actor, request, Status.APPROVED, Action.APPROVAL_GRANTED, done if isinstance(done, str) else "")
     return request
 
 

@@ -147,7 +147,8 @@ def test_a_scim_user_created_inactive_past_the_threshold_is_created_blocked(worl
 
 
 def test_an_import_row_past_the_threshold_waits_and_its_verdict_says_so(world):
-    """The row's step rolls back; the request is recorded in a transaction of its own."""
+    """The row's step rolls back; its change waits with the import's other rows, asked for together
+    once the run is over (tests/imports/test_four_eyes.py)."""
     from django.db import transaction
 
     from imports import running
@@ -163,10 +164,13 @@ def test_an_import_row_past_the_threshold_waits_and_its_verdict_says_so(world):
 
     running._guarded(step, verdicts.append, "a test row")
 
-    assert [verdict.detail for verdict in verdicts] == [
-        {"reason": "This change waits for a second manager's approval."}
-    ]
-    assert ApprovalRequest.objects.get().target == many[10].person
+    [verdict] = verdicts
+    assert verdict.detail["reason"] == "This change waits for a second manager's approval."
+    assert (verdict.detail["held"]["kind"], verdict.detail["held"]["target"]) == (
+        "membership_block",
+        many[10].person.pk,
+    )
+    assert not ApprovalRequest.objects.exists()
     many[10].refresh_from_db()
     assert not many[10].is_blocked
 

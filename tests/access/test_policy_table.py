@@ -947,6 +947,22 @@ def test_an_action_waits_only_with_four_eyes_on_and_a_second_manager(
     assert policy.waits_for_approval(enabled=enabled, second_managers=second_managers) is waits
 
 
+@pytest.mark.parametrize(
+    ("case", "via", "counts"),
+    [
+        ("on a page", {}, True),
+        ("by an import", {"import": 12}, True),
+        ("carried out once approved", {"approval": 3, "approved_by": "Ann"}, True),
+        ("by the undoing of an import", {"import": 12, "undo": True}, False),
+    ],
+)
+def test_what_counts_towards_the_threshold_of_people_blocked_or_deleted(
+    case: str, via: dict[str, object], counts: bool
+) -> None:
+    """Undoing an import takes back only the access that same import gave: it neither waits nor counts."""
+    assert policy.counts_towards_bulk_threshold(via) is counts
+
+
 def test_four_eyes_tables_name_only_known_personas() -> None:
     names = set(PERSONAS)
     assert VIEW_APPROVALS | CHANGE_FOUR_EYES | set(APPROVE) <= names

@@ -23,6 +23,20 @@ def upload():
     return send
 
 
+@pytest.fixture
+def commit(django_capture_on_commit_callbacks):
+    """commit(client, job): start the import as the page does; its task runs when the request commits."""
+
+    def start(client, job: Import, path: str = "commit"):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(f"/e/{job.enterprise_id}/import/{job.pk}/{path}/")
+        assert response.status_code == 302
+        job.refresh_from_db()
+        return response
+
+    return start
+
+
 def verdicts_of(job: Import) -> list[tuple[int, str, str]]:
     """(line, verdict in words, details in words) of each row, as the report gives them."""
     from imports import report, selectors

@@ -32,20 +32,6 @@ def told_at_once(settings, eager_tasks):
     settings.NOTICE_BATCH_SECONDS = 0
 
 
-@pytest.fixture
-def commit(django_capture_on_commit_callbacks):
-    """commit(client, job): start the import as the page does; its task runs when the request commits."""
-
-    def start(client, job: Import, path: str = "commit"):
-        with django_capture_on_commit_callbacks(execute=True):
-            response = client.post(f"/e/{job.enterprise_id}/import/{job.pk}/{path}/")
-        assert response.status_code == 302
-        job.refresh_from_db()
-        return response
-
-    return start
-
-
 def memberships(person: Person) -> dict[str, tuple[str, list[str]]]:
     """The person's current memberships: group -> (status, services)."""
     found = Membership.objects.filter(person=person, removed_at__isnull=True).select_related("group__role_type")

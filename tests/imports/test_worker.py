@@ -22,7 +22,7 @@ def worker(tmp_path) -> Iterator[Path]:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_real_worker_imports_then_undoes_a_file(world, login, upload, worker, four_eyes_off):
+def test_a_real_worker_imports_then_undoes_a_file(world, login, upload, worker):
     w = world
     people = [factories.person(surname=f"Staff{index}", email=f"staff{index}@example.be") for index in range(40)]
     rows = [row(person.niss, services="dimona") for person in people]

@@ -4,8 +4,9 @@ Past the threshold of people blocked or deleted within the hour, a row's block o
 service raised AwaitsApproval and its transaction rolled back: the row is refused with that reason and
 keeps what waits (`held`: the kind, the person and the params of the service's own request). Once
 the run went through every row, the rows that wait are asked for together, in one request of the
-kind `import_rows` for the import (`rows_ask`): its number goes into each row's verdict, the journal
-records it once and each second manager is told once.
+kind `import_rows` for the import, or one for each ROWS_PER_REQUEST rows of a longer file
+(`rows_ask`): its number goes into each row's verdict, the journal records it once and each second
+manager is told once.
 
 Approved, the request carries out each row's change as the requester, through its own service (the
 kind registered by the service, as for a block asked on a page), the policy and the conflicts asked
@@ -33,6 +34,9 @@ from imports.models import Import, ImportRow
 IMPORT_ROWS = "import_rows"
 HELD = "held"
 REQUEST = "request"
+# The rows one request holds at most: its approval is one web request, about 14 queries a row, and
+# must end well within the server's timeout (a longer file asks in several requests).
+ROWS_PER_REQUEST = 200
 # The rows of a request's outcome named one by one, before "…".
 OUTCOME_LENGTH = ApprovalRequest._meta.get_field("outcome").max_length or 500
 
@@ -45,9 +49,10 @@ def row_held(exc: AwaitsApproval) -> verdicts.Verdict:
     return verdicts.refused(exc.message, **{HELD: what})
 
 
-def rows_ask(actor: Actor, job: Import) -> ApprovalRequest | None:
+def rows_ask(actor: Actor, job: Import) -> list[ApprovalRequest]:
     """Ask a second manager for the rows of the import that wait and are not asked for yet, in one
-    request; each row's verdict then names it. A run taken up again asks for the rows it held since."""
+    request of at most ROWS_PER_REQUEST rows (several for a longer file); each row's verdict then
+    names its request. A run taken up again asks for the rows it held since."""
     with transaction.atomic():
         rows = list(
             job.rows.select_for_update()
@@ -55,15 +60,18 @@ def rows_ask(actor: Actor, job: Import) -> ApprovalRequest | None:
             .exclude(outcome_detail__has_key=REQUEST)
             .order_by("line")
         )
-        if not rows:
-            return None
-        people = {row.outcome_detail[HELD]["target"] for row in rows}
-        params = {"import": job.pk, "file": job.filename, "rows": len(rows), "people": len(people)}
-        request = held_record(Held(actor, IMPORT_ROWS, None, params))
-        for row in rows:
-            row.outcome_detail = {**row.outcome_detail, REQUEST: request.pk}
+        asked = []
+        for start in range(0, len(rows), ROWS_PER_REQUEST):
+            part = rows[start : start + ROWS_PER_REQUEST]
+            people = {row.outcome_detail[HELD]["target"] for row in part}
+            params = {"import": job.pk, "file": job.filename, "rows": len(part), "people": len(people)}
+            # The first line keeps two parts of one file apart (`held_record` finds a request by its params).
+            request = held_record(Held(actor, IMPORT_ROWS, None, params | {"from_line": part[0].line}))
+            for row in part:
+                row.outcome_detail = {**row.outcome_detail, REQUEST: request.pk}
+            asked.append(request)
         ImportRow.objects.bulk_update(rows, ["outcome_detail"], batch_size=1000)
-    return request
+    return asked
 
 
 def _part(request: ApprovalRequest, held: dict[str, Any]) -> ApprovalRequest:

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from access import approvals, services
 from access.models import ApprovalRequest, AuditEvent, Membership, Notice
 from accounts.models import OutboundMessage
+from imports import waiting
 from imports.models import Import
 from tests import factories
 from tests.factories import actor_of
@@ -164,3 +165,18 @@ def test_the_request_of_an_import_expires_and_blocks_nobody(world, login, upload
     assert blocked(many) == [True] * 10 + [False] * 2
     told = Notice.objects.get(kind="approval_decided", person=world.main)
     assert (told.details["action"], told.details["import"], told.details["people"]) == ("import_rows", job.pk, 2)
+
+
+def test_a_long_file_waits_in_requests_of_a_bounded_number_of_rows(world, login, upload, commit, monkeypatch):
+    """Approving is one web request: a request holds at most ROWS_PER_REQUEST rows, so that its
+    approval ends well within the server's timeout whatever the length of the file."""
+    monkeypatch.setattr(waiting, "ROWS_PER_REQUEST", 2)
+    job, many = blocking_import(world, login, upload, commit)
+
+    requests = list(ApprovalRequest.objects.order_by("pk"))
+    assert [request.params["rows"] for request in requests] == [2, 2, 1]
+    details = [detail for _line, verdict, detail in verdicts_of(job) if verdict == "refused"]
+    asked = [request.pk for request in requests for _row in range(request.params["rows"])]
+    assert details == [f"{WAITS} Request no. {pk}." for pk in asked]
+    services.approval_approve(actor_of(world, world.co_main), requests[1])
+    assert blocked(many) == [True] * 10 + [False, False, True, True, False]

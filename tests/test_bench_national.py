@@ -15,7 +15,8 @@ from access.identifiers import validate_enterprise_number, validate_niss
 from access.models import AuditEvent, Enterprise, Grant, Membership, Person
 from bench import decision_point, national
 from bench.dataset import Triple
-from bench.run import KEY_PAGES, MANAGERS, logged_in, send
+from bench.load import Load
+from bench.run import KEY_PAGES, MANAGERS, Row, logged_in, send
 from mandates.models import Mandate, MandateAccess
 
 FRACTION = 0.0001
@@ -101,3 +102,46 @@ def test_the_decision_point_permits_a_granted_service_and_a_mandated_one(country
     access = MandateAccess.objects.select_related("person", "mandate__principal", "service").latest("pk")
     mandated = Triple(access.person.niss or "", access.mandate.principal.number, access.service.code, (0, 0, 0))
     assert decision_point.decided(token, [mandated]) == [True]
+
+
+def test_the_report_compares_each_median_with_the_standard_run_as_multiples_of_their_floors(country):
+    standard = """<!-- figures of the last run: start -->
+## Pages
+
+| page | as | median ms | p95 ms | req/s | queries | by size | ÷ floor | ÷ admin | req/s ÷ floor |
+|---|---|---:|---:|---:|---:|---|---:|---:|---:|
+| floor (trivial page) | main | 4.0 | 5.0 | 400 | 3 | 3 / 3 | 1.00 | 0.10 | 1.00 |
+| dashboard | main | 20.0 | 30.0 | 50 | 8 | 8 / 8 | 5.00 | 0.40 | 0.12 |
+
+## Decision point
+
+| request | median ms | p95 ms | p99 ms | req/s | decisions/s | by size | req/s ÷ floor | ÷ one |
+|---|---:|---:|---:|---:|---:|---|---:|---:|
+| floor (trivial page), 8 connections | 10.0 | 12.0 | 15.0 | 600 | – | 3 | 1.00 | 1.00 |
+| floor (trivial page), 2 connections | 4.0 | 5.0 | 6.0 | 400 | – | 3 | 1.00 | 1.00 |
+| one decision, a permit whose use is recorded | 10.0 | 12.0 | 15.0 | 500 | 500 | 3 / 3 | 0.83 | 1.00 |
+<!-- figures of the last run: end -->"""
+    # The machine is twice as slow this time: the dashboard took 50 ms, 2.5 times its 20 ms, 1.25
+    # times once each is divided by its floor; the decision 22 ms beside a floor of 20.
+    rows = [
+        Row("floor (trivial page)", "main", 3, Load(8.0, 9.0, 200, 1000), {10: 3, 30: 3}),
+        Row("dashboard", "main", 8, Load(50.0, 60.0, 20, 100), {10: 8, 30: 8}),
+    ]
+    decisions = """## Decision point
+
+| request | median ms | p95 ms | p99 ms | req/s | decisions/s | by size | req/s ÷ floor | ÷ one |
+|---|---:|---:|---:|---:|---:|---|---:|---:|
+| floor (trivial page), 8 connections | 20.0 | 24.0 | 30.0 | 300 | – | 3 | 1.00 | 1.00 |
+| floor (trivial page), 2 connections | 8.0 | 10.0 | 12.0 | 200 | – | 3 | 1.00 | 1.00 |
+| one decision, a permit whose use is recorded | 22.0 | 24.0 | 30.0 | 250 | 250 | 3 / 3 | 0.83 | 1.00 |
+""".splitlines()
+    text = national.report(country, rows, decisions, [], standard)
+    assert "| dashboard | main | 50.0 | 60.0 | 20 | 8 / 8 | 20.0 | 2.50 | 1.25 |" in text
+    assert (
+        "| one decision, a permit whose use is recorded | 22.0 | 30.0 | 250 | 250 | 3 / 3 | 10.0 | 2.20 | 1.10 |"
+        in text
+    )
+    assert "Every median at most 1.25× the standard run's, each as a multiple of its run's floor: met (worst" in text
+    assert "Queries constant in the number of users: met." in text
+    assert f"{national.NATIONAL.times(FRACTION).people:,} people" in text
+    assert "| access_auditevent |" in text and "GiB" in text

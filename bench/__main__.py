@@ -10,7 +10,8 @@ machine's description, to docs/benchmarks.md.
     python -m bench --scale national [--fraction F]
                                the same enterprises inside a country's worth of data written with
                                COPY (bench/national.py; F of it, 1 unless told), measured beside
-                               the standard run's figures (`make bench SCALE=national`)
+                               the standard run's figures (`make bench SCALE=national`); with
+                               --smoke, the smoke run's enterprises (--fraction 0.0001 fits them)
 """
 
 import argparse
@@ -36,7 +37,7 @@ def main() -> int:
     from bench.run import Scale, run
 
     if options.scale == "national":
-        scale = Scale.country(options.fraction)
+        scale = Scale.country(options.fraction, smoke=options.smoke)
     else:
         scale = Scale.smoke() if options.smoke else Scale.full()
     return run(scale, options.output)

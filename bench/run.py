@@ -11,7 +11,7 @@ import tempfile
 import time
 import urllib.request
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import django
@@ -55,11 +55,11 @@ class Scale:
         return cls(sizes=(10, 1000, 10000), journal_per_user=10, others=1000, seconds=5, notifications=1000)
 
     @classmethod
-    def country(cls, fraction: float = 1.0) -> "Scale":
-        """The full run's enterprises inside a country's worth of data (`make bench SCALE=national`)."""
-        return cls(
-            sizes=(10, 1000, 10000), journal_per_user=10, others=0, seconds=5, notifications=0, national=fraction
-        )
+    def country(cls, fraction: float = 1.0, *, smoke: bool = False) -> "Scale":
+        """The full run's enterprises inside a country's worth of data (`make bench SCALE=national`),
+        or the smoke run's in a ten-thousandth of it."""
+        base = cls.smoke() if smoke else cls.full()
+        return replace(base, others=0, notifications=0, national=fraction)
 
     @classmethod
     def smoke(cls) -> "Scale":

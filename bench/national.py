@@ -591,7 +591,8 @@ def report(
     constant = True
     for row in rows:
         by_size = " / ".join(str(row.queries_by_size.get(size, "–")) for size in loaded.sizes)
-        constant &= len(set(row.queries_by_size.values())) == 1
+        by_size = by_size if row.queries_by_size else f"{row.queries} ({counts.clients:,} clients)"
+        constant &= len(set(row.queries_by_size.values())) <= 1  # none: a page of one enterprise only
         name = f"{row.page} as {row.persona}"
         lines.append(
             f"| {row.page} | {row.persona} | {row.load.p50_ms:.1f} | {row.load.p95_ms:.1f} | {row.load.rps:.0f} "

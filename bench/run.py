@@ -168,6 +168,8 @@ def run(scale: Scale, output: Path) -> int:
                     size: query_table[(page.name, persona)][m.enterprise_id]
                     for size, m in zip(scale.sizes, built, strict=True)
                 }
+        if country is not None:
+            rows.append(measure_client_list(port, country.secretariat, scale))
         web_rss = [rss_mb(pid) for pid in children_of(server.pid)]
         say(f"{scale.scim_users:,} users created through SCIM, added to a group, read back")
         provisioned = provisioning.measure(port, loaded, scale.scim_users)
@@ -195,6 +197,18 @@ def run(scale: Scale, output: Path) -> int:
 
 
 START, END = "<!-- figures of the last run: start -->", "<!-- figures of the last run: end -->"
+CLIENT_LIST = Page("mandate client list (the secretariat)", lambda m: f"{_enterprise(m)}mandates/")
+
+
+def measure_client_list(port: int, secretariat: dataset.Managers, scale: Scale) -> Row:
+    """The social secretariat's list of the mandates it holds, a page among its many clients, as
+    its Main Access Manager (a national run only: the standard dataset has no secretariat)."""
+    client = logged_in(secretariat.usernames["main"])
+    say(f"  {CLIENT_LIST.name} as main")
+    with CaptureQueriesContext(connection) as captured:
+        send(client, CLIENT_LIST, secretariat)
+    figures = measure(port, client, CLIENT_LIST, secretariat, scale.seconds, warm_up=scale.warm_up)
+    return Row(CLIENT_LIST.name, "main", len(captured), figures)
 
 
 def measure_decision_point(

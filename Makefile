@@ -41,10 +41,14 @@ test: check
 	$(PY) -m pytest -m serial $$(grep -rl 'pytest.mark.serial' tests)
 
 # The benchmark (docs/benchmarks.md): production settings on PostgreSQL, gunicorn, wrk, a Celery
-# worker. A tiny run of it is part of `make test`.
+# worker. A tiny run of it is part of `make test`. `make bench SCALE=national` measures the same
+# inside a country's worth of data (about 45 minutes and 10 GiB of disk: docs/benchmarks.md);
+# FRACTION=0.01 loads a hundredth of it.
+SCALE ?= standard
+FRACTION ?= 1
 bench: messages
 	scripts/ensure-services
-	$(PY) -m bench
+	$(PY) -m bench --scale $(SCALE) --fraction $(FRACTION)
 
 # Static analysis: ruff (lint and format), the direction of imports between and inside the apps
 # (import-linter, contracts in pyproject.toml), djLint on the templates, bandit (no medium or high).

@@ -7,6 +7,11 @@ machine's description, to docs/benchmarks.md.
 
     python -m bench            the full run (10,000 users, 100,000 journal events, 5 s per page)
     python -m bench --smoke    a tiny run that keeps the bench from rotting (part of `make test`)
+    python -m bench --scale national [--fraction F]
+                               the same enterprises inside a country's worth of data written with
+                               COPY (bench/national.py; F of it, 1 unless told), measured beside
+                               the standard run's figures (`make bench SCALE=national`); with
+                               --smoke, the smoke run's enterprises (--fraction 0.0001 fits them)
 """
 
 import argparse
@@ -20,6 +25,8 @@ ROOT = Path(__file__).resolve().parent.parent
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--smoke", action="store_true", help="tiny data and short loads")
+    parser.add_argument("--scale", choices=("standard", "national"), default="standard")
+    parser.add_argument("--fraction", type=float, default=1.0, help="of the national dataset (with --scale national)")
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks.md")
     parser.add_argument("--database", default="portal_bench")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/7", help="the cache and the Celery broker")
@@ -29,7 +36,10 @@ def main() -> int:
 
     from bench.run import Scale, run
 
-    scale = Scale.smoke() if options.smoke else Scale.full()
+    if options.scale == "national":
+        scale = Scale.country(options.fraction, smoke=options.smoke)
+    else:
+        scale = Scale.smoke() if options.smoke else Scale.full()
     return run(scale, options.output)
 
 

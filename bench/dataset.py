@@ -89,11 +89,14 @@ def role_types() -> list[RoleType]:
     return roles
 
 
-def build(*, sizes: tuple[int, ...], journal_per_user: int, others: int, seed: int = 20261123) -> list[Managers]:
+def build(
+    *, sizes: tuple[int, ...], journal_per_user: int, others: int, seed: int = 20261123, numbers: Numbers | None = None
+) -> list[Managers]:
     """One enterprise per size (its number of users), each with `journal_per_user` journal events
-    per user, and `others` small enterprises. Answers the managers of the sized enterprises."""
+    per user, and `others` small enterprises. Answers the managers of the sized enterprises.
+    `numbers` goes on giving identifiers to whatever is built after."""
     rng = random.Random(seed)
-    numbers = Numbers()
+    numbers = numbers or Numbers()
     roles = role_types()
     with transaction.atomic():
         built = [_enterprise(f"Size {size}", size, journal_per_user * size, roles, numbers, rng) for size in sizes]
@@ -123,15 +126,23 @@ def _manager(username: str, numbers: Numbers, rng: random.Random) -> Person:
 
 
 def _enterprise(
-    name: str, users: int, events: int, roles: list[RoleType], numbers: Numbers, rng: random.Random
+    name: str,
+    users: int,
+    events: int,
+    roles: list[RoleType],
+    numbers: Numbers,
+    rng: random.Random,
+    key: str | None = None,
 ) -> Managers:
+    """An enterprise of `users` users with every standing of manager, whose usernames end in
+    `key` (the number of users unless told)."""
     now = timezone.now()
     enterprise = Enterprise.objects.create(
         number=numbers.enterprise(), name=name, status=Enterprise.Status.ACTIVE, activated_at=now
     )
     groups = Group.objects.bulk_create([Group(enterprise=enterprise, role_type=role) for role in roles])
     domains = {role.domain_id for role in roles}
-    key = f"{users}"
+    key = key or f"{users}"
     managers = {
         standing: _manager(f"bench-{standing}-{key}", numbers, rng)
         for standing in ("legal", "main", "co_main", "access_manager", "group_manager")

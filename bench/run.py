@@ -11,7 +11,7 @@ import tempfile
 import time
 import urllib.request
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import django
@@ -30,7 +30,7 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from access.login.reauthentication import IDENTITY_CONFIRMED_AT  # noqa: E402
 from accounts import tasks  # noqa: E402
 from accounts.models import OutboundMessage  # noqa: E402
-from bench import dataset, decision_point, imports, load, provisioning  # noqa: E402
+from bench import dataset, decision_point, imports, load, national, provisioning  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
@@ -48,10 +48,18 @@ class Scale:
     import_rows: int = 10_000  # the rows of the file imported
     scim_users: int = 1_000  # the users an HR system creates through SCIM
     warm_up: bool = True  # the smoke run checks that every page is measured, not the figures
+    national: float | None = None  # the fraction of a country loaded around them (bench/national.py)
 
     @classmethod
     def full(cls) -> "Scale":
         return cls(sizes=(10, 1000, 10000), journal_per_user=10, others=1000, seconds=5, notifications=1000)
+
+    @classmethod
+    def country(cls, fraction: float = 1.0, *, smoke: bool = False) -> "Scale":
+        """The full run's enterprises inside a country's worth of data (`make bench SCALE=national`),
+        or the smoke run's in a ten-thousandth of it."""
+        base = cls.smoke() if smoke else cls.full()
+        return replace(base, others=0, notifications=0, national=fraction)
 
     @classmethod
     def smoke(cls) -> "Scale":
@@ -108,8 +116,14 @@ def run(scale: Scale, output: Path) -> int:
     recreate_database()
     call_command("migrate", verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)
-    say(f"Dataset: enterprises of {', '.join(map(str, scale.sizes))} users, {scale.others} around them")
-    built = dataset.build(sizes=scale.sizes, journal_per_user=scale.journal_per_user, others=scale.others)
+    country = None
+    if scale.national is not None:
+        say(f"Dataset: enterprises of {', '.join(map(str, scale.sizes))} users in {scale.national:g} of a country")
+        country = national.build(sizes=scale.sizes, journal_per_user=scale.journal_per_user, fraction=scale.national)
+        built = country.built
+    else:
+        say(f"Dataset: enterprises of {', '.join(map(str, scale.sizes))} users, {scale.others} around them")
+        built = dataset.build(sizes=scale.sizes, journal_per_user=scale.journal_per_user, others=scale.others)
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")  # as autovacuum would have done on a database in service
     loaded = built[-1]
@@ -124,8 +138,10 @@ def run(scale: Scale, output: Path) -> int:
     decision_queries, questions = decision_point.count_queries(built, decision_point.token_in_process(bench_client))
 
     # Before the HR system's users are created below: their notices must not join these messages.
-    say(f"{scale.notifications} notifications through one Celery worker to a local SMTP server")
-    notifications = measure_notifications(scale.notifications)
+    notifications = {}
+    if scale.notifications:
+        say(f"{scale.notifications} notifications through one Celery worker to a local SMTP server")
+        notifications = measure_notifications(scale.notifications)
 
     port = free_port()
     say(f"gunicorn, 2 workers, on 127.0.0.1:{port}")
@@ -152,6 +168,8 @@ def run(scale: Scale, output: Path) -> int:
                     size: query_table[(page.name, persona)][m.enterprise_id]
                     for size, m in zip(scale.sizes, built, strict=True)
                 }
+        if country is not None:
+            rows.append(measure_client_list(port, country.secretariat, scale))
         web_rss = [rss_mb(pid) for pid in children_of(server.pid)]
         say(f"{scale.scim_users:,} users created through SCIM, added to a group, read back")
         provisioned = provisioning.measure(port, loaded, scale.scim_users)
@@ -159,6 +177,14 @@ def run(scale: Scale, output: Path) -> int:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
 
+    if country is not None:
+        standard = output.read_text(encoding="utf-8") if output.exists() else ""
+        text = national.report(country, rows, decisions_report, provisioning.report(provisioned), standard)
+        text += f"\n- The whole run took {(time.monotonic() - started) / 60:.1f} minutes.\n"
+        print(text)
+        write_report(output, text, national.START, national.END)
+        say(f"Written to {output}")
+        return 0
     say(f"An import of {scale.import_rows:,} rows: its check, then the import through one Celery worker")
     imported = imports.measure(logged_in(loaded.usernames["main"]), loaded, scale.import_rows, wait_for_worker)
     text = report(scale, rows, decisions_report, block_queries, notifications, web_rss, time.monotonic() - started)
@@ -171,6 +197,18 @@ def run(scale: Scale, output: Path) -> int:
 
 
 START, END = "<!-- figures of the last run: start -->", "<!-- figures of the last run: end -->"
+CLIENT_LIST = Page("mandate client list (the secretariat)", lambda m: f"{_enterprise(m)}mandates/")
+
+
+def measure_client_list(port: int, secretariat: dataset.Managers, scale: Scale) -> Row:
+    """The social secretariat's list of the mandates it holds, a page among its many clients, as
+    its Main Access Manager (a national run only: the standard dataset has no secretariat)."""
+    client = logged_in(secretariat.usernames["main"])
+    say(f"  {CLIENT_LIST.name} as main")
+    with CaptureQueriesContext(connection) as captured:
+        send(client, CLIENT_LIST, secretariat)
+    figures = measure(port, client, CLIENT_LIST, secretariat, scale.seconds, warm_up=scale.warm_up)
+    return Row(CLIENT_LIST.name, "main", len(captured), figures)
 
 
 def measure_decision_point(
@@ -216,13 +254,15 @@ def measure_decision_point(
     return decision_point.report(scale.sizes, rows, floors, questions, scale.seconds)
 
 
-def write_report(output: Path, text: str) -> None:
+def write_report(output: Path, text: str, start: str = START, end: str = END) -> None:
     """The figures replace those of the previous run; the notes written around them stay."""
-    figures = f"{START}\n{text}\n{END}"
+    figures = f"{start}\n{text}\n{end}"
     previous = output.read_text(encoding="utf-8") if output.exists() else ""
-    if START in previous and END in previous:
-        before, rest = previous.split(START, 1)
-        figures = before + figures + rest.split(END, 1)[1]
+    if start in previous and end in previous:
+        before, rest = previous.split(start, 1)
+        figures = before + figures + rest.split(end, 1)[1]
+    elif previous and start != START:  # a report of its own, after the standard run's
+        figures = previous.rstrip("\n") + "\n\n" + figures + "\n"
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(figures, encoding="utf-8")
 

@@ -30,7 +30,7 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from access.login.reauthentication import IDENTITY_CONFIRMED_AT  # noqa: E402
 from accounts import tasks  # noqa: E402
 from accounts.models import OutboundMessage  # noqa: E402
-from bench import dataset, decision_point, imports, load, national, provisioning  # noqa: E402
+from bench import costs, dataset, decision_point, imports, load, national, provisioning  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
@@ -49,6 +49,7 @@ class Scale:
     scim_users: int = 1_000  # the users an HR system creates through SCIM
     warm_up: bool = True  # the smoke run checks that every page is measured, not the figures
     national: float | None = None  # the fraction of a country loaded around them (bench/national.py)
+    counts: costs.Counts = field(default_factory=costs.Counts.full)  # what blocks, ends, exports are set against
 
     @classmethod
     def full(cls) -> "Scale":
@@ -72,6 +73,7 @@ class Scale:
             import_rows=100,
             scim_users=20,
             warm_up=False,
+            counts=costs.Counts.smoke(),
         )
 
 
@@ -108,7 +110,8 @@ class Row:
     queries_by_size: dict[int, int] = field(default_factory=dict)
 
 
-def run(scale: Scale, output: Path) -> int:
+def run(scale: Scale, output: Path, *, costs_only: bool = False) -> int:
+    """The whole benchmark, written to `output`; `costs_only`: the costs that do not grow, printed."""
     started = time.monotonic()
     logging.getLogger("django.request").setLevel(logging.ERROR)  # the pages a persona may not open
     logging.getLogger("mail.log").setLevel(logging.WARNING)  # the SMTP server's conversation
@@ -129,6 +132,11 @@ def run(scale: Scale, output: Path) -> int:
     loaded = built[-1]
     clients = {standing: logged_in(username) for standing, username in loaded.usernames.items()}
     clients["staff"] = logged_in("bench-staff")
+    say("Costs that do not grow: a block among many sessions, a mandate of many people, the export")
+    measured_costs = costs.measure(clients["main"], loaded, built, scale.counts)
+    if costs_only:
+        print("\n".join(costs.report(measured_costs, scale.sizes)))
+        return 0
 
     say("Queries per page at each size")
     query_table = count_queries(built)
@@ -190,6 +198,7 @@ def run(scale: Scale, output: Path) -> int:
     text = report(scale, rows, decisions_report, block_queries, notifications, web_rss, time.monotonic() - started)
     text += "\n" + "\n".join(imports.report(imported))
     text += "\n" + "\n".join(provisioning.report(provisioned))
+    text += "\n" + "\n".join(costs.report(measured_costs, scale.sizes))
     print(text)
     write_report(output, text)
     say(f"Written to {output}")

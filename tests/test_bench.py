@@ -138,3 +138,30 @@ def test_an_hr_system_creates_users_through_scim(report):
         assert seconds > 0 and per_second > 0 and 0 < median <= p95
     every_user = re.search(r"read every user, 100 a page \(`GET /Users`\), (\d+) users", text)
     assert every_user and int(every_user[1]) >= 120  # the hundred users of the enterprise and the twenty hired
+
+
+def test_costs_that_do_not_grow_are_measured(report):
+    """A block for all groups among many other live sessions, the end of a mandate of many people,
+    and the journal's export of each enterprise: the same queries at either size, and a ratio."""
+    text = section(report, "Costs that do not grow")
+    block = re.search(
+        r"^\| block for all groups, .* \| 10 other sessions \| (\d+) \| [\d.]+ \| 200 other sessions \| (\d+) "
+        r"\| [\d.]+ \| [\d.]+ \|$",
+        text,
+        re.MULTILINE,
+    )
+    assert block and block[1] == block[2], text
+    mandate = re.search(
+        r"^\| end a mandate \| 3 people acting \| (\d+) \| [\d.]+ \| 30 people acting \| (\d+) \| [\d.]+ \| [\d.]+ \|$",
+        text,
+        re.MULTILINE,
+    )
+    assert mandate and mandate[1] == mandate[2], text
+    assert "- the person's sessions (usersessions_usersession): " in text
+    assert "- their sessions' rows (django_session): " in text
+    exports = re.findall(r"^\| (\d+) \| ([\d,]+) \| (\d+) \| [\d.]+ \| [\d,]+ \| ([\d.]+) \|$", text, re.MULTILINE)
+    assert [size for size, *_ in exports] == ["10", "30", "100"]
+    assert len({queries for _, _, queries, _ in exports}) == 1
+    assert all(float(peak) > 0 for *_, peak in exports)
+    assert text.count("queries the same") == 3
+    assert re.search(r"peak memory ×[\d.]+ for [\d,]+ rows against [\d,]+\.", text)

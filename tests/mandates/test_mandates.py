@@ -55,6 +55,28 @@ def give(world, mandate, person=None, code="dimona"):  # type: ignore[no-untyped
     )
 
 
+def people_acting_under(world, mandate, count: int):  # type: ignore[no-untyped-def]
+    """`count` users of Other, Olga first, each given Dimona under the mandate, made in a few queries."""
+    from access.models import Membership, Person
+    from tests import factories
+
+    people = Person.objects.bulk_create(
+        Person(niss=factories.niss(), given_name="Helper", surname=f"Helper{index:04d}") for index in range(count - 1)
+    )
+    Membership.objects.bulk_create(Membership(person=person, group=world.other_groups["employer"]) for person in people)
+    people = [world.other_member, *people]
+    MandateAccess.objects.bulk_create(
+        MandateAccess(
+            mandate=mandate,
+            person=person,
+            service=OnlineService.objects.get(code="dimona"),
+            granted_by=world.other_enterprise_manager,
+        )
+        for person in people
+    )
+    return people
+
+
 def decision(token: str, person, enterprise, code: str = "dimona") -> bool:  # type: ignore[no-untyped-def]
     response = ask(EVALUATION, question(person, enterprise, code), token)
     assert response.status_code == 200, response.content
@@ -227,6 +249,55 @@ class TestQueries:
             factories.member(person, world.other_groups["employer"])
             give(world, mandate, person, "dmfa")
         assert queries_of(client, path) == few
+
+    def test_ending_a_mandate_costs_the_same_for_3_people_acting_under_it_and_for_1000(
+        self, world, login, dimona_token
+    ):
+        """Nothing is swept at the end (docs/decisions.md §19.7): the end is the mandate's row and
+        one journal row on each side, whatever the number of people; none of them acts any more."""
+        FourEyesSetting.objects.create(enterprise=world.enterprise, enabled=False)
+        client = login(world.main)
+        few, many = make_mandate(world), make_mandate(world)
+        people_acting_under(world, few, 3)
+        last = people_acting_under(world, many, 1000)[-1]
+        assert decision(dimona_token, last, world.enterprise)
+
+        def end(mandate: Mandate) -> int:
+            with CaptureQueriesContext(connection) as captured:
+                response = client.post(f"/e/{world.enterprise.pk}/mandates/{mandate.pk}/end/")
+            assert response.status_code == 302
+            return len(captured)
+
+        assert end(many) == end(few)
+        assert not decision(dimona_token, last, world.enterprise)
+        assert not decision(dimona_token, world.other_member, world.enterprise)
+        assert AuditEvent.objects.filter(action=AuditEvent.Action.MANDATE_ENDED).count() == 2 * 2
+
+    def test_an_end_that_fails_midway_leaves_everything_as_it_was(self, world, login, dimona_token):
+        """The end is one transaction: the provider's journal refusing its row (PostgreSQL raises,
+        after the mandate's row and the principal's journal row are written) undoes it all."""
+        FourEyesSetting.objects.create(enterprise=world.enterprise, enabled=False)
+        mandate = make_mandate(world)
+        last = people_acting_under(world, mandate, 300)[-1]
+        journal = AuditEvent.objects.count()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "CREATE FUNCTION refuse_row() RETURNS trigger LANGUAGE plpgsql AS "
+                "$$ BEGIN RAISE EXCEPTION 'the journal refuses this row'; END $$"
+            )
+            cursor.execute(
+                f"CREATE TRIGGER refuse_provider_row BEFORE INSERT ON {AuditEvent._meta.db_table} FOR EACH ROW "
+                f"WHEN (NEW.enterprise_id = {world.other_enterprise.pk}) EXECUTE FUNCTION refuse_row()"
+            )
+        client = login(world.main)
+        client.raise_request_exception = False  # the person is shown the error page
+        response = client.post(f"/e/{world.enterprise.pk}/mandates/{mandate.pk}/end/")
+        assert response.status_code == 500
+        mandate.refresh_from_db()
+        assert mandate.status == Mandate.Status.ACCEPTED and mandate.ended_at is None
+        assert AuditEvent.objects.count() == journal
+        assert decision(dimona_token, last, world.enterprise)
+        assert decision(dimona_token, world.other_member, world.enterprise)
 
 
 HEADINGS = {

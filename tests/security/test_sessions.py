@@ -344,14 +344,19 @@ def other_peoples_sessions(count: int) -> None:
 
 def session_rows_read_while(action) -> tuple[int, int]:
     """The queries an action makes, and the rows of the session table it reads (PostgreSQL's count
-    for this transaction; scans by index only, so that a read of every session shows as one)."""
+    for this transaction, by index and by sequential scan; sequential scans are put off, so that a
+    small table is read by index as a large one would be, and a read of every session shows)."""
+    read = (
+        "SELECT coalesce(idx_tup_fetch, 0) + seq_tup_read FROM pg_stat_xact_user_tables"
+        " WHERE relname = 'django_session'"
+    )
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute("SELECT idx_tup_fetch FROM pg_stat_xact_user_tables WHERE relname = 'django_session'")
+        cursor.execute(read)
         (before,) = cursor.fetchone()
         with CaptureQueriesContext(connection) as captured:
             action()
-        cursor.execute("SELECT idx_tup_fetch FROM pg_stat_xact_user_tables WHERE relname = 'django_session'")
+        cursor.execute(read)
         (after,) = cursor.fetchone()
     return len(captured), after - before
 
@@ -375,6 +380,34 @@ def test_ending_a_persons_sessions_reads_only_theirs(world):
     assert many[0] == few[0]  # as many queries
     assert many[1] <= 2  # and no more session rows read than the person's two
     assert is_logged_in(other, world)
+
+
+def test_blocking_for_all_groups_costs_the_same_with_many_other_sessions(world, login):
+    """The block's request reads the person's own sessions, by index: as many queries, and no
+    more session rows read, with 10 other live sessions in the database as with 1,000."""
+    phone, laptop = browser(), browser()
+    password_login(phone, world.member)
+    password_login(laptop, world.member)
+    manager = login(world.main)
+    block = f"/e/{world.enterprise.pk}/users/{world.member.pk}/block/"
+
+    def blocked_rolled_back() -> tuple[int, int]:
+        with transaction.atomic():
+            figures = session_rows_read_while(lambda: manager.post(block, {"reason": "Inquiry"}))
+            assert sessions_of(world.member) == 0
+            transaction.set_rollback(True)
+        return figures
+
+    other_peoples_sessions(10)
+    blocked_rolled_back()  # what a first request of the process reads once
+    few = blocked_rolled_back()
+    other_peoples_sessions(1000)
+    many = session_rows_read_while(lambda: manager.post(block, {"reason": "Inquiry"}))
+    assert many[0] == few[0]  # as many queries
+    assert many[1] == few[1] <= 4  # and as many session rows read: the person's two, the manager's
+    assert EnterpriseBlock.objects.filter(person=world.member).exists()
+    assert not is_logged_in(phone, world) and not is_logged_in(laptop, world)
+    assert is_logged_in(manager, world)
 
 
 def test_a_session_idle_for_session_idle_seconds_needs_a_new_login(world, settings):

@@ -84,8 +84,13 @@ def e2e_world(transactional_db, world):  # type: ignore[no-untyped-def]
 
 
 def follow_menu(page: Page, name: str) -> None:
-    """Follow a link of the enterprise's menu, which folds behind its button on a phone."""
+    """Follow a link of the enterprise's menu, which folds behind its button on a phone.
+
+    The menu is waited for first: called just after a click that leaves a page without it (the
+    choice of enterprise), the button would otherwise be looked for on the page being left.
+    """
     menu = page.get_by_role("navigation", name="Enterprise menu")
+    expect(menu).to_be_visible()
     toggle = menu.get_by_role("button", name="Menu")
     if toggle.is_visible() and toggle.get_attribute("aria-expanded") == "false":
         toggle.click()

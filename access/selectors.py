@@ -319,8 +319,9 @@ def memberships_in_scope(actor: Actor) -> QuerySet[Membership]:
     return current_memberships().filter(group_id__in=actor.standing.scope_groups)
 
 
-def _search(queryset: QuerySet, query: str, prefix: str = "") -> QuerySet:
-    """Search by name, or by a whole national register number (never by a part of one)."""
+def _search(queryset: QuerySet, query: str, prefix: str = "", names: str = "search_name") -> QuerySet:
+    """Search by name, or by a whole national register number (never by a part of one); `names`
+    is the folded names searched (a membership's own copy, or the person's)."""
     query = query.strip()[:100]
     if not query:
         return queryset
@@ -330,15 +331,15 @@ def _search(queryset: QuerySet, query: str, prefix: str = "") -> QuerySet:
         niss = None
     if niss:
         return queryset.filter(**{f"{prefix}niss": niss})
-    return queryset.filter(names_match(query, prefix))
+    return queryset.filter(names_match(query, field=names))
 
 
-def names_match(query: str, prefix: str = "") -> Q:
+def names_match(query: str, prefix: str = "", field: str = "search_name") -> Q:
     """Every word typed is in the person's names, accents, case and apostrophes aside: "Chloe"
     finds Chloé, "unal" finds Ünal (Person.search_name, docs/decisions.md §13.1)."""
     condition = Q()
     for word in fold(query).split():
-        condition &= Q(**{f"{prefix}search_name__contains": word})
+        condition &= Q(**{f"{prefix}{field}__contains": word})
     return condition
 
 
@@ -353,26 +354,50 @@ def _with_enterprise_block(queryset: QuerySet, enterprise_id: int, person_field:
 def group_members(actor: Actor, group: Group, query: str = "") -> QuerySet[Membership]:
     """The users of one group, with their current services, for the group page."""
     memberships = memberships_in_scope(actor).filter(group=group).select_related("person")
-    memberships = _search(memberships, query, prefix="person__")
+    memberships = _search(memberships, query, prefix="person__", names="person_search_name")
     memberships = _with_enterprise_block(memberships, actor.enterprise.pk, "person_id")
     return memberships.prefetch_related(
         Prefetch("grants", queryset=current_grants().select_related("service"), to_attr="current_grants")
-    ).order_by("person__surname", "person__given_name", "pk")
+    ).order_by(*BY_NAME)
 
 
-def people_in_scope(actor: Actor, query: str = "") -> QuerySet[Person]:
-    """Everyone who is a user of a group that the actor manages, each with those memberships."""
-    in_scope = memberships_in_scope(actor)
-    people = Person.objects.filter(pk__in=in_scope.values("person_id"))
-    people = _search(people, query)
-    people = _with_enterprise_block(people, actor.enterprise.pk, "pk")
-    return people.prefetch_related(
-        Prefetch(
-            "memberships",
-            queryset=in_scope.select_related("group__role_type").order_by("group__role_type__code"),
-            to_attr="scoped_memberships",
+# The order of an enterprise's people, read from their memberships' copies of their names
+# (Membership.person_surname, its index membership_group_name_idx).
+BY_NAME = ("person_surname", "person_given_name", "person_id")
+
+
+class PeopleInScope:
+    """Everyone who is a user of a group that the actor manages, each with those memberships, as
+    a paginator reads them: the page's people are chosen among the enterprise's memberships in the
+    order of the names they carry, then read with all the page shows. Chosen among the people
+    instead, the order walked the names of everyone in the country (docs/decisions.md §20.1)."""
+
+    def __init__(self, actor: Actor, query: str = "") -> None:
+        self.actor = actor
+        in_scope = _search(memberships_in_scope(actor), query, prefix="person__", names="person_search_name")
+        self.ids = in_scope.order_by(*BY_NAME).values_list(*BY_NAME).distinct()
+
+    def count(self) -> int:
+        return self.ids.count()
+
+    def __getitem__(self, window: slice) -> list[Person]:
+        ids = [person_id for *_names, person_id in self.ids[window]]
+        people = Person.objects.filter(pk__in=ids)
+        people = _with_enterprise_block(people, self.actor.enterprise.pk, "pk").prefetch_related(
+            Prefetch(
+                "memberships",
+                queryset=memberships_in_scope(self.actor)
+                .select_related("group__role_type")
+                .order_by("group__role_type__code"),
+                to_attr="scoped_memberships",
+            )
         )
-    ).order_by("surname", "given_name", "pk")
+        found = {person.pk: person for person in people}
+        return [found[person_id] for person_id in ids if person_id in found]
+
+
+def people_in_scope(actor: Actor, query: str = "") -> PeopleInScope:
+    return PeopleInScope(actor, query)
 
 
 def count_people_in_scope(actor: Actor) -> int:

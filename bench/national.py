@@ -18,6 +18,7 @@ import itertools
 import math
 import random
 import time
+from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -59,6 +60,9 @@ SURNAMES = (
     "Claeys|Dumont|Lemaire|Renard|Goffin|Nguyen|Yılmaz|El Amrani|Müller|Schmitz|D'Hondt|Van Damme|Dierckx|"
     "Lefèvre|Gérard|François|Denis|Mathieu|Wuyts|Smets|Cools|Dewulf|Öztürk|Łukasik"
 ).split("|")
+# (given name, surname, the two folded for search) of every pair: a person's names are one of these,
+# copied onto their memberships.
+NAMES = [(given, surname, fold(f"{given} {surname}")) for given in GIVEN for surname in SURNAMES]
 TRADES = ("Bakkerij", "Boulangerie", "Garage", "Cabinet", "Bouw", "Transport", "Consult", "Brasserie", "Apotheek")
 FORMS = ("BV", "SRL", "NV", "SA", "VZW", "ASBL", "CommV", "GmbH")
 LANGUAGES = ("nl",) * 57 + ("fr",) * 40 + ("de",) * 1 + ("en",) * 2
@@ -224,6 +228,7 @@ class Country:
         self.first = {name: top + 1 for name, (_count, top) in existing.items()}
         self.left = left
         self.now = datetime.now(UTC)
+        self.names = array("H")  # each generated person's names, as their place in NAMES
         self._lay_out()
 
     # --- who works where ---------------------------------------------------------------------
@@ -334,13 +339,14 @@ class Country:
 
     def _person_rows(self) -> Iterator[tuple[object, ...]]:
         rng = self.rng
-        folded = {(g, s): fold(f"{g} {s}") for g in GIVEN for s in SURNAMES}
         first = self.first["people"]
         for index in range(self.left["people"]):
             birth = FIRST_BIRTH + timedelta(days=index % BIRTH_DAYS)
             niss = make_niss(birth, index // BIRTH_DAYS + 1)
-            given, surname = rng.choice(GIVEN), rng.choice(SURNAMES)
-            yield (first + index, niss, given, surname, "", "", rng.choice(LANGUAGES), folded[(given, surname)])
+            name = rng.randrange(len(NAMES))
+            self.names.append(name)
+            given, surname, folded = NAMES[name]
+            yield (first + index, niss, given, surname, "", "", rng.choice(LANGUAGES), folded)
 
     def _group_rows(self) -> Iterator[tuple[object, ...]]:
         for enterprise in self.enterprises:
@@ -377,7 +383,9 @@ class Country:
         for membership, person, group, enterprise in self._memberships():
             main = self.person_at(enterprise.main_seat)
             created = self.when(self.rng.random())
-            yield (membership, person, enterprise.first_group + group, "active", "", main, created)
+            given, surname, folded = NAMES[self.names[person - self.first["people"]]]
+            group_id = enterprise.first_group + group
+            yield (membership, person, group_id, "active", "", main, created, given, surname, folded)
 
     def _grant_rows(self) -> Iterator[tuple[object, ...]]:
         """One or two of its group's services per membership, spread evenly."""
@@ -464,7 +472,18 @@ ENTERPRISE = ("id", "number", "name", "search_name", "preferred_language", "stat
 PERSON = ("id", "niss", "given_name", "surname", "email", "mobile_phone", "preferred_language", "search_name")
 GROUP = ("id", "enterprise_id", "role_type_id", "activated_at")
 DESIGNATION = ("id", "enterprise_id", "person_id", "kind", "designated_at", "valid_from", "reason")
-MEMBERSHIP = ("id", "person_id", "group_id", "status", "block_reason", "created_by_id", "created_at")
+MEMBERSHIP = (
+    "id",
+    "person_id",
+    "group_id",
+    "status",
+    "block_reason",
+    "created_by_id",
+    "created_at",
+    "person_given_name",
+    "person_surname",
+    "person_search_name",
+)
 GRANT = ("id", "membership_id", "service_id", "granted_by_id", "granted_at")
 EVENT: tuple[str, ...] = (
     "id",

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.html import escape
 
@@ -75,6 +76,13 @@ def test_identifiers_are_valid_and_people_work_in_one_to_three_enterprises(count
     assert Person.objects.filter(memberships=None, designations=None, representations=None).count() == 0
     oldest = AuditEvent.objects.order_by("created_at").first()
     assert oldest and oldest.created_at < timezone.now() - timedelta(days=5 * 365)
+    # Every membership, written by COPY or by the ORM, carries its person's names.
+    copied = Q(
+        person_given_name=F("person__given_name"),
+        person_surname=F("person__surname"),
+        person_search_name=F("person__search_name"),
+    )
+    assert Membership.objects.filter(copied).count() == Membership.objects.count() > 0
 
 
 def test_the_measured_enterprise_opens_for_each_of_its_managers(country):

@@ -414,10 +414,11 @@ class MembershipManager(models.Manager["Membership"]):
         update_fields: Collection[str] | None = None,
         unique_fields: Collection[str] | None = None,
     ) -> list["Membership"]:
-        """Memberships created in bulk (the benchmark's data) carry their person's names too."""
+        """Memberships created in bulk (the benchmark's data) carry their enterprise and their
+        person's names too."""
         rows = list(objs)
         for row in rows:
-            row.copy_names()
+            row.copy_enterprise_and_names()
         return super().bulk_create(
             rows,
             batch_size=batch_size,
@@ -444,10 +445,12 @@ class Membership(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     removed_by = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     removed_at = models.DateTimeField(null=True, blank=True)
-    # The person's names, copied: the users page and the group page list an enterprise's people
-    # in the order of their names, and search them, from the enterprise's own rows (the index
-    # below) instead of walking the names of everyone in the country (docs/decisions.md §20.1).
-    # Written when the membership is made and at every change of the person's names (Person.save).
+    # The group's enterprise and the person's names, copied: the users page and the group page
+    # list an enterprise's people in the order of their names, and search them, from the
+    # enterprise's own rows (the indexes below) instead of walking the names of everyone in the
+    # country (docs/decisions.md §20.1). Written when the membership is made, and the names again
+    # at every change of the person's names (Person.save).
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.PROTECT, related_name="+", db_index=False)
     person_given_name = models.CharField(max_length=100, editable=False, default="")
     person_surname = models.CharField(max_length=100, editable=False, default="")
     person_search_name = models.CharField(max_length=201, editable=False, default="")
@@ -473,6 +476,11 @@ class Membership(models.Model):
                 condition=Q(removed_at__isnull=True),
                 name="membership_group_name_idx",
             ),
+            models.Index(
+                fields=["enterprise", "person_surname", "person_given_name", "person"],
+                condition=Q(removed_at__isnull=True),
+                name="membership_enterprise_name_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -480,10 +488,11 @@ class Membership(models.Model):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self._state.adding:
-            self.copy_names()
+            self.copy_enterprise_and_names()
         super().save(*args, **kwargs)
 
-    def copy_names(self) -> None:
+    def copy_enterprise_and_names(self) -> None:
+        self.enterprise_id = self.group.enterprise_id
         for field, value in self.names_of(self.person).items():
             setattr(self, field, value)
 

@@ -362,19 +362,22 @@ def group_members(actor: Actor, group: Group, query: str = "") -> QuerySet[Membe
 
 
 # The order of an enterprise's people, read from their memberships' copies of their names
-# (Membership.person_surname, its index membership_group_name_idx).
+# (Membership.person_surname, in the indexes membership_group_name_idx and
+# membership_enterprise_name_idx).
 BY_NAME = ("person_surname", "person_given_name", "person_id")
 
 
 class PeopleInScope:
     """Everyone who is a user of a group that the actor manages, each with those memberships, as
     a paginator reads them: the page's people are chosen among the enterprise's memberships in the
-    order of the names they carry, then read with all the page shows. Chosen among the people
-    instead, the order walked the names of everyone in the country (docs/decisions.md §20.1)."""
+    order of the names they carry (read in that order from the enterprise's index, never sorted),
+    then read with all the page shows. Chosen among the people instead, the order walked the
+    names of everyone in the country (docs/decisions.md §20.1)."""
 
     def __init__(self, actor: Actor, query: str = "") -> None:
         self.actor = actor
-        in_scope = _search(memberships_in_scope(actor), query, prefix="person__", names="person_search_name")
+        in_scope = memberships_in_scope(actor).filter(enterprise=actor.enterprise)
+        in_scope = _search(in_scope, query, prefix="person__", names="person_search_name")
         self.ids = in_scope.order_by(*BY_NAME).values_list(*BY_NAME).distinct()
 
     def count(self) -> int:

@@ -385,7 +385,7 @@ class Country:
             created = self.when(self.rng.random())
             given, surname, folded = NAMES[self.names[person - self.first["people"]]]
             group_id = enterprise.first_group + group
-            yield (membership, person, group_id, "active", "", main, created, given, surname, folded)
+            yield (membership, person, group_id, enterprise.id, "active", "", main, created, given, surname, folded)
 
     def _grant_rows(self) -> Iterator[tuple[object, ...]]:
         """One or two of its group's services per membership, spread evenly."""
@@ -476,6 +476,7 @@ MEMBERSHIP = (
     "id",
     "person_id",
     "group_id",
+    "enterprise_id",
     "status",
     "block_reason",
     "created_by_id",

@@ -76,8 +76,9 @@ def test_identifiers_are_valid_and_people_work_in_one_to_three_enterprises(count
     assert Person.objects.filter(memberships=None, designations=None, representations=None).count() == 0
     oldest = AuditEvent.objects.order_by("created_at").first()
     assert oldest and oldest.created_at < timezone.now() - timedelta(days=5 * 365)
-    # Every membership, written by COPY or by the ORM, carries its person's names.
+    # Every membership, written by COPY or by the ORM, carries its enterprise and its person's names.
     copied = Q(
+        enterprise=F("group__enterprise"),
         person_given_name=F("person__given_name"),
         person_surname=F("person__surname"),
         person_search_name=F("person__search_name"),

@@ -1,8 +1,8 @@
 """A membership's status and its actions, as the rows of the users page, the group page and a
 user's page draw them: in Python, once per row. Each replaces a template that the rows included,
-with the same text and the same whitespace, so the pages are byte for byte what they were; an
-included template cost about 0.1 ms a row (its context, its `{% blocktranslate %}`s, its
-`{% url %}`s), three quarters of the users page's rendering (docs/benchmarks.md, "Fifth round").
+with the same text and the same whitespace, so the pages are byte for byte what they were, and
+the users page renders in 30-39% less time than through the included templates (their contexts,
+their `{% blocktranslate %}`s, their `{% url %}`s: docs/benchmarks.md, "Fifth round").
 
     {% load memberships %}
     {% membership_status membership %}

@@ -31,13 +31,16 @@ run: messages
 # Lint, types and the dependency audit: no services, no tests.
 check: lint types audit
 
-test: check
+# The checks at once: ruff, mypy and the audit (which mostly waits on the network) each keep one core busy.
+test: install
+	$(MAKE) --jobs=3 --output-sync=target check
 	scripts/ensure-services
 	$(MAKE) messages
 	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run
 	$(TEST_ENV) $(PY) manage.py collectstatic --noinput -v0
-	# Two processes (pytest-xdist), then, alone, the tests that stop the shared Redis (marked serial).
-	$(PY) -m pytest -n 2 -m 'not serial'
+	# Two processes (pytest-xdist; the tests of one xdist_group, which share a costly module fixture,
+	# in the same one), then, alone, the tests that stop the shared Redis (marked serial).
+	$(PY) -m pytest -n 2 --dist loadgroup -m 'not serial'
 	$(PY) -m pytest -m serial $$(grep -rl 'pytest.mark.serial' tests)
 
 # The benchmark (docs/benchmarks.md): production settings on PostgreSQL, gunicorn, wrk, a Celery

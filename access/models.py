@@ -53,7 +53,10 @@ def fold(text: str) -> str:
     return " ".join(plain.casefold().split())
 
 
-class FoldedNameManager[M: "Person | Enterprise"](models.Manager[M]):
+class CopiesManager[M: "Person | Enterprise | Membership"](models.Manager[M]):
+    """For models that keep copies of other values, written by their save (`fill_copies`): rows
+    created in bulk (the benchmark's data) get them too."""
+
     def bulk_create(
         self,
         objs: Iterable[M],
@@ -63,10 +66,9 @@ class FoldedNameManager[M: "Person | Enterprise"](models.Manager[M]):
         update_fields: Collection[str] | None = None,
         unique_fields: Collection[str] | None = None,
     ) -> list[M]:
-        """People and enterprises created in bulk (the benchmark's data) are found by name too."""
         rows = list(objs)
         for row in rows:
-            row.search_name = row.folded_name()
+            row.fill_copies()
         return super().bulk_create(
             rows,
             batch_size=batch_size,
@@ -97,7 +99,7 @@ class Person(models.Model):
     # (migration 0009, outside this model's state: SQLite has none) serves the searches' LIKE '%…%'.
     search_name = models.CharField(max_length=201, editable=False, default="")
 
-    objects = FoldedNameManager["Person"]()
+    objects = CopiesManager["Person"]()
 
     class Meta:
         verbose_name = _("person")
@@ -115,7 +117,7 @@ class Person(models.Model):
         return self.full_name
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        self.search_name = self.folded_name()
+        self.fill_copies()
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and {"given_name", "surname"} & set(update_fields):
             kwargs["update_fields"] = {*update_fields, "search_name"}
@@ -138,6 +140,9 @@ class Person(models.Model):
         if "given_name" not in loaded or "surname" not in loaded:
             return None
         return loaded["given_name"], loaded["surname"]
+
+    def fill_copies(self) -> None:
+        self.search_name = self.folded_name()
 
     def folded_name(self) -> str:
         return fold(f"{self.given_name} {self.surname}")
@@ -192,7 +197,7 @@ class Enterprise(models.Model):
         Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("activated by")
     )
 
-    objects = FoldedNameManager["Enterprise"]()
+    objects = CopiesManager["Enterprise"]()
 
     class Meta:
         verbose_name = _("enterprise")
@@ -209,11 +214,14 @@ class Enterprise(models.Model):
         return f"{self.name} ({self.number_display})"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        self.search_name = self.folded_name()
+        self.fill_copies()
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and "name" in update_fields:
             kwargs["update_fields"] = {*update_fields, "search_name"}
         super().save(*args, **kwargs)
+
+    def fill_copies(self) -> None:
+        self.search_name = self.folded_name()
 
     def folded_name(self) -> str:
         return fold(self.name)[:400]
@@ -404,31 +412,6 @@ class Designation(models.Model):
         return ""
 
 
-class MembershipManager(models.Manager["Membership"]):
-    def bulk_create(
-        self,
-        objs: Iterable["Membership"],
-        batch_size: int | None = None,
-        ignore_conflicts: bool = False,
-        update_conflicts: bool = False,
-        update_fields: Collection[str] | None = None,
-        unique_fields: Collection[str] | None = None,
-    ) -> list["Membership"]:
-        """Memberships created in bulk (the benchmark's data) carry their enterprise and their
-        person's names too."""
-        rows = list(objs)
-        for row in rows:
-            row.copy_enterprise_and_names()
-        return super().bulk_create(
-            rows,
-            batch_size=batch_size,
-            ignore_conflicts=ignore_conflicts,
-            update_conflicts=update_conflicts,
-            update_fields=update_fields,
-            unique_fields=unique_fields,
-        )
-
-
 class Membership(models.Model):
     class Status(models.TextChoices):
         ACTIVE = "active", _("active")
@@ -455,7 +438,7 @@ class Membership(models.Model):
     person_surname = models.CharField(max_length=100, editable=False, default="")
     person_search_name = models.CharField(max_length=201, editable=False, default="")
 
-    objects = MembershipManager()
+    objects = CopiesManager["Membership"]()
 
     class Meta:
         verbose_name = _("user of a group")
@@ -488,10 +471,10 @@ class Membership(models.Model):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self._state.adding:
-            self.copy_enterprise_and_names()
+            self.fill_copies()
         super().save(*args, **kwargs)
 
-    def copy_enterprise_and_names(self) -> None:
+    def fill_copies(self) -> None:
         self.enterprise_id = self.group.enterprise_id
         for field, value in self.names_of(self.person).items():
             setattr(self, field, value)

@@ -84,9 +84,9 @@ def test_the_lists_follow_a_change_of_names(world, zoe, login, rename, request):
         assert "Zoë Aerts" in page
     for page in lists(client, world, "zimmer"):
         assert "Zoë Aerts" not in page
-    assert set(Membership.objects.filter(person=zoe).values_list("person_surname", "person_search_name")) == {
-        ("Aerts", "zoe aerts")
-    }
+    assert set(
+        Membership.objects.filter(person=zoe).values_list("enterprise", "person_surname", "person_search_name")
+    ) == {(world.enterprise.pk, "Aerts", "zoe aerts")}
 
 
 def test_saving_other_fields_leaves_the_memberships_alone(world, zoe, django_assert_num_queries):

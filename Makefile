@@ -38,9 +38,8 @@ test: install
 	$(MAKE) messages
 	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run
 	$(TEST_ENV) $(PY) manage.py collectstatic --noinput -v0
-	# Two processes (pytest-xdist; the tests of one xdist_group, which share a costly module fixture,
-	# in the same one), then, alone, the tests that stop the shared Redis (marked serial).
-	$(PY) -m pytest -n 2 --dist loadgroup -m 'not serial'
+	# Two processes (pytest-xdist), then, alone, the tests that stop the shared Redis (marked serial).
+	$(PY) -m pytest -n 2 -m 'not serial'
 	$(PY) -m pytest -m serial $$(grep -rl 'pytest.mark.serial' tests)
 
 # The benchmark (docs/benchmarks.md): production settings on PostgreSQL, gunicorn, wrk, a Celery

@@ -15,9 +15,6 @@ from bench.decision_point import BATCH, BATCH_50, CONNECTIONS, FEW, ONE, SCENARI
 from bench.run import ADMIN, FLOOR, KEY_PAGES, MANAGERS
 
 ROOT = Path(__file__).resolve().parent.parent
-# All in one process of the suite (`make test` distributes by --dist loadgroup): the module's
-# fixture, the benchmark's smoke run, is then paid once rather than once in each process.
-pytestmark = pytest.mark.xdist_group("test_bench")
 
 
 @pytest.fixture(scope="module")

@@ -20,10 +20,6 @@ import pytest
 from tests.settings import TEST_ENVIRONMENT
 
 ROOT = Path(__file__).resolve().parent.parent
-# All in one process of the suite (`make test` distributes by --dist loadgroup): the module's
-# fixture, the portal started as `make run` starts it, is then paid once rather than once in each process.
-pytestmark = pytest.mark.xdist_group("test_readme_decisions")
-
 START, END = "<!-- decision point walk-through: start -->", "<!-- decision point walk-through: end -->"
 MAKE_RUN_ORIGIN = "http://127.0.0.1:8000"
 SEPARATOR = "--- the next command ---"

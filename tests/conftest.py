@@ -253,23 +253,18 @@ def eager_tasks():
 
 @pytest.fixture(scope="session", autouse=True)
 def journal_emptied_in_replica_mode():
-    """The journal refuses DELETE and TRUNCATE from every role (triggers). Between transactional
-    tests the suite empties every table, as the superuser it connects as, in replica mode:
-    PostgreSQL fires no ordinary trigger there (nor the foreign keys' checks, so the order of the
-    tables does not matter), and only a superuser may turn it on. It deletes the rows rather than
-    truncating the tables: on tables of a few rows, a TRUNCATE of the sixty-odd tables costs
-    seconds (each gets new files), a DELETE of each a fraction of one. Sequences go on either way."""
+    """The journal refuses TRUNCATE from every role (a trigger). Between transactional tests the
+    suite empties every table with TRUNCATE, as the superuser it connects as, in replica mode:
+    PostgreSQL fires no ordinary trigger there, and only a superuser may turn it on."""
     from django.db.backends.postgresql.operations import DatabaseOperations
 
-    sql_flush = DatabaseOperations.sql_flush
+    flush = DatabaseOperations.execute_sql_flush
 
-    def delete_every_row(self, style, tables, *, reset_sequences=False, allow_cascade=False):
-        if not tables or reset_sequences:
-            statements = sql_flush(self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade)
-        else:
-            statements = [f"{style.SQL_KEYWORD('DELETE FROM')} {self.quote_name(table)};" for table in tables]
-        return ["SET LOCAL session_replication_role = replica", *statements] if statements else []
+    def execute_sql_flush(self, sql_list):
+        if sql_list:
+            sql_list = ["SET LOCAL session_replication_role = replica", *sql_list]
+        flush(self, sql_list)
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(DatabaseOperations, "sql_flush", delete_every_row)
+        patch.setattr(DatabaseOperations, "execute_sql_flush", execute_sql_flush)
         yield

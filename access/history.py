@@ -12,8 +12,11 @@ moment of that day (Europe/Brussels) all of these held at once:
 - the enterprise active: activated, and not within one of its closures (`EnterpriseClosure`);
 - the group's role offers the service (the catalogue as it is now: it is not dated).
 
-Each grant is a row of the answer; the rows are decided in four queries whatever their number, and
-a page of them read in one more.
+Each grant is a row of the answer. The blocks and closures of a day are few: the grants of the
+people blocked that day are decided one by one, in Python; every other grant held at a moment the
+enterprise was open is found by the database, which counts the rows and sorts them for the page
+asked. A page costs the same queries, and the portal reads the 25 rows it shows, however many
+grants the day has.
 """
 
 from collections.abc import Collection, Iterable, Iterator, Sequence
@@ -21,9 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import overload
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, TextField, Value
-from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import Coalesce, NullIf
+from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import get_language
 
@@ -59,20 +60,21 @@ def earliest(*moments: datetime | None) -> datetime | None:
     return min(known) if known else None
 
 
-def uncovered(start: datetime, end: datetime | None, covers: Iterable[Period]) -> bool:
-    """Whether some moment of [start, end) lies outside every period of `covers`."""
-    if end is not None and end <= start:
-        return False
+def gaps(start: datetime, end: datetime, covers: Iterable[Period]) -> list[tuple[datetime, datetime]]:
+    """The moments of [start, end) outside every period of `covers`, as periods, in order."""
+    found = []
     point = start
     for cover_start, cover_end in sorted(covers, key=lambda period: period[0]):
+        if point >= end:
+            break
         if cover_start > point:
-            return True  # a gap from `point`, which lies before `end`
+            found.append((point, min(cover_start, end)))
         if cover_end is None:
-            return False
+            return found
         point = max(point, cover_end)
-        if end is not None and point >= end:
-            return False
-    return True
+    if point < end:
+        found.append((point, end))
+    return found
 
 
 @dataclass(frozen=True)
@@ -131,20 +133,27 @@ def _grants_on(enterprise: Enterprise, groups: Collection[int], day: date, servi
     return grants
 
 
-def _named(field: str, language: str) -> NullIf:
-    """A catalogue entry's name in `language` as SQL text; NULL where it has none (or an empty one)."""
-    return NullIf(KeyTextTransform(language, f"{field}__names"), Value(""))
+def _in_order_of_names(field: str, names: dict[int, str]) -> Case:
+    """The rank of `field` (an id) among the catalogue entries named `names` (by id), in the order
+    of their names: the rows sort on a number, not on a name read from each row's entry."""
+    ranks = {pk: rank for rank, pk in enumerate(sorted(names, key=lambda pk: (names[pk], pk)))}
+    return Case(*(When(**{field: pk}, then=Value(rank)) for pk, rank in ranks.items()), default=Value(len(ranks)))
 
 
 class CouldActRows(Sequence[CouldAct]):
-    """The rows of the answer, in order, read from the database a slice at a time: a page reads its
-    own rows, not every row the day has (the whole list is decided on a few columns of each grant)."""
+    """The rows of the answer, in order: a page reads the ids of its own rows in that order, then
+    those rows; the whole list, as the export reads it, is read in chunks."""
 
-    def __init__(self, grant_ids: list[int]) -> None:
-        self.grant_ids = grant_ids
+    RELATED = ("membership__person", "membership__group__role_type", "service", "granted_by")
+
+    def __init__(self, grants: QuerySet[Grant]) -> None:
+        self.grants = grants
+        self._count: int | None = None
 
     def __len__(self) -> int:
-        return len(self.grant_ids)
+        if self._count is None:
+            self._count = self.grants.count()
+        return self._count
 
     @overload
     def __getitem__(self, index: int) -> CouldAct: ...
@@ -153,22 +162,39 @@ class CouldActRows(Sequence[CouldAct]):
     def __getitem__(self, index: slice) -> list[CouldAct]: ...
 
     def __getitem__(self, index: int | slice) -> CouldAct | list[CouldAct]:
-        if isinstance(index, slice):
-            return self._read(self.grant_ids[index])
-        return self._read([self.grant_ids[index]])[0]
+        if not isinstance(index, slice):
+            return self[index : index + 1][0]
+        # The order needs none of the rows' people: the ids first, then 25 rows with what they show.
+        ids = list(self.grants.values_list("pk", flat=True)[index])
+        by_id = Grant.objects.select_related(*self.RELATED).in_bulk(ids)
+        return [CouldAct(by_id[pk]) for pk in ids]
 
     def __iter__(self) -> Iterator[CouldAct]:
-        return iter(self._read(self.grant_ids))
+        return (CouldAct(grant) for grant in self.grants.select_related(*self.RELATED).iterator(chunk_size=500))
 
-    @staticmethod
-    def _read(grant_ids: list[int]) -> list[CouldAct]:
-        if not grant_ids:
-            return []
-        grants = Grant.objects.filter(pk__in=grant_ids).select_related(
-            "membership__person", "membership__group__role_type", "service", "granted_by"
+
+def _held_while_open(day: date, open_: list[tuple[datetime, datetime]]) -> Q:
+    """A grant (of `_grants_on(day)`) held at some moment of one of the `open_` periods of the day.
+
+    Held from the latest of the day's start, the grant and its membership; until the earliest of
+    the day's end, the revocation, the end date (E+1 begins) and the removal. Beside what
+    `_grants_on` asks, each start must come before each end: before the open period's end, and
+    after the period's start. (Each start comes before E+1: both start on or before the day, and
+    E is the day or later.)"""
+    consistent = Q()
+    for ending in ("revoked_at", "membership__removed_at"):
+        consistent &= Q(**{f"{ending}__isnull": True}) | (
+            Q(**{f"{ending}__gt": F("granted_at")}) & Q(**{f"{ending}__gt": F("membership__created_at")})
         )
-        by_id = {grant.pk: grant for grant in grants}
-        return [CouldAct(by_id[grant_id]) for grant_id in grant_ids]
+    held = Q(pk__in=[])
+    for opened, closed in open_:
+        held |= (
+            Q(granted_at__lt=closed, membership__created_at__lt=closed)
+            & (Q(revoked_at__isnull=True) | Q(revoked_at__gt=opened))
+            & (Q(membership__removed_at__isnull=True) | Q(membership__removed_at__gt=opened))
+            & (Q(valid_until__isnull=True) | Q(valid_until__gte=timezone.localdate(opened)))
+        )
+    return held & consistent
 
 
 def who_could_act(
@@ -178,34 +204,7 @@ def who_could_act(
     moment of `day`, in the service asked about or in any; by service, person and group."""
     start, end = _overlapping(day)
     language = get_language() or "en"
-    grants = list(
-        _grants_on(enterprise, groups, day, service_id)
-        .annotate(
-            service_name=Coalesce(_named("service", language), "service__code", output_field=TextField()),
-            group_name=Coalesce(
-                _named("membership__group__role_type", language),
-                _named("membership__group__role_type", "en"),
-                "membership__group__role_type__code",
-                output_field=TextField(),
-            ),
-        )
-        .values_list(
-            "pk",
-            "membership_id",
-            "membership__person_id",
-            "granted_at",
-            "revoked_at",
-            "valid_until",
-            "membership__created_at",
-            "membership__removed_at",
-            "service_name",
-            "membership__person__surname",
-            "membership__person__given_name",
-            "group_name",
-        )
-    )
-    if not grants:
-        return CouldActRows([])
+    grants = _grants_on(enterprise, groups, day, service_id)
     # The blocks are read for the groups and the enterprise, not for the thousands of memberships
     # and people found: the blocks of a day are few, and each row looks its own up.
     group_blocks: dict[int, list[Period]] = {}
@@ -230,15 +229,41 @@ def who_could_act(
             (everywhere.blocked_at, earliest(everywhere.lifted_at, end_of(everywhere.until)))
         )
     closed = inactive_periods(enterprise, EnterpriseClosure.objects.filter(enterprise=enterprise))
-    found = []
-    for pk, membership_id, person_id, granted_at, revoked_at, valid_until, created_at, removed_at, *names in grants:
-        held_from = max(start, granted_at, created_at)
-        held_until = earliest(end, revoked_at, end_of(valid_until), removed_at)
-        covers = [*closed, *group_blocks.get(membership_id, ()), *person_blocks.get(person_id, ())]
-        if uncovered(held_from, held_until, covers):
-            found.append((*names, granted_at, pk))
-    found.sort()
-    return CouldActRows([row[-1] for row in found])
+    blocked = Q(membership_id__in=list(group_blocks)) | Q(membership__person_id__in=list(person_blocks))
+    # The grants of the people blocked that day, each decided on its own periods.
+    through_blocks = [
+        pk
+        for pk, membership_id, person_id, granted_at, revoked_at, valid_until, created_at, removed_at in (
+            grants.filter(blocked).values_list(
+                "pk",
+                "membership_id",
+                "membership__person_id",
+                "granted_at",
+                "revoked_at",
+                "valid_until",
+                "membership__created_at",
+                "membership__removed_at",
+            )
+        )
+        if gaps(
+            max(start, granted_at, created_at),
+            min(moment for moment in (end, revoked_at, end_of(valid_until), removed_at) if moment is not None),
+            [*closed, *group_blocks.get(membership_id, ()), *person_blocks.get(person_id, ())],
+        )
+    ]
+    found = grants.filter((_held_while_open(day, gaps(start, end, closed)) & ~blocked) | Q(pk__in=through_blocks))
+    services = {service.pk: service.names.get(language) or service.code for service in OnlineService.objects.all()}
+    roles = {role.pk: role.names.get(language) or role.names.get("en") or role.code for role in RoleType.objects.all()}
+    return CouldActRows(
+        found.order_by(
+            _in_order_of_names("service_id", services),
+            "membership__person_surname",
+            "membership__person_given_name",
+            _in_order_of_names("membership__group__role_type_id", roles),
+            "granted_at",
+            "pk",
+        )
+    )
 
 
 def services_offered(groups: Collection[int]) -> QuerySet[OnlineService]:

@@ -1,5 +1,6 @@
 """The benchmark's data: enterprises of a given size with every standing of manager, their users,
-grants and journal, and many small enterprises around them. Written with bulk inserts."""
+grants and journal, and many small enterprises around them, some of them clients of the sized
+enterprises under mandates. Written with bulk inserts."""
 
 import itertools
 import random
@@ -26,8 +27,11 @@ from access.models import (
     RoleType,
 )
 from access.policy import DesignationKind
+from mandates.models import Mandate
 
 GROUPS = 20
+CLIENTS = 100  # neighbours under an accepted mandate to each sized enterprise, at most
+OWN_GROUPS = 5  # the groups each manager of a sized enterprise is a member of, for "my access"
 DOMAINS = ("nsso_employer", "finance")
 GIVEN = ["Emma", "Lucas", "Olivia", "Noah", "Louise", "Arthur", "Mila", "Jules", "Elena", "Adam", "Lina", "Victor"]
 SURNAMES = ["Peeters", "Janssens", "Maes", "Jacobs", "Mertens", "Willems", "Claes", "Goossens", "Wouters", "Dubois"]
@@ -100,7 +104,10 @@ def build(
     roles = role_types()
     with transaction.atomic():
         built = [_enterprise(f"Size {size}", size, journal_per_user * size, roles, numbers, rng) for size in sizes]
-        _small_enterprises(others, roles, numbers, rng)
+        neighbours = _small_enterprises(others, roles, numbers, rng)
+        for index, managers in enumerate(built):
+            _own_access(managers)
+            _mandates(managers, neighbours[index :: len(built)][:CLIENTS])
         _staff()
     return built
 
@@ -235,8 +242,11 @@ def _enterprise(
     )
 
 
-def _small_enterprises(count: int, roles: list[RoleType], numbers: Numbers, rng: random.Random) -> None:
-    """Enterprises around the sized ones: a main manager, two groups, five users each."""
+def _small_enterprises(
+    count: int, roles: list[RoleType], numbers: Numbers, rng: random.Random
+) -> list[tuple[Enterprise, Person]]:
+    """Enterprises around the sized ones: a main manager, two groups, five users each. Answers
+    each with its main manager."""
     now = timezone.now()
     enterprises = Enterprise.objects.bulk_create(
         [
@@ -261,6 +271,54 @@ def _small_enterprises(count: int, roles: list[RoleType], numbers: Numbers, rng:
     Membership.objects.bulk_create(
         [Membership(person=person, group=groups[index // 5 * 2 + index % 2]) for index, person in enumerate(users)],
         batch_size=5000,
+    )
+    return list(zip(enterprises, mains, strict=True))
+
+
+def _own_access(managers: Managers) -> None:
+    """Each manager is also a member of some of the enterprise's groups, with two services in each;
+    not of the first, whose page and members are measured as they were."""
+    groups = list(Group.objects.filter(enterprise_id=managers.enterprise_id).order_by("pk")[1 : 1 + OWN_GROUPS])
+    people = list(Person.objects.filter(user__username__in=managers.usernames.values()))
+    memberships = Membership.objects.bulk_create(
+        [Membership(person=person, group=group) for person in people for group in groups], ignore_conflicts=True
+    )
+    memberships = Membership.objects.filter(person__in=people, group__in=groups).select_related("group")
+    ceilings = {group.pk: list(group.role_type.services.order_by("pk")[:2]) for group in groups}
+    Grant.objects.bulk_create(
+        [
+            Grant(membership=membership, service=service, granted_by=membership.person)
+            for membership in memberships
+            for service in ceilings[membership.group_id]
+        ],
+        ignore_conflicts=True,
+    )
+
+
+def _mandates(managers: Managers, clients: list[tuple[Enterprise, Person]]) -> None:
+    """The enterprise acts for `clients` under accepted mandates, each for three online services."""
+    provider = Enterprise.objects.get(pk=managers.enterprise_id)
+    services = list(OnlineService.objects.order_by("pk")[:3])
+    now = timezone.now()
+    mandates = Mandate.objects.bulk_create(
+        [
+            Mandate(
+                principal=client,
+                provider=provider,
+                starts_on=now.date(),
+                status=Mandate.Status.ACCEPTED,
+                offered_by=main,
+                answered_at=now,
+            )
+            for client, main in clients
+        ]
+    )
+    Mandate.services.through.objects.bulk_create(
+        [
+            Mandate.services.through(mandate=mandate, onlineservice=service)
+            for mandate in mandates
+            for service in services
+        ]
     )
 
 

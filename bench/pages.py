@@ -18,7 +18,6 @@ import pstats
 import sys
 import time
 from dataclasses import asdict
-from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,9 +49,9 @@ def main() -> int:
     from bench import run
 
     managers = dataset(options.database, options.users, options.rebuild)
-    pages = [page for page in _pages() if not options.page or page.name in options.page]
+    pages = [page for page in run.KEY_PAGES if not options.page or page.name in options.page]
     if options.profile:
-        page = next(page for page in _pages() if page.name == options.profile)
+        page = next(page for page in run.KEY_PAGES if page.name == options.profile)
         profile(page, managers, options.persona, options.requests, options.sort, options.lines)
         return 0
     floor = cpu_ms(run.FLOOR, managers, "main", options.requests, rounds=9)  # the ratios' divisor: steadier
@@ -65,22 +64,6 @@ def main() -> int:
             if figure is not None:
                 print(f"{page.name:<28} {persona:<15} {figure:7.2f} {figure / floor:8.2f}", flush=True)
     return 0
-
-
-def _today() -> str:
-    return date.today().isoformat()
-
-
-def _pages():  # type: ignore[no-untyped-def]
-    from bench import run
-
-    e = run._enterprise
-    return [
-        *run.KEY_PAGES,
-        run.Page("my access", lambda m: f"{e(m)}my-access/"),
-        run.Page("who could act", lambda m: f"{e(m)}who-could-act/?day={_today()}"),
-        run.Page("mandate client list", lambda m: f"{e(m)}mandates/"),
-    ]
 
 
 def dataset(database: str, users: int, rebuild: bool):  # type: ignore[no-untyped-def]
@@ -97,54 +80,12 @@ def dataset(database: str, users: int, rebuild: bool):  # type: ignore[no-untype
     call_command("migrate", verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)
     (managers,) = data.build(sizes=(users,), journal_per_user=10, others=100)
-    _mandates(managers)
-    _own_access(managers)
     from django.db import connection
 
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
     state.write_text(json.dumps(asdict(managers)))
     return managers
-
-
-def _mandates(managers) -> None:  # type: ignore[no-untyped-def]
-    """The loaded enterprise is a provider with 100 client enterprises (the neighbours) under
-    accepted mandates, and their managers have access to their own services."""
-    from django.utils import timezone
-
-    from access.models import Designation, Enterprise, OnlineService
-    from mandates.models import Mandate
-
-    provider = Enterprise.objects.get(pk=managers.enterprise_id)
-    clients = Enterprise.objects.exclude(pk=provider.pk).filter(name__startswith="Neighbour").order_by("pk")[:100]
-    mains = dict(
-        Designation.objects.filter(enterprise__in=clients, kind="main").values_list("enterprise_id", "person_id")
-    )
-    services = list(OnlineService.objects.order_by("pk")[:3])
-    today = timezone.localdate()
-    for client in clients:
-        mandate = Mandate.objects.create(
-            principal=client,
-            provider=provider,
-            starts_on=today,
-            status=Mandate.Status.ACCEPTED,
-            offered_by_id=mains[client.pk],
-            answered_at=timezone.now(),
-        )
-        mandate.services.set(services)
-
-
-def _own_access(managers) -> None:  # type: ignore[no-untyped-def]
-    """Every manager is also a member of five groups with their services, for "my access"."""
-    from access.models import Grant, Group, Membership, Person
-
-    groups = list(Group.objects.filter(enterprise_id=managers.enterprise_id).order_by("pk")[:5])
-    for username in managers.usernames.values():
-        person = Person.objects.get(user__username=username)
-        for group in groups:
-            membership, _ = Membership.objects.get_or_create(person=person, group=group)
-            for service in group.role_type.services.all()[:2]:
-                Grant.objects.get_or_create(membership=membership, service=service, defaults={"granted_by": person})
 
 
 def cpu_ms(page, managers, persona: str, requests: int, rounds: int = 3) -> float | None:  # type: ignore[no-untyped-def]

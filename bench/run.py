@@ -12,6 +12,7 @@ import time
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from datetime import date
 from pathlib import Path
 
 import django
@@ -82,12 +83,15 @@ class Page:
     name: str
     path: Callable[[dataset.Managers], str]
     post: Callable[[dataset.Managers], dict[str, str]] | None = None
+    personas: tuple[str, ...] = MANAGERS  # who opens it
 
 
 def _enterprise(m: dataset.Managers) -> str:
     return f"/e/{m.enterprise_id}/"
 
 
+# A Group Manager gives no mandate and accepts none (access.policy.can_view_mandates).
+CLIENT_LIST = Page("mandate client list", lambda m: f"{_enterprise(m)}mandates/", personas=MANAGERS[:3])
 KEY_PAGES = [
     Page("dashboard", _enterprise),
     Page("group page", lambda m: f"{_enterprise(m)}groups/{m.group_id}/"),
@@ -96,9 +100,14 @@ KEY_PAGES = [
     Page("user page", lambda m: f"{_enterprise(m)}users/{m.member_in_every_group}/"),
     Page("users page", lambda m: f"{_enterprise(m)}users/"),
     Page("journal page", lambda m: f"{_enterprise(m)}journal/"),
+    Page("my access", lambda m: f"{_enterprise(m)}my-access/"),
+    Page("who could act", lambda m: f"{_enterprise(m)}who-could-act/?day={date.today().isoformat()}"),
+    CLIENT_LIST,
 ]
-FLOOR = Page("floor (trivial page)", lambda m: "/benchmark/floor/")
-ADMIN = Page("admin change list", lambda m: f"/admin/access/membership/?group__id__exact={m.group_id}")
+FLOOR = Page("floor (trivial page)", lambda m: "/benchmark/floor/", personas=("main",))
+ADMIN = Page(
+    "admin change list", lambda m: f"/admin/access/membership/?group__id__exact={m.group_id}", personas=("staff",)
+)
 
 
 @dataclass
@@ -167,8 +176,10 @@ def run(scale: Scale, output: Path, *, costs_only: bool = False) -> int:
         )
         rows = []
         for page in [FLOOR, ADMIN, *KEY_PAGES]:
-            personas = ("main",) if page is FLOOR else ("staff",) if page is ADMIN else MANAGERS
-            for persona in personas:
+            if country is not None and page is CLIENT_LIST:  # the secretariat's, among its many clients
+                rows.append(measure_client_list(port, country.secretariat, scale))
+                continue
+            for persona in page.personas:
                 say(f"  {page.name} as {persona}")
                 figures = measure(port, clients[persona], page, loaded, scale.seconds, warm_up=scale.warm_up)
                 rows.append(Row(page.name, persona, query_table[(page.name, persona)][loaded.enterprise_id], figures))
@@ -176,8 +187,6 @@ def run(scale: Scale, output: Path, *, costs_only: bool = False) -> int:
                     size: query_table[(page.name, persona)][m.enterprise_id]
                     for size, m in zip(scale.sizes, built, strict=True)
                 }
-        if country is not None:
-            rows.append(measure_client_list(port, country.secretariat, scale))
         web_rss = [rss_mb(pid) for pid in children_of(server.pid)]
         say(f"{scale.scim_users:,} users created through SCIM, added to a group, read back")
         provisioned = provisioning.measure(port, loaded, scale.scim_users)
@@ -206,12 +215,12 @@ def run(scale: Scale, output: Path, *, costs_only: bool = False) -> int:
 
 
 START, END = "<!-- figures of the last run: start -->", "<!-- figures of the last run: end -->"
-CLIENT_LIST = Page("mandate client list (the secretariat)", lambda m: f"{_enterprise(m)}mandates/")
 
 
 def measure_client_list(port: int, secretariat: dataset.Managers, scale: Scale) -> Row:
     """The social secretariat's list of the mandates it holds, a page among its many clients, as
-    its Main Access Manager (a national run only: the standard dataset has no secretariat)."""
+    its Main Access Manager (a national run; the standard run measures the loaded enterprise's,
+    among its hundred)."""
     client = logged_in(secretariat.usernames["main"])
     say(f"  {CLIENT_LIST.name} as main")
     with CaptureQueriesContext(connection) as captured:
@@ -313,12 +322,12 @@ def count_queries(built: list[dataset.Managers]) -> dict[tuple[str, str], dict[i
         clients = {standing: logged_in(username) for standing, username in managers.usernames.items()}
         clients["staff"] = logged_in("bench-staff")
         for page in [FLOOR, ADMIN, *KEY_PAGES]:
-            for persona in MANAGERS + ("staff",):
+            for persona in page.personas:
                 client = clients[persona]
                 with CaptureQueriesContext(connection) as captured:
                     response = send(client, page, managers)
-                if response.status_code == 200:
-                    table.setdefault((page.name, persona), {})[managers.enterprise_id] = len(captured)
+                assert response.status_code == 200, (page.name, persona, response.status_code)
+                table.setdefault((page.name, persona), {})[managers.enterprise_id] = len(captured)
     return table
 
 

@@ -126,6 +126,40 @@ def test_a_closed_enterprise_had_nobody_acting_while_closed(world):
     assert len(shown(world, today - 7 * DAY)) == 3, "reopened in the evening"
 
 
+def test_what_ended_before_the_enterprise_reopened_that_day_gave_no_moment_to_act(world):
+    """Reopened at 15:00: the user removed at 12:00 and the grant revoked at 14:00 gave none; the
+    grant revoked at 16:00 did, as did the block for all groups lifted at 15:30."""
+    from access.models import EnterpriseBlock, EnterpriseClosure, Grant, Membership
+
+    today = timezone.localdate()
+    backdated(world)
+    day = today - 5 * DAY
+
+    def moment(hour: int, minute: int = 0) -> datetime:
+        return datetime.combine(day, time(hour, minute), tzinfo=BRUSSELS)
+
+    EnterpriseClosure.objects.create(
+        enterprise=world.enterprise, status="closed", closed_at=moment(9) - 3 * DAY, reopened_at=moment(15)
+    )
+    Membership.objects.filter(pk=world.pension_membership.pk).update(removed_at=moment(12))
+    Grant.objects.filter(membership=world.member_membership).update(revoked_at=moment(14))
+    Grant.objects.filter(membership=world.tax_membership).update(revoked_at=moment(16))
+    tom = ("myminfin", "Tom Taxman", "Corporate taxpayer")
+
+    assert shown(world, day) == {tom}
+    EnterpriseBlock.objects.create(
+        enterprise=world.enterprise,
+        person=world.tax_member,
+        blocked_by=world.main,
+        blocked_at=moment(8),
+        lifted_at=moment(15, 30),
+        reason="Inquiry",
+    )
+    assert shown(world, day) == {tom}, "blocked until 15:30, revoked at 16:00"
+    EnterpriseBlock.objects.filter(person=world.tax_member).update(lifted_at=moment(16, 30))
+    assert shown(world, day) == set()
+
+
 def test_the_page_lists_by_service_in_the_managers_scope(story, login):
     world, today = story, timezone.localdate()
     day = (today - 5 * DAY).strftime("%d/%m/%Y")

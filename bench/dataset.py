@@ -280,7 +280,7 @@ def _own_access(managers: Managers) -> None:
     not of the first, whose page and members are measured as they were."""
     groups = list(Group.objects.filter(enterprise_id=managers.enterprise_id).order_by("pk")[1 : 1 + OWN_GROUPS])
     people = list(Person.objects.filter(user__username__in=managers.usernames.values()))
-    memberships = Membership.objects.bulk_create(
+    Membership.objects.bulk_create(
         [Membership(person=person, group=group) for person in people for group in groups], ignore_conflicts=True
     )
     memberships = Membership.objects.filter(person__in=people, group__in=groups).select_related("group")

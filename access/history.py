@@ -197,6 +197,30 @@ def _held_while_open(day: date, open_: list[tuple[datetime, datetime]]) -> Q:
     return held & consistent
 
 
+def _blocks_on(
+    enterprise: Enterprise, groups: Collection[int], day: date
+) -> tuple[dict[int, list[Period]], dict[int, list[Period]]]:
+    """The blocks that touch the day, in one query: for a group of `groups`, by membership, and
+    for all groups, by person. They are read for the groups and the enterprise, not for the
+    thousands of memberships and people found: the blocks of a day are few, and each row looks its
+    own up."""
+    start, end = _overlapping(day)
+    touching = (Q(lifted_at__isnull=True) | Q(lifted_at__gt=start), Q(until__isnull=True) | Q(until__gte=day))
+    periods = ("blocked_at", "lifted_at", "until")
+    in_a_group = GroupBlock.objects.filter(
+        *touching, membership__group__enterprise=enterprise, membership__group_id__in=groups, blocked_at__lt=end
+    ).values_list(Value(False), "membership_id", *periods)
+    everywhere = EnterpriseBlock.objects.filter(*touching, enterprise=enterprise, blocked_at__lt=end).values_list(
+        Value(True), "person_id", *periods
+    )
+    by_membership: dict[int, list[Period]] = {}
+    by_person: dict[int, list[Period]] = {}
+    for for_all_groups, key, blocked_at, lifted_at, until in in_a_group.union(everywhere, all=True).order_by():
+        blocks = by_person if for_all_groups else by_membership
+        blocks.setdefault(key, []).append((blocked_at, earliest(lifted_at, end_of(until))))
+    return by_membership, by_person
+
+
 def who_could_act(
     enterprise: Enterprise, groups: Collection[int], day: date, service_id: int | None = None
 ) -> CouldActRows:
@@ -205,29 +229,7 @@ def who_could_act(
     start, end = _overlapping(day)
     language = get_language() or "en"
     grants = _grants_on(enterprise, groups, day, service_id)
-    # The blocks are read for the groups and the enterprise, not for the thousands of memberships
-    # and people found: the blocks of a day are few, and each row looks its own up.
-    group_blocks: dict[int, list[Period]] = {}
-    for block in GroupBlock.objects.filter(
-        Q(lifted_at__isnull=True) | Q(lifted_at__gt=start),
-        Q(until__isnull=True) | Q(until__gte=day),
-        membership__group__enterprise=enterprise,
-        membership__group_id__in=groups,
-        blocked_at__lt=end,
-    ).only("membership_id", "blocked_at", "lifted_at", "until"):
-        group_blocks.setdefault(block.membership_id, []).append(
-            (block.blocked_at, earliest(block.lifted_at, end_of(block.until)))
-        )
-    person_blocks: dict[int, list[Period]] = {}
-    for everywhere in EnterpriseBlock.objects.filter(
-        Q(lifted_at__isnull=True) | Q(lifted_at__gt=start),
-        Q(until__isnull=True) | Q(until__gte=day),
-        enterprise=enterprise,
-        blocked_at__lt=end,
-    ).only("person_id", "blocked_at", "lifted_at", "until"):
-        person_blocks.setdefault(everywhere.person_id, []).append(
-            (everywhere.blocked_at, earliest(everywhere.lifted_at, end_of(everywhere.until)))
-        )
+    group_blocks, person_blocks = _blocks_on(enterprise, groups, day)
     closed = inactive_periods(enterprise, EnterpriseClosure.objects.filter(enterprise=enterprise))
     blocked = Q(membership_id__in=list(group_blocks)) | Q(membership__person_id__in=list(person_blocks))
     # The grants of the people blocked that day, each decided on its own periods.
@@ -252,8 +254,13 @@ def who_could_act(
         )
     ]
     found = grants.filter((_held_while_open(day, gaps(start, end, closed)) & ~blocked) | Q(pk__in=through_blocks))
-    services = {service.pk: service.names.get(language) or service.code for service in OnlineService.objects.all()}
-    roles = {role.pk: role.names.get(language) or role.names.get("en") or role.code for role in RoleType.objects.all()}
+    # The names of the catalogue's services and roles, read in one query from the pairs that
+    # offer them (a service no role offers is never a row).
+    services, roles = {}, {}
+    for offer in RoleType.services.through.objects.select_related("roletype", "onlineservice"):
+        service, role = offer.onlineservice, offer.roletype
+        services[service.pk] = service.names.get(language) or service.code
+        roles[role.pk] = role.names.get(language) or role.names.get("en") or role.code
     return CouldActRows(
         found.order_by(
             _in_order_of_names("service_id", services),

@@ -6,6 +6,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.forms.utils import flatatt
 from django.utils import timezone
+from django.utils.html import conditional_escape
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
@@ -62,8 +63,54 @@ class ServiceChoiceField(forms.ModelChoiceField):
         return obj.name
 
 
+class CheckboxSelectMultiple(forms.CheckboxSelectMultiple):
+    """Django's checkboxes, written in one pass: its templates write each box through four more
+    (about 0.4 ms a box: the offer of a mandate, with the catalogue's services, was a third of the
+    Mandates page). The same HTML, byte for byte, escaped as Django's templates escape."""
+
+    def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None) -> SafeString:
+        widget = self.get_context(name, value, attrs)["widget"]
+        own = widget["attrs"]
+        parts = [
+            "<div",
+            f' id="{conditional_escape(own["id"])}"' if own.get("id") else "",
+            f' class="{conditional_escape(own["class"])}"' if own.get("class") else "",
+            ">",
+        ]
+        for group, options, _index in widget["optgroups"]:
+            if group:
+                parts.append(f"\n  <div><label>{conditional_escape(group)}</label>")
+            for option in options:
+                box = option["attrs"]
+                parts.append("<div>\n    ")
+                if option["wrap_label"]:
+                    parts.append(f'<label for="{conditional_escape(box["id"])}">' if box.get("id") else "<label>")
+                parts.append(f'<input type="{conditional_escape(option["type"])}" name="{conditional_escape(name)}"')
+                if option["value"] is not None:
+                    parts.append(f' value="{conditional_escape(str(option["value"]))}"')
+                parts += (_attribute(key, setting) for key, setting in box.items() if setting is not False)
+                parts.append(">\n")  # each of the three templates ends its file with a new line
+                if option["wrap_label"]:
+                    parts.append(f" {conditional_escape(option['label'])}</label>")
+                parts.append("\n\n</div>")
+            if group:
+                parts.append("\n  </div>")
+        parts.append("\n</div>")
+        # Every value above is escaped.
+        return mark_safe("".join(parts))  # noqa: S308  # nosec B308 B703
+
+
+def _attribute(name: str, value: Any) -> str:
+    """An attribute as Django's attrs.html writes it: a name alone for True."""
+    return (
+        f" {conditional_escape(name)}"
+        if value is True
+        else f' {conditional_escape(name)}="{conditional_escape(str(value))}"'
+    )
+
+
 class ServicesField(forms.ModelMultipleChoiceField):
-    widget = forms.CheckboxSelectMultiple
+    widget = CheckboxSelectMultiple
 
     def label_from_instance(self, obj: OnlineService) -> str:  # type: ignore[override]
         return obj.name

@@ -113,6 +113,7 @@ class FormerNissInline(admin.TabularInline):
 
 @admin.register(Person)
 class PersonAdmin(IdentifierSearchMixin, admin.ModelAdmin):
+    show_full_result_count = False  # a filtered list does not count the country's rows too
     form = PersonAdminForm
     list_display = ["surname", "given_name", "niss_masked", "email", "preferred_language"]
     list_filter = ["preferred_language"]
@@ -152,6 +153,7 @@ class GroupInline(admin.TabularInline):
 
 @admin.register(Enterprise)
 class EnterpriseAdmin(IdentifierSearchMixin, admin.ModelAdmin):
+    show_full_result_count = False  # a filtered list does not count the country's rows too
     form = EnterpriseAdminForm
     list_display = ["name", "number_display", "status", "main_manager", "temporary_password_expires", "activated_at"]
     list_filter = ["status", "preferred_language", "groups__role_type"]
@@ -313,6 +315,7 @@ class RoleTypeAdmin(admin.ModelAdmin):
 
 @admin.register(Group)
 class GroupAdmin(IdentifierSearchMixin, admin.ModelAdmin):
+    show_full_result_count = False  # a filtered list does not count the country's rows too
     list_display = ["enterprise", "role_type", "activated_at"]
     list_filter = ["role_type__domain", "role_type"]
     search_fields = ["enterprise__name", "enterprise__number"]
@@ -322,6 +325,7 @@ class GroupAdmin(IdentifierSearchMixin, admin.ModelAdmin):
 
 @admin.register(Designation)
 class DesignationAdmin(ReadOnlyInAdmin, IdentifierSearchMixin, admin.ModelAdmin):
+    show_full_result_count = False  # a filtered list does not count the country's rows too
     list_display = ["enterprise", "kind", "person", "designated_at", "revoked_at"]
     list_filter = ["kind", ("revoked_at", admin.EmptyFieldListFilter)]
     search_fields = ["person__surname", "person__given_name", "enterprise__name", "enterprise__number"]
@@ -343,6 +347,7 @@ class GrantInline(admin.TabularInline):
 
 @admin.register(Membership)
 class MembershipAdmin(ReadOnlyInAdmin, IdentifierSearchMixin, admin.ModelAdmin):
+    show_full_result_count = False  # a filtered list does not count the country's rows too
     list_display = ["person", "group", "status", "created_at", "removed_at"]
     list_filter = ["status", ("removed_at", admin.EmptyFieldListFilter), "group__role_type"]
     search_fields = ["person__surname", "person__given_name", "group__enterprise__name", "group__enterprise__number"]
@@ -360,6 +365,7 @@ class EnterpriseBlockAdmin(ReadOnlyInAdmin, admin.ModelAdmin):
 
 @admin.register(GroupBlock)
 class GroupBlockAdmin(ReadOnlyInAdmin, admin.ModelAdmin):
+    show_full_result_count = False  # a filtered list does not count the country's rows too
     list_display = ["membership", "blocked_at", "until", "lifted_at"]
     list_filter = [("lifted_at", admin.EmptyFieldListFilter)]
     search_fields = ["membership__person__surname", "membership__group__enterprise__name"]
@@ -375,6 +381,7 @@ class EnterpriseClosureAdmin(ReadOnlyInAdmin, admin.ModelAdmin):
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(IdentifierSearchMixin, admin.ModelAdmin):
+    show_full_result_count = False  # a filtered list does not count the country's rows too
     list_display = ["created_at", "enterprise", "action", "actor", "target_person", "reason"]
     list_filter = ["action", "created_at"]
     search_fields = ["enterprise__name", "enterprise__number", "target_person__surname", "actor__surname"]

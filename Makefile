@@ -44,7 +44,7 @@ test: install
 
 # The benchmark (docs/benchmarks.md): production settings on PostgreSQL, gunicorn, wrk, a Celery
 # worker. A tiny run of it is part of `make test`. `make bench SCALE=national` measures the same
-# inside a country's worth of data (about 45 minutes and 10 GiB of disk: docs/benchmarks.md);
+# inside a country's worth of data (about 20 minutes and 13 GiB of disk: docs/benchmarks.md);
 # FRACTION=0.01 loads a hundredth of it.
 SCALE ?= standard
 FRACTION ?= 1

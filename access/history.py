@@ -227,7 +227,6 @@ def who_could_act(
     """Every grant of the `groups` through which its holder could act for the enterprise at some
     moment of `day`, in the service asked about or in any; by service, person and group."""
     start, end = _overlapping(day)
-    language = get_language() or "en"
     grants = _grants_on(enterprise, groups, day, service_id)
     group_blocks, person_blocks = _blocks_on(enterprise, groups, day)
     closed = inactive_periods(enterprise, EnterpriseClosure.objects.filter(enterprise=enterprise))
@@ -258,9 +257,8 @@ def who_could_act(
     # offer them (a service no role offers is never a row).
     services, roles = {}, {}
     for offer in RoleType.services.through.objects.select_related("roletype", "onlineservice"):
-        service, role = offer.onlineservice, offer.roletype
-        services[service.pk] = service.names.get(language) or service.code
-        roles[role.pk] = role.names.get(language) or role.names.get("en") or role.code
+        services[offer.onlineservice_id] = offer.onlineservice.name
+        roles[offer.roletype_id] = offer.roletype.name
     return CouldActRows(
         found.order_by(
             _in_order_of_names("service_id", services),

@@ -160,6 +160,18 @@ def test_what_ended_before_the_enterprise_reopened_that_day_gave_no_moment_to_ac
     assert shown(world, day) == set()
 
 
+def test_the_days_blocks_are_read_in_a_query_that_sqlite_runs_too(world):
+    """`make run` serves the portal on SQLite, which refuses an ORDER BY inside a UNION: the page
+    answered 500 there while PostgreSQL ran it."""
+    from django.db import connections
+    from django.db.backends.sqlite3.base import DatabaseWrapper
+
+    sqlite = DatabaseWrapper({**connections["default"].settings_dict, "ENGINE": "django.db.backends.sqlite3"})
+    blocks = history.blocks_touching(world.enterprise, [group.pk for group in world.groups.values()], date.today())
+    sql, _params = blocks.query.get_compiler(connection=sqlite).as_sql()
+    assert "UNION ALL" in sql
+
+
 def test_the_page_lists_by_service_in_the_managers_scope(story, login):
     world, today = story, timezone.localdate()
     day = (today - 5 * DAY).strftime("%d/%m/%Y")

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import overload
 
-from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Case, F, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import get_language
 
@@ -41,6 +41,8 @@ from access.models import (
 
 # A period [start, end): None as its end is a period that has not ended.
 Period = tuple[datetime, datetime | None]
+# The online services each role type offers, by role type: the catalogue's pairs.
+Offers = dict[int, set[int]]
 NEVER = datetime.min.replace(tzinfo=UTC)
 
 
@@ -112,17 +114,21 @@ def _overlapping(day: date) -> tuple[datetime, datetime]:
     return start_of(day), start_of(day + timedelta(days=1))
 
 
-def _grants_on(enterprise: Enterprise, groups: Collection[int], day: date, service_id: int | None) -> QuerySet[Grant]:
-    """The grants of the groups whose periods, and their memberships', touch the day."""
+def _grants_on(
+    enterprise: Enterprise, groups: Collection[int], day: date, service_id: int | None, offers: Offers
+) -> QuerySet[Grant]:
+    """The grants of the groups whose periods, and their memberships', touch the day, in a service
+    that their group's role offers (`offers`, the catalogue's pairs: asked of each row as a
+    subquery, they were one more probe per grant of the enterprise)."""
     start, end = _overlapping(day)
-    offered = RoleType.services.through.objects.filter(
-        roletype_id=OuterRef("membership__group__role_type_id"), onlineservice_id=OuterRef("service_id")
-    )
+    offered = Q(pk__in=[])
+    for role_type_id, service_ids in offers.items():
+        offered |= Q(membership__group__role_type_id=role_type_id, service_id__in=sorted(service_ids))
     grants = Grant.objects.filter(
         Q(revoked_at__isnull=True) | Q(revoked_at__gt=start),
         Q(valid_until__isnull=True) | Q(valid_until__gte=day),
         Q(membership__removed_at__isnull=True) | Q(membership__removed_at__gt=start),
-        Exists(offered),
+        offered,
         membership__group__enterprise=enterprise,
         membership__group_id__in=groups,
         granted_at__lt=end,
@@ -234,7 +240,15 @@ def who_could_act(
     """Every grant of the `groups` through which its holder could act for the enterprise at some
     moment of `day`, in the service asked about or in any; by service, person and group."""
     start, end = _overlapping(day)
-    grants = _grants_on(enterprise, groups, day, service_id)
+    # The catalogue's pairs of a role and a service it offers, with their names, in one query
+    # (a service no role offers is never a row).
+    offers: Offers = {}
+    services, roles = {}, {}
+    for offer in RoleType.services.through.objects.select_related("roletype", "onlineservice"):
+        offers.setdefault(offer.roletype_id, set()).add(offer.onlineservice_id)
+        services[offer.onlineservice_id] = offer.onlineservice.name
+        roles[offer.roletype_id] = offer.roletype.name
+    grants = _grants_on(enterprise, groups, day, service_id, offers)
     group_blocks, person_blocks = _blocks_on(enterprise, groups, day)
     closed = inactive_periods(enterprise, EnterpriseClosure.objects.filter(enterprise=enterprise))
     blocked = Q(membership_id__in=list(group_blocks)) | Q(membership__person_id__in=list(person_blocks))
@@ -260,12 +274,6 @@ def who_could_act(
         )
     ]
     found = grants.filter((_held_while_open(day, gaps(start, end, closed)) & ~blocked) | Q(pk__in=through_blocks))
-    # The names of the catalogue's services and roles, read in one query from the pairs that
-    # offer them (a service no role offers is never a row).
-    services, roles = {}, {}
-    for offer in RoleType.services.through.objects.select_related("roletype", "onlineservice"):
-        services[offer.onlineservice_id] = offer.onlineservice.name
-        roles[offer.roletype_id] = offer.roletype.name
     return CouldActRows(
         found.order_by(
             _in_order_of_names("service_id", services),

@@ -16,7 +16,7 @@ from access import choice, policy
 from access.models import ApprovalRequest
 from access.selectors import Actor
 from access.services import ActionRefused
-from access.views.common import get_actor_or_404, page_context, paginate, refused, require
+from access.views.common import ByIds, get_actor_or_404, page_context, paginate, refused, require
 from mandates import selectors, services
 from mandates.forms import AccessForm, OfferForm
 from mandates.models import Mandate, MandateAccess
@@ -49,7 +49,7 @@ def _list(request: HttpRequest, actor: Actor, form: OfferForm) -> HttpResponse:
     for side, name in ((policy.MandateSide.PRINCIPAL, "given_page"), (policy.MandateSide.PROVIDER, "page")):
         if side in sides:
             found = selectors.mandates_on_side(actor, side, query)
-            pages[side] = paginate(request, found, count=None if query else _known(totals[side]), name=name)
+            pages[side] = paginate(request, ByIds(found), count=None if query else _known(totals[side]), name=name)
     given, taken = pages.get(policy.MandateSide.PRINCIPAL), pages.get(policy.MandateSide.PROVIDER)
     context = page_context(
         actor,

@@ -124,6 +124,11 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # No just-in-time compilation: the portal's queries read a page of rows each, and where the
+    # planner overestimated one among a country's rows, compiling it cost half a second before
+    # the 60 ms of the query itself (docs/benchmarks.md, the eighth round).
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")

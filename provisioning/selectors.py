@@ -19,7 +19,7 @@ from django.db.models.functions import Cast, Coalesce, Concat, NullIf
 
 from access import policy
 from access.models import AuditEvent, Group, Person
-from access.selectors import Actor, current_enterprise_blocks, current_grants, current_memberships
+from access.selectors import Actor, current_enterprise_blocks, current_grants, current_memberships, memberships_in_scope
 from provisioning.models import ProvisionedUser, ProvisioningToken
 
 # A person the HR system has not named is known by the portal's name for them (the username of
@@ -59,7 +59,7 @@ def users_in_scope(actor: Actor) -> QuerySet[Person]:
     unplaced = Q(record__id__isnull=False, placed=False)
     if not policy.sees_every_unplaced_user(actor.standing):
         unplaced &= Q(record__created_by=actor.person)
-    members = current_memberships().filter(group_id__in=actor.standing.scope_groups).values("person_id")
+    members = memberships_in_scope(actor).values("person_id")
     in_scope = Q(pk__in=members)
     # Whom the rules below are asked of: the enterprise's people, never the country's (a rule
     # with an OR is no join: without this, every person was asked, docs/benchmarks.md).

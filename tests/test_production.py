@@ -169,6 +169,17 @@ def test_the_health_check_answers_for_the_database_and_redis(client, settings):
     assert down.json() == {"database": "ok", "redis": "unavailable", "outbox": "ok"}
 
 
+@pytest.mark.django_db
+def test_postgresql_compiles_no_query_just_in_time():
+    """Among a country's rows, compiling one overestimated query took half a second before its
+    60 ms of work (docs/benchmarks.md, the eighth round): the portal's connections turn it off."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone() == ("off",)
+
+
 def test_the_compose_file_describes_the_whole_stack_with_health_checks():
     import yaml
 

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect
 from django.utils import translation
@@ -113,6 +114,30 @@ def page_number(request: HttpRequest, name: str = "page") -> int:
     return max(1, int(value))
 
 
+class ByIds:
+    """A queryset as a page reads it: the ids of the page first, then their rows with what the
+    queryset joins to them. The database finds the page among a long list without joining every
+    row of the list to what the page shows (among a country's journal, it joined 62,000 events to
+    their people and groups for the 26 it kept; the 20,000 mandates of a social secretariat, to
+    their 300,000 possible principals for 25: docs/benchmarks.md)."""
+
+    def __init__(self, queryset: QuerySet[Any]) -> None:
+        self.queryset = queryset
+
+    def count(self) -> int:
+        return self.queryset.count()
+
+    def ids(self, window: slice) -> list[Any]:
+        return list(self.queryset.values_list("pk", flat=True)[window])
+
+    def rows(self, ids: list[Any]) -> list[Any]:
+        found = self.queryset.in_bulk(ids) if ids else {}
+        return [found[pk] for pk in ids if pk in found]
+
+    def __getitem__(self, window: slice) -> list[Any]:
+        return self.rows(self.ids(window))
+
+
 def paginate(request: HttpRequest, queryset: Any, count: Callable[[], int] | None = None, name: str = "page") -> Any:
     """The requested page (`?page=`, or `name`), or the first; `count` is a quicker way to count the
     same rows, when there is one."""
@@ -159,19 +184,16 @@ class Window:
 
 
 def window(request: HttpRequest, queryset: Any) -> Window:
-    """The page asked of the queryset, and whether another follows. Its ids are read first, then
-    their rows with what the queryset joins to them: the database finds the page among a long
-    list without joining every row of the list (among a country's journal, it joined 62,000
-    events to their people and groups for the 26 it kept, docs/benchmarks.md)."""
+    """The page asked of the queryset, and whether another follows, read by its ids (`ByIds`)."""
     number = page_number(request)
     start = (number - 1) * settings.PAGE_SIZE
-    ids = list(queryset.values_list("pk", flat=True)[start : start + settings.PAGE_SIZE + 1])
+    by_ids = ByIds(queryset)
+    ids = by_ids.ids(slice(start, start + settings.PAGE_SIZE + 1))
     if not ids and number > 1:
         # Past the end (the list got shorter, or the address was edited): the first page.
-        number, ids = 1, list(queryset.values_list("pk", flat=True)[: settings.PAGE_SIZE + 1])
-    rows = queryset.in_bulk(ids[: settings.PAGE_SIZE]) if ids else {}
+        number, ids = 1, by_ids.ids(slice(0, settings.PAGE_SIZE + 1))
     return Window(
-        object_list=[rows[pk] for pk in ids[: settings.PAGE_SIZE]],
+        object_list=by_ids.rows(ids[: settings.PAGE_SIZE]),
         number=number,
         has_next=len(ids) > settings.PAGE_SIZE,
     )

@@ -6,6 +6,11 @@ PY := $(VENV)/bin/python
 # `make test DATABASE_URL=... REDIS_URL=...` runs on other services. Plain `pytest` reads them too.
 TEST_ENV := DJANGO_SETTINGS_MODULE=tests.settings
 
+# Python writes its bytecode caches (__pycache__/, ignored by git) even where the environment says
+# not to: every process the suite starts (pytest's two, gunicorn, Celery, manage.py, the benchmark)
+# would otherwise compile the project and rewrite the tests' assertions anew, 8 s for each of pytest's.
+export PYTHONDONTWRITEBYTECODE :=
+
 APPS := access accounts portal devidp contactdata chaman ebox decisions imports provisioning mandates
 
 .PHONY: install messages run check test bench lint types audit lock makemessages

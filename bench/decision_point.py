@@ -177,7 +177,7 @@ def write_bodies(questions: Questions, directory: Path) -> dict[Scenario, Path]:
     return paths
 
 
-def measure(origin: str, token: str, scenario: Scenario, bodies: Path, *, seconds: int, warm_up: bool) -> load.Load:
+def measure(origin: str, token: str, scenario: Scenario, bodies: Path, *, seconds: float, warm_up: bool) -> load.Load:
     environment = {
         **os.environ,
         "BENCH_BODIES": str(bodies),
@@ -207,7 +207,7 @@ def report(
     rows: list[Row],
     floors: dict[int, tuple[load.Load, int]],
     questions: Questions,
-    seconds: int,
+    seconds: float,
 ) -> list[str]:
     """The section of the report; `floors` holds the floor's load and queries by connections."""
     one = next(row for row in rows if row.scenario is ONE)

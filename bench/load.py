@@ -1,6 +1,8 @@
 """One load of the server under test by wrk, and its figures."""
 
 import json
+import math
+import signal
 import subprocess
 from dataclasses import dataclass
 
@@ -20,7 +22,7 @@ def wrk(
     *,
     script: str,
     name: str,
-    seconds: int,
+    seconds: float,
     warm_up: bool,
     connections: int = 2,
     threads: int = 1,
@@ -31,16 +33,19 @@ def wrk(
     command = ["wrk", f"-t{threads}", f"-c{connections}", "--timeout", "10s", "-s", script]
     environment = dict(environment)
     if warm_up:
-        figures = _run([*command, "-d1s", url], environment)
+        figures = _run(command, url, 1, environment)
         _move_on(environment, figures)
-    for duration in (seconds, 2 * seconds, 4 * seconds):
-        figures = _run([*command, f"-d{duration}s", url], environment)
-        # Too few answers to have a median (a slow page in a one-second smoke run): load longer.
+    duration = seconds
+    while True:
+        figures = _run(command, url, duration, environment)
         if figures["requests"] >= 10 and figures["p50_ms"] > 0:
             break
+        # Too few answers to have a median (a slow page in a short smoke run, or a busy machine):
+        # load longer, up to at least 4 times as long and 10 s.
+        if duration >= max(4 * seconds, 10):
+            raise RuntimeError(f"{name}: only {figures['requests']} answers in {duration:g} s")
         _move_on(environment, figures)
-    else:
-        raise RuntimeError(f"{name}: only {figures['requests']} answers in {duration} s")
+        duration *= 2
     if figures["errors"]:
         raise RuntimeError(f"{name}: {figures['errors']} failed requests")
     return Load(
@@ -52,9 +57,23 @@ def wrk(
     )
 
 
-def _run(command: list[str], environment: dict[str, str]) -> dict[str, float]:
-    result = subprocess.run(command, env=environment, capture_output=True, text=True, check=True)
-    line = next(line for line in result.stdout.splitlines() if line.startswith("BENCH "))
+def _run(command: list[str], url: str, seconds: float, environment: dict[str, str]) -> dict[str, float]:
+    """wrk for `seconds`. wrk counts whole seconds: a shorter load (the smoke run's) is cut short by
+    SIGINT, on which wrk stops and reports its figures as at the end of its time."""
+    whole = max(1, math.ceil(seconds))
+    with subprocess.Popen(
+        [*command, f"-d{whole}s", url], env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as process:
+        try:
+            stdout, stderr = process.communicate(timeout=seconds if seconds < whole else None)
+        except subprocess.TimeoutExpired:
+            process.send_signal(signal.SIGINT)
+            stdout, stderr = process.communicate()
+    if process.returncode == -signal.SIGINT:  # interrupted before it began (a busy machine): no answers
+        return {"requests": 0, "seconds": seconds, "p50_ms": 0, "p95_ms": 0, "p99_ms": 0, "errors": 0}
+    if process.returncode != 0:
+        raise subprocess.CalledProcessError(process.returncode, command, stdout, stderr)
+    line = next(line for line in stdout.splitlines() if line.startswith("BENCH "))
     return json.loads(line.removeprefix("BENCH "))
 
 

@@ -44,7 +44,7 @@ class Scale:
     sizes: tuple[int, ...]  # users of the measured enterprises; the last is loaded
     journal_per_user: int
     others: int
-    seconds: int
+    seconds: float  # of each load by wrk
     notifications: int
     import_rows: int = 10_000  # the rows of the file imported
     scim_users: int = 1_000  # the users an HR system creates through SCIM
@@ -69,7 +69,7 @@ class Scale:
             sizes=(10, 30, 100),
             journal_per_user=2,
             others=5,
-            seconds=1,
+            seconds=0.3,
             notifications=20,
             import_rows=100,
             scim_users=20,
@@ -378,7 +378,7 @@ def measure(
     client: Client,
     page: Page,
     managers: dataset.Managers,
-    seconds: int,
+    seconds: float,
     *,
     warm_up: bool,
     connections: int = 2,

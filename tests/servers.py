@@ -1,4 +1,5 @@
-"""Real peers on loopback for the tests: an SMTP server, an SMS gateway stand-in and a Sentry stand-in."""
+"""Real peers on loopback for the tests: an SMTP server, an SMS gateway stand-in, a Sentry stand-in
+and a server of one short page."""
 
 import gzip
 import json
@@ -73,6 +74,32 @@ class SmsGateway:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/sms"
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class PageServer:
+    """An HTTP server that answers every GET with the same short page, at `url`."""
+
+    def __init__(self) -> None:
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keeps the connection, as a load tool expects
+
+            def do_GET(self) -> None:  # noqa: N802 - http.server's hook name
+                self.send_response(200)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self._thread.start()
 

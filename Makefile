@@ -43,9 +43,8 @@ test: install
 	$(MAKE) messages
 	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run
 	$(TEST_ENV) $(PY) manage.py collectstatic --noinput -v0
-	# Two processes (pytest-xdist), then, alone, the tests that stop the shared Redis (marked serial).
-	$(PY) -m pytest -n 2 -m 'not serial'
-	$(PY) -m pytest -m serial $$(grep -rl 'pytest.mark.serial' tests)
+	# Two processes (pytest-xdist).
+	$(PY) -m pytest -n 2
 
 # The benchmark (docs/benchmarks.md): production settings on PostgreSQL, gunicorn, wrk, a Celery
 # worker. A tiny run of it is part of `make test`. `make bench SCALE=national` measures the same

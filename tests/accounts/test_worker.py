@@ -8,25 +8,18 @@ import time
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.db import connection
 
 from access import selectors
 from accounts.models import OutboundMessage
 from accounts.tasks import deliver_message, flush_outbox
+from portal.celery import app
 from tests import factories
 from tests.accounts.test_outbox_retries import time_passes
-
-pytestmark = pytest.mark.serial
+from tests.servers import RedisServer
 
 ROOT = Path(__file__).resolve().parents[2]
-REDIS_START = [
-    "redis-server", "--daemonize", "yes", "--bind", "127.0.0.1", "-::1", "--port", "6379", "--save", "",
-    "--appendonly", "no", "--dir", "/var/lib/redis", "--logfile", "/var/log/redis/ci.log",
-]  # fmt: skip
-
-
-def redis_is_up() -> bool:
-    return subprocess.run(["redis-cli", "ping"], capture_output=True, text=True).stdout.strip() == "PONG"
 
 
 def wait_for(condition, seconds=30.0):
@@ -39,26 +32,34 @@ def wait_for(condition, seconds=30.0):
 
 
 @pytest.fixture
-def redis_outage():
-    """Stop the real Redis server; start it again afterwards whatever happens."""
-    subprocess.run(["redis-cli", "shutdown", "nosave"], capture_output=True)
-    assert wait_for(lambda: not redis_is_up(), 10)
+def redis_server(settings, tmp_path):
+    """A real Redis of the test's own as the portal's broker and cache, as production has one for
+    both: the test stops it while the rest of the suite goes on with the shared one."""
+    server = RedisServer(tmp_path)
+    server.start()
+    settings.REDIS_URL = server.url
+    settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": server.url}}
+    shared = app.conf.broker_url
+    app.conf.broker_url = server.url
+    forget_broker_connections()
+    yield server
+    app.conf.broker_url = shared
+    forget_broker_connections()
+    server.stop()
 
-    def restore():
-        if not redis_is_up():
-            Path("/var/lib/redis").mkdir(parents=True, exist_ok=True)
-            Path("/var/log/redis").mkdir(parents=True, exist_ok=True)
-            subprocess.run(REDIS_START, check=True, capture_output=True)
-        assert wait_for(redis_is_up, 10)
 
-    yield restore
-    restore()
+def forget_broker_connections() -> None:
+    """The app keeps the pool of connections to the broker it met first: the next task takes the
+    pool of the broker now configured (kombu keeps one per broker, left open for the next test)."""
+    app._pool = None
+    app.amqp._producer_pool = None
 
 
 @pytest.mark.django_db(transaction=True)
 def test_redis_down_when_the_designation_commits_then_a_real_worker_delivers_once(
-    world, redis_outage, smtp_server, sms_gateway, tmp_path
+    world, redis_server, smtp_server, sms_gateway, tmp_path
 ):
+    redis_server.stop()
     factories.foreign_main(world)
     # The designation stands; the messages wait for the broker.
     assert selectors.main_manager_of(world.enterprise).designation.person.surname == "Silva"
@@ -67,7 +68,7 @@ def test_redis_down_when_the_designation_commits_then_a_real_worker_delivers_onc
         ("sms", "waiting"),
     ]
 
-    redis_outage()  # Redis is back
+    redis_server.start()
     log = tmp_path / "worker.log"
     process = _start_worker(log, smtp_server, sms_gateway)
     try:
@@ -94,11 +95,12 @@ def test_redis_down_when_the_designation_commits_then_a_real_worker_delivers_onc
 
 
 def _start_worker(log: Path, smtp_server, sms_gateway) -> subprocess.Popen:
-    """A real `celery worker` process on the test database, logging to a file."""
+    """A real `celery worker` process on the test database and the broker of the settings, logging to a file."""
     database = connection.settings_dict
     env = {
         **os.environ,
         "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}",
+        "REDIS_URL": settings.REDIS_URL,
         "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
         "EMAIL_HOST": "127.0.0.1",
         "EMAIL_PORT": str(smtp_server.port),

@@ -10,11 +10,9 @@ import functools
 import json
 import re
 import secrets
-import threading
 import time
 from collections.abc import Iterator
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit
 
@@ -43,6 +41,7 @@ from accounts import outbox
 from portal.sessions import LAST_SEEN
 from portal.tasks import clear_sessions
 from tests import factories
+from tests.servers import HttpPeer, QuietHandler
 
 pytestmark = pytest.mark.django_db
 
@@ -625,7 +624,7 @@ def signing_key() -> rsa.RSAPrivateKey:
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
-class OidcStandIn:
+class OidcStandIn(HttpPeer):
     """An OpenID Connect provider on loopback with its own key, which can be told to get one
     thing wrong in the ID token: its audience, issuer, nonce (wrong or missing) or expiry."""
 
@@ -637,7 +636,7 @@ class OidcStandIn:
         self.key = signing_key()
         stand_in = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_GET(self) -> None:  # noqa: N802 - http.server's hook name
                 url = urlsplit(self.path)
                 query = {k: v[0] for k, v in parse_qs(url.query).items()}
@@ -674,12 +673,8 @@ class OidcStandIn:
                 self.end_headers()
                 self.wfile.write(data)
 
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        super().__init__(Handler)
+        self.url = self.address
 
     def configuration(self) -> dict[str, Any]:
         return {
@@ -715,10 +710,6 @@ class OidcStandIn:
         self.tokens_issued += 1
         id_token = jwt.encode(claims, self.key, algorithm="RS256", headers={"kid": "stand-in"})
         return {"access_token": secrets.token_urlsafe(16), "token_type": "Bearer", "id_token": id_token}
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @pytest.fixture

@@ -418,7 +418,8 @@ class Membership(models.Model):
         BLOCKED = "blocked", _("blocked")
 
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="memberships")
-    group = models.ForeignKey(Group, on_delete=models.PROTECT, related_name="memberships")
+    # Indexed with its id (below), not alone: the indexes that begin with it serve its look-ups.
+    group = models.ForeignKey(Group, on_delete=models.PROTECT, related_name="memberships", db_index=False)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
     blocked_by = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     blocked_at = models.DateTimeField(null=True, blank=True)
@@ -454,6 +455,9 @@ class Membership(models.Model):
         ]
         indexes = [
             models.Index(fields=["group", "removed_at"], name="membership_group_current_idx"),
+            # A group's memberships newest first (the admin's list of a group): read from the
+            # group's own rows, not by walking every membership's id in the country from the newest.
+            models.Index(fields=["group", "id"], name="membership_group_newest_idx"),
             models.Index(
                 fields=["group", "person_surname", "person_given_name", "person"],
                 condition=Q(removed_at__isnull=True),

@@ -97,8 +97,10 @@ def test_redis_down_when_the_designation_commits_then_a_real_worker_delivers_onc
 def _start_worker(log: Path, smtp_server, sms_gateway) -> subprocess.Popen:
     """A real `celery worker` process on the test database and the broker of the settings, logging to a file."""
     database = connection.settings_dict
+    # Without pytest-xdist's name of the process, tests/settings.py takes REDIS_URL as given here.
+    environment = {name: value for name, value in os.environ.items() if name != "PYTEST_XDIST_WORKER"}
     env = {
-        **os.environ,
+        **environment,
         "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}",
         "REDIS_URL": settings.REDIS_URL,
         "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",

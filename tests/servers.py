@@ -130,7 +130,7 @@ class SentryServer(HttpPeer):
                 self.end_headers()
 
         super().__init__(Handler)
-        self.dsn = f"http://public-key@127.0.0.1:{self.server.server_address[1]}/1"
+        self.dsn = self.address.replace("http://", "http://public-key@") + "/1"
 
     def events(self) -> list[dict]:
         """The error events among the envelopes' items."""

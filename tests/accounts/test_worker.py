@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
-from django.conf import settings
+from django.conf import settings as django_settings
 from django.db import connection
 
 from access import selectors
@@ -102,7 +102,7 @@ def _start_worker(log: Path, smtp_server, sms_gateway) -> subprocess.Popen:
     env = {
         **environment,
         "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}",
-        "REDIS_URL": settings.REDIS_URL,
+        "REDIS_URL": django_settings.REDIS_URL,
         "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
         "EMAIL_HOST": "127.0.0.1",
         "EMAIL_PORT": str(smtp_server.port),
